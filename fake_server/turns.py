@@ -1,0 +1,233 @@
+"""Runs one request from validation to its last event, the same way for WebSocket and HTTP.
+
+The transport supplies a `Channel`; this module applies validation and the protocol rules, asks the
+source for steps, carries them out, records the outcome and updates the connection cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from openai_replay import errors
+from openai_replay.errors import ApiError
+from openai_replay.events import ResponseBuilder
+from openai_replay.ids import group_of
+from openai_replay.log import RequestRecord
+from openai_replay.protocol import CachedResponse, ConnectionState, Resolution
+from openai_replay.source import Turn
+from openai_replay.steps import Close, Drop, Emit, EmitRaw, Fail, Sleep
+from openai_replay.validation import validate_create
+
+from .state import ServerState
+
+log = logging.getLogger("fake_server")
+
+TERMINAL = {"response.completed": "completed", "response.failed": "failed", "response.incomplete": "incomplete"}
+
+
+class ClientGone(Exception):
+    """The client went away while we were sending."""
+
+
+class Channel(Protocol):
+    """How a transport delivers a turn's output."""
+
+    transport: Literal["ws", "http"]
+
+    async def send(self, event: dict[str, Any]) -> None: ...
+    async def send_raw(self, data: str, event_type: str) -> None: ...
+    async def fail(self, error: ApiError, headers: dict[str, str], sequence_number: int) -> None: ...
+    async def close(self, code: int, reason: str) -> None: ...
+    async def drop(self) -> None: ...
+
+
+@dataclass
+class TurnControl:
+    """Lets another task cancel the turn in flight (``response.cancel`` in honour mode)."""
+
+    cancel: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+async def run_turn(
+    state: ServerState,
+    channel: Channel,
+    record: RequestRecord,
+    payload: Any,
+    conn: ConnectionState | None = None,
+    control: TurnControl | None = None,
+) -> None:
+    """Serve one request; never raises except for cancellation of the task itself."""
+    try:
+        await _serve(state, channel, record, payload, conn, control or TurnControl())
+    except ClientGone:
+        record.outcome.kind = "closed_by_client"
+    except (asyncio.CancelledError, GeneratorExit):
+        raise
+    except Exception:
+        log.exception("fake_server: internal error while serving turn %s", record.turn)
+        record.outcome.kind, record.outcome.code = "error", "server_error"
+        try:
+            await channel.fail(errors.SERVER_ERROR, {}, 0)
+            await channel.close(1011, "internal error")
+            record.outcome.close_code = 1011
+        except Exception:  # the client may be gone already
+            pass
+    finally:
+        record.finished_at = state.clock.time()
+
+
+async def _serve(
+    state: ServerState,
+    channel: Channel,
+    record: RequestRecord,
+    payload: Any,
+    conn: ConnectionState | None,
+    control: TurnControl,
+) -> None:
+    websocket = channel.transport == "ws"
+    problem = validate_create(payload, websocket=websocket)
+    if problem is None and conn is not None:
+        problem = state.protocol.limit_error(conn) or state.protocol.lane_error(conn, record.lane)
+        limit_hit = problem is not None and problem.code == "websocket_connection_limit_reached"
+    else:
+        limit_hit = False
+    resolution: Resolution | ApiError = problem or state.protocol.resolve(conn, payload)
+    if isinstance(resolution, ApiError):
+        await _reject(state, channel, record, payload, conn, resolution)
+        if limit_hit and state.config.limit_close_code is not None:
+            await channel.close(state.config.limit_close_code, "connection limit reached")
+            record.outcome.close_code = state.config.limit_close_code
+        return
+    if conn is not None:
+        state.protocol.touch_lane(conn, record.lane)
+
+    now = state.clock.time()
+    parent = resolution.parent
+    group = (parent.group if parent else None) or group_of(payload.get("previous_response_id") or "") or state.ids.group()
+    response_id = state.ids.make("resp", group, now)
+    record.response_id = response_id
+    context = resolution.context(payload)
+    builder = ResponseBuilder(
+        payload,
+        response_id=response_id,
+        group=group,
+        created_at=now,
+        ids=state.ids,
+        obfuscate=state.config.obfuscation,
+        input_tokens=_input_tokens(payload, context),
+        cached_tokens=resolution.cached_tokens(),
+    )
+    turn = Turn(
+        payload=payload, transport=channel.transport, record=record, builder=builder, context=context, config=state.config
+    )  # type: ignore[arg-type]
+    ended = await _execute(state, channel, record, turn, control)
+    kind = record.outcome.kind
+    if kind in ("completed", "incomplete", "cancelled"):
+        cached = CachedResponse(
+            id=response_id,
+            group=group,
+            context=context + list(builder.output),
+            store=payload.get("store", True) is not False,
+            response=builder.terminal,
+        )
+        state.protocol.completed(conn, record.lane, cached)
+    elif kind in ("failed", "error"):
+        state.protocol.failed(conn, record.lane, payload)
+    elif not ended and kind == "pending":
+        record.outcome.kind = "closed_by_server"
+
+
+def _input_tokens(payload: dict[str, Any], context: list[dict[str, Any]]) -> int:
+    from openai_replay.items import count_tokens, items_tokens
+
+    instructions = payload.get("instructions")
+    extra = count_tokens(instructions) if isinstance(instructions, str) else 0
+    tools = payload.get("tools") or []
+    return items_tokens(context) + extra + (count_tokens(json.dumps(tools)) if tools else 0)
+
+
+async def _reject(
+    state: ServerState,
+    channel: Channel,
+    record: RequestRecord,
+    payload: Any,
+    conn: ConnectionState | None,
+    error: ApiError,
+) -> None:
+    log.info("fake_server: request %s rejected: %s", record.turn, error.message)
+    record.outcome.kind, record.outcome.code = "error", error.code or error.type
+    await channel.fail(error, dict(error.headers), 0)
+    if isinstance(payload, dict):
+        state.protocol.failed(conn, record.lane, payload)
+
+
+async def _execute(state: ServerState, channel: Channel, record: RequestRecord, turn: Turn, control: TurnControl) -> bool:
+    """Carry out the source's steps. Returns True when the channel was closed or dropped."""
+    steps = iter(state.source.plan(turn))
+    for step in steps:
+        if control.cancel.is_set():
+            await _cancelled(state, channel, record, turn)
+            return False
+        if isinstance(step, Emit):
+            _note(record, step.event)
+            await channel.send(step.event)
+        elif isinstance(step, EmitRaw):
+            try:
+                event = json.loads(step.data)
+            except json.JSONDecodeError:
+                event = {"type": step.event_type}
+            _note(record, event if isinstance(event, dict) else {"type": step.event_type})
+            await channel.send_raw(step.data, step.event_type)
+        elif isinstance(step, Fail):
+            record.outcome.kind, record.outcome.code = "error", step.error.code or step.error.type
+            await channel.fail(step.error, {**step.error.headers, **step.headers}, turn.builder.sequence)
+        elif isinstance(step, Sleep):
+            await _sleep(state, step.seconds, control)
+        elif isinstance(step, Close):
+            if record.outcome.kind == "pending":
+                record.outcome.kind = "closed_by_server"
+            record.outcome.close_code = step.code
+            await channel.close(step.code, step.reason)
+            return True
+        elif isinstance(step, Drop):
+            if record.outcome.kind == "pending":
+                record.outcome.kind = "dropped"
+            await channel.drop()
+            return True
+    return False
+
+
+async def _sleep(state: ServerState, seconds: float, control: TurnControl) -> None:
+    sleeper = asyncio.ensure_future(state.clock.sleep(seconds))
+    waiter = asyncio.ensure_future(control.cancel.wait())
+    try:
+        await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (sleeper, waiter):
+            task.cancel()
+
+
+async def _cancelled(state: ServerState, channel: Channel, record: RequestRecord, turn: Turn) -> None:
+    event = turn.builder.incomplete(state.config.cancel_reason)
+    _note(record, event)
+    record.outcome.kind = "cancelled"
+    await channel.send(event)
+
+
+def _note(record: RequestRecord, event: dict[str, Any]) -> None:
+    kind = str(event.get("type"))
+    record.event_types.append(kind)
+    if record.outcome.kind != "pending":
+        return
+    if kind in TERMINAL:
+        record.outcome.kind = TERMINAL[kind]  # type: ignore[assignment]
+        if kind == "response.failed":
+            error = (event.get("response") or {}).get("error") or {}
+            record.outcome.code = error.get("code")
+    elif kind == "error":
+        record.outcome.kind = "error"
+        record.outcome.code = (event.get("error") or {}).get("code")

@@ -1,0 +1,223 @@
+"""WebSocket mode at ``/v1/responses``: one reader loop per socket, one FIFO worker per lane.
+
+Requests without ``stream_id`` share the default lane and run one at a time; each named lane runs
+beside the others (protocol v2). Frames that are not a valid client event are answered at once with
+an ``error`` frame and the connection stays usable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any, Literal
+
+from aiohttp import WSMsgType, web
+
+from openai_replay import errors
+from openai_replay.errors import ApiError
+from openai_replay.log import ConnectionRecord, RequestRecord
+from openai_replay.protocol import ConnectionState
+from openai_replay.wire import compact, with_stream_id
+
+from .auth import auth_error
+from .httpjson import error_response
+from .keys import SESSIONS, STATE
+from .state import ServerState
+from .turns import ClientGone, TurnControl, run_turn
+
+log = logging.getLogger("fake_server")
+
+SUPPORTED_EVENTS = ["response.create"]
+
+
+class WsChannel:
+    """Sends one lane's events as text frames, echoing the lane's ``stream_id``."""
+
+    transport: Literal["ws", "http"] = "ws"
+
+    def __init__(self, session: WsSession, lane: str | None) -> None:
+        self.session = session
+        self.lane = lane
+
+    async def send(self, event: dict[str, Any]) -> None:
+        await self.session.send_text(compact(with_stream_id(event, self.lane)))
+
+    async def send_raw(self, data: str, event_type: str) -> None:
+        await self.session.send_text(data)
+
+    async def fail(self, error: ApiError, headers: dict[str, str], sequence_number: int) -> None:
+        await self.send(error.ws_frame())
+
+    async def close(self, code: int, reason: str) -> None:
+        await self.session.close(code, reason, by="server")
+
+    async def drop(self) -> None:
+        self.session.drop()
+
+
+class Lane:
+    """A FIFO of requests on one ``stream_id`` and the task that serves them in order."""
+
+    def __init__(self, session: WsSession, name: str | None) -> None:
+        self.queue: asyncio.Queue[tuple[RequestRecord, dict[str, Any]]] = asyncio.Queue()
+        self.control: TurnControl | None = None
+        self.channel = WsChannel(session, name)
+        self.task = asyncio.ensure_future(self._work(session))
+
+    async def _work(self, session: WsSession) -> None:
+        while True:
+            record, payload = await self.queue.get()
+            self.control = TurnControl()
+            try:
+                await run_turn(session.state, self.channel, record, payload, session.conn, self.control)
+            finally:
+                self.control = None
+            if session.closing:
+                return
+
+
+class WsSession:
+    """One accepted WebSocket connection."""
+
+    def __init__(self, state: ServerState, request: web.Request, ws: web.WebSocketResponse, record: ConnectionRecord) -> None:
+        self.state = state
+        self.request = request
+        self.ws = ws
+        self.record = record
+        self.conn: ConnectionState = state.protocol.open_connection(record.id)
+        self.lanes: dict[str | None, Lane] = {}
+        self.send_lock = asyncio.Lock()
+        self.closing = False
+
+    async def send_text(self, text: str) -> None:
+        if self.ws.closed or self.closing:
+            raise ClientGone()
+        async with self.send_lock:
+            try:
+                await self.ws.send_str(text)
+            except (ConnectionError, RuntimeError) as exc:
+                raise ClientGone() from exc
+
+    async def close(self, code: int, reason: str, *, by: str) -> None:
+        if self.record.closed_by is None:
+            self.record.closed_by = by  # type: ignore[assignment]
+            self.record.close_code = code
+            self.record.closed_at = self.state.clock.time()
+        self.closing = True
+        await self.ws.close(code=code, message=reason.encode())
+
+    def drop(self) -> None:
+        """Abort the TCP connection: no close frame reaches the client."""
+        self.closing = True
+        if self.record.closed_by is None:
+            self.record.closed_by, self.record.close_code = "server", 1006
+            self.record.closed_at = self.state.clock.time()
+        transport = self.request.transport
+        if transport is not None:
+            transport.abort()
+
+    async def reply_error(self, error: ApiError) -> None:
+        try:
+            await self.send_text(compact(error.ws_frame()))
+        except ClientGone:
+            pass
+
+    async def run(self) -> None:
+        try:
+            async for msg in self.ws:
+                if msg.type == WSMsgType.TEXT:
+                    await self.on_text(msg.data)
+                elif msg.type == WSMsgType.BINARY:
+                    self.state.log.add_frame(self.record.id, self.state.clock.time(), None, "binary frame")
+                    await self.reply_error(errors.BINARY_FRAME)
+                elif msg.type == WSMsgType.ERROR:
+                    break
+        finally:
+            await self.finish()
+
+    async def finish(self) -> None:
+        if self.record.closed_by is None:
+            self.record.closed_by = "client"
+            self.record.close_code = self.ws.close_code
+            self.record.closed_at = self.state.clock.time()
+        self.closing = True
+        for lane in self.lanes.values():
+            lane.task.cancel()
+        await asyncio.gather(*(lane.task for lane in self.lanes.values()), return_exceptions=True)
+        for lane in self.lanes.values():
+            while not lane.queue.empty():
+                record, _ = lane.queue.get_nowait()
+                record.outcome.kind = "closed_by_client"
+
+    async def on_text(self, data: str) -> None:
+        now = self.state.clock.time()
+        try:
+            event = json.loads(data)
+        except json.JSONDecodeError as exc:
+            self.state.log.add_frame(self.record.id, now, None, f"invalid JSON: {exc.msg}", data)
+            log.info("fake_server: connection %s sent invalid JSON: %s", self.record.id, exc)
+            await self.reply_error(errors.invalid_ws_json(f"{exc.msg} at line {exc.lineno} column {exc.colno}"))
+            return
+        if not isinstance(event, dict):
+            self.state.log.add_frame(self.record.id, now, None, "not a JSON object", event)
+            await self.reply_error(errors.invalid_ws_json("expected a JSON object"))
+            return
+        kind = event.get("type")
+        if kind == "response.create":
+            self.state.log.add_frame(self.record.id, now, kind, None, event)
+            self.enqueue(event, now)
+        elif kind == "response.cancel" and self.state.config.cancel_mode == "honour":
+            self.state.log.add_frame(self.record.id, now, kind, None, event)
+            self.cancel(event)
+        else:
+            problem = errors.missing_parameter("type") if kind is None else errors.unknown_event_type(kind, SUPPORTED_EVENTS)
+            self.state.log.add_frame(self.record.id, now, kind if isinstance(kind, str) else None, problem.message, event)
+            log.info("fake_server: connection %s sent unsupported event %r", self.record.id, kind)
+            await self.reply_error(problem)
+
+    def enqueue(self, event: dict[str, Any], now: float) -> None:
+        payload = {k: v for k, v in event.items() if k != "type"}
+        stream_id = payload.get("stream_id")
+        lane_name = stream_id if isinstance(stream_id, str) and stream_id else None
+        headers = {"x-stainless-retry-count": self.request.headers.get("x-stainless-retry-count", "")}
+        record = self.state.log.add_request(
+            transport="ws",
+            payload=payload,
+            now=now,
+            connection=self.record,
+            lane=lane_name,
+            headers=headers,
+        )
+        lane = self.lanes.get(lane_name)
+        if lane is None:
+            lane = self.lanes[lane_name] = Lane(self, lane_name)
+        lane.queue.put_nowait((record, payload))
+
+    def cancel(self, event: dict[str, Any]) -> None:
+        stream_id = event.get("stream_id")
+        lane = self.lanes.get(stream_id if isinstance(stream_id, str) else None)
+        if lane is None or lane.control is None:
+            log.info("fake_server: connection %s sent response.cancel with nothing in flight", self.record.id)
+            return
+        lane.control.cancel.set()
+
+
+async def handle_websocket(request: web.Request) -> web.StreamResponse:
+    """The upgrade on ``GET /v1/responses``."""
+    state = request.app[STATE]
+    if request.headers.get("Upgrade", "").lower() != "websocket":
+        return error_response(state, errors.method_not_allowed("GET", request.path, ["POST"]), {"Allow": "POST"})
+    problem = auth_error(state, request)
+    if problem is not None:
+        return error_response(state, problem)
+    ws = web.WebSocketResponse(max_msg_size=64 * 1024 * 1024, autoping=True)
+    await ws.prepare(request)
+    record = state.log.open_connection(request.path, request.query_string, state.clock.time())
+    session = WsSession(state, request, ws, record)
+    request.app[SESSIONS].add(session)
+    try:
+        await session.run()
+    finally:
+        request.app[SESSIONS].discard(session)
+    return ws

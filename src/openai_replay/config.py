@@ -1,0 +1,55 @@
+"""Server settings, with the defaults a test wants and every behaviour switch in one place.
+
+Where the real API's behaviour is unknown (protocol.md §6), the choice made is the default here and
+the alternative is a switch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+CancelMode = Literal["reject", "honour"]
+
+
+@dataclass
+class ServerConfig:
+    """How the fake server behaves. Every field has the default a real-API look-alike needs."""
+
+    #: Answer a missing ``Authorization: Bearer`` with the real 401 (HTTP and WS handshake).
+    require_auth: bool = True
+    #: ``response.cancel`` is not part of the protocol: "reject" answers it like any unknown client
+    #: event (the in-flight response runs on); "honour" ends the in-flight response with
+    #: ``response.incomplete`` (reason ``cancel_reason``), emulating a cancel-capable server.
+    cancel_mode: CancelMode = "reject"
+    cancel_reason: str = "cancelled"
+    #: Reply text is streamed one word per delta by default, or in chunks of this many characters.
+    chunk_size: int | None = None
+    #: Seconds between events (on the server's clock). 0 sends as fast as possible.
+    event_delay: float = 0.0
+    #: Seed for ids and obfuscation padding: same inputs and seed give the same bytes.
+    seed: int | None = None
+    #: WebSocket connection-time limit (the real one is 60 minutes).
+    connection_limit_seconds: float = 3600.0
+    #: Close code sent after the limit error frame; None leaves the socket open (unknown upstream).
+    limit_close_code: int | None = None
+    #: Most distinct named ``stream_id`` lanes per connection (v2 protocol).
+    max_stream_ids: int = 32
+    #: Add the ``obfuscation`` padding to delta events (clients may turn it off per request).
+    obfuscation: bool = True
+    #: Emit ``name`` on ``response.function_call_arguments.done`` (the spec has it, real traffic not).
+    function_call_done_name: bool = False
+    #: Enforce ``previous_response_id`` lookups (``previous_response_not_found``). Off: any id works.
+    enforce_previous_response: bool = True
+    #: Evict the referenced ``previous_response_id`` from the connection cache when a turn fails.
+    evict_on_failure: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def replace(self, **changes: Any) -> ServerConfig:
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise TypeError(f"unknown ServerConfig field(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return ServerConfig(**values)

@@ -1,0 +1,60 @@
+"""Reading conversation items: the last user text, tool outputs, and rough token counts."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+
+def normalize_input(value: Any) -> list[dict[str, Any]]:
+    """``input`` as a list of items (a bare string is one user message)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [{"type": "message", "role": "user", "content": value}]
+    return [dict(item) for item in value if isinstance(item, dict)]
+
+
+def item_text(item: dict[str, Any]) -> str:
+    """The human-readable text of an item (message text, tool output, call arguments)."""
+    kind = item.get("type", "message")
+    if kind == "message":
+        content = item.get("content")
+        if isinstance(content, str):
+            return content
+        parts = content if isinstance(content, list) else []
+        return "".join(str(p.get("text", "")) for p in parts if isinstance(p, dict))
+    if kind == "function_call_output":
+        output = item.get("output")
+        return output if isinstance(output, str) else json.dumps(output)
+    if kind == "function_call":
+        return f"{item.get('name', '')}({item.get('arguments', '')})"
+    return ""
+
+
+def last_user_text(items: list[dict[str, Any]]) -> str | None:
+    for item in reversed(items):
+        if item.get("type", "message") == "message" and item.get("role") == "user":
+            return item_text(item)
+    return None
+
+
+def trailing_tool_outputs(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``function_call_output`` items after the last user message."""
+    outputs: list[dict[str, Any]] = []
+    for item in reversed(items):
+        if item.get("type") == "function_call_output":
+            outputs.append(item)
+        elif item.get("type", "message") == "message" and item.get("role") == "user":
+            break
+    return list(reversed(outputs))
+
+
+def count_tokens(text: str) -> int:
+    """A stable, rough token estimate (about four characters a token)."""
+    return math.ceil(len(text) / 4) if text else 0
+
+
+def items_tokens(items: list[dict[str, Any]]) -> int:
+    return sum(count_tokens(item_text(i)) + 4 for i in items)

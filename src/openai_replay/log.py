@@ -1,0 +1,198 @@
+"""The request log: every client request and connection the server saw, as typed records.
+
+Numbers a person reads are 1-based: turn 1 is the first request the server received, connection 1
+the first WebSocket, attempt 1 the first try at a conversation step.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+OutcomeKind = Literal[
+    "pending",
+    "completed",
+    "incomplete",
+    "failed",
+    "error",
+    "cancelled",
+    "closed_by_client",
+    "closed_by_server",
+    "dropped",
+]
+
+
+@dataclass
+class Outcome:
+    """How a request ended: its terminal event, an error code, or who closed the connection."""
+
+    kind: OutcomeKind = "pending"
+    code: str | None = None
+    close_code: int | None = None
+
+    def __str__(self) -> str:
+        text: str = self.kind
+        if self.code:
+            text += f" ({self.code})"
+        if self.close_code is not None:
+            text += f" [close {self.close_code}]"
+        return text
+
+
+@dataclass
+class ConnectionRecord:
+    """One WebSocket connection."""
+
+    id: int
+    path: str
+    query: str
+    opened_at: float
+    closed_at: float | None = None
+    close_code: int | None = None
+    closed_by: Literal["client", "server"] | None = None
+
+
+@dataclass
+class RequestRecord:
+    """One client request (``response.create`` or ``POST /v1/responses``)."""
+
+    turn: int
+    transport: Literal["ws", "http"]
+    connection_id: int | None
+    turn_on_connection: int | None
+    payload: dict[str, Any]
+    received_at: float
+    lane: str | None = None
+    attempt: int = 1
+    response_id: str | None = None
+    outcome: Outcome = field(default_factory=Outcome)
+    finished_at: float | None = None
+    event_types: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def previous_response_id(self) -> str | None:
+        value = self.payload.get("previous_response_id")
+        return value if isinstance(value, str) else None
+
+    @property
+    def input_items(self) -> list[dict[str, Any]]:
+        from .items import normalize_input
+
+        return normalize_input(self.payload.get("input"))
+
+    @property
+    def chained(self) -> bool:
+        return self.previous_response_id is not None
+
+    def step_key(self) -> str:
+        """What identifies the conversation step this request performs: its newest input item."""
+        items = self.input_items
+        return json.dumps(items[-1] if items else None, sort_keys=True)
+
+    def summary(self) -> str:
+        where = f"conn {self.connection_id}" if self.connection_id is not None else "http"
+        prev = self.previous_response_id or "-"
+        return (
+            f"#{self.turn} {where} attempt {self.attempt}: prev={prev} input={len(self.input_items)} "
+            f"-> {self.response_id or '-'} {self.outcome}"
+        )
+
+
+@dataclass
+class FrameRecord:
+    """One client WebSocket frame, whatever it held (``type`` is None when it was not JSON)."""
+
+    connection_id: int
+    received_at: float
+    type: str | None
+    problem: str | None = None
+    data: Any = None
+
+
+class RequestLog:
+    """Connections and requests in arrival order; safe to read from another thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.connections: list[ConnectionRecord] = []
+        self.requests: list[RequestRecord] = []
+        self.frames: list[FrameRecord] = []
+
+    def add_frame(
+        self, connection_id: int, now: float, type_: str | None, problem: str | None = None, data: Any = None
+    ) -> FrameRecord:
+        with self._lock:
+            frame = FrameRecord(connection_id, now, type_, problem, data)
+            self.frames.append(frame)
+            return frame
+
+    def open_connection(self, path: str, query: str, now: float) -> ConnectionRecord:
+        with self._lock:
+            record = ConnectionRecord(id=len(self.connections) + 1, path=path, query=query, opened_at=now)
+            self.connections.append(record)
+            return record
+
+    def add_request(
+        self,
+        *,
+        transport: Literal["ws", "http"],
+        payload: Any,
+        now: float,
+        connection: ConnectionRecord | None = None,
+        lane: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> RequestRecord:
+        with self._lock:
+            on_conn = None
+            if connection is not None:
+                on_conn = 1 + sum(1 for r in self.requests if r.connection_id == connection.id)
+            record = RequestRecord(
+                turn=len(self.requests) + 1,
+                transport=transport,
+                connection_id=connection.id if connection else None,
+                turn_on_connection=on_conn,
+                payload=payload if isinstance(payload, dict) else {"_invalid": payload},
+                received_at=now,
+                lane=lane,
+                headers=dict(headers or {}),
+            )
+            record.attempt = self._attempt_of(record)
+            self.requests.append(record)
+            return record
+
+    def _attempt_of(self, record: RequestRecord) -> int:
+        key = record.step_key()
+        for earlier in reversed(self.requests):
+            if earlier.step_key() == key:
+                if earlier.outcome.kind in ("completed", "incomplete"):
+                    return 1
+                return earlier.attempt + 1
+        return 1
+
+    def clear(self) -> None:
+        with self._lock:
+            self.connections.clear()
+            self.requests.clear()
+            self.frames.clear()
+
+    def __len__(self) -> int:
+        return len(self.requests)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(list(self.requests))
+
+    def __getitem__(self, index: int) -> RequestRecord:
+        return self.requests[index]
+
+    def timeline(self) -> str:
+        """The exchange as readable lines, connections interleaved with their requests."""
+        lines = []
+        for conn in self.connections:
+            closed = f"closed by {conn.closed_by} ({conn.close_code})" if conn.closed_by else "open"
+            lines.append(f"connection {conn.id} {conn.path}{'?' + conn.query if conn.query else ''}: {closed}")
+            lines += ["  " + r.summary() for r in self.requests if r.connection_id == conn.id]
+        lines += [r.summary() for r in self.requests if r.connection_id is None]
+        return "\n".join(lines)

@@ -1,0 +1,104 @@
+"""The simulated model: a deterministic stand-in for the real one.
+
+- The reply is derived from the newest user text: ``You said: <text>``.
+- After tool outputs, it reports them: ``get_weather returned: {...}``.
+- It calls a function when the request offers that function and either the user text says
+  ``call <name>`` (optionally followed by JSON arguments) or ``tool_choice`` forces it.
+- ``generate: false`` (warm-up) completes with no output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from .items import last_user_text, trailing_tool_outputs
+from .source import Turn
+from .steps import Emit, Sleep, Step
+
+_CALL = re.compile(r"\bcall\s+([A-Za-z0-9_.-]+)\s*(\{.*\})?", re.DOTALL)
+
+
+class SimulatedModel:
+    """The default source."""
+
+    def plan(self, turn: Turn) -> Iterator[Step]:
+        b = turn.builder
+        delay = turn.config.event_delay
+        chunk = turn.config.chunk_size
+
+        def emit(events: Iterator[dict[str, Any]]) -> Iterator[Step]:
+            for event in events:
+                if delay:
+                    yield Sleep(delay)
+                yield Emit(event)
+
+        yield from emit(iter([b.created(), b.in_progress()]))
+        if turn.generate:
+            call = self.choose_call(turn)
+            if call is not None:
+                name, arguments = call
+                yield from emit(b.function_call(name, arguments, chunk, include_name_on_done=turn.config.function_call_done_name))
+            else:
+                yield from emit(b.message(self.reply_text(turn), chunk))
+        yield from emit(iter([b.completed()]))
+
+    def reply_text(self, turn: Turn) -> str:
+        outputs = trailing_tool_outputs(turn.context)
+        if outputs:
+            names = _call_names(turn.context)
+            parts = [f"{names.get(o.get('call_id'), 'the tool')} returned: {_text(o.get('output'))}" for o in outputs]
+            return "; ".join(parts)
+        text = last_user_text(turn.context)
+        return f"You said: {text}" if text else "Hello! How can I help?"
+
+    def choose_call(self, turn: Turn) -> tuple[str, str] | None:
+        tools = {t.get("name"): t for t in turn.payload.get("tools") or [] if t.get("type") == "function"}
+        if not tools or trailing_tool_outputs(turn.context):
+            return None
+        choice = turn.payload.get("tool_choice")
+        if choice == "none":
+            return None
+        if isinstance(choice, dict) and choice.get("name") in tools:
+            return choice["name"], _example_arguments(tools[choice["name"]])
+        match = _CALL.search(last_user_text(turn.context) or "")
+        if match and match.group(1) in tools:
+            args = match.group(2)
+            if args:
+                try:
+                    return match.group(1), json.dumps(json.loads(args), separators=(",", ":"))
+                except json.JSONDecodeError:
+                    pass
+            return match.group(1), _example_arguments(tools[match.group(1)])
+        if choice == "required":
+            name = next(iter(tools))
+            return name, _example_arguments(tools[name])
+        return None
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _call_names(items: list[dict[str, Any]]) -> dict[Any, str]:
+    return {i.get("call_id"): str(i.get("name")) for i in items if i.get("type") == "function_call"}
+
+
+_EXAMPLES: dict[str, Any] = {"string": "example", "integer": 1, "number": 1, "boolean": True, "array": [], "object": {}}
+
+
+def _example_arguments(tool: dict[str, Any]) -> str:
+    """Arguments that satisfy the tool's JSON schema at its simplest: one value per required field."""
+    params = tool.get("parameters") or {}
+    props = params.get("properties") or {}
+    required = params.get("required") or list(props)
+    args = {}
+    for name in required:
+        spec = props.get(name) or {}
+        enum = spec.get("enum")
+        kind = spec.get("type")
+        kind_name = str(kind[0] if isinstance(kind, list) else kind)
+        args[name] = enum[0] if enum else _EXAMPLES.get(kind_name, "example")
+    return json.dumps(args, separators=(",", ":"))

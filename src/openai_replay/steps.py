@@ -1,0 +1,59 @@
+"""What a source asks the transport to do, one step at a time.
+
+A source (the simulated model, a scenario, a cassette) yields steps; the WebSocket and HTTP
+transports carry them out the same way, so every source works over both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ApiError
+
+
+@dataclass(frozen=True)
+class Emit:
+    """Send one event (a WS text frame, or one SSE event)."""
+
+    event: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EmitRaw:
+    """Send recorded JSON text byte-for-byte; ``event_type`` names it for SSE framing."""
+
+    data: str
+    event_type: str
+
+
+@dataclass(frozen=True)
+class Fail:
+    """End the request with an API error: a WS ``error`` frame, or an HTTP status before any
+    SSE byte was sent (an SSE ``error`` event after)."""
+
+    error: ApiError
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sleep:
+    """Wait on the server's clock (a manual clock makes this instant)."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Close:
+    """Close the WebSocket with ``code`` (HTTP: end the stream here)."""
+
+    code: int = 1000
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Cut the TCP connection without a close frame or a clean end of stream."""
+
+
+Step = Emit | EmitRaw | Fail | Sleep | Close | Drop
