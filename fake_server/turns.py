@@ -89,6 +89,9 @@ async def _serve(
     control: TurnControl,
 ) -> None:
     websocket = channel.transport == "ws"
+    if getattr(state.source, "bypass_protocol", False):
+        await _replay(state, channel, record, payload, control)
+        return
     problem = validate_create(payload, websocket=websocket)
     if problem is None and conn is not None:
         problem = state.protocol.limit_error(conn) or state.protocol.lane_error(conn, record.lane)
@@ -138,6 +141,16 @@ async def _serve(
     elif kind in ("failed", "error"):
         state.protocol.failed(conn, record.lane, payload)
     elif not ended and kind == "pending":
+        record.outcome.kind = "closed_by_server"
+
+
+async def _replay(state: ServerState, channel: Channel, record: RequestRecord, payload: Any, control: TurnControl) -> None:
+    """Recorded truth: no validation, no protocol rules; the source answers as recorded."""
+    body = payload if isinstance(payload, dict) else {}
+    builder = ResponseBuilder(body, response_id="", group="", created_at=state.clock.time(), ids=state.ids)
+    turn = Turn(payload=body, transport=channel.transport, record=record, builder=builder, context=[], config=state.config)
+    await _execute(state, channel, record, turn, control)
+    if record.outcome.kind == "pending":
         record.outcome.kind = "closed_by_server"
 
 

@@ -34,7 +34,11 @@ class Turn:
 
 
 class Source(Protocol):
-    """Answers turns with steps."""
+    """Answers turns with steps.
+
+    A source may set ``bypass_protocol = True`` (cassette replay does): the server then skips
+    validation and the protocol rules and serves exactly what the source yields.
+    """
 
     def plan(self, turn: Turn) -> Iterator[Step]:
         """The steps that answer ``turn``, produced lazily (a cancel can stop them anywhere)."""
