@@ -77,6 +77,12 @@ class SseChannel:
         if transport is not None:
             transport.abort()
 
+    async def send_text(self, data: str) -> None:
+        await self._write(data.encode())
+
+    async def send_binary(self, data: bytes) -> None:
+        await self._write(data)
+
 
 class JsonChannel:
     """Collects a non-streaming turn and answers with the final Response (or the error)."""
@@ -125,6 +131,12 @@ class JsonChannel:
         transport = self.request.transport
         if transport is not None:
             transport.abort()
+
+    async def send_text(self, data: str) -> None:
+        """A non-streaming answer is one JSON body: stray frames have nowhere to go (the log keeps them)."""
+
+    async def send_binary(self, data: bytes) -> None:
+        """As `send_text`: nothing to send mid-body for ``stream: false``."""
 
     def response(self) -> web.StreamResponse:
         if self.answer is not None:

@@ -43,10 +43,14 @@ class FakeServer:
         **settings: Any,
     ) -> None:
         base = config or ServerConfig()
-        self.config = base.replace(**settings) if settings else base
+        #: The config the server was built with; ``config`` is the one in effect (a scenario may override).
+        self.base_config = base.replace(**settings) if settings else base
+        self.config = self.base_config
         self.state = ServerState(config=self.config, clock=clock or SystemClock())
+        self._base_source: Source = self.state.source
         if source is not None:
-            self.state.source = source
+            self.use(source)
+            self._base_source = source
         self.host = host
         self._port = port
         self.tls: TlsMaterial | None = make_tls() if tls else None
@@ -89,12 +93,26 @@ class FakeServer:
         return self.state.clock
 
     def use(self, source: Source) -> None:
-        """Answer from now on with ``source`` (a scenario, a cassette, the simulated model)."""
+        """Answer from now on with ``source`` (a scenario, a cassette, the simulated model).
+
+        A source with ``config_overrides`` (a scenario turning protocol rules off, say) gets them
+        applied over the base config; any other source runs on the base config.
+        """
+        overrides = dict(getattr(source, "config_overrides", None) or {})
+        self._apply_config(self.base_config.replace(**overrides) if overrides else self.base_config)
         self.state.source = source
 
     def reset(self) -> None:
-        """Forget requests, stored responses and id state; keep the port and the source."""
+        """Forget requests, stored responses and id state, and undo ``use()``: back to the source and
+        config the server was built with. The port stays."""
+        self._apply_config(self.base_config)
+        self.state.source = self._base_source
         self.state.reset()
+
+    def _apply_config(self, config: ServerConfig) -> None:
+        self.config = config
+        self.state.config = config
+        self.state.protocol.config = config  # the protocol rules read the same object
 
     # -- async lifecycle -----------------------------------------------------------------------
     async def start(self) -> FakeServer:

@@ -19,7 +19,7 @@ from openai_replay.ids import group_of
 from openai_replay.log import RequestRecord
 from openai_replay.protocol import CachedResponse, ConnectionState, Resolution
 from openai_replay.source import Turn
-from openai_replay.steps import Close, Drop, Emit, EmitRaw, Fail, Sleep
+from openai_replay.steps import Binary, Close, Drop, Emit, EmitRaw, Fail, RawText, Sleep
 from openai_replay.validation import validate_create
 
 from .state import ServerState
@@ -43,6 +43,8 @@ class Channel(Protocol):
     async def fail(self, error: ApiError, headers: dict[str, str], sequence_number: int) -> None: ...
     async def close(self, code: int, reason: str) -> None: ...
     async def drop(self) -> None: ...
+    async def send_text(self, data: str) -> None: ...
+    async def send_binary(self, data: bytes) -> None: ...
 
 
 @dataclass
@@ -181,9 +183,12 @@ async def _reject(
 async def _execute(state: ServerState, channel: Channel, record: RequestRecord, turn: Turn, control: TurnControl) -> bool:
     """Carry out the source's steps. Returns True when the channel was closed or dropped."""
     steps = iter(state.source.plan(turn))
-    for step in steps:
-        if control.cancel.is_set():
+    while True:
+        if control.cancel.is_set():  # checked before the next step is built, so no sequence number is lost
             await _cancelled(state, channel, record, turn)
+            return False
+        step = next(steps, None)
+        if step is None:
             return False
         if isinstance(step, Emit):
             _note(record, step.event)
@@ -211,7 +216,12 @@ async def _execute(state: ServerState, channel: Channel, record: RequestRecord, 
                 record.outcome.kind = "dropped"
             await channel.drop()
             return True
-    return False
+        elif isinstance(step, RawText):
+            record.faults.append(f"raw text {step.data[:40]!r}")
+            await channel.send_text(step.data)
+        elif isinstance(step, Binary):
+            record.faults.append(f"binary frame ({len(step.data)} bytes)")
+            await channel.send_binary(step.data)
 
 
 async def _sleep(state: ServerState, seconds: float, control: TurnControl) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from aiohttp import WSMsgType, web
@@ -18,6 +19,7 @@ from openai_replay import errors
 from openai_replay.errors import ApiError
 from openai_replay.log import ConnectionRecord, RequestRecord
 from openai_replay.protocol import ConnectionState
+from openai_replay.steps import Binary, Close, Drop, Emit, Fail, RawText, Sleep, Step
 from openai_replay.wire import compact, with_stream_id
 
 from .auth import auth_error
@@ -55,6 +57,12 @@ class WsChannel:
     async def drop(self) -> None:
         self.session.drop()
 
+    async def send_text(self, data: str) -> None:
+        await self.session.send_text(data)
+
+    async def send_binary(self, data: bytes) -> None:
+        await self.session.send_bytes(data)
+
 
 class Lane:
     """A FIFO of requests on one ``stream_id`` and the task that serves them in order."""
@@ -75,6 +83,7 @@ class Lane:
                 self.control = None
             if session.closing:
                 return
+            session.maybe_idle()
 
 
 class WsSession:
@@ -89,6 +98,7 @@ class WsSession:
         self.lanes: dict[str | None, Lane] = {}
         self.send_lock = asyncio.Lock()
         self.closing = False
+        self.idle_task: asyncio.Future[None] | None = None
 
     async def send_text(self, text: str) -> None:
         if self.ws.closed or self.closing:
@@ -98,6 +108,54 @@ class WsSession:
                 await self.ws.send_str(text)
             except (ConnectionError, RuntimeError) as exc:
                 raise ClientGone() from exc
+
+    async def send_bytes(self, data: bytes) -> None:
+        if self.ws.closed or self.closing:
+            raise ClientGone()
+        async with self.send_lock:
+            try:
+                await self.ws.send_bytes(data)
+            except (ConnectionError, RuntimeError) as exc:
+                raise ClientGone() from exc
+
+    def maybe_idle(self) -> None:
+        """Nothing in flight: let the source push unprompted frames (its optional ``idle`` hook)."""
+        hook = getattr(self.state.source, "idle", None)
+        if hook is None or self.closing or self.idle_task is not None:
+            return
+        if any(lane.control is not None or not lane.queue.empty() for lane in self.lanes.values()):
+            return
+        turns = sum(1 for r in self.state.log.requests if r.connection_id == self.record.id)
+        steps = hook(self.record, turns)
+        if steps is not None:
+            self.idle_task = asyncio.ensure_future(self._push(iter(steps)))
+
+    async def _push(self, steps: Iterator[Step]) -> None:
+        try:
+            for step in steps:
+                if isinstance(step, Sleep):
+                    await self.state.clock.sleep(step.seconds)
+                elif isinstance(step, (Emit, Fail)):
+                    frame = step.event if isinstance(step, Emit) else step.error.ws_frame()
+                    await self.send_text(compact(frame))
+                    code = (frame.get("error") or {}).get("code") if frame.get("type") == "error" else None
+                    self.record.pushed.append(f"{frame.get('type')} ({code})" if code else str(frame.get("type")))
+                elif isinstance(step, RawText):
+                    self.record.pushed.append(f"raw text {step.data[:40]!r}")
+                    await self.send_text(step.data)
+                elif isinstance(step, Binary):
+                    self.record.pushed.append(f"binary frame ({len(step.data)} bytes)")
+                    await self.send_bytes(step.data)
+                elif isinstance(step, Close):
+                    await self.close(step.code, step.reason, by="server")
+                    return
+                elif isinstance(step, Drop):
+                    self.drop()
+                    return
+        except ClientGone:
+            pass
+        finally:
+            self.idle_task = None
 
     async def close(self, code: int, reason: str, *, by: str) -> None:
         if self.record.closed_by is None:
@@ -124,6 +182,7 @@ class WsSession:
             pass
 
     async def run(self) -> None:
+        self.maybe_idle()
         try:
             async for msg in self.ws:
                 if msg.type == WSMsgType.TEXT:
@@ -142,6 +201,8 @@ class WsSession:
             self.record.close_code = self.ws.close_code
             self.record.closed_at = self.state.clock.time()
         self.closing = True
+        if self.idle_task is not None:
+            self.idle_task.cancel()
         for lane in self.lanes.values():
             lane.task.cancel()
         await asyncio.gather(*(lane.task for lane in self.lanes.values()), return_exceptions=True)
@@ -177,6 +238,9 @@ class WsSession:
             await self.reply_error(problem)
 
     def enqueue(self, event: dict[str, Any], now: float) -> None:
+        if self.idle_task is not None:  # a request arrived: the connection is no longer idle
+            self.idle_task.cancel()
+            self.idle_task = None
         payload = {k: v for k, v in event.items() if k != "type"}
         stream_id = payload.get("stream_id")
         lane_name = stream_id if isinstance(stream_id, str) and stream_id else None
@@ -211,9 +275,16 @@ async def handle_websocket(request: web.Request) -> web.StreamResponse:
     problem = auth_error(state, request)
     if problem is not None:
         return error_response(state, problem)
-    ws = web.WebSocketResponse(max_msg_size=64 * 1024 * 1024, autoping=True)
-    await ws.prepare(request)
     record = state.log.open_connection(request.path, request.query_string, state.clock.time())
+    refusal = _refuse_handshake(state, request, record)
+    if refusal is not None:
+        return refusal
+    ws = web.WebSocketResponse(max_msg_size=64 * 1024 * 1024, autoping=True)
+    try:
+        await ws.prepare(request)
+    except Exception:
+        record.closed_by, record.closed_at = "server", state.clock.time()
+        raise
     session = WsSession(state, request, ws, record)
     request.app[SESSIONS].add(session)
     try:
@@ -221,3 +292,15 @@ async def handle_websocket(request: web.Request) -> web.StreamResponse:
     finally:
         request.app[SESSIONS].discard(session)
     return ws
+
+
+def _refuse_handshake(state: ServerState, request: web.Request, record: ConnectionRecord) -> web.StreamResponse | None:
+    """Ask the source's optional ``handshake`` hook whether to refuse this upgrade (no 101)."""
+    hook = getattr(state.source, "handshake", None)
+    error: ApiError | None = hook(record, request.headers) if hook is not None else None
+    if error is None:
+        return None
+    log.info("fake_server: connection %s handshake refused with HTTP %s", record.id, error.status)
+    record.handshake_status = error.status
+    record.closed_by, record.closed_at = "server", state.clock.time()
+    return error_response(state, error)

@@ -52,6 +52,10 @@ class ConnectionRecord:
     closed_at: float | None = None
     close_code: int | None = None
     closed_by: Literal["client", "server"] | None = None
+    #: Set when the upgrade was refused (a scripted rejection): the HTTP status sent instead of 101.
+    handshake_status: int | None = None
+    #: Frames the server sent unprompted while the connection was idle (e.g. ``error (code)``).
+    pushed: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -71,6 +75,8 @@ class RequestRecord:
     finished_at: float | None = None
     event_types: list[str] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    #: Injected transport faults in the order they happened (``malformed frame``, ``binary frame``, ...).
+    faults: list[str] = field(default_factory=list)
 
     @property
     def previous_response_id(self) -> str | None:
@@ -97,7 +103,7 @@ class RequestRecord:
         prev = self.previous_response_id or "-"
         return (
             f"#{self.turn} {where} attempt {self.attempt}: prev={prev} input={len(self.input_items)} "
-            f"-> {self.response_id or '-'} {self.outcome}"
+            f"-> {self.response_id or '-'} {self.outcome}" + (f" faults=[{', '.join(self.faults)}]" if self.faults else "")
         )
 
 
@@ -192,6 +198,10 @@ class RequestLog:
         lines = []
         for conn in self.connections:
             closed = f"closed by {conn.closed_by} ({conn.close_code})" if conn.closed_by else "open"
+            if conn.handshake_status is not None:
+                closed = f"handshake rejected with HTTP {conn.handshake_status}"
+            if conn.pushed:
+                closed += f"; pushed unprompted: {', '.join(conn.pushed)}"
             lines.append(f"connection {conn.id} {conn.path}{'?' + conn.query if conn.query else ''}: {closed}")
             lines += ["  " + r.summary() for r in self.requests if r.connection_id == conn.id]
         lines += [r.summary() for r in self.requests if r.connection_id is None]

@@ -25,25 +25,22 @@ class SimulatedModel:
     """The default source."""
 
     def plan(self, turn: Turn) -> Iterator[Step]:
+        return paced(self.events(turn), turn.config.event_delay)
+
+    def events(self, turn: Turn) -> Iterator[dict[str, Any]]:
+        """The response's events, built lazily so a cancel can stop them between any two."""
         b = turn.builder
-        delay = turn.config.event_delay
         chunk = turn.config.chunk_size
-
-        def emit(events: Iterator[dict[str, Any]]) -> Iterator[Step]:
-            for event in events:
-                if delay:
-                    yield Sleep(delay)
-                yield Emit(event)
-
-        yield from emit(iter([b.created(), b.in_progress()]))
+        yield b.created()
+        yield b.in_progress()
         if turn.generate:
             call = self.choose_call(turn)
             if call is not None:
                 name, arguments = call
-                yield from emit(b.function_call(name, arguments, chunk, include_name_on_done=turn.config.function_call_done_name))
+                yield from b.function_call(name, arguments, chunk, include_name_on_done=turn.config.function_call_done_name)
             else:
-                yield from emit(b.message(self.reply_text(turn), chunk))
-        yield from emit(iter([b.completed()]))
+                yield from b.message(self.reply_text(turn), chunk)
+        yield b.completed()
 
     def reply_text(self, turn: Turn) -> str:
         outputs = trailing_tool_outputs(turn.context)
@@ -76,6 +73,25 @@ class SimulatedModel:
             name = next(iter(tools))
             return name, _example_arguments(tools[name])
         return None
+
+
+def paced(events: Iterator[dict[str, Any]], delay: float) -> Iterator[Step]:
+    """Emit steps with ``delay`` seconds before each event after the first.
+
+    The next event is built only after the pause, so a cancel that lands during the pause stops the
+    stream without a gap in sequence numbers or a half-counted delta.
+    """
+    first = next(events, None)
+    if first is None:
+        return
+    yield Emit(first)
+    while True:
+        if delay:
+            yield Sleep(delay)
+        event = next(events, None)
+        if event is None:
+            return
+        yield Emit(event)
 
 
 def _text(value: Any) -> str:

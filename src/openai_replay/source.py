@@ -6,13 +6,14 @@ which yields `steps`. The simulated model is the default source; scenarios and c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from .config import ServerConfig
+from .errors import ApiError
 from .events import ResponseBuilder
-from .log import RequestRecord
+from .log import ConnectionRecord, RequestRecord
 from .steps import Step
 
 
@@ -38,8 +39,29 @@ class Source(Protocol):
 
     A source may set ``bypass_protocol = True`` (cassette replay does): the server then skips
     validation and the protocol rules and serves exactly what the source yields.
+
+    Optional connection-level hooks (the server looks them up with ``getattr``; see `ConnectionHooks`):
+
+    - ``handshake(connection, headers) -> ApiError | None``: called for every WebSocket upgrade
+      before the 101; returning an error refuses the upgrade with that HTTP status, body and
+      ``error.headers`` (the log keeps the attempt as a connection with ``handshake_status``).
+    - ``idle(connection, turns) -> Iterable[Step] | None``: called when a WebSocket connection has
+      nothing in flight: right after it opens (``turns == 0``) and after each finished request
+      (``turns`` = requests seen on it so far). The steps (``Sleep``, ``Emit``, ``Fail``, ``RawText``,
+      ``Binary``, ``Close``, ``Drop``) run unprompted until done, or until the client sends the next
+      request, which cancels them. ``Fail`` sends the error frame without a sequence number.
+    - ``config_overrides``: a mapping of `ServerConfig` field changes that ``FakeServer.use(source)``
+      applies over the server's base config (``reset()`` restores the base).
     """
 
     def plan(self, turn: Turn) -> Iterator[Step]:
         """The steps that answer ``turn``, produced lazily (a cancel can stop them anywhere)."""
         ...
+
+
+class ConnectionHooks(Protocol):
+    """The optional WebSocket connection-level hooks a `Source` may also implement."""
+
+    def handshake(self, connection: ConnectionRecord, headers: Mapping[str, str]) -> ApiError | None: ...
+
+    def idle(self, connection: ConnectionRecord, turns: int) -> Iterable[Step] | None: ...

@@ -56,4 +56,20 @@ class Drop:
     """Cut the TCP connection without a close frame or a clean end of stream."""
 
 
-Step = Emit | EmitRaw | Fail | Sleep | Close | Drop
+@dataclass(frozen=True)
+class RawText:
+    """Send ``data`` exactly as given, unframed: one WS text frame (it may be malformed JSON), or
+    bytes written straight into the HTTP body (no SSE framing added, so half an event is possible).
+    Faults use it for malformed frames and streams cut mid-event."""
+
+    data: str
+
+
+@dataclass(frozen=True)
+class Binary:
+    """Send a WS binary frame (HTTP: these bytes written into the body), which no client expects."""
+
+    data: bytes
+
+
+Step = Emit | EmitRaw | Fail | Sleep | Close | Drop | RawText | Binary

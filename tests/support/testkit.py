@@ -1,0 +1,115 @@
+"""Shared test helpers: where the shared reference files live, and fidelity checks on events."""
+
+from __future__ import annotations
+
+import json
+import typing
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from openai.types.responses import ResponseStreamEvent
+from openai.types.responses.responses_server_event import ResponsesServerEvent
+from pydantic import BaseModel, ValidationError
+
+from openai_replay.fidelity import SpecChecker, is_tolerated
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared"
+OPENAPI = SHARED / "openapi" / "openapi.yaml"
+
+
+def _models_by_type(union: Any) -> dict[str, type[BaseModel]]:
+    """The SDK's event model for each ``type`` value of a discriminated union."""
+    members = typing.get_args(typing.get_args(union)[0])
+    out = {}
+    for model in members:
+        for value in typing.get_args(model.model_fields["type"].annotation):
+            out[value] = model
+    return out
+
+
+_STREAM = _models_by_type(ResponseStreamEvent)
+_WS = _models_by_type(ResponsesServerEvent)
+
+
+def sdk_parse_problems(event: dict[str, Any], *, websocket: bool) -> list[str]:
+    """Strict validation with the SDK's own model for the event's type, minus the known deviations."""
+    models = _WS if websocket else _STREAM
+    model = models.get(str(event.get("type")))
+    if model is None:
+        return [f"the SDK has no {'WebSocket' if websocket else 'stream'} event type {event.get('type')!r}"]
+    body = event if websocket else {k: v for k, v in event.items() if k != "stream_id"}
+    try:
+        model.model_validate(body, strict=False)
+    except ValidationError as exc:
+        kind = str(event.get("type"))
+        return [
+            f"{model.__name__} at {'.'.join(map(str, err['loc']))}: {err['msg']}"
+            for err in exc.errors()
+            if not is_tolerated(kind, ".".join(map(str, err["loc"])), repr(err.get("input")))
+        ]
+    return []
+
+
+def shared_file(*parts: str) -> Path:
+    """A file under ../shared, or a failure that says how to get it (never a skip)."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        raise AssertionError(
+            f"missing {path}: the tests read OpenAI's spec and real recordings from the shared/ folder "
+            "beside this repository (CI provides it); check it out next to the clone"
+        )
+    return path
+
+
+@lru_cache(maxsize=1)
+def spec() -> SpecChecker:
+    return SpecChecker.from_file(shared_file("openapi", "openapi.yaml"))
+
+
+def assert_event_conforms(event: dict[str, Any], *, websocket: bool = False) -> None:
+    """The event validates against the OpenAPI schema and parses with the SDK's strict types."""
+    problems = spec().check_stream_event(event)
+    assert not problems, f"{event.get('type')} does not match the spec:\n" + "\n".join(problems)
+    if event.get("type") != "error":
+        problems += sdk_parse_problems(event, websocket=False)
+    if websocket:
+        problems += sdk_parse_problems(event, websocket=True)
+    assert not problems, f"{event.get('type')} does not parse with the SDK's types:\n" + "\n".join(problems)
+
+
+def assert_stream_well_formed(events: list[dict[str, Any]]) -> None:
+    """Ordering invariants of protocol.md §2.6: seq from 0 by 1, one terminal event, last."""
+    assert [e["sequence_number"] for e in events] == list(range(len(events)))
+    assert events[0]["type"] == "response.created"
+    assert events[1]["type"] == "response.in_progress"
+    terminals = [e for e in events if e["type"] in ("response.completed", "response.failed", "response.incomplete")]
+    assert len(terminals) == 1 and terminals[0] is events[-1]
+    final = events[-1]["response"]
+    done_items = [e["item"] for e in events if e["type"] == "response.output_item.done"]
+    if events[-1]["type"] == "response.incomplete":  # a cut item is kept, with status "incomplete"
+        assert final["output"][: len(done_items)] == done_items
+    else:
+        assert final["output"] == done_items
+    if final.get("usage"):
+        usage = final["usage"]
+        assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
+
+
+def sse_events(body: bytes) -> list[dict[str, Any]]:
+    """Parse an SSE body strictly in the real framing (event line, data line, blank line)."""
+    text = body.decode()
+    assert text.endswith("\n\n") and "\r" not in text
+    events = []
+    for block in text[:-2].split("\n\n"):
+        event_line, data_line = block.split("\n")
+        assert event_line.startswith("event: ") and data_line.startswith("data: ")
+        event = json.loads(data_line[len("data: ") :])
+        assert event["type"] == event_line[len("event: ") :]
+        events.append(event)
+    return events
+
+
+def user(text: str) -> dict[str, Any]:
+    return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
