@@ -19,8 +19,9 @@ def common_headers(state: ServerState) -> dict[str, str]:
 def json_response(state: ServerState, body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     """A pretty-printed JSON body (2-space indent, ASCII escapes), as non-streaming answers are."""
     all_headers = common_headers(state)
+    all_headers["Content-Type"] = "application/json"  # no charset, as the real API sends it
     all_headers.update(headers or {})
-    return web.Response(text=pretty(body), status=status, content_type="application/json", headers=all_headers)
+    return web.Response(body=pretty(body).encode(), status=status, headers=all_headers)
 
 
 def error_response(state: ServerState, error: ApiError, headers: dict[str, str] | None = None) -> web.Response:
