@@ -8,10 +8,9 @@ from typing import Any
 import aiohttp
 import openai
 import pytest
+from multidict import CIMultiDict
 from openai import AsyncOpenAI
 from testkit import assert_event_conforms, assert_stream_well_formed, spec, sse_events
-
-from multidict import CIMultiDict
 
 from fake_server import FakeServer
 
@@ -41,7 +40,12 @@ async def test_streamed_text_reply_through_the_sdk(server: FakeServer) -> None:
     assert_stream_well_formed(events)
     types = [e["type"] for e in events]
     assert types[:4] == ["response.created", "response.in_progress", "response.output_item.added", "response.content_part.added"]
-    assert types[-4:] == ["response.output_text.done", "response.content_part.done", "response.output_item.done", "response.completed"]
+    assert types[-4:] == [
+        "response.output_text.done",
+        "response.content_part.done",
+        "response.output_item.done",
+        "response.completed",
+    ]
     deltas = [e["delta"] for e in events if e["type"] == "response.output_text.delta"]
     assert "".join(deltas) == "You said: hello world"
     for event in events:
@@ -88,7 +92,10 @@ async def test_json_response_when_not_streaming(server: FakeServer) -> None:
 async def test_function_call_stream(server: FakeServer) -> None:
     """A 'call get_weather' request streams a function call with argument deltas and no content parts."""
     stream = await client_for(server).responses.create(
-        model="m", input='call get_weather {"city": "Paris"}', tools=[WEATHER], stream=True  # type: ignore[list-item]
+        model="m",
+        input='call get_weather {"city": "Paris"}',
+        tools=[WEATHER],
+        stream=True,  # type: ignore[list-item]
     )
     events = [e.to_dict() async for e in stream]
     assert_stream_well_formed(events)
@@ -96,7 +103,7 @@ async def test_function_call_stream(server: FakeServer) -> None:
     assert "response.content_part.added" not in types
     deltas = [e["delta"] for e in events if e["type"] == "response.function_call_arguments.delta"]
     assert len(deltas) > 1 and "".join(deltas) == '{"city":"Paris"}'
-    done = [e for e in events if e["type"] == "response.function_call_arguments.done"][0]
+    done = next(e for e in events if e["type"] == "response.function_call_arguments.done")
     assert "name" not in done
     item = events[-1]["response"]["output"][0]
     assert item["type"] == "function_call" and item["name"] == "get_weather" and item["call_id"].startswith("call_")
@@ -114,7 +121,10 @@ async def test_stored_response_get_and_delete(server: FakeServer) -> None:
     with pytest.raises(openai.NotFoundError) as info:
         await client.responses.retrieve(created.id)
     assert info.value.body == {
-        "message": f"Response with id '{created.id}' not found.", "type": "invalid_request_error", "param": None, "code": None,
+        "message": f"Response with id '{created.id}' not found.",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": None,
     }
 
 
@@ -145,11 +155,17 @@ async def test_http_chain_needs_a_stored_response(server: FakeServer) -> None:
         ({"model": "m", "temperature": -1, "stream": True}, "decimal_below_min_value", "temperature"),
         ({"model": "m", "temperature": "hot"}, "invalid_type", "temperature"),
         ({"model": "m", "generate": False}, "unknown_parameter", "generate"),
-        ({"model": "m", "input": [{"type": "function_call_output", "output": "x"}]}, "missing_required_parameter", "input[0].call_id"),
+        (
+            {"model": "m", "input": [{"type": "function_call_output", "output": "x"}]},
+            "missing_required_parameter",
+            "input[0].call_id",
+        ),
         ({"model": "m", "truncation": "sometimes"}, "invalid_value", "truncation"),
     ],
 )
-async def test_invalid_payloads_get_400_json_even_when_streaming(server: FakeServer, body: dict[str, Any], code: str, param: str) -> None:
+async def test_invalid_payloads_get_400_json_even_when_streaming(
+    server: FakeServer, body: dict[str, Any], code: str, param: str
+) -> None:
     """Validation failures come back as a 400 JSON error body (never SSE), naming the param."""
     status, headers, raw = await post(server, body)
     assert status == 400 and headers["Content-Type"] == "application/json"

@@ -120,8 +120,10 @@ async def test_command_line_server_serves_and_stops_cleanly_on_sigterm(argv: lis
 async def test_command_line_server_stops_on_ctrl_c() -> None:
     """Ctrl-C (SIGINT) stops the standalone server cleanly too."""
     proc, url = await _start(sys.executable, "-m", "fake_server", "--port", "0")
-    async with aiohttp.ClientSession() as session, session.ws_connect(url.replace("http", "ws") + "/responses",
-                                                                      headers={"Authorization": "Bearer k"}):
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(url.replace("http", "ws") + "/responses", headers={"Authorization": "Bearer k"}),
+    ):
         proc.send_signal(signal.SIGINT)
         await asyncio.wait_for(proc.wait(), timeout=30)
     assert proc.returncode == 0

@@ -12,8 +12,14 @@ from openai_replay.ids import IdFactory
 
 def builder(**payload: Any) -> ResponseBuilder:
     ids = IdFactory(3)
-    return ResponseBuilder({"model": "m", **payload}, response_id=ids.make("resp", "a" * 16, 1), group="a" * 16,
-                           created_at=1_767_225_600, ids=ids, input_tokens=10)
+    return ResponseBuilder(
+        {"model": "m", **payload},
+        response_id=ids.make("resp", "a" * 16, 1),
+        group="a" * 16,
+        created_at=1_767_225_600,
+        ids=ids,
+        input_tokens=10,
+    )
 
 
 def run(b: ResponseBuilder, *parts: Any) -> list[dict[str, Any]]:
@@ -99,8 +105,9 @@ def test_chunking() -> None:
 
 def test_usage_adds_up_and_reports_cache() -> None:
     """Usage carries cached and cache-write tokens and total = input + output."""
-    b = ResponseBuilder({"model": "m"}, response_id="resp_x", group="g", created_at=0, ids=IdFactory(1),
-                        input_tokens=40, cached_tokens=24)
+    b = ResponseBuilder(
+        {"model": "m"}, response_id="resp_x", group="g", created_at=0, ids=IdFactory(1), input_tokens=40, cached_tokens=24
+    )
     list(b.message("some reply text"))
     usage = b.completed()["response"]["usage"]
     assert usage["input_tokens_details"] == {"cache_write_tokens": 0, "cached_tokens": 24}

@@ -29,10 +29,20 @@ def test_known_fields_are_exactly_the_spec_fields() -> None:
 VALID: list[dict[str, Any]] = [
     {"model": "gpt-4o", "input": "hi"},
     {"model": "gpt-4o", "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "x"}]}]},
-    {"model": "gpt-4o", "input": [{"type": "function_call_output", "call_id": "call_1", "output": "ok"}], "previous_response_id": "resp_1"},
+    {
+        "model": "gpt-4o",
+        "input": [{"type": "function_call_output", "call_id": "call_1", "output": "ok"}],
+        "previous_response_id": "resp_1",
+    },
     {"model": "gpt-4o", "temperature": 0, "top_p": 1, "max_output_tokens": 16, "store": False, "stream": True},
-    {"model": "gpt-4o", "tools": [{"type": "function", "name": "f", "parameters": {"type": "object"}, "strict": True}],
-     "tool_choice": "auto", "parallel_tool_calls": False, "metadata": {"k": "v"}, "truncation": "auto"},
+    {
+        "model": "gpt-4o",
+        "tools": [{"type": "function", "name": "f", "parameters": {"type": "object"}, "strict": True}],
+        "tool_choice": "auto",
+        "parallel_tool_calls": False,
+        "metadata": {"k": "v"},
+        "truncation": "auto",
+    },
 ]
 INVALID: list[dict[str, Any]] = [
     {"model": "gpt-4o", "temperature": 2.5},
