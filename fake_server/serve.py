@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 import sys
+from typing import Any
 
 from openai_replay.config import ServerConfig
 
@@ -31,6 +32,26 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         default=3600.0,
         metavar="SECONDS",
         help="WebSocket connection-time limit (default: 3600)",
+    )
+    parser.add_argument(
+        "--scenario",
+        default=None,
+        metavar="FILE_OR_BUILTIN",
+        help="answer with a scenario: a JSON file, or a built-in name such as close_mid_stream or "
+        "connection_limit:turn=3 (list them with 'openai-replay scenarios')",
+    )
+    parser.add_argument(
+        "--cassette",
+        default=None,
+        metavar="FILE",
+        help="replay a recorded cassette (from 'openai-replay record' or 'import-vcr') instead of the simulated model",
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=0.0,
+        metavar="X",
+        help="cassette timing: 0 sends at once (default), 1 as recorded, 2 twice as slow",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
 
@@ -67,10 +88,50 @@ def run(args: argparse.Namespace, server: FakeServer | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: binding {args.host}, which is not loopback; the fake server has no real auth", file=sys.stderr)
-    server = server or FakeServer(host=args.host, port=args.port, config=config_from_args(args))
+    scenario = None
+    if getattr(args, "scenario", None):
+        from openai_replay.scenarios import ScenarioError, resolve
+
+        try:
+            scenario = resolve(args.scenario)
+        except ScenarioError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    replay = None
+    if getattr(args, "cassette", None):
+        from openai_replay.cassette import CassetteError, CassetteReplay
+
+        if scenario is not None:
+            print("error: use --cassette or --scenario, not both", file=sys.stderr)
+            return 2
+        try:
+            replay = CassetteReplay(args.cassette, speed=args.speed)
+        except (CassetteError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"cassette {args.cassette}: {len(replay.items)} recorded interaction(s), speed {args.speed:g}", flush=True)
+    server = server or FakeServer(host=args.host, port=args.port, config=config_from_args(args), source=replay or scenario)
+    if scenario is not None:
+        print(f"scenario '{scenario.name}': {len(scenario.all_rules())} rule(s)", flush=True)
     try:
         asyncio.run(serve_until_stopped(server))
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    if scenario is not None:
+        return report_scenario(scenario)
+    if replay is not None:
+        report = replay.report()
+        print(report or f"cassette {args.cassette}: every interaction played", file=sys.stderr if report else sys.stdout)
+        return 1 if replay.mismatches else 0
     return 0
+
+
+def report_scenario(scenario: Any) -> int:
+    """After the server stops: print what did not go as the scenario declared (exit status 1), if anything."""
+    problems = scenario.verify()
+    for problem in problems:
+        print(f"scenario '{scenario.name}': {problem}", file=sys.stderr, flush=True)
+    if not problems:
+        print(f"scenario '{scenario.name}': every rule fired as declared", flush=True)
+    return 1 if problems else 0

@@ -103,10 +103,9 @@ class FakeServer:
         self.state.source = source
 
     def reset(self) -> None:
-        """Forget requests, stored responses and id state, and undo ``use()``: back to the source and
-        config the server was built with. The port stays."""
-        self._apply_config(self.base_config)
-        self.state.source = self._base_source
+        """Forget requests, stored responses and id state, and undo ``use()``: back to the source the
+        server was built with, on the base config (plus that source's own overrides). The port stays."""
+        self.use(self._base_source)
         self.state.reset()
 
     def _apply_config(self, config: ServerConfig) -> None:

@@ -80,6 +80,8 @@ async def run_turn(
             pass
     finally:
         record.finished_at = state.clock.time()
+        if record.outcome.kind != "pending":
+            record.ended(record.finished_at)
 
 
 async def _serve(
@@ -151,6 +153,9 @@ async def _replay(state: ServerState, channel: Channel, record: RequestRecord, p
     body = payload if isinstance(payload, dict) else {}
     builder = ResponseBuilder(body, response_id="", group="", created_at=state.clock.time(), ids=state.ids)
     turn = Turn(payload=body, transport=channel.transport, record=record, builder=builder, context=[], config=state.config)
+    http = getattr(channel, "request", None) if channel.transport == "http" else None
+    if http is not None:  # a cassette matches on the request line too (GET resumes, queries)
+        turn.method, turn.path, turn.query = http.method, http.path, http.query_string
     await _execute(state, channel, record, turn, control)
     if record.outcome.kind == "pending":
         record.outcome.kind = "closed_by_server"
@@ -175,6 +180,7 @@ async def _reject(
 ) -> None:
     log.info("fake_server: request %s rejected: %s", record.turn, error.message)
     record.outcome.kind, record.outcome.code = "error", error.code or error.type
+    record.ended(state.clock.time(), error.headers)
     await channel.fail(error, dict(error.headers), 0)
     if isinstance(payload, dict):
         state.protocol.failed(conn, record.lane, payload)
@@ -191,17 +197,18 @@ async def _execute(state: ServerState, channel: Channel, record: RequestRecord, 
         if step is None:
             return False
         if isinstance(step, Emit):
-            _note(record, step.event)
+            _note(record, step.event, state.clock.time())
             await channel.send(step.event)
         elif isinstance(step, EmitRaw):
             try:
                 event = json.loads(step.data)
             except json.JSONDecodeError:
                 event = {"type": step.event_type}
-            _note(record, event if isinstance(event, dict) else {"type": step.event_type})
+            _note(record, event if isinstance(event, dict) else {"type": step.event_type}, state.clock.time())
             await channel.send_raw(step.data, step.event_type)
         elif isinstance(step, Fail):
             record.outcome.kind, record.outcome.code = "error", step.error.code or step.error.type
+            record.ended(state.clock.time(), {**step.error.headers, **step.headers})
             await channel.fail(step.error, {**step.error.headers, **step.headers}, turn.builder.sequence)
         elif isinstance(step, Sleep):
             await _sleep(state, step.seconds, control)
@@ -209,11 +216,13 @@ async def _execute(state: ServerState, channel: Channel, record: RequestRecord, 
             if record.outcome.kind == "pending":
                 record.outcome.kind = "closed_by_server"
             record.outcome.close_code = step.code
+            record.ended(state.clock.time())
             await channel.close(step.code, step.reason)
             return True
         elif isinstance(step, Drop):
             if record.outcome.kind == "pending":
                 record.outcome.kind = "dropped"
+            record.ended(state.clock.time())
             await channel.drop()
             return True
         elif isinstance(step, RawText):
@@ -236,18 +245,22 @@ async def _sleep(state: ServerState, seconds: float, control: TurnControl) -> No
 
 async def _cancelled(state: ServerState, channel: Channel, record: RequestRecord, turn: Turn) -> None:
     event = turn.builder.incomplete(state.config.cancel_reason)
-    _note(record, event)
+    _note(record, event, state.clock.time())
     record.outcome.kind = "cancelled"
     await channel.send(event)
 
 
-def _note(record: RequestRecord, event: dict[str, Any]) -> None:
+def _note(record: RequestRecord, event: dict[str, Any], now: float) -> None:
     kind = str(event.get("type"))
     record.event_types.append(kind)
     if record.outcome.kind != "pending":
         return
+    if kind in TERMINAL or kind == "error":
+        record.ended(now)  # stamped before the client can see the event
     if kind in TERMINAL:
         record.outcome.kind = TERMINAL[kind]  # type: ignore[assignment]
+        output = (event.get("response") or {}).get("output")
+        record.output_items = [dict(item) for item in output if isinstance(item, dict)] if isinstance(output, list) else []
         if kind == "response.failed":
             error = (event.get("response") or {}).get("error") or {}
             record.outcome.code = error.get("code")

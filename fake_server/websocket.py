@@ -99,6 +99,8 @@ class WsSession:
         self.send_lock = asyncio.Lock()
         self.closing = False
         self.idle_task: asyncio.Future[None] | None = None
+        #: This connection's requests (the log may be reset under a live connection; these stay ours).
+        self.records: list[RequestRecord] = []
 
     async def send_text(self, text: str) -> None:
         if self.ws.closed or self.closing:
@@ -155,7 +157,8 @@ class WsSession:
         except ClientGone:
             pass
         finally:
-            self.idle_task = None
+            if self.idle_task is asyncio.current_task():  # a cancelled push must not forget a newer one
+                self.idle_task = None
 
     async def close(self, code: int, reason: str, *, by: str) -> None:
         if self.record.closed_by is None:
@@ -208,8 +211,14 @@ class WsSession:
         await asyncio.gather(*(lane.task for lane in self.lanes.values()), return_exceptions=True)
         for lane in self.lanes.values():
             while not lane.queue.empty():
-                record, _ = lane.queue.get_nowait()
-                record.outcome.kind = "closed_by_client"
+                lane.queue.get_nowait()
+        # Requests cut off by the close (in flight or still queued) end with who closed, and the code.
+        now = self.state.clock.time()
+        for record in self.records:
+            if record.outcome.kind == "pending":
+                record.outcome.kind = "closed_by_client" if self.record.closed_by == "client" else "closed_by_server"
+                record.outcome.close_code = self.record.close_code
+                record.ended(now)
 
     async def on_text(self, data: str) -> None:
         now = self.state.clock.time()
@@ -256,6 +265,7 @@ class WsSession:
         lane = self.lanes.get(lane_name)
         if lane is None:
             lane = self.lanes[lane_name] = Lane(self, lane_name)
+        self.records.append(record)
         lane.queue.put_nowait((record, payload))
 
     def cancel(self, event: dict[str, Any]) -> None:

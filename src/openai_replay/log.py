@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from .assertions import LogAssertions
 
 OutcomeKind = Literal[
     "pending",
@@ -77,6 +80,22 @@ class RequestRecord:
     headers: dict[str, str] = field(default_factory=dict)
     #: Injected transport faults in the order they happened (``malformed frame``, ``binary frame``, ...).
     faults: list[str] = field(default_factory=list)
+    #: Which scenario rule answered (e.g. ``rule 2 'rate limit'``); None for the default source.
+    answered_by: str | None = None
+    #: When the server decided the outcome: stamped just before the terminal event, error or close
+    #: was sent, so a client's next request can never look earlier than it.
+    terminal_at: float | None = None
+    #: The delay the server asked for with a failure (``retry-after-ms`` / ``retry-after``), seconds.
+    retry_after: float | None = None
+    #: The ``output`` items of the terminal response (what the assistant said or called).
+    output_items: list[dict[str, Any]] = field(default_factory=list)
+
+    def ended(self, now: float, headers: Mapping[str, str] | None = None) -> None:
+        """Note that the outcome was decided at ``now`` (first call wins), with any retry hint."""
+        if self.terminal_at is None:
+            self.terminal_at = now
+        if headers:
+            self.retry_after = retry_after_seconds(headers)
 
     @property
     def previous_response_id(self) -> str | None:
@@ -103,8 +122,21 @@ class RequestRecord:
         prev = self.previous_response_id or "-"
         return (
             f"#{self.turn} {where} attempt {self.attempt}: prev={prev} input={len(self.input_items)} "
-            f"-> {self.response_id or '-'} {self.outcome}" + (f" faults=[{', '.join(self.faults)}]" if self.faults else "")
+            f"-> {self.response_id or '-'} {self.outcome}"
+            + (f" faults=[{', '.join(self.faults)}]" if self.faults else "")
+            + (f" <{self.answered_by}>" if self.answered_by else "")
         )
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """The delay a response asks for, as the openai SDK reads it: ``retry-after-ms``, then ``retry-after``."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            return float(lowered[name]) * scale
+        except (KeyError, ValueError):
+            continue
+    return None
 
 
 @dataclass
@@ -118,7 +150,7 @@ class FrameRecord:
     data: Any = None
 
 
-class RequestLog:
+class RequestLog(LogAssertions):
     """Connections and requests in arrival order; safe to read from another thread."""
 
     def __init__(self) -> None:

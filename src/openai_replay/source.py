@@ -28,6 +28,10 @@ class Turn:
     #: The whole conversation as the server sees it: the chained parent's context plus new input.
     context: list[dict[str, Any]]
     config: ServerConfig
+    #: The HTTP request line (WebSocket ``response.create`` counts as ``POST /v1/responses``).
+    method: str = "POST"
+    path: str = "/v1/responses"
+    query: str = ""
 
     @property
     def generate(self) -> bool:

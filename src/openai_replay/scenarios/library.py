@@ -1,0 +1,248 @@
+"""Named built-in scenarios for the known fault paths (the ones real clients' fallback code handles).
+
+``builtin("close_mid_stream")`` returns a fresh `Scenario`; keyword parameters change its numbers
+(``builtin("connection_limit", turn=3)``). On the command line: ``--scenario connection_limit:turn=3``.
+"First generating request" means the first request that is not a ``generate: false`` warm-up.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .fluent import scenario
+from .match import ScenarioError
+from .scenario import Scenario
+
+LONG_REPLY = " ".join(f"word{i}" for i in range(1, 61))
+
+
+def cache_miss() -> Scenario:
+    return (
+        scenario("cache_miss", BUILTINS["cache_miss"])
+        .on(chained=True)
+        .named("first chained request misses the cache")
+        .times(1)
+        .error("previous_response_not_found")
+        .build()
+    )
+
+
+def connection_limit(turn: int = 2, close: int | None = None) -> Scenario:
+    rule = (
+        scenario("connection_limit", BUILTINS["connection_limit"])
+        .on(connection=1, turn_on_connection={"min": turn})
+        .named(f"connection 1 is over its time limit from request {turn}")
+        .error("websocket_connection_limit_reached")
+    )
+    return (rule.close(close) if close else rule).build()
+
+
+def close_mid_stream(code: int = 1011, deltas: int = 2) -> Scenario:
+    return (
+        scenario("close_mid_stream", BUILTINS["close_mid_stream"])
+        .on(warmup=False)
+        .named(f"close {code} after {deltas} deltas")
+        .times(1)
+        .reply("This answer is cut off before it can finish, so the client must cope.")
+        .close(code, "scripted close", after=("response.output_text.delta", deltas))
+        .build()
+    )
+
+
+def close_before_created(code: int = 1011) -> Scenario:
+    return (
+        scenario("close_before_created", BUILTINS["close_before_created"])
+        .on(warmup=False)
+        .named(f"close {code} before response.created")
+        .times(1)
+        .close(code, "scripted close", after=0)
+        .build()
+    )
+
+
+def drop_mid_stream(deltas: int = 2) -> Scenario:
+    return (
+        scenario("drop_mid_stream", BUILTINS["drop_mid_stream"])
+        .on(warmup=False)
+        .named(f"TCP drop after {deltas} deltas")
+        .times(1)
+        .reply("This answer dies with the connection before it can finish.")
+        .drop(after=("response.output_text.delta", deltas))
+        .build()
+    )
+
+
+def failed(code: str = "server_error", message: str = "The model failed to generate a response.") -> Scenario:
+    return (
+        scenario("failed", BUILTINS["failed"])
+        .on(warmup=False)
+        .named(f"response.failed ({code})")
+        .times(1)
+        .fail(code, message)
+        .build()
+    )
+
+
+def incomplete(reason: str = "max_output_tokens") -> Scenario:
+    return (
+        scenario("incomplete", BUILTINS["incomplete"])
+        .on(warmup=False)
+        .named(f"response.incomplete ({reason})")
+        .times(1)
+        .reply("This answer runs out of tokens before")
+        .incomplete(reason)
+        .build()
+    )
+
+
+def cancel_mid_stream(delay: float = 0.05) -> Scenario:
+    return (
+        scenario("cancel_mid_stream", BUILTINS["cancel_mid_stream"])
+        .config(cancel_mode="honour")
+        .on(warmup=False)
+        .named(f"long reply, one word every {delay} s")
+        .reply(LONG_REPLY)
+        .slow(delay=delay)
+        .build()
+    )
+
+
+def tool_call(name: str = "get_weather", arguments: Any = None) -> Scenario:
+    args = arguments if arguments is not None else {"city": "Paris"}
+    return (
+        scenario("tool_call", BUILTINS["tool_call"])
+        .on(warmup=False, input_type="message")
+        .named(f"call {name}")
+        .times(1)
+        .call(name, args)
+        .on(input_type="function_call_output")
+        .named("answer from the tool output")
+        .times(1)
+        .build()
+    )
+
+
+def rate_limit(status: int = 429, retry_after: float = 1, retry_after_ms: float | None = None, times: int = 1) -> Scenario:
+    return (
+        scenario("rate_limit", BUILTINS["rate_limit"])
+        .on()
+        .named(f"HTTP {status} rate limit")
+        .times(times)
+        .http_status(status, "rate_limit_exceeded", retry_after=retry_after, retry_after_ms=retry_after_ms)
+        .build()
+    )
+
+
+def slow_first_token(seconds: float = 2.0) -> Scenario:
+    return (
+        scenario("slow_first_token", BUILTINS["slow_first_token"])
+        .on(warmup=False)
+        .named(f"{seconds} s before the first output event")
+        .stall(seconds, after=2)
+        .build()
+    )
+
+
+def reject_handshake(status: int = 429, connection: int = 1, retry_after: float = 1) -> Scenario:
+    return (
+        scenario("reject_handshake", BUILTINS["reject_handshake"])
+        .reject_handshake(status, connection=connection, retry_after=retry_after, times=1, name=f"refuse connection {connection}")
+        .build()
+    )
+
+
+def idle_connection_limit(after_turns: int = 1, seconds: float = 0.0) -> Scenario:
+    return (
+        scenario("idle_connection_limit", BUILTINS["idle_connection_limit"])
+        .when_idle(connection=1, after_turns=after_turns)
+        .named("limit error pushed on the idle connection")
+        .times(1)
+        .stall(seconds)
+        .error("websocket_connection_limit_reached")
+        .on(connection=1, turn_on_connection={"min": after_turns + 1})
+        .named("connection 1 stays over its limit")
+        .optional()
+        .error("websocket_connection_limit_reached")
+        .build()
+    )
+
+
+BUILTINS: dict[str, str] = {
+    "cache_miss": "the first chained request gets previous_response_not_found; the full-context resend works",
+    "connection_limit": "connection 1 answers websocket_connection_limit_reached from its request n (turn=2) on",
+    "close_mid_stream": "the first reply is closed with 1011 after 2 text deltas (HTTP: stream ends, no terminal)",
+    "close_before_created": "the first generating request is closed with 1011 before response.created",
+    "drop_mid_stream": "the first reply's TCP connection is aborted after 2 text deltas (no close frame)",
+    "failed": "the first generating request ends with response.failed (server_error)",
+    "incomplete": "the first reply is cut by response.incomplete (max_output_tokens), its message incomplete",
+    "cancel_mid_stream": "replies stream slowly (0.05 s per word) and response.cancel is honoured mid-stream",
+    "tool_call": "the first request calls get_weather({city: Paris}); its function_call_output gets an answer",
+    "rate_limit": "the first request gets HTTP 429 rate_limit_exceeded with retry-after: 1; the retry works",
+    "slow_first_token": "every reply waits 2 s (server clock) after response.in_progress before its first output",
+    "reject_handshake": "the first WebSocket upgrade is refused with HTTP 429 (retry-after: 1); the next works",
+    "idle_connection_limit": "after its first request, connection 1 is pushed an unprompted connection-limit error",
+}
+
+_FACTORIES: dict[str, Callable[..., Scenario]] = {
+    "cache_miss": cache_miss,
+    "connection_limit": connection_limit,
+    "close_mid_stream": close_mid_stream,
+    "close_before_created": close_before_created,
+    "drop_mid_stream": drop_mid_stream,
+    "failed": failed,
+    "incomplete": incomplete,
+    "cancel_mid_stream": cancel_mid_stream,
+    "tool_call": tool_call,
+    "rate_limit": rate_limit,
+    "slow_first_token": slow_first_token,
+    "reject_handshake": reject_handshake,
+    "idle_connection_limit": idle_connection_limit,
+}
+
+
+def builtin(name: str, **params: Any) -> Scenario:
+    """A fresh built-in scenario by name; ``params`` change its numbers (see `parameters`)."""
+    factory = _FACTORIES.get(name)
+    if factory is None:
+        raise ScenarioError([f"no built-in scenario named {name!r}; built-ins: {', '.join(BUILTINS)}"], "builtin")
+    allowed = parameters(name)
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        accepted = ", ".join(f"{k}={v!r}" for k, v in allowed.items()) or "none"
+        raise ScenarioError([f"{name} takes no parameter {', '.join(unknown)}; it takes: {accepted}"], "builtin")
+    return factory(**params)
+
+
+def parameters(name: str) -> dict[str, Any]:
+    """A built-in's parameters and their defaults."""
+    signature = inspect.signature(_FACTORIES[name])
+    return {p.name: p.default for p in signature.parameters.values()}
+
+
+def resolve(spec: str | os.PathLike[str]) -> Scenario:
+    """A scenario from the command line: a JSON file path, or ``name`` / ``name:key=value,...`` of a built-in."""
+    from .loader import load_scenario
+
+    text = os.fspath(spec)
+    if text.endswith(".json") or Path(text).is_file():
+        return load_scenario(text)
+    name, _, rest = text.partition(":")
+    params: dict[str, Any] = {}
+    for pair in filter(None, rest.split(",")):
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ScenarioError([f"parameter {pair!r}: write key=value"], f"scenario {text!r}")
+        try:
+            params[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key.strip()] = value
+    if name not in _FACTORIES:
+        raise ScenarioError(
+            [f"{text!r} is neither a scenario file nor a built-in; built-ins: {', '.join(BUILTINS)}"], "--scenario"
+        )
+    return builtin(name, **params)

@@ -1,0 +1,207 @@
+"""Scenario files: JSON validated by the JSON Schema shipped in this package, then checked for rules
+that can never match or contradict themselves. Every message names the JSON path and the rule.
+
+    {"name": "flaky", "rules": [{"match": {"turn": 1}, "do": [{"action": "http_status", "status": 429,
+                                                               "retry_after": 1}], "times": 1}]}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from . import actions as a
+from .catalog import ErrorSpec
+from .match import IntSet, Match, ScenarioError
+from .rules import HandshakeRule, IdleRule, Rule
+from .scenario import Scenario
+
+SCHEMA_FILE = "scenario.schema.json"
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    """The scenario JSON Schema (draft 2020-12) shipped with the package."""
+    text = resources.files(__package__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def load_scenario(source: str | os.PathLike[str] | Mapping[str, Any]) -> Scenario:
+    """A `Scenario` from a JSON file path or an already-parsed mapping; `ScenarioError` when invalid."""
+    if isinstance(source, Mapping):
+        doc, origin, default_name = dict(source), "scenario", "scenario"
+    else:
+        path = Path(source)
+        origin, default_name = f"scenario file {path}", path.stem
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ScenarioError([f"cannot read it: {exc.strerror or exc}"], origin) from None
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ScenarioError([f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"], origin) from None
+    problems = schema_problems(doc)
+    if problems:
+        raise ScenarioError(problems, origin)
+    try:
+        return _build(doc, default_name)
+    except ScenarioError as exc:
+        raise ScenarioError(exc.problems, origin) from None
+
+
+def schema_problems(doc: Any) -> list[str]:
+    """Schema violations as ``$.path (rule 'name'): what is wrong`` lines, most useful first."""
+    validator = jsonschema.Draft202012Validator(schema())
+    found = sorted(validator.iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.validator != "enum"))
+    unknown_actions = {
+        tuple(e.absolute_path)[:-1] for e in found if e.validator == "enum" and tuple(e.absolute_path)[-1:] == ("action",)
+    }
+    lines = []
+    for error in found:
+        where = tuple(error.absolute_path)
+        if error.validator in ("unevaluatedProperties", "if", "allOf") and where in unknown_actions:
+            continue  # the unknown action name says it all
+        lines.append(f"{error.json_path}{_rule_name(doc, where)}: {_message(error)}")
+    return list(dict.fromkeys(lines))
+
+
+def _rule_name(doc: Any, where: tuple[Any, ...]) -> str:
+    if len(where) >= 2 and where[0] in ("rules", "handshakes", "idle") and isinstance(doc, Mapping):
+        try:
+            rule = doc[where[0]][where[1]]
+        except (KeyError, IndexError, TypeError):
+            return ""
+        if isinstance(rule, Mapping) and isinstance(rule.get("name"), str):
+            return f" (rule '{rule['name']}')"
+    return ""
+
+
+def _message(error: jsonschema.ValidationError) -> str:
+    defs = schema()["$defs"]
+    if error.validator == "enum" and tuple(error.absolute_path)[-1:] == ("action",):
+        return f"unknown action {error.instance!r}; known actions: {', '.join(defs['action']['properties']['action']['enum'])}"
+    if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, Mapping):
+        allowed = _allowed(error)
+        extra = sorted(set(error.instance) - allowed)
+        what = f"action '{error.instance.get('action')}'" if "action" in error.instance else "this object"
+        return f"unknown field(s) {', '.join(map(repr, extra))} for {what}; allowed: {', '.join(sorted(allowed))}"
+    if error.validator == "oneOf" and error.schema in (defs["count"], defs["count0"]):
+        return f'{error.instance!r} is not a selector: give a number, a list of numbers, or {{"min": a, "max": b}}'
+    if error.validator == "oneOf" and error.schema == defs["after"]:
+        return f'{error.instance!r} is not a position: give a number of events, or {{"event": type, "nth": n}}'
+    return str(error.message)
+
+
+def _allowed(error: jsonschema.ValidationError) -> set[str]:
+    props = set((error.schema.get("properties") or {}) if isinstance(error.schema, Mapping) else ())
+    kind = error.instance.get("action") if isinstance(error.instance, Mapping) else None
+    for branch in schema()["$defs"]["action"]["allOf"] if kind else ():
+        if branch["if"]["properties"]["action"]["const"] == kind:
+            props |= set(branch["then"]["properties"])
+    return props
+
+
+def _build(doc: Mapping[str, Any], default_name: str) -> Scenario:
+    problems: list[str] = []
+    rules = [_rule(spec, f"$.rules[{i}]", problems) for i, spec in enumerate(doc.get("rules", []))]
+    handshakes = [_handshake(spec, f"$.handshakes[{i}]", problems) for i, spec in enumerate(doc.get("handshakes", []))]
+    idle = [_idle(spec, f"$.idle[{i}]", problems) for i, spec in enumerate(doc.get("idle", []))]
+    if problems:
+        raise ScenarioError(problems)
+    return Scenario(
+        [r for r in rules if r is not None],
+        name=doc.get("name", default_name),
+        description=doc.get("description", ""),
+        unmatched=doc.get("unmatched", "simulate"),
+        config=doc.get("config") or {},
+        handshakes=[h for h in handshakes if h is not None],
+        idle=[r for r in idle if r is not None],
+    )
+
+
+def _counting(spec: Mapping[str, Any], path: str) -> dict[str, Any]:
+    return {
+        "name": spec.get("name"),
+        "times": spec.get("times"),
+        "expect": spec.get("expect"),
+        "optional": bool(spec.get("optional", False)),
+        "origin": path,
+    }
+
+
+def _rule(spec: Mapping[str, Any], path: str, problems: list[str]) -> Rule | None:
+    try:
+        match = Match.build(**spec.get("match", {}))
+    except ScenarioError as exc:
+        problems += [f"{path}.match: {p}" for p in exc.problems]
+        return None
+    found = _actions(spec["do"], path, problems)
+    return None if found is None else Rule(**_counting(spec, path), match=match, actions=found)
+
+
+def _idle(spec: Mapping[str, Any], path: str, problems: list[str]) -> IdleRule | None:
+    match = spec.get("match", {})
+    found = _actions(spec["do"], path, problems)
+    if found is None:
+        return None
+    return IdleRule(
+        **_counting(spec, path),
+        connection=IntSet.of(match["connection"], "connection") if "connection" in match else None,
+        after_turns=IntSet.of(match["after_turns"], "after_turns", minimum=0) if "after_turns" in match else None,
+        actions=found,
+    )
+
+
+def _handshake(spec: Mapping[str, Any], path: str, problems: list[str]) -> HandshakeRule | None:
+    fields = {k: v for k, v in spec.items() if k not in ("name", "times", "expect", "optional", "match")}
+    connection = (spec.get("match") or {}).get("connection")
+    return HandshakeRule(
+        **_counting(spec, path),
+        connection=IntSet.of(connection, "connection") if connection is not None else None,
+        error=_error_spec({"status": 429, **fields}),
+    )
+
+
+def _actions(specs: list[Mapping[str, Any]], path: str, problems: list[str]) -> tuple[a.Action, ...] | None:
+    built, ok = [], True
+    for j, spec in enumerate(specs):
+        try:
+            built.append(action_from_json(spec))
+        except (ScenarioError, TypeError, ValueError) as exc:
+            ok = False
+            detail = "; ".join(exc.problems) if isinstance(exc, ScenarioError) else str(exc)
+            problems.append(f"{path}.do[{j}] ({spec.get('action')}): {detail}")
+    return tuple(built) if ok else None
+
+
+def action_from_json(spec: Mapping[str, Any]) -> a.Action:
+    """One action object of a scenario file (already schema-valid) as an `Action`."""
+    kind = spec["action"]
+    fields = {k: v for k, v in spec.items() if k != "action"}
+    after = a.At.of(fields.pop("after", None))
+    if kind in ("error", "http_status"):
+        return a.Error(error=_error_spec(fields), after=after)
+    if kind == "function_call" and not isinstance(fields.get("arguments", ""), str):
+        fields["arguments"] = json.dumps(fields["arguments"], separators=(",", ":"))
+    if kind == "reasoning":
+        fields["summary"] = tuple(fields.get("summary", ()))
+    if kind == "binary" and "data" in fields:
+        fields["data"] = str(fields["data"]).encode()
+    if after is not None:
+        fields["after"] = after
+    return a.ACTIONS[kind](**fields)
+
+
+def _error_spec(fields: Mapping[str, Any]) -> ErrorSpec:
+    values = dict(fields)
+    values["headers"] = dict(values.get("headers") or {})
+    return ErrorSpec(**values)

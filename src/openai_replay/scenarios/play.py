@@ -1,0 +1,196 @@
+"""Turns a rule's actions into transport steps for one request.
+
+The body (content and endings, or the fallback source's stream when the rule scripts none) is
+produced lazily; positioned faults and pacing are woven into it as events go out, counting the
+events sent so far. Everything is computed when the step is needed, so a cancel can stop it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..source import Source, Turn
+from ..steps import Binary, Close, Drop, Emit, EmitRaw, Fail, RawText, Sleep, Step
+from ..wire import compact, sse, type_first
+from . import actions as a
+from .catalog import ErrorSpec
+
+
+@dataclass
+class _Stream:
+    """What has been sent so far, shared by the body and the weaver."""
+
+    turn: Turn
+    count: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    last: dict[str, Any] | None = None
+    cut_pending: a.Cut | None = None
+    started: bool = False
+
+
+def play(actions: Sequence[a.Action], turn: Turn, fallback: Source, problem: Callable[[str], None]) -> Iterator[Step]:
+    """The steps for ``turn``; ``problem`` hears about faults that never got their moment."""
+    stream = _Stream(turn)
+    positioned = [x for x in actions if x.after is not None]
+    body = [x for x in actions if x.after is None and not isinstance(x, a.Slow)]
+    pacing = next((x for x in actions if isinstance(x, a.Slow)), None)
+    yield from _weave(_body(body, stream, fallback), positioned, pacing, stream, problem)
+
+
+def _body(body: list[a.Action], s: _Stream, fallback: Source) -> Iterator[Step]:
+    b = s.turn.builder
+    scripted = any(x.role in ("content", "ending") for x in body)
+    ended = False
+    for index, action in enumerate(body):
+        if action.role in ("content", "ending") and not s.started and not isinstance(action, a.Error):
+            s.started = True
+            yield Emit(b.created())
+            yield Emit(b.in_progress())
+        following = body[index + 1] if index + 1 < len(body) else None
+        yield from _action(action, s, following)
+        if action.kind in a.FINAL:
+            return
+        ended = ended or action.role == "ending"
+    if not scripted:
+        yield from fallback.plan(s.turn)
+    elif s.started and not ended:
+        yield Emit(b.completed())
+
+
+def _action(action: a.Action, s: _Stream, following: a.Action | None) -> Iterator[Step]:
+    b = s.turn.builder
+    config = s.turn.config
+    if isinstance(action, a.Text):
+        events = b.message(action.text, action.chunk, phase=action.phase)
+        cut = isinstance(following, a.Incomplete) and following.cut_item
+        for event in events:
+            if cut and event["type"] == "response.output_text.done":
+                return  # the item stays open: `incomplete()` keeps it with status "incomplete"
+            yield Emit(event)
+    elif isinstance(action, a.FunctionCall):
+        for event in b.function_call(
+            action.name,
+            action.arguments,
+            action.chunk,
+            call_id=action.call_id,
+            include_name_on_done=config.function_call_done_name,
+        ):
+            yield Emit(event)
+    elif isinstance(action, a.Reasoning):
+        for event in b.reasoning(list(action.summary), action.chunk):
+            yield Emit(event)
+    elif isinstance(action, a.Complete):
+        yield Emit(b.completed())
+    elif isinstance(action, a.FailResponse):
+        if action.error_event:
+            spec = ErrorSpec(code=action.code, message=action.message).build(s.turn.payload)
+            error = {"type": spec.type, "code": spec.code, "message": spec.message, "param": None}
+            yield Emit(_numbered(s, {"type": "error", "error": error}))
+        yield Emit(b.failed(action.code, action.message))
+    elif isinstance(action, a.Incomplete):
+        yield Emit(b.incomplete(action.reason))
+    else:
+        yield from _fault(action, s)
+
+
+def _fault(action: a.Action, s: _Stream) -> Iterator[Step]:
+    """The steps of a fault (or an `Error`), wherever it falls."""
+    if isinstance(action, a.Error):
+        yield Fail(action.error.build(s.turn.payload), action.error.header_values())
+    elif isinstance(action, a.Close):
+        yield Close(action.code, action.reason)
+    elif isinstance(action, a.Drop):
+        yield Drop()
+    elif isinstance(action, a.Cut):
+        s.cut_pending = action
+    elif isinstance(action, a.Stall):
+        yield Sleep(action.seconds)
+    elif isinstance(action, a.Malformed):
+        if s.turn.transport == "http":
+            yield RawText(f"event: response.output_text.delta\ndata: {action.text}\n\n")
+        else:
+            yield RawText(action.text)
+    elif isinstance(action, a.BinaryFrame):
+        yield Binary(action.data)
+    elif isinstance(action, a.Duplicate):
+        if s.last is not None:
+            yield Emit(s.last)
+    elif isinstance(action, a.Event):
+        event = dict(action.event)
+        yield Emit(_numbered(s, event) if action.numbered and "sequence_number" not in event else event)
+    elif isinstance(action, a.UnknownEvent):
+        yield Emit(_numbered(s, {"type": action.type, **action.fields}))
+
+
+def _numbered(s: _Stream, event: dict[str, Any]) -> dict[str, Any]:
+    """The event with the stream's next sequence number, ``type`` first then alphabetical."""
+    b = s.turn.builder
+    numbered = type_first({**event, "sequence_number": b.sequence})
+    b.sequence += 1
+    return numbered
+
+
+def _weave(
+    body: Iterator[Step],
+    positioned: list[a.Action],
+    pacing: a.Slow | None,
+    s: _Stream,
+    problem: Callable[[str], None],
+) -> Iterator[Step]:
+    pending = list(positioned)
+    rng = random.Random(pacing.seed) if pacing else None
+
+    def due() -> list[a.Action]:
+        ready = [f for f in pending if f.after is not None and f.after.reached(s.count, s.counts)]
+        for f in ready:
+            pending.remove(f)
+        return ready
+
+    for fault in due():  # after=0: before response.created
+        yield from _fault(fault, s)
+        if fault.ends and not isinstance(fault, a.Cut):
+            return
+    for step in body:
+        if isinstance(step, (Emit, EmitRaw)):
+            if s.cut_pending is not None:
+                yield from _cut(step, s.cut_pending, s)
+                return
+            if pacing is not None and rng is not None:
+                wait = pacing.ttfb if s.count == 0 else pacing.delay + pacing.jitter * rng.random()
+                if wait > 0:
+                    yield Sleep(wait)
+            yield step
+            event = step.event if isinstance(step, Emit) else {"type": step.event_type}
+            s.count += 1
+            s.counts[str(event.get("type"))] += 1
+            s.last = event
+            for fault in due():
+                yield from _fault(fault, s)
+                if fault.ends and not isinstance(fault, a.Cut):
+                    return
+        else:
+            yield step
+            if isinstance(step, (Close, Drop)):
+                return
+            if isinstance(step, Fail):
+                pending.clear()  # the request is over: positioned faults have no stream left
+    if s.cut_pending is not None:
+        yield Drop()
+        return
+    for fault in pending:
+        problem(f"'{fault.describe()}' never happened: the stream ended after {s.count} events")
+
+
+def _cut(step: Emit | EmitRaw, cut: a.Cut, s: _Stream) -> Iterator[Step]:
+    if isinstance(step, Emit):
+        text, kind = compact(step.event), str(step.event.get("type"))
+    else:
+        text, kind = step.data, step.event_type
+    whole = sse(kind, text).decode() if s.turn.transport == "http" else text
+    keep = cut.keep if cut.keep is not None else len(whole) // 2
+    yield RawText(whole[: max(1, min(keep, len(whole) - 1))])
+    yield Drop()

@@ -1,0 +1,183 @@
+"""`Scenario`: an ordered list of rules, used as the server's `Source`.
+
+For each request the first rule that matches and still has uses left answers it; a request no
+rule matches goes to the fallback (the simulated model), or, with ``unmatched="fail"``, gets a 500
+naming the request. Protocol rules still apply in front of a scenario (a real cache miss after a
+reconnect stays a cache miss) unless its ``config`` turns them off. `verify()` reports rules that
+fired a different number of times than declared, faults that never got their moment, and
+requests that matched nothing when that is an error.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import fields
+from typing import Any, Literal
+
+from ..config import ServerConfig
+from ..errors import ApiError
+from ..log import ConnectionRecord
+from ..simulated import SimulatedModel
+from ..source import Source, Turn
+from ..steps import Fail, Step
+from .match import ScenarioError, describe_request
+from .play import play
+from .rules import Counted, HandshakeRule, IdleRule, Rule
+
+Unmatched = Literal["simulate", "fail"]
+
+
+class Scenario:
+    """A script of rules; pass it to ``FakeServer(source=...)`` or ``server.use(...)``."""
+
+    def __init__(
+        self,
+        rules: Iterable[Rule] = (),
+        *,
+        name: str = "scenario",
+        description: str = "",
+        unmatched: Unmatched = "simulate",
+        config: Mapping[str, Any] | None = None,
+        handshakes: Iterable[HandshakeRule] = (),
+        idle: Iterable[IdleRule] = (),
+        fallback: Source | None = None,
+    ) -> None:
+        self.name = name
+        self.description = description
+        self.unmatched: Unmatched = unmatched
+        self.rules = list(rules)
+        self.handshakes = list(handshakes)
+        self.idle_rules = list(idle)
+        self.config_overrides: dict[str, Any] = dict(config or {})
+        self.fallback: Source = fallback or SimulatedModel()
+        self._lock = threading.Lock()
+        self._runtime: list[str] = []
+        for kind, group in (("rule", self.rules), ("handshake rule", self.handshakes), ("idle rule", self.idle_rules)):
+            for index, rule in enumerate(group, 1):
+                if rule.origin in ("rule", ""):
+                    rule.origin = f"{kind} {index}"
+        problems = self.problems()
+        if problems:
+            raise ScenarioError(problems, f"scenario '{name}'")
+
+    @classmethod
+    def builder(cls, name: str = "scenario", description: str = "") -> Any:
+        """The fluent API: ``Scenario.builder("x").on(turn=1).reply("hi").build()``."""
+        from .fluent import ScenarioBuilder
+
+        return ScenarioBuilder(name, description)
+
+    # -- load-time checks --------------------------------------------------------------------------
+    def problems(self) -> list[str]:
+        found: list[str] = []
+        if self.unmatched not in ("simulate", "fail"):
+            found.append(f"unmatched: expected 'simulate' or 'fail', got {self.unmatched!r}")
+        known = {f.name for f in fields(ServerConfig)}
+        for key in self.config_overrides:
+            if key not in known:
+                found.append(f"config: unknown server setting '{key}'; known: {', '.join(sorted(known - {'extra'}))}")
+        for rule in [*self.rules, *self.handshakes, *self.idle_rules]:
+            found += [f"{rule.label()}: {p}" for p in rule.problems()]
+        for index, rule in enumerate(self.rules):
+            for earlier in self.rules[:index]:
+                if earlier.times is None and _covers(earlier, rule):
+                    found.append(
+                        f"{rule.label()}: can never match: {earlier.label()} comes first, matches "
+                        f"{'every request' if earlier.match.catch_all else 'the same requests'} and has no 'times' limit"
+                    )
+                    break
+        return found
+
+    # -- the Source protocol ------------------------------------------------------------------------
+    def plan(self, turn: Turn) -> Iterator[Step]:
+        rule = self._choose(turn)
+        if rule is None:
+            if self.unmatched == "fail":
+                message = (
+                    f"openai-replay scenario '{self.name}': no rule matched {describe_request(turn)}; "
+                    "add a rule for it, or set unmatched to 'simulate'"
+                )
+                self._note(message)
+                turn.record.answered_by = "no rule (unmatched: fail)"
+                yield Fail(ApiError(500, message, type="server_error", code="scenario_unmatched"))
+                return
+            yield from self.fallback.plan(turn)
+            return
+        turn.record.answered_by = rule.label()
+        where = f"{rule.label()} on {describe_request(turn)}"
+        yield from play(rule.actions, turn, self.fallback, lambda problem: self._note(f"{where}: {problem}"))
+
+    def _choose(self, turn: Turn) -> Rule | None:
+        with self._lock:
+            for rule in self.rules:
+                if not rule.available():
+                    continue
+                try:
+                    matched = rule.match.matches(turn)
+                except Exception as exc:
+                    self._runtime.append(f"{rule.label()}: its predicate raised {exc!r} on {describe_request(turn)}")
+                    raise
+                if matched:
+                    rule.fired += 1
+                    return rule
+        return None
+
+    def handshake(self, connection: ConnectionRecord, headers: Mapping[str, str]) -> ApiError | None:
+        """Refuse the upgrade when a handshake rule selects this connection."""
+        with self._lock:
+            for rule in self.handshakes:
+                if rule.available() and (rule.connection is None or connection.id in rule.connection):
+                    rule.fired += 1
+                    return rule.error.build()
+        return None
+
+    def idle(self, connection: ConnectionRecord, turns: int) -> list[Step] | None:
+        """Frames to push on an idle connection, from the first idle rule that selects it."""
+        with self._lock:
+            for rule in self.idle_rules:
+                if not rule.available():
+                    continue
+                if rule.connection is not None and connection.id not in rule.connection:
+                    continue
+                if rule.after_turns is not None and turns not in rule.after_turns:
+                    continue
+                rule.fired += 1
+                return list(rule.steps())
+        return None
+
+    # -- after the run ------------------------------------------------------------------------------
+    def verify(self) -> list[str]:
+        """Everything that did not go as declared; empty when the scenario played out as written."""
+        with self._lock:
+            verdicts = [v for r in self.all_rules() if (v := r.verdict()) is not None]
+            return verdicts + list(self._runtime)
+
+    def reset(self) -> None:
+        """Forget firing counts and problems (to run the same scenario again)."""
+        with self._lock:
+            for rule in self.all_rules():
+                rule.fired = 0
+            self._runtime.clear()
+
+    def all_rules(self) -> list[Counted]:
+        return [*self.rules, *self.handshakes, *self.idle_rules]
+
+    def fired(self) -> dict[str, int]:
+        """Each rule's label and how many times it fired so far."""
+        with self._lock:
+            return {r.label(): r.fired for r in self.all_rules()}
+
+    def _note(self, problem: str) -> None:
+        with self._lock:
+            self._runtime.append(problem)
+
+    def __repr__(self) -> str:
+        return f"Scenario({self.name!r}, {len(self.rules)} rules)"
+
+
+def _covers(earlier: Rule, later: Rule) -> bool:
+    """The earlier rule takes every request the later one would (no predicate to tell them apart)."""
+    if earlier.match.where is not None:
+        return False
+    return earlier.match.catch_all or earlier.match == later.match

@@ -1,0 +1,127 @@
+"""Helpers for scenario tests: bounded reads from the openai SDK and from raw aiohttp sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import aiohttp
+from openai import AsyncOpenAI
+
+from fake_server import FakeServer
+
+TERMINAL = ("response.completed", "response.failed", "response.incomplete", "error")
+MODEL = "gpt-4o-mini"
+
+
+def client_for(server: FakeServer, max_retries: int = 0) -> AsyncOpenAI:
+    return AsyncOpenAI(base_url=server.url, api_key="test-key", max_retries=max_retries)
+
+
+async def sdk_turn(connection: Any, timeout: float = 10, **create: Any) -> tuple[list[dict[str, Any]], BaseException | None]:
+    """Send one response.create over ``client.responses.connect()``; the events up to a terminal one (as
+    dicts) and the exception that ended the read early, if any (a close, a parse error)."""
+    create.setdefault("model", MODEL)
+    create.setdefault("store", False)
+    await connection.response.create(**create)
+    return await sdk_events(connection, timeout)
+
+
+async def sdk_events(connection: Any, timeout: float = 10) -> tuple[list[dict[str, Any]], BaseException | None]:
+    events: list[dict[str, Any]] = []
+
+    async def run() -> None:
+        async for event in connection:
+            events.append(event.to_dict())
+            if event.type in TERMINAL:
+                return
+
+    try:
+        await asyncio.wait_for(run(), timeout=timeout)
+    except asyncio.TimeoutError:
+        raise
+    except Exception as exc:
+        return events, exc
+    return events, None
+
+
+async def http_stream(
+    client: AsyncOpenAI, timeout: float = 10, **create: Any
+) -> tuple[list[dict[str, Any]], BaseException | None]:
+    """``responses.create(stream=True)``: the SSE events the SDK parsed, and the exception that ended it."""
+    create.setdefault("model", MODEL)
+    events: list[dict[str, Any]] = []
+
+    async def run() -> None:
+        stream = await client.responses.create(stream=True, **create)
+        async for event in stream:
+            events.append(event.to_dict())
+
+    try:
+        await asyncio.wait_for(run(), timeout=timeout)
+    except asyncio.TimeoutError:
+        raise
+    except Exception as exc:
+        return events, exc
+    return events, None
+
+
+class RawSocket:
+    """A raw aiohttp WebSocket to the fake server, for frames the SDK cannot show (binary, malformed)."""
+
+    def __init__(self, server: FakeServer) -> None:
+        self.server = server
+        self.session: aiohttp.ClientSession | None = None
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
+
+    async def __aenter__(self) -> RawSocket:
+        self.session = aiohttp.ClientSession()
+        self.ws = await self.session.ws_connect(self.server.ws_url, headers={"Authorization": "Bearer test-key"})
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        if self.session is not None:
+            await self.session.close()
+
+    async def send(self, **create: Any) -> None:
+        assert self.ws is not None
+        create.setdefault("model", MODEL)
+        create.setdefault("input", "hello")
+        await self.ws.send_str(json.dumps({"type": "response.create", **create}))
+
+    async def frames(self, timeout: float = 10) -> list[aiohttp.WSMessage]:
+        """Every frame until a terminal event or the close, each read bounded by ``timeout``."""
+        assert self.ws is not None
+        frames = []
+        while True:
+            msg = await asyncio.wait_for(self.ws.receive(), timeout=timeout)
+            frames.append(msg)
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+                    return frames
+                continue
+            try:
+                event = json.loads(msg.data)
+            except json.JSONDecodeError:
+                continue
+            if event.get("type") in TERMINAL:
+                return frames
+
+
+def texts(frames: list[aiohttp.WSMessage]) -> list[dict[str, Any]]:
+    """The JSON text frames among ``frames``, parsed (malformed and binary frames skipped)."""
+    parsed = []
+    for msg in frames:
+        if msg.type == aiohttp.WSMsgType.TEXT:
+            try:
+                parsed.append(json.loads(msg.data))
+            except json.JSONDecodeError:
+                pass
+    return parsed
+
+
+def user(text: str) -> dict[str, Any]:
+    return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
