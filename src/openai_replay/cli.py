@@ -7,6 +7,9 @@ import sys
 
 from fake_server.serve import add_serve_arguments, run
 
+from .cassette_cli import register as register_cassette_commands
+from .cassette_cli import run as run_cassette_command
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="openai-replay", description="Fake OpenAI Responses server and record/replay harness.")
@@ -14,6 +17,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the fake Responses server (WebSocket mode + HTTP)")
     add_serve_arguments(serve)
     sub.add_parser("demo", help="run a chained conversation through the openai SDK against the fake server")
+    sub.add_parser("scenarios", help="list the built-in scenarios (use one with 'serve --scenario NAME')")
+    register_cassette_commands(sub)
+    from .conformance.command import add_arguments as add_conformance_arguments
+
+    conformance = sub.add_parser("conformance", help="drive the real clients through every fault and print the scorecard")
+    add_conformance_arguments(conformance)
     return parser
 
 
@@ -21,6 +30,20 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return run(args)
+    if args.command == "scenarios":
+        from .scenarios.cli import list_builtins
+
+        return list_builtins()
+    if args.command == "record":
+        from fake_server.record_cli import run_record
+
+        return run_record(args)
+    if args.command in ("import-vcr", "show"):
+        return run_cassette_command(args)
+    if args.command == "conformance":
+        from .conformance.command import main as conformance_main
+
+        return conformance_main(args)
     if args.command == "demo":
         from .demo import main as demo_main
 

@@ -1,0 +1,175 @@
+"""A recording in progress: what a recorder notes as traffic passes, turned into a cassette.
+
+The recorder (``fake_server.recorder``) opens a `WsTap` per WebSocket connection and an `HttpTap`
+per HTTP exchange and reports frames, events, answers and endings as they happen; offsets are
+taken from a monotonic clock. `Recording.cassette()` scrubs everything through the `Redactor`
+(headers allowlist, secrets, user hooks) at the moment the cassette is written.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from .. import __version__
+from .model import Cassette, Connection, Ending, HttpExchange, Sender, SseEvent, WsConnection, WsFrame
+from .redact import Redactor
+
+
+def _round(seconds: float) -> float:
+    return round(max(0.0, seconds), 3)
+
+
+def public_url(url: str) -> str:
+    """``url`` without any user:password part."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+class _Tap:
+    def __init__(self, recording: Recording) -> None:
+        self.recording = recording
+        self.opened = recording.clock()
+
+    def now(self) -> float:
+        return _round(self.recording.clock() - self.opened)
+
+
+class WsTap(_Tap):
+    """Notes one WebSocket connection."""
+
+    def __init__(self, recording: Recording, conn: WsConnection) -> None:
+        super().__init__(recording)
+        self.conn = conn
+
+    def frame(self, sender: Sender, text: str | None = None, binary: bytes | None = None) -> None:
+        encoded = base64.b64encode(binary).decode("ascii") if binary is not None else None
+        self.conn.frames.append(WsFrame(self.now(), sender, text if encoded is None else None, encoded))
+
+    def refused(self, status: int, headers: Mapping[str, str], body: str | None, note: str | None = None) -> None:
+        self.conn.status, self.conn.response_headers, self.conn.body = status, dict(headers), body
+        self.conn.note = note
+        self.recording.finished()
+
+    def accepted(self, headers: Mapping[str, str]) -> None:
+        self.conn.response_headers = dict(headers)
+
+    def closed(self, by: Sender, code: int | None, reason: str = "", *, dropped: bool = False) -> None:
+        if self.conn.close is None:
+            self.conn.close = Ending(self.now(), by, code, reason, dropped)
+            self.recording.finished()
+
+
+class HttpTap(_Tap):
+    """Notes one HTTP exchange."""
+
+    def __init__(self, recording: Recording, exchange: HttpExchange) -> None:
+        super().__init__(recording)
+        self.exchange = exchange
+
+    def answer(self, status: int, headers: Mapping[str, str], *, stream: bool) -> None:
+        self.exchange.status, self.exchange.response_headers = status, dict(headers)
+        if stream:
+            self.exchange.events = []
+
+    def event(self, event: str, data: str) -> None:
+        if self.exchange.events is None:
+            self.exchange.events = []
+        self.exchange.events.append(SseEvent(self.now(), event, data))
+
+    def body(self, text: str) -> None:
+        self.exchange.body = text
+
+    def ended(self, by: Sender, *, dropped: bool = False, note: str | None = None) -> None:
+        if self.exchange.end is None:
+            self.exchange.end = Ending(self.now(), by, None, "", dropped)
+            if note:
+                self.exchange.note = note
+            self.recording.finished()
+
+
+class Recording:
+    """Connections noted so far, in the order they were opened."""
+
+    def __init__(
+        self,
+        *,
+        upstream: str,
+        redactor: Redactor | None = None,
+        keep: Cassette | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        on_finished: Callable[[], None] | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.upstream = public_url(upstream)
+        self.extra_meta = dict(meta or {})
+        self.redactor = redactor or Redactor()
+        self.keep = keep
+        self.clock = clock
+        self.started = clock()
+        self.recorded_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        self.connections: list[Connection] = []
+        self.on_finished = on_finished
+        self._lock = threading.Lock()
+
+    def _offset(self) -> float:
+        return _round(self.clock() - self.started)
+
+    def open_ws(self, path: str, query: str, headers: Mapping[str, str]) -> WsTap:
+        conn = WsConnection(started_at=self._offset(), path=path, query=query, request_headers=dict(headers))
+        with self._lock:
+            self.connections.append(conn)
+        return WsTap(self, conn)
+
+    def open_http(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes | None) -> HttpTap:
+        text = body.decode("utf-8", errors="replace") if body else None
+        exchange = HttpExchange(
+            started_at=self._offset(),
+            method=method.upper(),
+            path=path,
+            query=query,
+            request_headers=dict(headers),
+            request_body=text,
+            status=None,
+        )
+        with self._lock:
+            self.connections.append(exchange)
+        return HttpTap(self, exchange)
+
+    def finished(self) -> None:
+        if self.on_finished is not None:
+            self.on_finished()
+
+    def meta(self) -> dict[str, Any]:
+        meta: dict[str, Any] = dict(self.keep.meta) if self.keep else {}
+        meta.update(
+            recorded_at=self.recorded_at,
+            recorded_with=f"openai-replay {__version__}",
+            source="proxy",
+            upstream=self.upstream,
+        )
+        meta.update(self.extra_meta)
+        return meta
+
+    def cassette(self) -> Cassette:
+        """Everything so far, scrubbed; kept (earlier) connections first."""
+        with self._lock:
+            current = list(self.connections)
+        kept = list(self.keep.connections) if self.keep else []
+        fresh = [c for c in (self.redactor.connection(_snapshot(conn)) for conn in current) if c is not None]
+        return Cassette(connections=kept + fresh, meta=self.redactor.value(self.meta()))
+
+
+def _snapshot(conn: Connection) -> Connection:
+    """A copy safe to scrub while the live connection keeps growing."""
+    if isinstance(conn, WsConnection):
+        return WsConnection.from_json(conn.to_json())
+    return HttpExchange.from_json(conn.to_json())

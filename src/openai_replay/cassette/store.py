@@ -1,0 +1,150 @@
+"""Loading and saving cassettes: schema validation both ways, atomic writes, a diffable layout.
+
+The file is pretty-printed JSON with a stable key order, except that each WebSocket frame, SSE
+event and ending sits on one line of its own, so a re-recording shows up in ``git diff`` as the
+frames that changed. Writes go to a temporary file in the same folder, are flushed to disk, then
+renamed over the target: a crash or Ctrl-C leaves either the old file or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .model import FORMAT_VERSION, Cassette
+
+DEFAULT_UPSTREAM = "https://api.openai.com/v1"
+_ONE_LINE = {"frames", "events"}
+_INLINE = {"close", "end"}
+
+
+class CassetteError(Exception):
+    """A cassette that cannot be used, with what was wrong and what to do about it."""
+
+
+class CassetteNotFound(CassetteError, FileNotFoundError):
+    """The cassette file does not exist."""
+
+
+def rerecord_command(path: str | os.PathLike[str] | None, upstream: str | None = None) -> str:
+    """The command that records ``path`` again from ``upstream``."""
+    target = str(path) if path is not None else "CASSETTE.json"
+    return f"openai-replay record --upstream {upstream or DEFAULT_UPSTREAM} --out {target}"
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The JSON Schema of format v1 (shipped as ``cassette.schema.json`` in this package)."""
+    text = resources.files(__package__).joinpath("cassette.schema.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def validate(data: Any, where: str) -> None:
+    """Raise `CassetteError` naming the first place ``data`` breaks the schema."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is None:
+        return
+    location = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path) or "(top level)"
+    raise CassetteError(f"{where} does not match the cassette format v1 schema at {location.lstrip('.')}: {error.message}")
+
+
+def load_cassette(path: str | os.PathLike[str]) -> Cassette:
+    """Read and validate a cassette; every problem raises `CassetteError` with a way out."""
+    where = f"cassette {os.fspath(path)}"
+    redo = f"Re-record it: {rerecord_command(path)}"
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise CassetteNotFound(f"{where} does not exist. Record it first: {rerecord_command(path)}") from None
+    except IsADirectoryError:
+        raise CassetteError(f"{where} is a folder, not a cassette file.") from None
+    if not raw.strip():
+        raise CassetteError(f"{where} is empty ({len(raw)} bytes): it was truncated or never written. {redo}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CassetteError(f"{where} is not UTF-8 text (bad byte at offset {exc.start}): the file is corrupt. {redo}") from None
+    if text.lstrip().startswith("interactions:"):
+        raise CassetteError(
+            f"{where} looks like a vcrpy YAML cassette, not an openai-replay one. Import it first: "
+            f"openai-replay import-vcr {os.fspath(path)} OUT.json"
+        )
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        ending = "it ends early (truncated)" if exc.pos >= len(text.rstrip()) else "the file is corrupt"
+        raise CassetteError(
+            f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; {ending}. {redo}"
+        ) from None
+    if not isinstance(data, dict):
+        raise CassetteError(f"{where} holds a JSON {type(data).__name__}, not a cassette object. {redo}")
+    if "version" not in data:
+        raise CassetteError(
+            f"{where} has no 'version' key, so it is not an openai-replay cassette. A vcrpy cassette can be "
+            f"imported with: openai-replay import-vcr IN.yaml OUT.json"
+        )
+    version = data["version"]
+    if version != FORMAT_VERSION:
+        raise CassetteError(
+            f"{where} is cassette format version {version!r}, but this openai-replay reads version "
+            f"{FORMAT_VERSION}. Use the openai-replay release that wrote it, or re-record it: {rerecord_command(path)}"
+        )
+    validate(data, where)
+    return Cassette.from_json(data, path=os.fspath(path))
+
+
+def save_cassette(cassette: Cassette, path: str | os.PathLike[str]) -> Path:
+    """Validate and write ``cassette`` to ``path`` atomically; returns the path written."""
+    target = Path(path)
+    data = cassette.to_json()
+    validate(data, f"cassette for {os.fspath(path)} (not written)")
+    text = dumps(data)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    cassette.path = os.fspath(target)
+    return target
+
+
+def dumps(data: Any) -> str:
+    """The cassette layout: indented JSON, one frame or event per line, trailing newline."""
+    return _render(data, 0, None) + "\n"
+
+
+def _line(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _render(value: Any, depth: int, key: str | None) -> str:
+    pad = "  " * (depth + 1)
+    end = "  " * depth
+    if isinstance(value, dict) and value:
+        if key in _INLINE:
+            return _line(value)
+        body = ",\n".join(f"{pad}{json.dumps(k, ensure_ascii=False)}: {_render(v, depth + 1, k)}" for k, v in value.items())
+        return "{\n" + body + "\n" + end + "}"
+    if isinstance(value, list) and value:
+        if key in _ONE_LINE:
+            return "[\n" + ",\n".join(pad + _line(v) for v in value) + "\n" + end + "]"
+        return "[\n" + ",\n".join(pad + _render(v, depth + 1, None) for v in value) + "\n" + end + "]"
+    return _line(value)

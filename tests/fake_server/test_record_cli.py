@@ -1,0 +1,134 @@
+"""End to end from the command line: ``openai-replay record``, then ``serve --cassette``, with the SDK."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+from cassettekit import user
+from openai import AsyncOpenAI
+
+from fake_server import FakeServer
+from openai_replay.cassette import interactions, load_cassette
+
+BIN = Path(sys.executable).parent / "openai-replay"
+
+
+class Running:
+    """A CLI process on a free port; ``url`` is read from what it prints."""
+
+    def __init__(self, *args: str) -> None:
+        self.args = args
+        self.proc: asyncio.subprocess.Process | None = None
+        self.url = ""
+        self.output: list[str] = []
+
+    async def __aenter__(self) -> Running:
+        env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+        self.proc = await asyncio.create_subprocess_exec(
+            *self.args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env
+        )
+        assert self.proc.stdout is not None
+        while not self.url:
+            line = (await asyncio.wait_for(self.proc.stdout.readline(), 20)).decode()
+            assert line, f"{self.args[0]} exited early: {''.join(self.output)}"
+            self.output.append(line)
+            found = re.search(r"(http://127\.0\.0\.1:\d+/v1)", line)
+            self.url = found.group(1) if found else ""
+        return self
+
+    async def stop(self) -> int:
+        assert self.proc is not None and self.proc.stdout is not None
+        self.proc.send_signal(signal.SIGINT)
+        rest = await asyncio.wait_for(self.proc.stdout.read(), 20)
+        self.output.append(rest.decode())
+        return await asyncio.wait_for(self.proc.wait(), 20)
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+
+
+async def conversation(url: str) -> list[str]:
+    """Two chained turns over WebSocket mode and one streamed HTTP request, as the SDK sees them."""
+    client = AsyncOpenAI(base_url=url, api_key="sk-cli-test-key-0123456789abcdef", max_retries=0)
+    said: list[str] = []
+    async with client.responses.connect() as connection:
+        previous = None
+        for text in ("Hi from the command line", "And a follow-up"):
+            await connection.response.create(
+                model="gpt-4o-mini", store=False, input=[user(text)], **({"previous_response_id": previous} if previous else {})
+            )
+            async for event in connection:
+                if event.type == "response.completed":
+                    said.append(event.response.output_text)
+                    previous = event.response.id
+                    break
+    stream = await client.responses.create(model="gpt-4o-mini", input="streamed", stream=True)
+    said += [e.response.output_text async for e in stream if e.type == "response.completed"]
+    await client.close()
+    return said
+
+
+async def test_record_then_serve_from_the_command_line(tmp_path: Path) -> None:
+    """``record --upstream --out`` writes a cassette on Ctrl-C; ``serve --cassette`` answers the SDK the same."""
+    out = tmp_path / "cli.json"
+    async with FakeServer(seed=11) as upstream:
+        async with Running(str(BIN), "record", "--upstream", upstream.url, "--out", str(out), "--port", "0") as recorder:
+            recorded = await asyncio.wait_for(conversation(recorder.url), 30)
+            assert await recorder.stop() == 0
+    assert recorded == ["You said: Hi from the command line", "You said: And a follow-up", "You said: streamed"]
+    text = "".join(recorder.output)
+    assert f"saved 2 connection(s) / exchange(s) to {out}" in text and f"openai-replay serve --cassette {out}" in text
+    assert [i.transport for i in interactions(load_cassette(out))] == ["ws", "ws", "http"]
+    assert "sk-cli-test-key" not in out.read_text()
+
+    async with Running(str(BIN), "serve", "--cassette", str(out), "--port", "0") as server:
+        replayed = await asyncio.wait_for(conversation(server.url), 30)
+        assert await server.stop() == 0
+    assert replayed == recorded
+    assert "cassette " + str(out) + ": 3 recorded interaction(s), speed 0" in "".join(server.output)
+    assert "every interaction played" in "".join(server.output)
+
+
+async def test_python_m_fake_server_serves_a_cassette_and_reports_mismatches(tmp_path: Path) -> None:
+    """``python -m fake_server --cassette`` replays; an unmatched request makes it exit 1 with the diff."""
+    out = tmp_path / "m.json"
+    async with FakeServer(seed=11) as upstream:
+        async with Running(str(BIN), "record", "--upstream", upstream.url, "--out", str(out), "--port", "0") as recorder:
+            await asyncio.wait_for(conversation(recorder.url), 30)
+            await recorder.stop()
+    async with Running(sys.executable, "-m", "fake_server", "--cassette", str(out), "--speed", "1", "--port", "0") as server:
+        client = AsyncOpenAI(base_url=server.url, api_key="k", max_retries=0)
+        stream = await client.responses.create(model="gpt-4o-mini", input="streamed", stream=True)
+        assert [e.type async for e in stream][-1] == "response.completed"
+        with pytest.raises(openai.BadRequestError, match="no recorded interaction"):
+            await client.responses.create(model="gpt-4o-mini", input="never recorded")
+        await client.close()
+        code = await server.stop()
+    assert code == 1
+    output = "".join(server.output)
+    assert "- body.input: recorded 'streamed', live 'never recorded'" in output
+    assert "2 recorded interaction(s) in " in output and "never played" in output
+
+
+async def test_cli_errors_are_clear(tmp_path: Path) -> None:
+    """A missing cassette and a bad upstream URL stop the commands with exit 2 and a readable message."""
+    missing = await asyncio.create_subprocess_exec(
+        str(BIN), "serve", "--cassette", str(tmp_path / "nope.json"), stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(missing.communicate(), 20)
+    assert missing.returncode == 2 and b"does not exist. Record it first: openai-replay record" in err
+    bad = await asyncio.create_subprocess_exec(
+        str(BIN), "record", "--upstream", "ftp://x", "--out", "o.json", stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(bad.communicate(), 20)
+    assert bad.returncode == 2 and b"upstream must be an http(s) base URL" in err
