@@ -1,0 +1,173 @@
+"""The pytest plugin's settings for one test, resolved in one place (pure: no pytest, no server).
+
+Each setting comes from the first of these that sets it:
+
+1. the command line (``--record-mode``);
+2. the test's ``@pytest.mark.openai_replay(...)`` marker (the closest one: function, class, module);
+3. the ``openai_replay_config`` fixture (a dict; override it at any scope);
+4. the ini file (``openai_replay_cassette_dir``, ``openai_replay_upstream_url``);
+5. the built-in default.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CONFIG_KEYS",
+    "DEFAULT_UPSTREAM",
+    "MARKER_KEYS",
+    "RECORD_MODES",
+    "Settings",
+    "SettingsError",
+    "cassette_path",
+    "resolve",
+]
+
+RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
+DEFAULT_UPSTREAM = "https://api.openai.com/v1"
+DEFAULT_CASSETTE_DIR = "cassettes"
+
+#: What the marker accepts. ``server`` holds `ServerConfig` changes for this test;
+#: ``allow_unplayed`` lets a test leave recorded interactions or scenario rules unplayed.
+MARKER_KEYS = ("cassette", "scenario", "record_mode", "speed", "upstream", "server", "allow_unplayed")
+#: What the config fixture accepts: the marker's keys, the cassette folder, and client options.
+CONFIG_KEYS = (*MARKER_KEYS, "cassette_dir", "client")
+
+
+class SettingsError(ValueError):
+    """A setting has an unknown name or a bad value (the plugin turns it into a usage error)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What one test runs with, and where each value came from."""
+
+    record_mode: str = "none"
+    cassette: str | None = None
+    scenario: Any = None
+    speed: float | None = None
+    upstream: str = DEFAULT_UPSTREAM
+    cassette_dir: str = DEFAULT_CASSETTE_DIR
+    server: Mapping[str, Any] = field(default_factory=dict)
+    client: Mapping[str, Any] = field(default_factory=dict)
+    allow_unplayed: bool = False
+    #: setting name -> "command line" | "marker" | "openai_replay_config" | "ini" | "default"
+    origin: Mapping[str, str] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """``record_mode=once (command line), cassette=..., ...``: the settings that are not defaults."""
+        parts = [f"record_mode={self.record_mode} ({self.origin.get('record_mode', 'default')})"]
+        for name in ("cassette", "scenario", "speed", "upstream", "server", "allow_unplayed"):
+            if self.origin.get(name, "default") != "default":
+                parts.append(f"{name}={_show(getattr(self, name))} ({self.origin[name]})")
+        return ", ".join(parts)
+
+
+def _show(value: Any) -> str:
+    name = getattr(value, "name", None)
+    return str(name) if isinstance(name, str) and not isinstance(value, str) else repr(value)
+
+
+def _check_keys(values: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    unknown = sorted(set(values) - set(allowed))
+    if unknown:
+        raise SettingsError(f"{where}: unknown setting(s) {', '.join(map(repr, unknown))}; valid: {', '.join(allowed)}.")
+
+
+def _check_value(name: str, value: Any, where: str) -> Any:
+    if name == "record_mode":
+        if value not in RECORD_MODES:
+            raise SettingsError(f"{where}: {value!r} is not a valid record mode. Valid modes: {', '.join(RECORD_MODES)}.")
+    elif name == "speed":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise SettingsError(f"{where}: speed must be a number >= 0 (0 = no waiting, 1 = as recorded), got {value!r}.")
+        return float(value)
+    elif name in ("cassette", "upstream", "cassette_dir"):
+        if not isinstance(value, (str, Path)) or not str(value):
+            raise SettingsError(f"{where}: {name} must be a non-empty string or path, got {value!r}.")
+        return str(value)
+    elif name in ("server", "client"):
+        if not isinstance(value, Mapping):
+            raise SettingsError(f"{where}: {name} must be a dict of keyword arguments, got {value!r}.")
+        return dict(value)
+    elif name == "allow_unplayed" and not isinstance(value, bool):
+        raise SettingsError(f"{where}: allow_unplayed must be True or False, got {value!r}.")
+    return value
+
+
+def resolve(
+    *,
+    cli: Mapping[str, Any],
+    marker: Mapping[str, Any],
+    config: Mapping[str, Any],
+    ini: Mapping[str, Any],
+) -> Settings:
+    """Merge the layers (command line > marker > config fixture > ini > default) into `Settings`.
+
+    ``None`` in a layer means "not set here". Raises `SettingsError` naming the layer at fault.
+    """
+    _check_keys(marker, MARKER_KEYS, "@pytest.mark.openai_replay")
+    _check_keys(config, CONFIG_KEYS, "the openai_replay_config fixture")
+    layers = (("command line", cli), ("marker", marker), ("openai_replay_config", config), ("ini", ini))
+    labels = {
+        "command line": "--record-mode",
+        "marker": "@pytest.mark.openai_replay",
+        "openai_replay_config": "the openai_replay_config fixture",
+    }
+    values: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for name in CONFIG_KEYS:
+        origin[name] = "default"
+        for where, layer in layers:
+            value = layer.get(name)
+            if value is not None:
+                values[name] = _check_value(name, value, labels.get(where, f"the ini option for {name}"))
+                origin[name] = where
+                break
+    if values.get("scenario") is not None and values.get("cassette") is not None:
+        raise SettingsError(
+            "a test uses either a scenario or a cassette, not both "
+            f"(scenario from {origin['scenario']}, cassette from {origin['cassette']})."
+        )
+    return Settings(**values, origin=origin)
+
+
+_UNSAFE = re.compile(r"[<>?%*:|\"'/\\\s]+")
+
+
+def cassette_path(settings: Settings, *, rootdir: Path, module: str, test: str) -> Path:
+    """Where the test's cassette lives.
+
+    By default ``<cassette_dir>/<test module>/<test name>.json`` under ``rootdir``; a ``cassette``
+    setting that is a bare name goes in the same module folder, a relative path is taken under the
+    cassette folder, an absolute path is used as it is. ``.json`` is added when missing.
+    """
+    base = Path(settings.cassette_dir)
+    if not base.is_absolute():
+        base = rootdir / base
+    if settings.cassette is None:
+        path = base / _safe(module) / f"{_safe(test)}.json"
+    else:
+        given = Path(settings.cassette)
+        if given.is_absolute():
+            path = given
+        elif len(given.parts) == 1:
+            path = base / _safe(module) / given
+        else:
+            path = base / given
+    return path if path.suffix == ".json" else path.with_name(path.name + ".json")
+
+
+def _safe(name: str) -> str:
+    """A test name made safe for a file name (``test_x[a/b]`` -> ``test_x[a-b]``), hashed if very long."""
+    cleaned = _UNSAFE.sub("-", name).strip("-") or "test"
+    if len(cleaned) > 150:
+        import hashlib
+
+        cleaned = cleaned[:100] + "-" + hashlib.sha1(cleaned.encode()).hexdigest()[:16]
+    return cleaned
