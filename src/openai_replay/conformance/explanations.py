@@ -1,0 +1,133 @@
+"""Why each non-passing cell looks the way it does, naming the client code responsible (our words).
+
+Written from the observed runs and a reading of the installed clients: openai 3.54.0,
+livekit-plugins-openai / livekit-agents 1.8.9, pipecat-ai 1.14.0, videosdk-plugins-openai 1.0.30,
+@livekit/agents-plugin-openai 1.9.0. A client upgrade that changes a cell fails the pinned tests
+(tests/conformance_clients/); update the cell's pin and its explanation together.
+"""
+
+from __future__ import annotations
+
+_SDK_WS = (
+    "openai/resources/responses/responses.py, AsyncResponsesConnection: recv() turns an error frame into an "
+    "event object and returns it; the SDK keeps no conversation, so nothing resends the full context or opens a "
+    "new connection. Recovery is left to the caller, and the adapter's minimal loop does not add any."
+)
+_SDK_WS_WAIT = (
+    "openai/resources/responses/responses.py, AsyncResponsesConnection.recv(): waits for the next frame with no "
+    "deadline, and the websockets keepalive pings keep the idle connection up, so a silent server is waited on forever."
+)
+_LK_ERROR = (
+    "livekit/plugins/openai/responses/llm.py, LLMStream._handle_error: every error frame becomes an APIStatusError "
+    "marked not retryable, whatever its code, so the retry loop in livekit-agents' LLMStream._main_task gives up at "
+    "once; LLM.chat keeps chaining on the same _prev_resp_id (only a completed response replaces it)."
+)
+_LK_LIMIT = (
+    _LK_ERROR + " _ResponsesWebsocket.generate_response also counts the error frame as a clean end and returns the "
+    "socket to its pool, so the next turn reuses the expired connection."
+)
+_LK_RESEND = (
+    "LLM.chat (livekit/plugins/openai/responses/llm.py, and WSLLM.chat in the JS plugin's ws/llm.ts) compares the new "
+    "context with the previous *request's* context and sends every item after it, which includes the previous "
+    "response's own output (its assistant message, its function calls) that the server already holds."
+)
+_PIPECAT_HTTP_END = (
+    "pipecat/services/openai/responses/llm.py, OpenAIResponsesHttpLLMService._process_context: iterates the SDK "
+    "stream and stops when it ends; nothing checks that a response.completed arrived, so a body cut short ends the "
+    "turn as if it were complete."
+)
+_VSDK_ITER = (
+    "videosdk/plugins/openai/llm.py, OpenAILLM._chat_websocket: reads with 'async for msg in ws'; aiohttp's iterator "
+    "stops on a close frame instead of yielding it, so the branch meant to retry after a close never runs and the "
+    "generator ends as if the turn were done."
+)
+_VSDK_CANCEL = (
+    "videosdk/plugins/openai/llm.py, OpenAILLM.cancel_current_generation sends response.cancel, which the API does "
+    "not have (the server answers with an error frame); the next _chat_websocket drains stale events until "
+    "response.created but lets error frames through, so it reads the cancel's rejection as its own failure and "
+    "raises RuntimeError."
+)
+
+EXPLANATIONS: dict[tuple[str, str], str] = {
+    # openai SDK
+    ("previous_response_not_found", "openai-ws"): _SDK_WS,
+    ("connection_limit", "openai-ws"): _SDK_WS,
+    ("connection_age_limit", "openai-ws"): _SDK_WS,
+    ("never_ending_stream", "openai-ws"): _SDK_WS_WAIT,
+    ("close_mid_stream", "openai-http"): (
+        "openai/_streaming.py, AsyncStream.__stream__: yields SSE events until the body ends and does not require a "
+        "terminal event, so a stream cut before response.completed simply stops: no exception reaches the caller."
+    ),
+    # LiveKit (Python)
+    ("previous_response_not_found", "livekit-ws"): _LK_ERROR,
+    ("connection_limit", "livekit-ws"): _LK_LIMIT,
+    ("connection_age_limit", "livekit-ws"): _LK_LIMIT,
+    ("close_mid_stream", "livekit-ws"): (
+        "livekit/plugins/openai/responses/llm.py, _ResponsesWebsocket.generate_response raises a retryable "
+        "APIStatusError on the close; livekit-agents' LLMStream._main_task retries because _retry_on_chunk_sent "
+        "defaults to True, and the deltas already sent stay with the caller, so the answer arrives twice."
+    ),
+    ("never_ending_stream", "livekit-ws"): (
+        "livekit/plugins/openai/responses/llm.py, _ResponsesWebsocket.generate_response awaits ws.receive() with no "
+        "deadline (APIConnectOptions.timeout bounds only connecting), and the 30 s heartbeat keeps the socket alive."
+    ),
+    ("no_resend", "livekit-ws"): _LK_RESEND,
+    ("previous_response_not_found", "livekit-http"): (
+        "livekit/plugins/openai/responses/llm.py, LLMStream._run_impl (HTTP branch): the SDK's 400 becomes livekit's "
+        "APIStatusError, which the retry loop does not retry (a 4xx); LLM.chat chains over HTTP because store is left "
+        "unset, and it keeps the stale _prev_resp_id, so no full-context resend happens."
+    ),
+    ("close_mid_stream", "livekit-http"): (
+        "livekit/plugins/openai/responses/llm.py, LLMStream._run_impl: the HTTP branch ends when the SDK stream ends; "
+        "unlike the WebSocket branch it does not check _response_completed, so a cut body ends the turn silently."
+    ),
+    ("no_resend", "livekit-http"): _LK_RESEND,
+    ("http_429_retry_after", "livekit-http"): (
+        "livekit/plugins/openai/responses/llm.py builds its AsyncClient with max_retries=0, so the SDK's "
+        "retry-after handling is off; livekit-agents' LLMStream._main_task retries instead after "
+        "APIConnectOptions._interval_for_retry(0) = 0.1 s, not reading retry-after."
+    ),
+    # Pipecat
+    ("close_mid_stream", "pipecat-ws"): (
+        "pipecat/services/openai/responses/llm.py, OpenAIResponsesLLMService._process_context: after the close, "
+        "_ws_recv reconnects and raises WebsocketReconnectedError, which is retried once with the full context; the "
+        "LLMTextFrames of the first attempt were already pushed downstream, so the caller gets the text twice."
+    ),
+    ("never_ending_stream", "pipecat-ws"): (
+        "pipecat/services/openai/responses/llm.py, _receive_response_events: the retry_on_timeout deadline is dropped "
+        "at the first event after response.created, and _ws_recv() is then awaited with no bound."
+    ),
+    ("close_mid_stream", "pipecat-http"): _PIPECAT_HTTP_END,
+    ("never_ending_stream", "pipecat-http"): (
+        "pipecat/services/openai/responses/llm.py, OpenAIResponsesHttpLLMService._create_stream: retry_timeout_secs "
+        "bounds only opening the stream; reading it relies on the SDK client's default 600 s timeout."
+    ),
+    # VideoSDK
+    ("close_mid_stream", "videosdk-ws"): _VSDK_ITER,
+    ("close_before_created", "videosdk-ws"): _VSDK_ITER,
+    ("response_failed", "videosdk-ws"): (
+        "videosdk/plugins/openai/llm.py, OpenAILLM._chat_websocket: the frame loop ends a turn only on "
+        "response.completed or an error frame; response.failed is not handled, so it waits for a frame that never comes."
+    ),
+    ("response_incomplete", "videosdk-ws"): (
+        "videosdk/plugins/openai/llm.py, OpenAILLM._chat_websocket: response.incomplete is not handled (only "
+        "response.completed and error end a turn), so it waits for a frame that never comes."
+    ),
+    ("cancel_then_new_turn", "videosdk-ws"): _VSDK_CANCEL,
+    ("barge_in_chain", "videosdk-ws"): _VSDK_CANCEL,
+    ("warmup", "videosdk-ws"): (
+        "videosdk/plugins/openai/llm.py, OpenAILLM.prewarm keeps the warm-up's id in _previous_response_id but leaves "
+        "_last_seen_items_count at 0, and _chat_websocket chains only when that count is above 0: the first turn sends "
+        "the full context without previous_response_id, so the warm-up is never used."
+    ),
+    ("never_ending_stream", "videosdk-ws"): (
+        "videosdk/plugins/openai/llm.py, OpenAILLM._chat_websocket: no deadline on the frame loop; the 30 s heartbeat "
+        "keeps the socket alive, so a silent server is waited on forever."
+    ),
+    # LiveKit (JS)
+    ("never_ending_stream", "livekit-js-ws"): (
+        "@livekit/agents-plugin-openai src/ws/llm.ts, WSLLMStream #runWithConn: reads the request's event channel with "
+        "no deadline; the only timeout (connectWs) bounds opening the socket."
+    ),
+    ("no_resend", "livekit-js-ws"): _LK_RESEND,
+}

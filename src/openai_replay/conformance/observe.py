@@ -1,0 +1,195 @@
+"""What a check run observed, and the questions the scorecard answers about each turn.
+
+A `Session` drives the adapter turn by turn, keeping the conversation history and noting which
+requests in the server's log each turn caused. The helpers below read a turn back: did it end with
+the right text, was text duplicated or silently lost, how many attempts, on which connections,
+chained or with the full context.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..log import RequestLog, RequestRecord
+from .adapter import Adapter, TurnResult
+from .conversation import CallOutput, Item, Msg, Tool
+
+Status = Literal["pass", "fail", "n/a"]
+
+
+@dataclass
+class Verdict:
+    """One scorecard cell: pass / fail / n/a, a one-line reason, and the facts behind it."""
+
+    status: Status
+    reason: str
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TurnLog:
+    """One turn: what the caller got, and which requests (1-based log numbers) it caused."""
+
+    label: str
+    result: TurnResult
+    requests: list[int]
+    expected: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"label": self.label, "expected": self.expected, "requests": self.requests, **self.result.as_json()}
+
+
+class Session:
+    """A conversation driven through one adapter against one server."""
+
+    def __init__(self, adapter: Adapter, log: RequestLog, *, timeout: float = 10.0) -> None:
+        self.adapter = adapter
+        self.log = log
+        self.timeout = timeout
+        self.history: list[Item] = []
+        self.turns: list[TurnLog] = []
+
+    async def say(
+        self,
+        text: str,
+        *,
+        tools: list[Tool] | None = None,
+        expected: str | None = None,
+        interrupt_after: int | None = None,
+        timeout: float | None = None,
+        label: str | None = None,
+    ) -> TurnLog:
+        """The user says ``text``; by default the simulated model's answer is expected."""
+        self.history.append(Msg("user", text))
+        want = expected if expected is not None else f"You said: {text}"
+        return await self.run(tools or [], expected=want, interrupt_after=interrupt_after, timeout=timeout, label=label)
+
+    async def answer_calls(self, turn: TurnLog, output: str, *, tools: list[Tool], expected: str | None = None) -> TurnLog:
+        """Send an output for every call ``turn`` surfaced (the tool round trip's second half)."""
+        for call in turn.result.tool_calls:
+            self.history.append(CallOutput(call.call_id, call.name, output))
+        return await self.run(tools, expected=expected)
+
+    async def run(
+        self,
+        tools: list[Tool],
+        *,
+        expected: str | None = None,
+        interrupt_after: int | None = None,
+        timeout: float | None = None,
+        label: str | None = None,
+    ) -> TurnLog:
+        before = len(self.log)
+        result = await self.adapter.turn(
+            list(self.history), tools, timeout=timeout or self.timeout, interrupt_after=interrupt_after
+        )
+        await asyncio.sleep(0.05)  # let the server log what the client sent last
+        # What an agent keeps: the (possibly partial) text it spoke, then the calls it will run.
+        if result.text:
+            self.history.append(Msg("assistant", result.text))
+        self.history.extend(result.tool_calls)
+        turn = TurnLog(
+            label or f"turn {len(self.turns) + 1}",
+            result,
+            list(range(before + 1, len(self.log) + 1)),
+            expected,
+        )
+        self.turns.append(turn)
+        return turn
+
+    def requests(self, turn: TurnLog) -> list[RequestRecord]:
+        return [self.log.requests[n - 1] for n in turn.requests if n - 1 < len(self.log.requests)]
+
+
+# -- reading a turn back -------------------------------------------------------------------------
+def ok(turn: TurnLog) -> bool:
+    """The turn ended normally with exactly the expected text."""
+    return turn.result.ended == "done" and turn.expected is not None and turn.result.text.strip() == turn.expected
+
+
+def duplicated(turn: TurnLog) -> bool:
+    """Text reached the caller twice (a retry replayed what was already shown)."""
+    text, want = turn.result.text, turn.expected or ""
+    if not want or not text:
+        return False
+    head = want[: max(8, len(want) // 4)]
+    return text.count(head) > 1 or (len(text) > len(want) and want in text)
+
+
+def lost_silently(turn: TurnLog) -> bool:
+    """The turn ended as if done, without the answer and without any error."""
+    r = turn.result
+    return r.ended == "done" and not r.errors and not r.tool_calls and r.text.strip() != (turn.expected or "")
+
+
+def surfaced(turn: TurnLog) -> bool:
+    return bool(turn.result.errors) or turn.result.ended == "error"
+
+
+def attempts(session: Session, turn: TurnLog) -> str:
+    """How the turn's requests went, e.g. ``2 requests: conn 1 chained -> conn 2 full context``."""
+    reqs = session.requests(turn)
+    if not reqs:
+        return "no request"
+    parts = []
+    for r in reqs:
+        where = f"conn {r.connection_id}" if r.connection_id is not None else "http"
+        how = "chained" if r.chained else f"full context ({len(r.input_items)} items)"
+        parts.append(f"{where} {how} [{r.outcome}]")
+    return f"{len(reqs)} request{'s' * (len(reqs) != 1)}: " + " -> ".join(parts)
+
+
+def first_error(turn: TurnLog) -> str:
+    return turn.result.errors[0] if turn.result.errors else ""
+
+
+def grade(session: Session, turn: TurnLog, *, must_recover: bool, later: list[TurnLog]) -> Verdict:
+    """The common judgement for a faulted turn and the turns after it."""
+    facts = turn_facts(session, turn, later)
+    if turn.result.ended == "hung":
+        return Verdict("fail", f"hung: still waiting after {turn.result.elapsed:.0f} s ({attempts(session, turn)})", facts)
+    if duplicated(turn):
+        return Verdict("fail", f"duplicated text: the caller got {turn.result.text[:60]!r}... ({attempts(session, turn)})", facts)
+    broken = [t for t in later if not ok(t)]
+    got = turn.result.text.strip()
+    if got and turn.expected is not None and not turn.expected.startswith(got) and not ok(turn):
+        return Verdict("fail", f"delivered text that is not the answer: {got[:60]!r} ({attempts(session, turn)})", facts)
+    if ok(turn):
+        if broken:
+            return Verdict("fail", f"recovered, but {broken[0].label} failed: {describe(broken[0])}", facts)
+        return Verdict("pass", f"recovered: {attempts(session, turn)}", facts)
+    if lost_silently(turn):
+        return Verdict("fail", f"lost the turn silently (got {turn.result.text[:40]!r}, no error)", facts)
+    if must_recover:
+        return Verdict("fail", f"did not recover: {describe(turn)} ({attempts(session, turn)})", facts)
+    if broken:
+        return Verdict("fail", f"surfaced the error, but {broken[0].label} failed: {describe(broken[0])}", facts)
+    return Verdict("pass", f"surfaced the error ({first_error(turn)[:80]}); next turn worked", facts)
+
+
+def describe(turn: TurnLog) -> str:
+    r = turn.result
+    if r.ended == "hung":
+        return f"hung after {r.elapsed:.0f} s"
+    if r.errors:
+        return f"{r.ended}: {r.errors[0][:100]}"
+    return f"{r.ended}, text {r.text[:50]!r}"
+
+
+def turn_facts(session: Session, turn: TurnLog, later: list[TurnLog]) -> dict[str, Any]:
+    reqs = session.requests(turn)
+    conns = [r.connection_id for r in reqs if r.connection_id is not None]
+    return {
+        "recovered": ok(turn),
+        "attempts": len(reqs),
+        "connections": sorted(set(conns)),
+        "new_connection": len(set(conns)) > 1,
+        "full_context_retry": any(not r.chained for r in reqs[1:]),
+        "surfaced_error": surfaced(turn),
+        "duplicated_text": duplicated(turn),
+        "lost_text": not ok(turn) and not surfaced(turn) and turn.result.ended == "done",
+        "hung": turn.result.ended == "hung",
+        "later_turns_ok": all(ok(t) for t in later) if later else None,
+    }

@@ -1,0 +1,159 @@
+"""Runs the battery for clients installed in this interpreter: one fresh server per check.
+
+``python -m openai_replay.conformance.runner --client NAME ... --json OUT`` is what the
+scorecard command runs inside each client's own environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+from fake_server import FakeServer
+
+from ..timeline import render
+from .adapter import Adapter, Endpoint, describe
+from .checks import CHECKS, Check
+from .clients import Client, select
+from .observe import Session, Verdict
+
+
+async def run_check(adapter_cls: type[Adapter], check: Check) -> dict[str, Any]:
+    """One cell: the check's scenario on a fresh server, the client driven through its script."""
+    cell: dict[str, Any] = {"check": check.name, "client": adapter_cls.client}
+    if adapter_cls.transport not in check.transports:
+        only = " and ".join(check.transports)
+        return cell | {"status": "n/a", "reason": f"{only} only; this client is {adapter_cls.transport}", "facts": {}}
+    started = time.monotonic()
+    source = check.scenario()
+    async with FakeServer(source=source) if source is not None else FakeServer() as server:
+        adapter = adapter_cls(Endpoint(server.url, server.ws_url))
+        session = Session(adapter, server.log)
+        problem = await _drive(adapter, check, session)
+        await asyncio.sleep(0.1)
+        if problem is not None:
+            verdict = Verdict("fail", problem)
+        else:
+            try:
+                verdict = check.judge(session)
+            except Exception as exc:  # a turn the judge expected never ran (the client broke early)
+                verdict = Verdict("fail", f"could not judge: {describe(exc)}")
+        cell |= {
+            "status": verdict.status,
+            "reason": verdict.reason,
+            "facts": verdict.facts,
+            "seconds": round(time.monotonic() - started, 2),
+            "turns": [t.as_json() for t in session.turns],
+            "requests": [r.summary() for r in server.log],
+        }
+        if verdict.status != "pass":
+            cell["timeline"] = render(server.log, max_lines=80)
+    return cell
+
+
+async def _drive(adapter: Adapter, check: Check, session: Session) -> str | None:
+    """Open, run the script, close; everything inside ``check.budget``. A problem, or None."""
+
+    async def body() -> None:
+        # open() runs in this task, not a child: a client may bind context (LiveKit's http session
+        # lives in a context variable) that the turns' tasks must inherit.
+        await adapter.open()
+        try:
+            await check.script(session)
+        finally:
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(adapter.close(), timeout=10)
+
+    try:
+        await asyncio.wait_for(body(), timeout=check.budget)
+    except asyncio.TimeoutError:
+        return f"the check exceeded its {check.budget:.0f} s budget"
+    except Exception as exc:
+        return f"harness could not drive the client: {describe(exc)}"
+    return None
+
+
+async def run_client(client: Client, checks: list[Check] | None = None, *, progress: bool = False) -> list[dict[str, Any]]:
+    adapter_cls = client.load()
+    cells = []
+    for check in checks or CHECKS:
+        cell = await run_check(adapter_cls, check)
+        if progress:
+            print(
+                f"{client.name:14} {check.name:28} {cell['status']:4} {cell.get('seconds', 0):6.1f}s", file=sys.stderr, flush=True
+            )
+        cells.append(cell)
+    return cells
+
+
+def _quiet() -> None:
+    logging.basicConfig(level=logging.CRITICAL)
+    for name in ("livekit", "livekit.agents", "livekit.plugins.openai", "videosdk", "fake_server", "openai", "httpx"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    warnings.simplefilter("ignore")
+    with contextlib.suppress(ImportError):
+        from loguru import logger
+
+        logger.remove()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m openai_replay.conformance.runner")
+    parser.add_argument("--client", action="append", default=[], help="client or extra name (repeatable)")
+    parser.add_argument("--check", action="append", default=[], help="only these checks (repeatable)")
+    parser.add_argument("--json", type=Path, required=True, help="write the cells here")
+    args = parser.parse_args(argv)
+    _quiet()
+    checks = [c for c in CHECKS if not args.check or c.name in args.check]
+    results: dict[str, Any] = {"clients": {}, "python": sys.version.split()[0]}
+    for client in select(args.client):
+        problem = client.missing()
+        started = time.monotonic()
+        if problem:
+            results["clients"][client.name] = {"unavailable": problem}
+            continue
+        cells = asyncio.run(run_client(client, checks, progress=True))
+        results["clients"][client.name] = {
+            "cells": cells,
+            "seconds": round(time.monotonic() - started, 1),
+            "versions": versions(client),
+        }
+    args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def versions(client: Client) -> dict[str, str]:
+    """The installed versions that matter for this client's results."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    names = {
+        "openai": ["openai"],
+        "livekit": ["livekit-plugins-openai", "livekit-agents", "openai"],
+        "pipecat": ["pipecat-ai", "openai", "websockets"],
+        "videosdk": ["videosdk-plugins-openai", "videosdk-agents", "aiohttp"],
+        "livekit-js": [],
+    }[client.extra]
+    found: dict[str, str] = {}
+    for name in names:
+        with contextlib.suppress(PackageNotFoundError):
+            found[name] = version(name)
+    if client.extra == "livekit-js":
+        from .adapters.livekit_js import node_dir
+
+        for pkg in ("agents", "agents-plugin-openai"):
+            with contextlib.suppress(OSError, ValueError):
+                meta = json.loads((node_dir() / "node_modules" / "@livekit" / pkg / "package.json").read_text())
+                found[f"@livekit/{pkg}"] = str(meta["version"])
+    return found
+
+
+if __name__ == "__main__":
+    sys.exit(main())

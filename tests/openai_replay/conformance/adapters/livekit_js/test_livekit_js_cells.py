@@ -1,0 +1,47 @@
+"""LiveKit JS WSLLM (@livekit/agents-plugin-openai 1.9.0): today's observed result for every check of the battery."""
+
+from __future__ import annotations
+
+import pytest
+from conformancekit import Pins, cases, evidence, observed, reason_key
+
+from openai_replay.conformance.checks import CHECKS
+
+#: (status, head of the reason) per check, as observed; non-passing cells are explained in
+#: src/openai_replay/conformance/explanations.py and docs/conformance.md.
+PINS: Pins = {
+    "livekit-js-ws": {
+        "plain_turn": ("pass", "one request, the whole answer"),
+        "chained_turn": ("pass", "chained on turn"),
+        "tool_round_trip": ("pass", "chained the output on the call's response"),
+        "previous_response_not_found": ("pass", "recovered"),
+        "connection_limit": ("pass", "recovered"),
+        "close_mid_stream": ("pass", "surfaced the error"),
+        "close_before_created": ("pass", "recovered"),
+        "response_failed": ("pass", "surfaced the error"),
+        "response_incomplete": ("pass", "passed on the partial text"),
+        "cancel_then_new_turn": ("pass", "sent no response.cancel; next turn"),
+        "warmup": ("n/a", "the client has no warm-up"),
+        "stall_past_timeout": ("pass", "no response timeout"),
+        "never_ending_stream": ("fail", "hung"),
+        "barge_in_chain": ("pass", "did not chain on the abandoned response"),
+        "no_resend": ("fail", "#"),
+        "connection_age_limit": ("pass", "recovered"),
+        "http_429_retry_after": ("n/a", "http only; this client is ws"),
+        "http_500": ("n/a", "http only; this client is ws"),
+    },
+}
+
+
+@pytest.mark.parametrize(("client", "check_name", "status", "key"), cases(PINS))
+async def test_cell_matches_todays_observed_result(client: str, check_name: str, status: str, key: str) -> None:
+    """Running the check against the real client gives the pinned status and reason."""
+    cell = await observed(client, check_name)
+    assert (cell["status"], reason_key(cell["reason"])) == (status, key), evidence(cell)
+
+
+def test_every_check_is_pinned_for_every_client() -> None:
+    """A new check needs a pin for each of these clients (so no cell goes unobserved)."""
+    assert {client: sorted(cells) for client, cells in PINS.items()} == {
+        client: sorted(c.name for c in CHECKS) for client in PINS
+    }
