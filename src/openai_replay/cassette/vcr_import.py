@@ -34,7 +34,7 @@ def _yaml() -> Any:
     try:
         import yaml
     except ImportError:  # pragma: no cover - pyyaml ships with the test extra
-        raise CassetteError("importing vcrpy cassettes needs PyYAML: pip install 'openai-replay[vcr]'") from None
+        raise CassetteError("importing vcrpy cassettes needs PyYAML: pip install pyyaml") from None
     return yaml
 
 
