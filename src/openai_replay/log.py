@@ -226,15 +226,7 @@ class RequestLog(LogAssertions):
         return self.requests[index]
 
     def timeline(self) -> str:
-        """The exchange as readable lines, connections interleaved with their requests."""
-        lines = []
-        for conn in self.connections:
-            closed = f"closed by {conn.closed_by} ({conn.close_code})" if conn.closed_by else "open"
-            if conn.handshake_status is not None:
-                closed = f"handshake rejected with HTTP {conn.handshake_status}"
-            if conn.pushed:
-                closed += f"; pushed unprompted: {', '.join(conn.pushed)}"
-            lines.append(f"connection {conn.id} {conn.path}{'?' + conn.query if conn.query else ''}: {closed}")
-            lines += ["  " + r.summary() for r in self.requests if r.connection_id == conn.id]
-        lines += [r.summary() for r in self.requests if r.connection_id is None]
-        return "\n".join(lines)
+        """The exchange as readable lines in time order (the same view assertions print)."""
+        from .timeline import render
+
+        return render(self)

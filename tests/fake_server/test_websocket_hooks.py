@@ -44,7 +44,7 @@ async def test_refused_handshake_sends_the_status_body_and_headers_and_is_logged
         (3, None, "client"),
     ]
     assert server.log[0].connection_id == 3
-    assert "connection 1 /v1/responses: handshake rejected with HTTP 403" in server.log.timeline()
+    assert "conn 1  handshake refused with HTTP 403" in server.log.timeline()
 
 
 async def test_idle_push_right_after_open() -> None:

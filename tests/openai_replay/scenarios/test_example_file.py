@@ -30,4 +30,4 @@ async def test_multi_fault_conversation_from_the_example_file() -> None:
         ("http", None, 1, "error (rate_limit_exceeded)", "$.rules[4] 'rate limited over HTTP'"),
         ("http", None, 2, "completed", "$.rules[5] 'HTTP retry succeeds'"),
     ]
-    assert "handshake rejected with HTTP 429" in timeline
+    assert "handshake refused with HTTP 429" in timeline
