@@ -24,7 +24,7 @@ def test_examples_suite_passes() -> None:
 
 
 def test_docs_show_the_readme_example_as_tested() -> None:
-    """docs/pytest-plugin.md quotes examples/test_readme_example.py byte for byte."""
+    """README.md and docs/pytest-plugin.md quote examples/test_readme_example.py byte for byte."""
     example = (ROOT / "examples" / "test_readme_example.py").read_text()
-    docs = (ROOT / "docs" / "pytest-plugin.md").read_text()
-    assert f"```python\n{example}```" in docs
+    for doc in ("README.md", "docs/pytest-plugin.md"):
+        assert f"```python\n{example}```" in (ROOT / doc).read_text(), doc
