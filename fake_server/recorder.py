@@ -21,7 +21,6 @@ Options: ``redact`` (a `Redactor`, or hooks that see each connection before it i
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import threading
@@ -40,6 +39,7 @@ from openai_replay.cassette.store import save_cassette
 from openai_replay.log import RequestLog
 
 from .episodes import Discard, relay_episode_ws, replays_http
+from .loopback import LoopbackService
 from .relay import Relay, relay_http, relay_websocket
 from .server import FakeServer
 from .upstream import Upstream
@@ -47,8 +47,10 @@ from .upstream import Upstream
 log = logging.getLogger("fake_server.recorder")
 
 
-class RecordingProxy:
+class RecordingProxy(LoopbackService):
     """Forwards to ``upstream`` and records to ``out``. Binds 127.0.0.1 on a free port by default."""
+
+    noun = "the recording proxy"
 
     def __init__(
         self,
@@ -68,40 +70,18 @@ class RecordingProxy:
         self.out = Path(out)
         self.redactor = as_redactor(redact)
         self.redactor.add_secret(self.upstream.api_key)
-        self.host = host
-        self._port = port
+        super().__init__(host, port)
         self.autosave = autosave
         self.recording = Recording(upstream=upstream, redactor=self.redactor, keep=keep, on_finished=self._finished, meta=meta)
         self._log = RequestLog()
-        self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self._sockets: set[web.WebSocketResponse] = set()
         self._save_lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         #: Record mode ``new_episodes``: what ``replay`` holds is answered from it, not recorded again.
         self.replayer = CassetteReplay(replay) if replay is not None else None
         self._replay_server: FakeServer | None = None
 
-    # -- addresses and what happened -------------------------------------------------------------
-    @property
-    def port(self) -> int:
-        if not self._port:
-            raise RuntimeError("the proxy is not started yet: use 'async with RecordingProxy(...)' or 'with RecordingProxy(...)'")
-        return self._port
-
-    @property
-    def url(self) -> str:
-        """The ``base_url`` for the openai SDK, e.g. ``http://127.0.0.1:8123/v1``."""
-        return f"http://{self._host()}:{self.port}/v1"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://{self._host()}:{self.port}/v1/responses"
-
-    def _host(self) -> str:
-        return f"[{self.host}]" if ":" in self.host else self.host
-
+    # -- what happened ---------------------------------------------------------------------------
     @property
     def log(self) -> RequestLog:
         return self._log
@@ -128,9 +108,7 @@ class RecordingProxy:
 
     # -- async lifecycle -------------------------------------------------------------------------
     async def start(self) -> RecordingProxy:
-        self._session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=None, sock_connect=30), auto_decompress=True
-        )
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_connect=30), auto_decompress=True)
         relay = Relay(self.upstream, self._session, self.recording, self._log, self._sockets)
         replayed: Relay | None = None
         if self.replayer is not None:
@@ -152,13 +130,7 @@ class RecordingProxy:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", dispatch)
         app.on_shutdown.append(self._close_sockets)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self._port, reuse_address=True)
-        await site.start()
-        sockets = getattr(site._server, "sockets", None) or []
-        if sockets:
-            self._port = sockets[0].getsockname()[1]
+        await self._listen(app)
         log.info("openai-replay record: proxy on %s -> %s", self.url, self.upstream.base_url)
         return self
 
@@ -167,9 +139,7 @@ class RecordingProxy:
             await ws.close(code=1001, message=b"recording stopped")
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
+        await self._close()
         if self._session is not None:
             session, self._session = self._session, None
             await session.close()
@@ -177,50 +147,3 @@ class RecordingProxy:
             server, self._replay_server = self._replay_server, None
             await server.stop()
         self.save()
-
-    async def __aenter__(self) -> RecordingProxy:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    # -- thread-backed lifecycle for sync code ---------------------------------------------------
-    def start_in_thread(self, timeout: float = 10.0) -> RecordingProxy:
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            try:
-                loop.run_until_complete(self.start())
-            except BaseException as exc:  # reported to the caller below
-                failure.append(exc)
-                ready.set()
-                loop.close()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self.stop())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="openai-replay-recorder", daemon=True)
-        self._thread.start()
-        if not ready.wait(timeout):
-            raise RuntimeError(f"the recording proxy did not start within {timeout} s")
-        if failure:
-            raise RuntimeError(f"the recording proxy failed to start: {failure[0]}") from failure[0]
-        return self
-
-    def stop_thread(self, timeout: float = 10.0) -> None:
-        if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout)
-            self._thread = None
-            self._loop = None
-
-    def __enter__(self) -> RecordingProxy:
-        return self.start_in_thread()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop_thread()

@@ -9,12 +9,8 @@ with FakeServer() as server:          # sync code: the server runs in its own th
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
 from typing import Any
-
-from aiohttp import web
 
 from openai_replay.clock import Clock, SystemClock
 from openai_replay.config import ServerConfig
@@ -22,14 +18,17 @@ from openai_replay.log import RequestLog
 from openai_replay.source import Source
 
 from .app import build_app
+from .loopback import LoopbackService
 from .state import ServerState
-from .tls import TlsMaterial, make_tls
+from .tls import make_tls
 
 log = logging.getLogger("fake_server")
 
 
-class FakeServer:
+class FakeServer(LoopbackService):
     """A running fake server. Binds 127.0.0.1 on a free port unless told otherwise."""
+
+    noun = "the fake server"
 
     def __init__(
         self,
@@ -51,33 +50,7 @@ class FakeServer:
         if source is not None:
             self.use(source)
             self._base_source = source
-        self.host = host
-        self._port = port
-        self.tls: TlsMaterial | None = make_tls() if tls else None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    # -- addresses -----------------------------------------------------------------------------
-    @property
-    def port(self) -> int:
-        if not self._port:
-            raise RuntimeError("the server is not started yet: use 'async with FakeServer()' or 'with FakeServer()'")
-        return self._port
-
-    @property
-    def url(self) -> str:
-        """The ``base_url`` for the openai SDK, e.g. ``http://127.0.0.1:8123/v1``."""
-        scheme = "https" if self.tls else "http"
-        return f"{scheme}://{self._host_for_url()}:{self.port}/v1"
-
-    @property
-    def ws_url(self) -> str:
-        scheme = "wss" if self.tls else "ws"
-        return f"{scheme}://{self._host_for_url()}:{self.port}/v1/responses"
-
-    def _host_for_url(self) -> str:
-        return f"[{self.host}]" if ":" in self.host else self.host
+        super().__init__(host, port, make_tls() if tls else None)
 
     # -- what happened -------------------------------------------------------------------------
     @property
@@ -113,80 +86,11 @@ class FakeServer:
         self.state.config = config
         self.state.protocol.config = config  # the protocol rules read the same object
 
-    # -- async lifecycle -----------------------------------------------------------------------
+    # -- lifecycle (the thread-backed one comes from LoopbackService) --------------------------
     async def start(self) -> FakeServer:
-        app = build_app(self.state)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
-        await self._runner.setup()
-        ssl_ctx = self.tls.server_context if self.tls else None
-        site = web.TCPSite(self._runner, self.host, self._port, ssl_context=ssl_ctx, reuse_address=True)
-        await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        if sockets:
-            self._port = sockets[0].getsockname()[1]
+        await self._listen(build_app(self.state))
         log.info("fake_server: listening on %s", self.url)
         return self
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
-
-    async def __aenter__(self) -> FakeServer:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    # -- thread-backed lifecycle for sync code -------------------------------------------------
-    def start_in_thread(self, timeout: float = 10.0) -> FakeServer:
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            try:
-                loop.run_until_complete(self.start())
-            except BaseException as exc:  # reported to the caller below
-                failure.append(exc)
-                ready.set()
-                loop.close()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self.stop())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="openai-replay-server", daemon=True)
-        self._thread.start()
-        if not ready.wait(timeout):
-            raise RuntimeError(f"the fake server did not start within {timeout} s")
-        if failure:
-            raise RuntimeError(f"the fake server failed to start: {failure[0]}") from failure[0]
-        return self
-
-    def stop_thread(self, timeout: float = 10.0) -> None:
-        if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout)
-            self._thread = None
-            self._loop = None
-
-    def call(self, fn: Any, *args: Any) -> Any:
-        """Run ``fn(*args)`` on the server's loop (thread mode) and return its result."""
-        if self._loop is None:
-            return fn(*args)
-        done = asyncio.run_coroutine_threadsafe(_call(fn, *args), self._loop)
-        return done.result(10)
-
-    def __enter__(self) -> FakeServer:
-        return self.start_in_thread()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop_thread()
-
-
-async def _call(fn: Any, *args: Any) -> Any:
-    return fn(*args)
+        await self._close()
