@@ -118,7 +118,8 @@ def _connection(number: int, conn: WsConnection | HttpExchange, items: list[Inte
         close = conn.close
         how = "dropped (no close frame)" if close.dropped else f"closed by {close.by}, code {close.code}"
         reason = f" {close.reason!r}" if close.reason else ""
-        lines.append(f"    {how}{reason} at +{close.t:.3f}s{'  !! fault' if close.by == 'server' else ''}")
+        fault = "  !! fault" if close.by == "server" else ""
+        lines.append(f"    {how}{reason} {close.t:.3f}s after it opened{fault}")
     if conn.note:
         lines.append(f"    note: {conn.note}")
     return lines
