@@ -12,7 +12,7 @@ from openai_replay.errors import ApiError
 from openai_replay.wire import compact, sse
 
 from .auth import auth_error
-from .httpjson import common_headers, error_response, json_response
+from .httpjson import common_headers, error_response, json_response, raw_json_response
 from .keys import STATE
 from .state import ServerState
 from .turns import ClientGone, run_turn
@@ -83,6 +83,11 @@ class SseChannel:
     async def send_binary(self, data: bytes) -> None:
         await self._write(data)
 
+    async def respond(self, body: str, status: int) -> None:
+        if self.stream is not None:
+            raise TypeError("a whole-body answer (Respond) cannot follow SSE events on the same response")
+        self.answer = raw_json_response(self.state, body, status)
+
 
 class JsonChannel:
     """Collects a non-streaming turn and answers with the final Response (or the error)."""
@@ -137,6 +142,10 @@ class JsonChannel:
 
     async def send_binary(self, data: bytes) -> None:
         """As `send_text`: nothing to send mid-body for ``stream: false``."""
+
+    async def respond(self, body: str, status: int) -> None:
+        if self.answer is None:
+            self.answer = raw_json_response(self.state, body, status)
 
     def response(self) -> web.StreamResponse:
         if self.answer is not None:

@@ -16,6 +16,13 @@ def common_headers(state: ServerState) -> dict[str, str]:
     return {"x-request-id": state.ids.request_id(), "openai-version": "2020-10-01", "openai-processing-ms": "1"}
 
 
+def raw_json_response(state: ServerState, body: str, status: int = 200) -> web.Response:
+    """A JSON body sent exactly as given (a recorded answer, byte for byte)."""
+    headers = common_headers(state)
+    headers["Content-Type"] = "application/json"
+    return web.Response(body=body.encode(), status=status, headers=headers)
+
+
 def json_response(state: ServerState, body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     """A pretty-printed JSON body (2-space indent, ASCII escapes), as non-streaming answers are."""
     all_headers = common_headers(state)

@@ -19,7 +19,7 @@ from openai_replay.ids import group_of
 from openai_replay.log import RequestRecord
 from openai_replay.protocol import CachedResponse, ConnectionState, Resolution
 from openai_replay.source import Turn
-from openai_replay.steps import Binary, Close, Drop, Emit, EmitRaw, Fail, RawText, Sleep
+from openai_replay.steps import Binary, Close, Drop, Emit, EmitRaw, Fail, RawText, Respond, Sleep
 from openai_replay.validation import validate_create
 
 from .state import ServerState
@@ -45,6 +45,7 @@ class Channel(Protocol):
     async def drop(self) -> None: ...
     async def send_text(self, data: str) -> None: ...
     async def send_binary(self, data: bytes) -> None: ...
+    async def respond(self, body: str, status: int) -> None: ...
 
 
 @dataclass
@@ -231,6 +232,9 @@ async def _execute(state: ServerState, channel: Channel, record: RequestRecord, 
         elif isinstance(step, Binary):
             record.faults.append(f"binary frame ({len(step.data)} bytes)")
             await channel.send_binary(step.data)
+        elif isinstance(step, Respond):
+            _note_body(record, step, state.clock.time())
+            await channel.respond(step.body, step.status)
 
 
 async def _sleep(state: ServerState, seconds: float, control: TurnControl) -> None:
@@ -248,6 +252,23 @@ async def _cancelled(state: ServerState, channel: Channel, record: RequestRecord
     _note(record, event, state.clock.time())
     record.outcome.kind = "cancelled"
     await channel.send(event)
+
+
+def _note_body(record: RequestRecord, step: Respond, now: float) -> None:
+    """What a whole JSON answer says about the outcome: its response's status, or its error."""
+    try:
+        body = json.loads(step.body)
+    except json.JSONDecodeError:
+        body = {}
+    body = body if isinstance(body, dict) else {}
+    if body.get("object") == "response":
+        kind = {"completed": "completed", "failed": "failed", "incomplete": "incomplete"}.get(
+            str(body.get("status")), "completed"
+        )
+        _note(record, {"type": f"response.{kind}", "response": body}, now)
+    elif step.status >= 400:
+        record.outcome.kind, record.outcome.code = "error", (body.get("error") or {}).get("code")
+        record.ended(now)
 
 
 def _note(record: RequestRecord, event: dict[str, Any], now: float) -> None:

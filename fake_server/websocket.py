@@ -63,6 +63,9 @@ class WsChannel:
     async def send_binary(self, data: bytes) -> None:
         await self.session.send_bytes(data)
 
+    async def respond(self, body: str, status: int) -> None:
+        raise TypeError("a whole-body answer (Respond) is for non-streaming HTTP turns, not WebSocket mode")
+
 
 class Lane:
     """A FIFO of requests on one ``stream_id`` and the task that serves them in order."""

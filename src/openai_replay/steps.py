@@ -72,4 +72,14 @@ class Binary:
     data: bytes
 
 
-Step = Emit | EmitRaw | Fail | Sleep | Close | Drop | RawText | Binary
+@dataclass(frozen=True)
+class Respond:
+    """A non-streaming HTTP turn only: answer with exactly this body (a recorded JSON answer,
+    byte for byte). Sources yield it only when ``turn.transport == "http"`` and the request did not
+    ask for a stream; on a WebSocket it is a source bug and ends the turn as a server error."""
+
+    body: str
+    status: int = 200
+
+
+Step = Emit | EmitRaw | Fail | Sleep | Close | Drop | RawText | Binary | Respond

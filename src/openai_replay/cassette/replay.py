@@ -22,7 +22,7 @@ from typing import Any
 from ..errors import ApiError
 from ..log import ConnectionRecord
 from ..source import Turn
-from ..steps import Close, Drop, Emit, EmitRaw, Fail, Sleep, Step
+from ..steps import Close, Drop, Emit, EmitRaw, Fail, Respond, Sleep, Step
 from .interactions import Interaction, interactions, response_ids
 from .matching import (
     DEFAULT_MATCH_ON,
@@ -224,6 +224,9 @@ class CassetteReplay:
                 yield EmitRaw(event.data, event.type)
         elif rec.body is not None:
             response = _json(rec.body)
+            if response.get("object") == "response" and turn.transport == "http" and turn.payload.get("stream") is not True:
+                yield Respond(rec.body, rec.status or 200)  # the recorded JSON answer, byte for byte
+                return
             if response.get("object") == "response":
                 for synthetic in events_from_response(response):
                     yield Emit(synthetic)
