@@ -130,7 +130,7 @@ class WsSession:
             return
         if any(lane.control is not None or not lane.queue.empty() for lane in self.lanes.values()):
             return
-        turns = sum(1 for r in self.state.log.requests if r.connection_id == self.record.id)
+        turns = len(self.records)
         steps = hook(self.record, turns)
         if steps is not None:
             self.idle_task = asyncio.ensure_future(self._push(iter(steps)))

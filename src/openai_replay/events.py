@@ -67,7 +67,9 @@ class ResponseBuilder:
         self.input_tokens = input_tokens
         self.cached_tokens = cached_tokens
         self.output: list[dict[str, Any]] = []
+        #: The item being streamed, and the text deltas sent for it so far (joined only when needed).
         self.open_item: dict[str, Any] | None = None
+        self._open_text: list[str] | None = None
         self.sequence = 0
         self.reasoning_tokens = 0
         self.terminal: dict[str, Any] | None = None
@@ -157,19 +159,17 @@ class ResponseBuilder:
             item["phase"] = phase
         self.open_item = item
         yield self.event("response.output_item.added", item=item_order(item), output_index=index)
-        item["content"] = [_text_part("")]
+        self._open_text = []
         ids = {"item_id": item_id, "output_index": index, "content_index": 0}
         yield self.event("response.content_part.added", part=_text_part(""), **ids)
-        sent = ""
         for delta in chunk_text(text, chunk_size):
-            sent += delta
-            item["content"] = [_text_part(sent)]
+            self._open_text.append(delta)
             yield self._delta("response.output_text.delta", delta, logprobs=[], **ids)
         yield self.event("response.output_text.done", logprobs=[], text=text, **ids)
         yield self.event("response.content_part.done", part=_text_part(text), **ids)
         done = item_order({**item, "status": "completed", "content": [_text_part(text)]})
         self.output.append(done)
-        self.open_item = None
+        self.open_item = self._open_text = None
         yield self.event("response.output_item.done", item=done, output_index=index)
 
     def function_call(
@@ -247,8 +247,11 @@ class ResponseBuilder:
     def incomplete(self, reason: str) -> dict[str, Any]:
         """Ends the response as ``incomplete``; an item cut mid-way is kept with that status."""
         if self.open_item is not None:
-            self.output.append(item_order({**self.open_item, "status": "incomplete"}))
-            self.open_item = None
+            cut = {**self.open_item, "status": "incomplete"}
+            if self._open_text is not None:  # a message: the text its deltas carried so far
+                cut["content"] = [_text_part("".join(self._open_text))]
+            self.output.append(item_order(cut))
+            self.open_item = self._open_text = None
         obj = self._final("incomplete", incomplete_details={"reason": reason}, usage=self.usage())
         return self.event("response.incomplete", response=obj)
 

@@ -157,6 +157,9 @@ class RequestLog(LogAssertions):
         self._lock = threading.Lock()
         self.connections: list[ConnectionRecord] = []
         self.requests: list[RequestRecord] = []
+        # Indexes so that logging a request costs the same on the 10,000th turn as on the first.
+        self._per_connection: dict[int, int] = {}
+        self._last_by_step: dict[str, RequestRecord] = {}
         self.frames: list[FrameRecord] = []
 
     def add_frame(
@@ -186,7 +189,7 @@ class RequestLog(LogAssertions):
         with self._lock:
             on_conn = None
             if connection is not None:
-                on_conn = 1 + sum(1 for r in self.requests if r.connection_id == connection.id)
+                on_conn = self._per_connection[connection.id] = self._per_connection.get(connection.id, 0) + 1
             record = RequestRecord(
                 turn=len(self.requests) + 1,
                 transport=transport,
@@ -197,24 +200,26 @@ class RequestLog(LogAssertions):
                 lane=lane,
                 headers=dict(headers or {}),
             )
-            record.attempt = self._attempt_of(record)
+            key = record.step_key()
+            record.attempt = self._attempt_of(self._last_by_step.get(key))
+            self._last_by_step[key] = record
             self.requests.append(record)
             return record
 
-    def _attempt_of(self, record: RequestRecord) -> int:
-        key = record.step_key()
-        for earlier in reversed(self.requests):
-            if earlier.step_key() == key:
-                if earlier.outcome.kind in ("completed", "incomplete"):
-                    return 1
-                return earlier.attempt + 1
-        return 1
+    @staticmethod
+    def _attempt_of(earlier: RequestRecord | None) -> int:
+        """A retry of a step that did not succeed is the next attempt; anything else starts at 1."""
+        if earlier is None or earlier.outcome.kind in ("completed", "incomplete"):
+            return 1
+        return earlier.attempt + 1
 
     def clear(self) -> None:
         with self._lock:
             self.connections.clear()
             self.requests.clear()
             self.frames.clear()
+            self._per_connection.clear()
+            self._last_by_step.clear()
 
     def __len__(self) -> int:
         return len(self.requests)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
 
 def compact(obj: Any) -> str:
     """SSE/WebSocket JSON: no spaces, raw UTF-8, key order preserved."""
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    return _COMPACT.encode(obj)
 
 
 def pretty(obj: Any) -> str:
