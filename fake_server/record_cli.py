@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import sys
 from typing import Any
 
 from .recorder import RecordingProxy
+from .serve import stop_on_signals
 
 
 def run_record(args: argparse.Namespace) -> int:
@@ -33,13 +33,7 @@ def run_record(args: argparse.Namespace) -> int:
 
 
 async def _record_until_stopped(proxy: Any, args: argparse.Namespace) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
-            pass
+    stop = stop_on_signals()
     await proxy.start()
     print(f"openai-replay recording proxy on {proxy.url} (WebSocket: {proxy.ws_url}) -> {args.upstream}", flush=True)
     print(f"writing {args.out}; point your client's base_url at {proxy.url}. Press Ctrl-C to stop.", flush=True)

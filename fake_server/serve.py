@@ -66,7 +66,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     )
 
 
-async def serve_until_stopped(server: FakeServer) -> None:
+def stop_on_signals() -> asyncio.Event:
+    """An event set by Ctrl-C (SIGINT) or SIGTERM, for a clean shutdown of a command-line server."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -74,6 +75,11 @@ async def serve_until_stopped(server: FakeServer) -> None:
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
             pass
+    return stop
+
+
+async def serve_until_stopped(server: FakeServer) -> None:
+    stop = stop_on_signals()
     await server.start()
     print(f"openai-replay fake server listening on {server.url} (WebSocket: {server.ws_url})", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
