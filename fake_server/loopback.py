@@ -19,6 +19,8 @@ class LoopbackService:
 
     #: How the service names itself in errors ("the fake server", "the recording proxy").
     noun = "the service"
+    #: The name of its background thread in ``with`` mode (tests look for it).
+    thread_name = "openai-replay-service"
 
     def __init__(self, host: str, port: int, tls: TlsMaterial | None = None) -> None:
         self.host = host
@@ -96,7 +98,7 @@ class LoopbackService:
             loop.run_until_complete(self.stop())
             loop.close()
 
-        self._thread = threading.Thread(target=run, name=f"openai-replay-{type(self).__name__}", daemon=True)
+        self._thread = threading.Thread(target=run, name=self.thread_name, daemon=True)
         self._thread.start()
         if not ready.wait(timeout):
             raise RuntimeError(f"{self.noun} did not start within {timeout} s")

@@ -51,6 +51,7 @@ class RecordingProxy(LoopbackService):
     """Forwards to ``upstream`` and records to ``out``. Binds 127.0.0.1 on a free port by default."""
 
     noun = "the recording proxy"
+    thread_name = "openai-replay-recorder"
 
     def __init__(
         self,

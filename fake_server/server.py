@@ -29,6 +29,7 @@ class FakeServer(LoopbackService):
     """A running fake server. Binds 127.0.0.1 on a free port unless told otherwise."""
 
     noun = "the fake server"
+    thread_name = "openai-replay-server"
 
     def __init__(
         self,

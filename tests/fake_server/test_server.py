@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import aiohttp
@@ -36,6 +37,7 @@ async def test_url_points_the_sdk_at_both_transports(server: FakeServer) -> None
 def test_thread_backed_server_for_sync_code() -> None:
     """`with FakeServer()` runs the server in a thread so a sync OpenAI client can use it."""
     with FakeServer() as server:
+        assert "openai-replay-server" in [t.name for t in threading.enumerate()]
         client = OpenAI(base_url=server.url, api_key="k", max_retries=0)
         reply = client.responses.create(model="m", input="sync hello")
         with client.responses.connect() as conn:

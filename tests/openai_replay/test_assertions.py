@@ -21,6 +21,7 @@ from openai_replay.assertions import (
     assert_retried,
 )
 from openai_replay.plugin_server import ReplayServer
+from openai_replay.scenarios import scenario
 
 BASE = {"model": "gpt-4o-mini", "store": False}
 WEATHER = {
@@ -298,6 +299,8 @@ async def test_cancelled_fails_when_no_cancel_was_sent(openai_server: ReplayServ
 @pytest.mark.openai_replay(server={"event_delay": 0.02})
 async def test_one_in_flight_fails_on_pipelined_requests(openai_server: ReplayServer) -> None:
     """Two response.create frames back to back on one connection is two responses in flight."""
+    # A paced reply keeps #1 streaming well after #2 arrives, however fast or loaded the machine is.
+    openai_server.use(scenario().on().reply("one two three four five").slow(delay=0.05).build())
     async with sdk(openai_server).responses.connect() as conn:
         await conn.response.create(input=[user("one")], **BASE)
         await conn.response.create(input=[user("two")], **BASE)
