@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
-from openai_replay.conformance.checks import check
+import pytest
+
+from openai_replay.conformance.checks import CHECKS, check
 from openai_replay.conformance.clients import BY_NAME
 from openai_replay.conformance.runner import run_check
 
@@ -28,3 +31,21 @@ async def observed(client: str, check_name: str) -> dict[str, Any]:
 
 def evidence(cell: dict[str, Any]) -> str:
     return f"{cell['status']}: {cell['reason']}\n{cell.get('timeline') or chr(10).join(cell.get('requests', []))}"
+
+
+def pinned_cell_tests(pins: Pins) -> tuple[Callable[..., Any], Callable[[], None]]:
+    """The two tests every client's cell file runs over its ``PINS`` (bind both at module level)."""
+
+    @pytest.mark.parametrize(("client", "check_name", "status", "key"), cases(pins))
+    async def test_cell_matches_todays_observed_result(client: str, check_name: str, status: str, key: str) -> None:
+        """Running the check against the real client gives the pinned status and reason."""
+        cell = await observed(client, check_name)
+        assert (cell["status"], reason_key(cell["reason"])) == (status, key), evidence(cell)
+
+    def test_every_check_is_pinned_for_every_client() -> None:
+        """A new check needs a pin for each of these clients (so no cell goes unobserved)."""
+        assert {client: sorted(cells) for client, cells in pins.items()} == {
+            client: sorted(c.name for c in CHECKS) for client in pins
+        }
+
+    return test_cell_matches_todays_observed_result, test_every_check_is_pinned_for_every_client

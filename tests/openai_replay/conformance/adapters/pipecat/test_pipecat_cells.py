@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-from conformancekit import Pins, cases, evidence, observed, reason_key
-
-from openai_replay.conformance.checks import CHECKS
+from conformancekit import Pins, pinned_cell_tests
 
 #: (status, head of the reason) per check, as observed; non-passing cells are explained in
 #: src/openai_replay/conformance/explanations.py and docs/conformance.md.
@@ -53,15 +50,4 @@ PINS: Pins = {
 }
 
 
-@pytest.mark.parametrize(("client", "check_name", "status", "key"), cases(PINS))
-async def test_cell_matches_todays_observed_result(client: str, check_name: str, status: str, key: str) -> None:
-    """Running the check against the real client gives the pinned status and reason."""
-    cell = await observed(client, check_name)
-    assert (cell["status"], reason_key(cell["reason"])) == (status, key), evidence(cell)
-
-
-def test_every_check_is_pinned_for_every_client() -> None:
-    """A new check needs a pin for each of these clients (so no cell goes unobserved)."""
-    assert {client: sorted(cells) for client, cells in PINS.items()} == {
-        client: sorted(c.name for c in CHECKS) for client in PINS
-    }
+test_cell_matches_todays_observed_result, test_every_check_is_pinned_for_every_client = pinned_cell_tests(PINS)
