@@ -20,7 +20,7 @@ from openai_replay.cassette.matching import LiveRequest
 from openai_replay.cassette.replay import CassetteReplay
 
 from .proxylog import WsLogTap
-from .relay import Relay, pump_both
+from .relay import Relay, forward_client_message, pump_both
 
 
 class _NullTap:
@@ -91,14 +91,7 @@ async def relay_episode_ws(recorded: Relay, replayed: Relay, replay: CassetteRep
         tap.closed("server", 1011, f"cannot reach {url}: {exc}")
         await client.close(code=1011, message=b"openai-replay record: upstream unreachable")
         return client
-    if first.type == WSMsgType.TEXT:
-        tap.frame("client", text=first.data)
-        logtap.client_text(first.data)
-        await upstream.send_str(first.data)
-    else:
-        tap.frame("client", binary=first.data)
-        logtap.client_binary()
-        await upstream.send_bytes(first.data)
+    await forward_client_message(first, upstream, tap, logtap)
     recorded.sockets.add(client)
     try:
         await pump_both(request, client, upstream, tap, logtap)

@@ -80,18 +80,24 @@ async def relay_websocket(relay: Relay, request: web.Request) -> web.StreamRespo
     return client
 
 
+async def forward_client_message(msg: aiohttp.WSMessage, upstream: Any, tap: Any, logtap: WsLogTap) -> None:
+    """Record one client text or binary frame and pass it upstream."""
+    if msg.type == WSMsgType.TEXT:
+        tap.frame("client", text=msg.data)
+        logtap.client_text(msg.data)
+        await upstream.send_str(msg.data)
+    else:
+        tap.frame("client", binary=msg.data)
+        logtap.client_binary()
+        await upstream.send_bytes(msg.data)
+
+
 async def pump_both(request: web.Request, client: web.WebSocketResponse, upstream: Any, tap: Any, logtap: WsLogTap) -> None:
     async def from_client() -> None:
         while True:
             msg = await client.receive()
-            if msg.type == WSMsgType.TEXT:
-                tap.frame("client", text=msg.data)
-                logtap.client_text(msg.data)
-                await upstream.send_str(msg.data)
-            elif msg.type == WSMsgType.BINARY:
-                tap.frame("client", binary=msg.data)
-                logtap.client_binary()
-                await upstream.send_bytes(msg.data)
+            if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                await forward_client_message(msg, upstream, tap, logtap)
             elif msg.type == WSMsgType.CLOSE:
                 code = msg.data if isinstance(msg.data, int) else client.close_code
                 tap.closed("client", code, msg.extra or "")
