@@ -50,7 +50,7 @@ class SseChannel:
         return self.stream
 
     async def _write(self, data: bytes) -> None:
-        stream = await self._start()
+        stream = self.stream or await self._start()
         try:
             await stream.write(data)
         except (ConnectionError, RuntimeError) as exc:

@@ -197,15 +197,11 @@ async def _execute(state: ServerState, channel: Channel, record: RequestRecord, 
         step = next(steps, None)
         if step is None:
             return False
-        if isinstance(step, Emit):
-            _note(record, step.event, state.clock.time())
+        if isinstance(step, Emit):  # most steps: checked first
+            _note(record, step.event, state)
             await channel.send(step.event)
         elif isinstance(step, EmitRaw):
-            try:
-                event = json.loads(step.data)
-            except json.JSONDecodeError:
-                event = {"type": step.event_type}
-            _note(record, event if isinstance(event, dict) else {"type": step.event_type}, state.clock.time())
+            _note(record, _raw_event(step), state)
             await channel.send_raw(step.data, step.event_type)
         elif isinstance(step, Fail):
             record.outcome.kind, record.outcome.code = "error", step.error.code or step.error.type
@@ -233,7 +229,7 @@ async def _execute(state: ServerState, channel: Channel, record: RequestRecord, 
             record.faults.append(f"binary frame ({len(step.data)} bytes)")
             await channel.send_binary(step.data)
         elif isinstance(step, Respond):
-            _note_body(record, step, state.clock.time())
+            _note_body(record, step, state)
             await channel.respond(step.body, step.status)
 
 
@@ -249,12 +245,12 @@ async def _sleep(state: ServerState, seconds: float, control: TurnControl) -> No
 
 async def _cancelled(state: ServerState, channel: Channel, record: RequestRecord, turn: Turn) -> None:
     event = turn.builder.incomplete(state.config.cancel_reason)
-    _note(record, event, state.clock.time())
+    _note(record, event, state)
     record.outcome.kind = "cancelled"
     await channel.send(event)
 
 
-def _note_body(record: RequestRecord, step: Respond, now: float) -> None:
+def _note_body(record: RequestRecord, step: Respond, state: ServerState) -> None:
     """What a whole JSON answer says about the outcome: its response's status, or its error."""
     try:
         body = json.loads(step.body)
@@ -265,19 +261,30 @@ def _note_body(record: RequestRecord, step: Respond, now: float) -> None:
         kind = {"completed": "completed", "failed": "failed", "incomplete": "incomplete"}.get(
             str(body.get("status")), "completed"
         )
-        _note(record, {"type": f"response.{kind}", "response": body}, now)
+        _note(record, {"type": f"response.{kind}", "response": body}, state)
     elif step.status >= 400:
         record.outcome.kind, record.outcome.code = "error", (body.get("error") or {}).get("code")
-        record.ended(now)
+        record.ended(state.clock.time())
 
 
-def _note(record: RequestRecord, event: dict[str, Any], now: float) -> None:
-    kind = str(event.get("type"))
+def _raw_event(step: EmitRaw) -> dict[str, Any]:
+    """A recorded event as far as the log needs it: only an ending or an error is parsed."""
+    if step.event_type not in TERMINAL and step.event_type != "error":
+        return {"type": step.event_type}
+    try:
+        event = json.loads(step.data)
+    except json.JSONDecodeError:
+        return {"type": step.event_type}
+    return event if isinstance(event, dict) else {"type": step.event_type}
+
+
+def _note(record: RequestRecord, event: dict[str, Any], state: ServerState) -> None:
+    kind = event.get("type")
+    kind = kind if type(kind) is str else str(kind)
     record.event_types.append(kind)
-    if record.outcome.kind != "pending":
+    if record.outcome.kind != "pending" or (kind not in TERMINAL and kind != "error"):
         return
-    if kind in TERMINAL or kind == "error":
-        record.ended(now)  # stamped before the client can see the event
+    record.ended(state.clock.time())  # stamped before the client can see the event
     if kind in TERMINAL:
         record.outcome.kind = TERMINAL[kind]  # type: ignore[assignment]
         output = (event.get("response") or {}).get("output")

@@ -45,9 +45,7 @@ class Upstream:
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(
-                f"upstream must be an http(s) base URL like https://api.openai.com/v1, not {self.base_url!r}"
-            )
+            raise ValueError(f"upstream must be an http(s) base URL like https://api.openai.com/v1, not {self.base_url!r}")
         if parts.username or parts.password:  # credentials travel in Authorization, never in the URL
             host = parts.hostname or ""
             netloc = f"[{host}]" if ":" in host else host

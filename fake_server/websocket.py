@@ -43,7 +43,7 @@ class WsChannel:
         self.lane = lane
 
     async def send(self, event: dict[str, Any]) -> None:
-        await self.session.send_text(compact(with_stream_id(event, self.lane)))
+        await self.session.send_text(compact(event if self.lane is None else with_stream_id(event, self.lane)))
 
     async def send_raw(self, data: str, event_type: str) -> None:
         await self.session.send_text(data)
@@ -99,29 +99,29 @@ class WsSession:
         self.record = record
         self.conn: ConnectionState = state.protocol.open_connection(record.id)
         self.lanes: dict[str | None, Lane] = {}
-        self.send_lock = asyncio.Lock()
         self.closing = False
         self.idle_task: asyncio.Future[None] | None = None
         #: This connection's requests (the log may be reset under a live connection; these stay ours).
         self.records: list[RequestRecord] = []
 
+    # No lock of our own around a send: aiohttp writes each frame to the transport in one piece
+    # before it can yield (and locks its compressor itself), so frames from several lanes never
+    # interleave.
     async def send_text(self, text: str) -> None:
-        if self.ws.closed or self.closing:
+        if self.closing or self.ws.closed:
             raise ClientGone()
-        async with self.send_lock:
-            try:
-                await self.ws.send_str(text)
-            except (ConnectionError, RuntimeError) as exc:
-                raise ClientGone() from exc
+        try:
+            await self.ws.send_str(text)
+        except (ConnectionError, RuntimeError) as exc:
+            raise ClientGone() from exc
 
     async def send_bytes(self, data: bytes) -> None:
-        if self.ws.closed or self.closing:
+        if self.closing or self.ws.closed:
             raise ClientGone()
-        async with self.send_lock:
-            try:
-                await self.ws.send_bytes(data)
-            except (ConnectionError, RuntimeError) as exc:
-                raise ClientGone() from exc
+        try:
+            await self.ws.send_bytes(data)
+        except (ConnectionError, RuntimeError) as exc:
+            raise ClientGone() from exc
 
     def maybe_idle(self) -> None:
         """Nothing in flight: let the source push unprompted frames (its optional ``idle`` hook)."""

@@ -12,6 +12,10 @@ import string
 import threading
 
 _ALNUM = string.digits + string.ascii_letters
+#: Random bytes to alphanumerics in one ``bytes.translate`` (256 is not a multiple of 62, so the
+#: first 8 symbols are a little more likely: fine for padding that only has to look random).
+_ALNUM_OF_BYTE = bytes(ord(_ALNUM[i % len(_ALNUM)]) for i in range(256))
+_POOL = 4096
 
 
 class IdFactory:
@@ -22,6 +26,10 @@ class IdFactory:
         # (from the OS when no seed is given) costs no system call per character.
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
+        #: Obfuscation padding is cut from a pool refilled in bulk: one delta event needs up to 15
+        #: characters, and drawing them one by one was a tenth of a long stream's server time.
+        self._pool = ""
+        self._pos = 0
 
     def _hex(self, n: int) -> str:
         with self._lock:
@@ -46,7 +54,14 @@ class IdFactory:
 
     def obfuscation(self, delta: str) -> str:
         """Padding that makes ``len(delta) + len(padding)`` a multiple of 16 code points."""
-        return self._alnum((16 - len(delta) % 16) % 16)
+        n = (16 - len(delta) % 16) % 16
+        with self._lock:
+            start = self._pos
+            if start + n > len(self._pool):
+                self._pool = self._rng.randbytes(_POOL).translate(_ALNUM_OF_BYTE).decode("ascii")
+                start = 0
+            self._pos = start + n
+            return self._pool[start : start + n]
 
 
 def group_of(response_id: str) -> str | None:

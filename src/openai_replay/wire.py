@@ -5,12 +5,73 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+#: A JSON string literal exactly as `compact` writes one (raw UTF-8, escapes only what JSON needs).
+json_string = json.encoder.encode_basestring
+
+
+class Event(dict):  # type: ignore[type-arg]
+    """An event that already knows its compact JSON (``wire``), written in the same pass as the dict.
+
+    `compact` returns ``wire`` as is, so hot events (one per delta) skip the encoder. Setting,
+    deleting or updating one of its keys forgets ``wire``; values nested inside it must be replaced,
+    not changed in place (`ResponseBuilder` only pre-encodes events whose nested values are empty).
+    """
+
+    __slots__ = ("wire",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.wire: str | None = None
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.wire = None
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        self.wire = None
+        super().__delitem__(key)
+
+    def __ior__(self, other: Any) -> Event:  # type: ignore[misc]
+        self.wire = None
+        return super().__ior__(other)  # type: ignore[no-any-return]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.wire = None
+        super().update(*args, **kwargs)
+
+    def pop(self, *args: Any) -> Any:
+        self.wire = None
+        return super().pop(*args)
+
+    def popitem(self) -> Any:
+        self.wire = None
+        return super().popitem()
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        self.wire = None
+        return super().setdefault(key, default)
+
+    def clear(self) -> None:
+        self.wire = None
+        super().clear()
 
 
 def compact(obj: Any) -> str:
-    """SSE/WebSocket JSON: no spaces, raw UTF-8, key order preserved."""
-    return _COMPACT.encode(obj)
+    """SSE/WebSocket JSON: no spaces, raw UTF-8, key order preserved.
+
+    orjson writes the same bytes as ``json.dumps(obj, separators=(",", ":"), ensure_ascii=False)``
+    about ten times faster (the only difference: an exponent is written ``1e-7``, not ``1e-07``);
+    what orjson refuses (keys that are not strings, integers beyond 64 bits) goes through json.
+    """
+    if type(obj) is Event and obj.wire is not None:
+        return obj.wire
+    try:
+        return orjson.dumps(obj).decode()
+    except TypeError:
+        return _COMPACT.encode(obj)
 
 
 def pretty(obj: Any) -> str:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 from testkit import assert_event_conforms, assert_stream_well_formed
 
 from openai_replay.events import ResponseBuilder, chunk_arguments, chunk_text
 from openai_replay.ids import IdFactory
+from openai_replay.wire import Event, compact, item_order, response_order, type_first
+
+TRICKY = 'Quote " back\\slash \n tab\t nul\x00 \x1f é 中文 \u2028 🎉 </script>'
 
 
 def builder(**payload: Any) -> ResponseBuilder:
@@ -68,14 +72,55 @@ def test_incomplete_keeps_the_cut_item() -> None:
 
 
 def test_key_order_is_type_first_then_alphabetical() -> None:
-    """Events put 'type' first and the rest alphabetically, as 2026 traffic does."""
-    b = builder()
-    for event in run(b, b.message("hi there")):
-        keys = list(event)
-        assert keys[0] == "type" and keys[1:] == sorted(keys[1:])
-    response = b.completed()["response"]
+    """Every event, item and Response object has the real key order, however it was built."""
+    b = builder(tools=[{"type": "function", "name": "f", "parameters": {}}], reasoning={"effort": "low"})
+    events = run(b, b.reasoning(["think"]), b.message("hi there"), b.function_call("f", '{"a":1}'))
+    events.append(b.completed())
+    events.append(builder().failed("server_error", "boom"))
+    cut = builder()
+    events += [*islice(cut.message("one two three"), 3), cut.incomplete("max_output_tokens")]
+    for event in events:
+        assert list(event) == list(type_first(event)), event["type"]
+        if "response" in event:
+            assert list(event["response"]) == list(response_order(event["response"]))
+        if "item" in event:
+            assert list(event["item"]) == list(item_order(event["item"]))
+    response = events[-1]["response"]
     assert list(response)[:4] == ["id", "object", "created_at", "status"]
     assert list(response)[-2:] == ["user", "metadata"]
+
+
+def test_pre_encoded_deltas_are_the_bytes_the_encoder_writes() -> None:
+    """Delta events carry their JSON; it equals encoding the dict, for awkward text and every delta kind."""
+    for obfuscate in (True, False):
+        b = builder(stream_options={"include_obfuscation": obfuscate})
+        events = [
+            *b.message(TRICKY, chunk_size=3),
+            *b.function_call("f", '{"q":"' + TRICKY.replace('"', "'") + '"}', chunk_size=4),
+            *b.reasoning([TRICKY], chunk_size=5),
+        ]
+        deltas = [e for e in events if e["type"].endswith(".delta")]
+        assert {e["type"] for e in deltas} == {
+            "response.output_text.delta",
+            "response.function_call_arguments.delta",
+            "response.reasoning_summary_text.delta",
+        }
+        for event in deltas:
+            assert isinstance(event, Event) and event.wire is not None
+            assert event.wire == compact(dict(event))
+            assert_event_conforms(event)
+
+
+def test_changing_a_pre_encoded_event_re_encodes_it() -> None:
+    """Setting or deleting a key of a delta event drops its stored JSON; each delta has its own lists."""
+    b = builder()
+    first, second = (e for e in b.message("a b") if e["type"].endswith(".delta"))
+    first["delta"] = "changed"
+    assert first.wire is None and '"delta":"changed"' in compact(first)
+    del second["obfuscation"]
+    assert "obfuscation" not in compact(second)
+    first["logprobs"].append({"token": "x"})
+    assert second["logprobs"] == []
 
 
 def test_obfuscation_pads_deltas_to_sixteen_code_points() -> None:

@@ -43,6 +43,8 @@ async def test_frames_other_than_requests_show_with_the_server_answer(openai_ser
         await conn.send({"type": "response.cancel", "response_id": "resp_0123456789abcdef00690000000011112222333344445555"})
         event = await turn(conn, input=[user("again")], model="m", store=False)
         assert event.type == "error"  # the answer to the cancel frame comes first
+        while (await conn.recv()).type != "response.completed":  # then request 2's answer, before we close
+            pass
     text = openai_server.timeline()
     assert re.search(r"conn 1  -> response\.cancel response_id=resp_\.\.\.44445555  \(server answered: Invalid value", text), text
     lines = text.splitlines()

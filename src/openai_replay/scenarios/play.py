@@ -38,6 +38,9 @@ def play(actions: Sequence[a.Action], turn: Turn, fallback: Source, problem: Cal
     positioned = [x for x in actions if x.after is not None]
     body = [x for x in actions if x.after is None and not isinstance(x, a.Slow)]
     pacing = next((x for x in actions if isinstance(x, a.Slow)), None)
+    if not positioned and pacing is None and not any(isinstance(x, (a.Cut, a.Duplicate)) for x in body):
+        yield from _body(body, stream, fallback)  # nothing to weave in, nothing to count
+        return
     yield from _weave(_body(body, stream, fallback), positioned, pacing, stream, problem)
 
 
