@@ -189,14 +189,11 @@ async def _reject(
 
 async def _execute(state: ServerState, channel: Channel, record: RequestRecord, turn: Turn, control: TurnControl) -> bool:
     """Carry out the source's steps. Returns True when the channel was closed or dropped."""
-    steps = iter(state.source.plan(turn))
-    while True:
-        if control.cancel.is_set():  # checked before the next step is built, so no sequence number is lost
-            await _cancelled(state, channel, record, turn)
-            return False
-        step = next(steps, None)
-        if step is None:
-            return False
+    cancel = control.cancel
+    if cancel.is_set():
+        await _cancelled(state, channel, record, turn)
+        return False
+    for step in state.source.plan(turn):
         if isinstance(step, Emit):  # most steps: checked first
             _note(record, step.event, state)
             await channel.send(step.event)
@@ -231,6 +228,10 @@ async def _execute(state: ServerState, channel: Channel, record: RequestRecord, 
         elif isinstance(step, Respond):
             _note_body(record, step, state)
             await channel.respond(step.body, step.status)
+        if cancel.is_set():  # before the loop builds the next step, so no sequence number is lost
+            await _cancelled(state, channel, record, turn)
+            return False
+    return False
 
 
 async def _sleep(state: ServerState, seconds: float, control: TurnControl) -> None:

@@ -43,7 +43,13 @@ class WsChannel:
         self.lane = lane
 
     async def send(self, event: dict[str, Any]) -> None:
-        await self.session.send_text(compact(event if self.lane is None else with_stream_id(event, self.lane)))
+        session = self.session  # `WsSession.send_text`, inlined: this runs once per event
+        if session.closing or session.ws.closed:
+            raise ClientGone()
+        try:
+            await session.ws.send_str(compact(event if self.lane is None else with_stream_id(event, self.lane)))
+        except (ConnectionError, RuntimeError) as exc:
+            raise ClientGone() from exc
 
     async def send_raw(self, data: str, event_type: str) -> None:
         await self.session.send_text(data)

@@ -42,6 +42,12 @@ def _text_part(text: str) -> dict[str, Any]:
     return {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
 
 
+#: The fields that change from one delta event to the next, with and without obfuscation padding.
+_SLOTS = {True: ("delta", "obfuscation", "sequence_number"), False: ("delta", "sequence_number")}
+#: Key order of delta events by (type, fixed fields, obfuscated), worked out once per shape.
+_ORDERS: dict[tuple[str, tuple[str, ...], bool], tuple[str, ...]] = {}
+
+
 class _Deltas:
     """The delta events of one item, JSON and all: only ``delta``, ``obfuscation`` and
     ``sequence_number`` change from one to the next, so the rest is encoded once.
@@ -52,17 +58,26 @@ class _Deltas:
 
     def __init__(self, builder: ResponseBuilder, type_: str, fields: dict[str, Any]) -> None:
         self.builder = builder
-        self.obfuscate = builder.obfuscate
-        slots = ["delta", "obfuscation", "sequence_number"] if self.obfuscate else ["delta", "sequence_number"]
-        sample = type_first({"type": type_, **fields, **{slot: "\0" + slot for slot in slots}})
-        self.base = Event(sample)
+        self.obfuscate = obfuscate = builder.obfuscate
+        slots = _SLOTS[obfuscate]
+        shape = (type_, tuple(fields), obfuscate)
+        order = _ORDERS.get(shape)
+        if order is None:
+            order = _ORDERS[shape] = tuple(type_first({"type": type_, **fields, **dict.fromkeys(slots)}))
+        self.base = Event({key: fields.get(key) for key in order})
+        self.base["type"] = type_
         self.lists = tuple(key for key, value in fields.items() if value == [])
-        rest = compact(sample)
+        # The JSON around the slots: `{"type":...,"content_index":0,"delta":` | `,"item_id":...` | ...
         self.pieces: list[str] = []
-        for slot in slots:  # `type_first` sorts the keys, and the slots are in sorted order too
-            before, rest = rest.split(json_string("\0" + slot), 1)
-            self.pieces.append(before)
-        self.pieces.append(rest)
+        piece = '{"type":' + json_string(type_)
+        for key in order[1:]:
+            piece += f',"{key}":'
+            if key in slots:
+                self.pieces.append(piece)
+                piece = ""
+            else:
+                piece += compact(fields[key])
+        self.pieces.append(piece + "}")
 
     def __call__(self, delta: str) -> Event:
         b = self.builder

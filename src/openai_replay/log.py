@@ -10,7 +10,10 @@ import json
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
+
+import orjson
 
 from .assertions import LogAssertions
 
@@ -102,8 +105,9 @@ class RequestRecord:
         value = self.payload.get("previous_response_id")
         return value if isinstance(value, str) else None
 
-    @property
+    @cached_property
     def input_items(self) -> list[dict[str, Any]]:
+        """The request's own ``input`` as items (worked out once: the log, rules and checks all ask)."""
         from .items import normalize_input
 
         return normalize_input(self.payload.get("input"))
@@ -115,7 +119,10 @@ class RequestRecord:
     def step_key(self) -> str:
         """What identifies the conversation step this request performs: its newest input item."""
         items = self.input_items
-        return json.dumps(items[-1] if items else None, sort_keys=True)
+        try:
+            return orjson.dumps(items[-1] if items else None, option=orjson.OPT_SORT_KEYS).decode()
+        except TypeError:  # what orjson refuses (non-string keys, huge integers)
+            return json.dumps(items[-1] if items else None, sort_keys=True, default=str)
 
     def summary(self) -> str:
         where = f"conn {self.connection_id}" if self.connection_id is not None else "http"

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from ..items import last_user_text, normalize_input
+from ..items import last_user_text
 from ..source import Turn
 
 
@@ -171,7 +171,7 @@ class Match:
             return False
         if self.warmup is not None and (not turn.generate) != self.warmup:
             return False
-        items = normalize_input(turn.payload.get("input"))
+        items = record.input_items
         if self.text_contains is not None and self.text_contains not in (last_user_text(items) or ""):
             return False
         if self.input_type is not None and not any(i.get("type", "message") == self.input_type for i in items):

@@ -69,9 +69,11 @@ def _action(action: a.Action, s: _Stream, following: a.Action | None) -> Iterato
     config = s.turn.config
     if isinstance(action, a.Text):
         events = b.message(action.text, action.chunk, phase=action.phase)
-        cut = isinstance(following, a.Incomplete) and following.cut_item
+        if not (isinstance(following, a.Incomplete) and following.cut_item):
+            yield from map(Emit, events)
+            return
         for event in events:
-            if cut and event["type"] == "response.output_text.done":
+            if event["type"] == "response.output_text.done":
                 return  # the item stays open: `incomplete()` keeps it with status "incomplete"
             yield Emit(event)
     elif isinstance(action, a.FunctionCall):

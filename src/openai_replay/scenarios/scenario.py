@@ -105,8 +105,12 @@ class Scenario:
             yield from self.fallback.plan(turn)
             return
         turn.record.answered_by = rule.label()
-        where = f"{rule.label()} on {describe_request(turn)}"
-        yield from play(rule.actions, turn, self.fallback, lambda problem: self._note(f"{where}: {problem}"))
+        yield from play(
+            rule.actions,
+            turn,
+            self.fallback,
+            lambda problem: self._note(f"{rule.label()} on {describe_request(turn)}: {problem}"),
+        )
 
     def _choose(self, turn: Turn) -> Rule | None:
         with self._lock:
