@@ -11,6 +11,9 @@ from aiohttp import web
 
 from .tls import TlsMaterial
 
+#: Pending connections the kernel queues before accept (the OS may cap it: net.core.somaxconn).
+LISTEN_BACKLOG = 1024
+
 Self = TypeVar("Self", bound="LoopbackService")
 
 
@@ -55,7 +58,9 @@ class LoopbackService:
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         ssl_ctx = self.tls.server_context if self.tls else None
-        site = web.TCPSite(self._runner, self.host, self._port, ssl_context=ssl_ctx, reuse_address=True)
+        # A test suite may open hundreds of connections at once; with aiohttp's backlog of 128 the
+        # surplus connects are dropped by the kernel and retried a second or three later.
+        site = web.TCPSite(self._runner, self.host, self._port, ssl_context=ssl_ctx, reuse_address=True, backlog=LISTEN_BACKLOG)
         await site.start()
         sockets = getattr(site._server, "sockets", None) or []
         if sockets:

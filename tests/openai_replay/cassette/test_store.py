@@ -157,6 +157,13 @@ def test_not_a_cassette_is_reported(tmp_path: Path) -> None:
         (lambda d: d["connections"][1]["events"][0].update(data=7), r"connections\[1\]\.events\[0\]\.data"),
         (lambda d: d.update(extra=True), r"\(top level\).*'extra'"),
         (lambda d: d["connections"][1].update(method="FETCH"), r"connections\[1\]\.method"),
+        # Leaves past the first one are checked by hand, not by the schema: each rule still holds.
+        (lambda d: d["connections"][0]["frames"][2].update(text="x"), r"connections\[0\]\.frames\[2\]"),
+        (lambda d: d["connections"][0]["frames"][2].update(extra=1), r"connections\[0\]\.frames\[2\].*'extra'"),
+        (lambda d: d["connections"][0]["frames"][2].update(t=True), r"connections\[0\]\.frames\[2\]\.t"),
+        (lambda d: d["connections"][0]["frames"][1].update({"from": "proxy"}), r"connections\[0\]\.frames\[1\]\.from"),
+        (lambda d: d["connections"][0]["frames"][2].pop("binary"), r"connections\[0\]\.frames\[2\]"),
+        (lambda d: d["connections"][1]["events"].append({"t": 1, "event": "x"}), r"connections\[1\]\.events\[1\].*'data'"),
     ],
 )
 def test_schema_invalid_cassette_names_the_place(tmp_path: Path, change: object, where: str) -> None:
