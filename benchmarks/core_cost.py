@@ -2,14 +2,15 @@
 
 One process, CPU time (time.process_time), so a busy machine disturbs it less than the socket tests.
 openai-replay: what WsSession.on_text/enqueue and the lane worker do for a ``response.create``
-(log.add_frame, log.add_request, fake_server.turns.run_turn with BenchSource), with a channel that
+(log.add_frame, log.add_request, fake_server.turns.run_turn with the benchmark scenario,
+bench_scenario.json, as `openai-replay serve --scenario` serves it), with a channel that
 JSON-encodes each event the way WsChannel does and sends nothing. raw: raw_server.py's per-turn work
 (json.loads of the frame, build_text_events, one cached-encoder dumps per event).
 
 Short turns run in blocks, so a per-request cost that grows with the request log shows as a rising
 figure from block to block.
 
-Usage: python core_cost.py [--blocks 3] [--block 1000] [--long 5] [--what-if fast-ids,encoder]
+Usage: python core_cost.py [--blocks 3] [--block 1000] [--long 5]
 """
 
 from __future__ import annotations
@@ -23,12 +24,17 @@ from typing import Any
 
 import raw_server
 from fixtures import LONG, SHORT
-from serve_bench import WHAT_IF, BenchSource
+from serve_bench import bench_source
 
 
 def frame(text: str) -> str:
-    return json.dumps({"type": "response.create", "model": "gpt-4.1",
-                       "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}]})
+    return json.dumps(
+        {
+            "type": "response.create",
+            "model": "gpt-4.1",
+            "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}],
+        }
+    )
 
 
 async def openai_replay_blocks(blocks: int, block: int, long_iters: int) -> tuple[list[float], float]:
@@ -43,7 +49,7 @@ async def openai_replay_blocks(blocks: int, block: int, long_iters: int) -> tupl
         async def send(self, event: dict[str, Any]) -> None:
             wire.compact(wire.with_stream_id(event, None))
 
-    state = ServerState(config=ServerConfig(require_auth=False), source=BenchSource())
+    state = ServerState(config=ServerConfig(require_auth=False), source=bench_source())
     conn_record = state.log.open_connection("/v1/responses", "", time.time())
     conn = state.protocol.open_connection(conn_record.id)
     channel = NullChannel()
@@ -53,8 +59,9 @@ async def openai_replay_blocks(blocks: int, block: int, long_iters: int) -> tupl
         now = state.clock.time()
         state.log.add_frame(conn_record.id, now, event["type"], None, event)
         payload = {k: v for k, v in event.items() if k != "type"}
-        record = state.log.add_request(transport="ws", payload=payload, now=now, connection=conn_record, lane=None,
-                                       headers={"x-stainless-retry-count": ""})
+        record = state.log.add_request(
+            transport="ws", payload=payload, now=now, connection=conn_record, lane=None, headers={"x-stainless-retry-count": ""}
+        )
         await run_turn(state, channel, record, payload, conn)  # type: ignore[arg-type]
 
     short = frame("bench-short")
@@ -98,19 +105,20 @@ def main() -> int:
     ap.add_argument("--blocks", type=int, default=3)
     ap.add_argument("--block", type=int, default=1000, help="short turns per block")
     ap.add_argument("--long", type=int, default=5, help="long (10,008-event) turns")
-    ap.add_argument("--what-if", default="", help=f"monkeypatches from serve_bench.py: {', '.join(WHAT_IF)}")
     a = ap.parse_args()
-    for name in filter(None, a.what_if.split(",")):
-        WHAT_IF[name]()
     raw_turns, raw_event = raw_blocks(a.blocks, a.block, a.long)
     or_turns, or_event = asyncio.run(openai_replay_blocks(a.blocks, a.block, a.long))
     print(f"CPU per short turn (10 events), blocks of {a.block} turns; openai-replay's request log grows by a block each time")
     for i, (o, r) in enumerate(zip(or_turns, raw_turns, strict=True)):
-        print(f"  block {i + 1} (log {i * a.block:>6,}..{(i + 1) * a.block:>6,} requests): "
-              f"openai-replay {o:7.0f} us   raw {r:5.0f} us   ratio {o / r:5.2f}")
+        print(
+            f"  block {i + 1} (log {i * a.block:>6,}..{(i + 1) * a.block:>6,} requests): "
+            f"openai-replay {o:7.0f} us   raw {r:5.0f} us   ratio {o / r:5.2f}"
+        )
     if a.long:
-        print(f"CPU per event of a 10,008-event turn (after the short turns): openai-replay {or_event:.1f} us   "
-              f"raw {raw_event:.1f} us   ratio {or_event / raw_event:.2f}")
+        print(
+            f"CPU per event of a 10,008-event turn (after the short turns): openai-replay {or_event:.1f} us   "
+            f"raw {raw_event:.1f} us   ratio {or_event / raw_event:.2f}"
+        )
     return 0
 
 

@@ -18,6 +18,7 @@ The event count per response (10,008) was verified by bench.py's full client.
 
 Usage: python fastclient.py --port P [--server-pid PID] [--label L] [--out f.json]
 """
+
 import argparse
 import base64
 import json
@@ -60,7 +61,7 @@ def read_until(s, tail):
         if tfirst is None:
             tfirst = time.perf_counter()
         total += n
-        last = (last + bytes(view[max(0, n - 64):n]))[-64:]
+        last = (last + bytes(view[max(0, n - 64) : n]))[-64:]
         if last.endswith(tail):
             return total, tfirst
 
@@ -91,8 +92,12 @@ def ws_long(port, iters, pid, tail=None):
     s = socket.create_connection(("127.0.0.1", port))
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall((f"GET /v1/responses HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    s.sendall(
+        (
+            f"GET /v1/responses HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
     hdr = b""
     while b"\r\n\r\n" not in hdr:
         hdr += s.recv(4096)
@@ -118,8 +123,10 @@ def sse_long(port, iters, pid):
     s = socket.create_connection(("127.0.0.1", port))
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     body = post_body("bench-long")
-    req = (f"POST /v1/responses HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-           f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n").encode() + body
+    req = (
+        f"POST /v1/responses HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n"
+    ).encode() + body
     res = []
     with Meter(pid) as m:
         for _ in range(iters):
@@ -133,7 +140,9 @@ def sse_long(port, iters, pid):
 
 def summarize(res, m, iters):
     return {
-        "iters": iters, "events_per_response": EVENTS, "bytes_on_wire_per_response": res[0][2],
+        "iters": iters,
+        "events_per_response": EVENTS,
+        "bytes_on_wire_per_response": res[0][2],
         "events_per_s_median": statistics.median(EVENTS / r[0] for r in res),
         "events_per_s_max": max(EVENTS / r[0] for r in res),
         "events_per_s_min": min(EVENTS / r[0] for r in res),
@@ -141,7 +150,9 @@ def summarize(res, m, iters):
         "ttfe_ms_median": statistics.median(r[1] for r in res) * 1e3,
         "server_cpu_us_per_event": m.server_cpu / (EVENTS * iters) * 1e6,
         "client_cpu_us_per_event": m.client_cpu / (EVENTS * iters) * 1e6,
-        "wall_s": m.wall, "server_cpu_s": m.server_cpu, "client_cpu_s": m.client_cpu,
+        "wall_s": m.wall,
+        "server_cpu_s": m.server_cpu,
+        "client_cpu_s": m.client_cpu,
     }
 
 
@@ -159,13 +170,17 @@ def main():
     out["ws_tail"] = tail.decode(errors="replace")
     ws_long(a.port, 3, pid, tail)  # warmup
     sse_long(a.port, 3, pid)
-    runs = (("ws_long_fast", lambda: ws_long(a.port, a.long_iters, pid, tail)),
-            ("sse_long_fast", lambda: sse_long(a.port, a.long_iters, pid)))
+    runs = (
+        ("ws_long_fast", lambda: ws_long(a.port, a.long_iters, pid, tail)),
+        ("sse_long_fast", lambda: sse_long(a.port, a.long_iters, pid)),
+    )
     for name, fn in runs:
         r = fn()
         out["tests"][name] = r
-        print(f"[{a.label}] {name}: " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                                                  for k, v in r.items()), flush=True)
+        print(
+            f"[{a.label}] {name}: " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()),
+            flush=True,
+        )
     out["mem_end_kB"] = proc_mem(pid)
     if a.out:
         with open(a.out, "w") as f:

@@ -1,4 +1,4 @@
-"""Profile openai-replay's server (serve_bench.py) on one benchmark workload.
+"""Profile openai-replay's server (serve_bench.py: the benchmark scenario, as run.py serves it) on one workload.
 
 Starts serve_bench.py on a free 127.0.0.1 port, drives it with the minimal socket client (long
 streams) or the aiohttp client (short turns), stops it with SIGTERM and prints the top functions
@@ -11,8 +11,12 @@ by own time and by inclusive time.
       server's busy time without cProfile's per-call overhead, no call counts. (py-spy pauses the
       server for each sample; --nonblocking would not, but then stacks come out torn.)
 
-Usage: python profile_server.py [--workload ws_long|sse_long|ws_turns] [--sampler cprofile|py-spy]
-                                [--iters N] [--top 30] [--seed S] [--what-if fast-ids,encoder]
+  --workload cassette --cassette FILE: the server replays FILE (a conversation recorded by
+      `cassette_bench.py record-chat`) at speed 0 and the client drives its turns on one connection,
+      as cassette_bench.py's cassette_replay does.
+
+Usage: python profile_server.py [--workload ws_long|sse_long|ws_turns|cassette] [--sampler cprofile|py-spy]
+                                [--iters N] [--top 30] [--seed S] [--cassette FILE]
 """
 
 from __future__ import annotations
@@ -40,6 +44,13 @@ from run import free_port, wait_port  # noqa: E402
 
 def drive(workload: str, port: int, iters: int) -> int:
     """Run the workload; returns the number of events the server sent."""
+    if workload == "cassette":
+        import cassette_bench
+
+        r = asyncio.run(cassette_bench.drive(f"ws://127.0.0.1:{port}/v1/responses", iters, cassette_bench.chat_frame))
+        if r["errors"]:
+            raise SystemExit(f"the replay failed: {r['error_samples']}")
+        return int(r["events_total"])
     if workload in ("ws_long", "sse_long"):
         if workload == "sse_long":
             fastclient.sse_long(port, iters, 0)
@@ -101,16 +112,23 @@ def report_collapsed(path: str, top: int) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workload", choices=["ws_long", "sse_long", "ws_turns"], default="ws_long")
+    ap.add_argument("--workload", choices=["ws_long", "sse_long", "ws_turns", "cassette"], default="ws_long")
+    ap.add_argument("--cassette", default="", help="for --workload cassette: the recorded conversation to replay")
     ap.add_argument("--iters", type=int, default=0, help="long responses (default 5) or short turns (default 1000)")
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--seed", type=int, default=None, help="pass --seed to the server (seeded ids and padding)")
-    ap.add_argument("--what-if", default="", help="pass --what-if to serve_bench.py (measure a candidate fix)")
     ap.add_argument("--sampler", choices=["cprofile", "py-spy"], default="cprofile")
     ap.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
     ap.add_argument("--out", default="", help="keep the .prof (cProfile) or collapsed-stacks (py-spy) file here")
     a = ap.parse_args()
-    iters = a.iters or (1000 if a.workload == "ws_turns" else 5)
+    if a.workload == "cassette":
+        if not a.cassette:
+            ap.error("--workload cassette needs --cassette FILE (record one: cassette_bench.py record-chat --out FILE)")
+        from cassette_bench import recorded_events_per_turn
+
+        iters = len(recorded_events_per_turn(a.cassette))
+    else:
+        iters = a.iters or (1000 if a.workload == "ws_turns" else 5)
     ext = "prof" if a.sampler == "cprofile" else "txt"
     prof = a.out or os.path.join(tempfile.mkdtemp(prefix="orbench-"), f"{a.workload}.{ext}")
     port = free_port()
@@ -119,8 +137,8 @@ def main() -> int:
         cmd += ["--cprofile", prof]
     if a.seed is not None:
         cmd += ["--seed", str(a.seed)]
-    if a.what_if:
-        cmd += ["--what-if", a.what_if]
+    if a.workload == "cassette":
+        cmd += ["--cassette", os.path.abspath(a.cassette)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     spy = None
     try:
@@ -129,8 +147,10 @@ def main() -> int:
             exe = shutil.which("py-spy", path=os.path.dirname(sys.executable)) or shutil.which("py-spy")
             if exe is None:
                 raise SystemExit("py-spy not found: pip install py-spy")
-            spy = subprocess.Popen([exe, "record", "--pid", str(proc.pid), "--rate", str(a.rate), "--format", "raw",
-                                    "--function", "-o", prof], stdout=subprocess.DEVNULL)
+            spy = subprocess.Popen(
+                [exe, "record", "--pid", str(proc.pid), "--rate", str(a.rate), "--format", "raw", "--function", "-o", prof],
+                stdout=subprocess.DEVNULL,
+            )
             time.sleep(1.0)  # let py-spy attach
         t0 = time.perf_counter()
         events = drive(a.workload, port, iters)

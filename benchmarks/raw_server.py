@@ -24,6 +24,7 @@ dicts, json-serialise each one at send time.
 
 Usage: python raw_server.py PORT [--fixtures results/fixtures/bench.json]
 """
+
 import argparse
 import base64
 import json
@@ -66,28 +67,67 @@ def build_text_events(content, model, chunk):
     msg_id = gen_id("msg")
     created = int(time.time())
     ev = []
-    head = {"id": resp_id, "object": "response", "created_at": created, "model": model,
-            "status": "in_progress", "output": []}
+    head = {"id": resp_id, "object": "response", "created_at": created, "model": model, "status": "in_progress", "output": []}
     ev.append({"type": "response.created", "response": head})
     ev.append({"type": "response.in_progress", "response": head})
-    ev.append({"type": "response.output_item.added", "output_index": 0,
-               "item": {"type": "message", "id": msg_id, "status": "in_progress", "role": "assistant", "content": []}})
-    ev.append({"type": "response.content_part.added", "item_id": msg_id, "output_index": 0, "content_index": 0,
-               "part": {"type": "output_text", "text": "", "annotations": []}})
+    ev.append(
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {"type": "message", "id": msg_id, "status": "in_progress", "role": "assistant", "content": []},
+        }
+    )
+    ev.append(
+        {
+            "type": "response.content_part.added",
+            "item_id": msg_id,
+            "output_index": 0,
+            "content_index": 0,
+            "part": {"type": "output_text", "text": "", "annotations": []},
+        }
+    )
     for i in range(0, len(content), chunk):
-        ev.append({"type": "response.output_text.delta", "item_id": msg_id, "output_index": 0,
-                   "content_index": 0, "delta": content[i:i + chunk]})
-    ev.append({"type": "response.output_text.done", "item_id": msg_id, "output_index": 0, "content_index": 0,
-               "text": content})
-    ev.append({"type": "response.content_part.done", "item_id": msg_id, "output_index": 0, "content_index": 0,
-               "part": {"type": "output_text", "text": content, "annotations": []}})
-    item = {"type": "message", "id": msg_id, "status": "completed", "role": "assistant",
-            "content": [{"type": "output_text", "text": content, "annotations": []}]}
+        ev.append(
+            {
+                "type": "response.output_text.delta",
+                "item_id": msg_id,
+                "output_index": 0,
+                "content_index": 0,
+                "delta": content[i : i + chunk],
+            }
+        )
+    ev.append({"type": "response.output_text.done", "item_id": msg_id, "output_index": 0, "content_index": 0, "text": content})
+    ev.append(
+        {
+            "type": "response.content_part.done",
+            "item_id": msg_id,
+            "output_index": 0,
+            "content_index": 0,
+            "part": {"type": "output_text", "text": content, "annotations": []},
+        }
+    )
+    item = {
+        "type": "message",
+        "id": msg_id,
+        "status": "completed",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": content, "annotations": []}],
+    }
     ev.append({"type": "response.output_item.done", "output_index": 0, "item": item})
-    ev.append({"type": "response.completed",
-               "response": {"id": resp_id, "object": "response", "created_at": created, "model": model,
-                            "status": "completed", "output": [item],
-                            "usage": {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}}})
+    ev.append(
+        {
+            "type": "response.completed",
+            "response": {
+                "id": resp_id,
+                "object": "response",
+                "created_at": created,
+                "model": model,
+                "status": "completed",
+                "output": [item],
+                "usage": {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0},
+            },
+        }
+    )
     return ev
 
 
@@ -154,8 +194,9 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--fixtures", default=os.path.join(here, "results", "fixtures", "bench.json"))
     a = ap.parse_args()
-    web.run_app(make_app(load_fixtures(a.fixtures)), host="127.0.0.1", port=a.port, print=None,
-                access_log=None, handle_signals=True)
+    web.run_app(
+        make_app(load_fixtures(a.fixtures)), host="127.0.0.1", port=a.port, print=None, access_log=None, handle_signals=True
+    )
 
 
 if __name__ == "__main__":

@@ -3,14 +3,18 @@
 Adapted from shared/peer-bench/run_all.py (the aimock vs raw aiohttp peer benchmark). For each rep
 and each server (the order alternates per rep to spread machine noise): start a fresh server on a
 free 127.0.0.1 port, run bench.py (aiohttp client: warm-up, then ws_long, ws_long_noparse, ws_turns,
-sse_long, sse_long_noparse, conc) and fastclient.py (minimal socket client: ws_long_fast,
-sse_long_fast) against it, read its peak RSS, stop it by PID. Then print medians (min..max) across
-reps and every server's ratio to raw aiohttp, and write results.json + results_table.md.
+sse_long, sse_long_noparse, conc (200 x 5), conc_big (1,000 x 5)) and fastclient.py (minimal socket
+client: ws_long_fast, sse_long_fast) against it, read its peak RSS, stop it by PID. Then, once per
+rep, cassette_bench.py: a recorded 100-turn conversation replayed at speed 0 by a fresh
+`openai-replay serve --cassette` (baseline: raw answering 100 short turns) and the load time of a
+10 MB cassette (baseline: json.load). Then print medians (min..max) across reps and every server's
+ratio to raw aiohttp, and write results.json, results_table.md and summary.md.
 
-Servers: raw (raw_server.py, the baseline), openai-replay (serve_bench.py), aimock (needs `npm ci`
-in this folder; left out with a note when it is not installed), plus any --server NAME=COMMAND.
+Servers: raw (raw_server.py, the baseline), openai-replay (`openai-replay serve --no-auth --scenario
+bench_scenario.json`, the CLI a user runs), aimock (needs `npm ci` in this folder; left out with a
+note when it is not installed), plus any --server NAME=COMMAND.
 
-Usage (from the repo root, with the project's venv):
+Usage (from the repo root, with the project's venv; `openai-replay bench ARGS` runs this script):
   .venv/bin/python benchmarks/run.py                    # 3 reps, all servers
   .venv/bin/python benchmarks/run.py --reps 1 --quick   # a smoke run (fewer iterations)
 """
@@ -21,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import signal
 import socket
 import statistics
@@ -41,9 +46,15 @@ from fixtures import write_fixtures  # noqa: E402
 
 EXTRA_SERVERS: dict[str, str] = {}  # name -> command template with {port}, from --server NAME=COMMAND
 # What every server must send for the comparison to hold (checked after each rep).
-EXPECT = {("ws_long", "events_per_response"): 10008, ("ws_long", "deltas_per_response"): 10000,
-          ("sse_long", "events_per_response"): 10008, ("sse_long", "deltas_per_response"): 10000,
-          ("ws_turns", "events_per_turn_min"): 10, ("ws_turns", "events_per_turn_max"): 10}
+SCENARIO = os.path.join(HERE, "bench_scenario.json")
+EXPECT = {
+    ("ws_long", "events_per_response"): 10008,
+    ("ws_long", "deltas_per_response"): 10000,
+    ("sse_long", "events_per_response"): 10008,
+    ("sse_long", "deltas_per_response"): 10000,
+    ("ws_turns", "events_per_turn_min"): 10,
+    ("ws_turns", "events_per_turn_max"): 10,
+}
 
 
 def server_cmd(name: str, port: int, fixtures: str) -> list[str]:
@@ -53,11 +64,22 @@ def server_cmd(name: str, port: int, fixtures: str) -> list[str]:
         for key, value in subst.items():
             parts = [part.replace(key, value) for part in parts]
         return parts
-    if name == "openai-replay":
-        return [PY, os.path.join(HERE, "serve_bench.py"), "--port", str(port)]
+    if name == "openai-replay":  # exactly what a user runs: the CLI serving the shipped scenario
+        return [
+            PY,
+            "-m",
+            "openai_replay.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-auth",
+            "--scenario",
+            SCENARIO,
+        ]
     if name == "aimock":
-        return ["node", AIMOCK_CLI, "-p", str(port), "-h", "127.0.0.1", "-f", os.path.dirname(fixtures),
-                "--log-level", "silent"]
+        return ["node", AIMOCK_CLI, "-p", str(port), "-h", "127.0.0.1", "-f", os.path.dirname(fixtures), "--log-level", "silent"]
     if name == "raw":
         return [PY, os.path.join(HERE, "raw_server.py"), str(port), "--fixtures", fixtures]
     raise ValueError(f"unknown server {name!r}")
@@ -110,16 +132,50 @@ def run_one(name: str, rep: int, outdir: str, fixtures: str, a: argparse.Namespa
             ready = wait_port(port, proc)
             time.sleep(0.5)
             out = os.path.join(outdir, f"{name}_rep{rep}.json")
-            common = ["--port", str(port), "--server-pid", str(proc.pid), "--label", f"{name}#{rep}",
-                      "--long-iters", str(a.long_iters)]
-            subprocess.run([PY, os.path.join(HERE, "bench.py"), *common, "--out", out, "--turns", str(a.turns),
-                            "--conc", str(a.conc), "--conc-turns", str(a.conc_turns)], check=True, cwd=HERE, timeout=900)
+            common = [
+                "--port",
+                str(port),
+                "--server-pid",
+                str(proc.pid),
+                "--label",
+                f"{name}#{rep}",
+                "--long-iters",
+                str(a.long_iters),
+            ]
+            tests = ["ws_long", "ws_long_noparse", "ws_turns", "sse_long", "sse_long_noparse", "conc"]
+            tests += [] if a.no_conc_big else ["conc_big"]
+            subprocess.run(
+                [
+                    PY,
+                    os.path.join(HERE, "bench.py"),
+                    *common,
+                    "--out",
+                    out,
+                    "--turns",
+                    str(a.turns),
+                    "--conc",
+                    str(a.conc),
+                    "--conc-turns",
+                    str(a.conc_turns),
+                    "--conc-big",
+                    str(a.conc_big),
+                    "--conc-big-turns",
+                    str(a.conc_big_turns),
+                    "--tests",
+                    ",".join(tests),
+                    *(["--no-warmup"] if a.no_warmup else []),
+                ],
+                check=True,
+                cwd=HERE,
+                timeout=900,
+            )
             with open(out) as f:
                 d = json.load(f)
             if not a.no_fast:
                 fast_out = os.path.join(outdir, f"{name}_rep{rep}.fast.json")
-                subprocess.run([PY, os.path.join(HERE, "fastclient.py"), *common, "--out", fast_out],
-                               check=True, cwd=HERE, timeout=900)
+                subprocess.run(
+                    [PY, os.path.join(HERE, "fastclient.py"), *common, "--out", fast_out], check=True, cwd=HERE, timeout=900
+                )
                 with open(fast_out) as f:
                     d["tests"].update(json.load(f)["tests"])
             d["mem_final_kB"] = proc_mem(proc.pid)  # VmHWM: the server's peak RSS over the whole rep
@@ -137,10 +193,55 @@ def check(name: str, d: dict[str, Any]) -> list[str]:
         got = d["tests"].get(test, {}).get(key)
         if got is not None and got != want:
             bad.append(f"{name}: {test}.{key} = {got}, expected {want}")
-    conc = d["tests"].get("conc", {})
-    if conc.get("errors"):
-        bad.append(f"{name}: conc had {conc['errors']} errors: {conc.get('error_samples')}")
+    for test in ("conc", "conc_big", "cassette_replay"):
+        t = d["tests"].get(test, {})
+        if t.get("errors"):
+            bad.append(f"{name}: {test} had {t['errors']} errors: {t.get('error_samples')}")
+        elif "turns_ok" in t and t["turns_ok"] != t.get("connections", 1) * t.get("turns_per_conn", t.get("turns")):
+            bad.append(f"{name}: {test} finished {t['turns_ok']} turns, expected more")
     return bad
+
+
+def run_cassettes(rep: int, outdir: str, fixtures: str, a: argparse.Namespace) -> dict[str, Any]:
+    """cassette_bench.py for one rep (the cassettes are recorded on the first and reused)."""
+    out = os.path.join(outdir, f"cassette_rep{rep}.json")
+    subprocess.run(
+        [
+            PY,
+            os.path.join(HERE, "cassette_bench.py"),
+            "run",
+            "--outdir",
+            os.path.join(outdir, "cassettes"),
+            "--rep",
+            str(rep),
+            "--turns",
+            str(a.cassette_turns),
+            "--big-mb",
+            f"{a.big_cassette_mb:g}",
+            "--loads",
+            str(a.cassette_loads),
+            "--fixtures",
+            fixtures,
+            "--out",
+            out,
+        ],
+        check=True,
+        cwd=HERE,
+        timeout=1800,
+    )
+    with open(out) as f:
+        result: dict[str, Any] = json.load(f)
+    return result
+
+
+def raise_nofile(want: int = 20000) -> int:
+    """Lift the soft open-files limit towards the hard one (inherited by the servers): conc_big
+    holds 1,000 sockets in the server and 1,000 in the client."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = want if hard == resource.RLIM_INFINITY else min(want, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def med(xs: list[float]) -> float | None:
@@ -185,9 +286,32 @@ KEY = [
     ("conc", "turn_p50_ms", "{conc} conns x {conc_turns}: turn p50 ms under load", "-"),
     ("conc", "turn_p99_ms", "{conc} conns x {conc_turns}: turn p99 ms under load", "-"),
     ("conc", "server_cpu_s", "{conc} conns x {conc_turns}: server CPU s", "-"),
+    ("conc_big", "wall_s", "{conc_big:,} conns x {conc_big_turns} short turns: wall s", "-"),
+    ("conc_big", "errors", "{conc_big:,} conns x {conc_big_turns} short turns: errors", ""),
+    ("conc_big", "turn_p50_ms", "{conc_big:,} conns x {conc_big_turns}: turn p50 ms under load", "-"),
+    ("conc_big", "turn_p99_ms", "{conc_big:,} conns x {conc_big_turns}: turn p99 ms under load", "-"),
+    ("conc_big", "connect_p99_ms", "{conc_big:,} conns x {conc_big_turns}: connect p99 ms", "-"),
+    ("conc_big", "server_cpu_s", "{conc_big:,} conns x {conc_big_turns}: server CPU s", "-"),
+    (
+        "cassette_replay",
+        "wall_s",
+        "{cassette_turns}-turn recorded conversation, replay at speed 0 (1 conn): wall s (raw: {cassette_turns} short turns)",
+        "-",
+    ),
+    ("cassette_replay", "errors", "{cassette_turns}-turn cassette replay: errors", ""),
+    ("cassette_replay", "turn_p50_ms", "{cassette_turns}-turn cassette replay: turn p50 ms", "-"),
+    ("cassette_replay", "server_cpu_s", "{cassette_turns}-turn cassette replay: server CPU s", "-"),
+    ("cassette_replay", "server_peak_rss_MB", "{cassette_turns}-turn cassette replay: server peak RSS MB", "-"),
+    ("cassette_replay", "startup_s", "cassette replay server: start to listening s (raw: raw_server.py)", "-"),
+    ("cassette_load", "MB", "big cassette size MB", ""),
+    ("cassette_load", "load_s_median", "big cassette load s, median (raw: json.load of the same file)", "-"),
+    ("cassette_load", "first_load_s", "big cassette first load s in a fresh process (raw: json.load)", "-"),
+    ("cassette_load", "serve_ready_s", "`serve --cassette BIG`: start to listening s", "-"),
 ]
-MEM = [("mem_start_kB", "VmRSS", "server RSS idle at start MB", "-"),
-       ("mem_final_kB", "VmHWM", "server peak RSS (VmHWM) MB", "-")]
+MEM = [
+    ("mem_start_kB", "VmRSS", "server RSS idle at start MB", "-"),
+    ("mem_final_kB", "VmHWM", "server peak RSS (VmHWM) MB", "-"),
+]
 
 
 def aggregate(servers: list[str], runs: dict[str, list[dict[str, Any]]], a: argparse.Namespace) -> dict[str, dict[str, Any]]:
@@ -207,8 +331,7 @@ def aggregate(servers: list[str], runs: dict[str, list[dict[str, Any]]], a: argp
                 if s == BASELINE or s not in row or not row[BASELINE]["median"]:
                     continue
                 paired = [x / b for x, b in zip(row[s]["all"], row[BASELINE]["all"], strict=False) if b]
-                row[f"{s}/{BASELINE}"] = {"ratio_of_medians": row[s]["median"] / row[BASELINE]["median"],
-                                          "per_rep": paired}
+                row[f"{s}/{BASELINE}"] = {"ratio_of_medians": row[s]["median"] / row[BASELINE]["median"], "per_rep": paired}
         if len(row) > 1:
             rows[label] = row
     return rows
@@ -238,17 +361,23 @@ def table(servers: list[str], rows: dict[str, dict[str, Any]]) -> str:
 def summary(servers: list[str], rows: dict[str, dict[str, Any]], env: dict[str, Any], reps: int) -> str:
     """The compact table for README.md: medians and ratios of medians to raw."""
     others = [s for s in servers if s != BASELINE]
-    versions = [f"Python {env['python']}", f"aiohttp {env['aiohttp']}",
-                f"openai-replay {env['openai-replay']} (git {env['openai-replay git']}"
-                + (", uncommitted changes" if env["openai-replay tree dirty"] else "") + ")"]
+    versions = [
+        f"Python {env['python']}",
+        f"aiohttp {env['aiohttp']}",
+        f"openai-replay {env['openai-replay']} (git {env['openai-replay git']}"
+        + (", uncommitted changes" if env["openai-replay tree dirty"] else "")
+        + ")",
+    ]
     if "aimock" in env:
         versions.append(f"aimock {env['aimock']} on Node {env['node']}")
     load = f"load average {env['loadavg_start'][0]:.2f} at start, {env['loadavg_end'][0]:.2f} at end"
     machine = f"{env['cpu']}, {env['nproc']} cores, {env.get('mem_GiB', '?')} GiB, Linux {env['kernel']}"
-    lines = [f"Run {env['started']} to {env['finished']}; {machine}; "
-             + "; ".join(versions) + f"; medians of {reps} reps; {load}.", "",
-             "| metric | " + " | ".join(servers) + " | " + " | ".join(f"{s}/{BASELINE}" for s in others) + " |",
-             "|---|" + "---:|" * (len(servers) + len(others))]
+    lines = [
+        f"Run {env['started']} to {env['finished']}; {machine}; " + "; ".join(versions) + f"; medians of {reps} reps; {load}.",
+        "",
+        "| metric | " + " | ".join(servers) + " | " + " | ".join(f"{s}/{BASELINE}" for s in others) + " |",
+        "|---|" + "---:|" * (len(servers) + len(others)),
+    ]
     for label, row in rows.items():
         arrow = {"+": " ↑", "-": " ↓"}.get(row["direction"], "")
         cells = [fmt(row[s]["median"]) if s in row else "-" for s in servers]
@@ -284,8 +413,13 @@ def environment(servers: list[str]) -> dict[str, Any]:
     import aiohttp
 
     env: dict[str, Any] = {
-        "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "cpu": cpu, "nproc": os.cpu_count(), "mem_GiB": mem_gib,
-        "kernel": platform.release(), "python": platform.python_version(), "aiohttp": aiohttp.__version__,
+        "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "cpu": cpu,
+        "nproc": os.cpu_count(),
+        "mem_GiB": mem_gib,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "aiohttp": aiohttp.__version__,
         "loadavg_start": os.getloadavg(),
     }
     try:
@@ -304,23 +438,41 @@ def environment(servers: list[str]) -> dict[str, Any]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog=os.environ.get("OPENAI_REPLAY_BENCH_PROG"), description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--servers", default="openai-replay,raw,aimock", help="comma-separated; raw is the baseline")
-    ap.add_argument("--server", action="append", default=[], metavar="NAME=COMMAND",
-                    help="another server: a command with {port} ({py}: this Python, {here}: this folder), "
-                         "e.g. 'seeded={py} {here}/serve_bench.py --port {port} --seed 1'")
+    ap.add_argument(
+        "--server",
+        action="append",
+        default=[],
+        metavar="NAME=COMMAND",
+        help="another server: a command with {port} ({py}: this Python, {here}: this folder), "
+        "e.g. 'seeded={py} {here}/serve_bench.py --port {port} --seed 1'",
+    )
     ap.add_argument("--outdir", default="", help="default: results/<date-time>")
     ap.add_argument("--long-iters", type=int, default=10, help="long responses per long-stream test")
     ap.add_argument("--turns", type=int, default=1000, help="sequential short turns in ws_turns")
     ap.add_argument("--conc", type=int, default=200, help="concurrent connections in conc")
     ap.add_argument("--conc-turns", type=int, default=5, help="short turns per connection in conc")
-    ap.add_argument("--quick", action="store_true", help="smoke run: 3 long iterations, 200 turns, 50 connections")
+    ap.add_argument("--conc-big", type=int, default=1000, help="concurrent connections in conc_big")
+    ap.add_argument("--conc-big-turns", type=int, default=5, help="short turns per connection in conc_big")
+    ap.add_argument("--no-conc-big", action="store_true", help="skip conc_big")
+    ap.add_argument("--cassette-turns", type=int, default=100, help="turns of the recorded conversation replayed")
+    ap.add_argument("--big-cassette-mb", type=float, default=10.0, help="size of the cassette whose load is timed, MB")
+    ap.add_argument("--cassette-loads", type=int, default=3, help="loads of the big cassette per rep (median)")
+    ap.add_argument("--no-cassette", action="store_true", help="skip the cassette benchmarks (cassette_bench.py)")
+    ap.add_argument(
+        "--quick", action="store_true", help="smoke run: 3 long iterations, 200 turns, 50 and 200 connections, a 3 MB cassette"
+    )
     ap.add_argument("--no-fast", action="store_true", help="skip the minimal-socket-client tests")
+    ap.add_argument("--no-warmup", action="store_true", help="skip bench.py's warm-up (for smoke runs)")
     ap.add_argument("--aggregate-only", action="store_true", help="re-aggregate the <server>_rep<N>.json in --outdir")
     a = ap.parse_args()
     if a.quick:
-        a.long_iters, a.turns, a.conc = 3, 200, 50
+        a.long_iters, a.turns, a.conc, a.conc_big, a.big_cassette_mb = 3, 200, 50, 200, 3.0
+    raise_nofile()
     outdir = os.path.abspath(a.outdir or os.path.join(HERE, "results", time.strftime("%Y%m%d-%H%M%S")))
     os.makedirs(outdir, exist_ok=True)
     servers = [s for s in a.servers.split(",") if s]
@@ -360,8 +512,16 @@ def main() -> int:
             order = servers if rep % 2 else list(reversed(servers))
             for s in order:
                 d = run_one(s, rep, outdir, fixtures, a)
-                problems += check(s, d)
                 runs[s].append(d)
+            if "openai-replay" in servers and not a.no_cassette:
+                cassettes = run_cassettes(rep, outdir, fixtures, a)
+                for s in ("openai-replay", BASELINE):
+                    runs[s][-1]["tests"].update(cassettes[s])
+                    with open(os.path.join(outdir, f"{s}_rep{rep}.json"), "w") as f:
+                        json.dump(runs[s][-1], f, indent=1)
+                env.setdefault("cassettes", cassettes["cassettes"])
+            for s in servers:
+                problems += check(s, runs[s][-1])
     env.setdefault("loadavg_end", os.getloadavg())
     env.setdefault("finished", time.strftime("%Y-%m-%d %H:%M:%S %Z"))
     rows = aggregate(servers, runs, a)

@@ -1,20 +1,15 @@
-"""Run openai-replay's fake server with a benchmark-only source, until SIGTERM or Ctrl-C.
+"""Run openai-replay's fake server on the benchmark scenario (or a cassette), until SIGTERM or Ctrl-C.
 
-`BenchSource` answers the two benchmark inputs (see fixtures.py) through the server's normal path:
-validation, protocol rules, the request log, `ResponseBuilder` (spec-complete events with
-``sequence_number``, ``logprobs``, ``obfuscation`` and usage) and the WebSocket/SSE transports. Only
-the reply text and the delta size differ from the simulated model, which answers ``You said: ...``
-word by word. Any other input gets the simulated model's answer.
+The same server `openai-replay serve --no-auth --scenario benchmarks/bench_scenario.json` runs (the
+default server in run.py), built in-process so it can run under cProfile and take benchmark-only
+switches: `FakeServer` with `load_scenario(bench_scenario.json)` as its source and the CLI's
+defaults otherwise. The scenario answers ``bench-long`` with 10,000 x 4-character deltas (10,008
+events) and ``bench-short`` with 2 deltas (10 events); anything else fails (``unmatched: fail``).
+Used by profile_server.py (whose profiles then measure the headline path) and by core_cost.py
+(`bench_source`).
 
---what-if applies candidate speed-ups by monkeypatching, to measure them before anyone edits the
-server (benchmark-only; never used for the headline figures):
-  fast-ids  ids and obfuscation padding from a `random.Random` (seeded from os.urandom when no --seed)
-            with one `choices(k=n)` call, instead of `SystemRandom.choice` per character
-            (one os.urandom syscall per character)
-  encoder   `wire.compact` through one cached `json.JSONEncoder` instead of `json.dumps(**kwargs)`,
-            which builds a new encoder per event (same bytes)
-
-Usage: python serve_bench.py --port N [--seed S] [--no-obfuscation] [--what-if fast-ids,encoder] [--cprofile FILE]
+Usage: python serve_bench.py --port N [--seed S] [--no-obfuscation] [--scenario FILE | --cassette FILE]
+                             [--cprofile FILE]
 """
 
 from __future__ import annotations
@@ -22,78 +17,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import json
-import random
+import os
 import sys
-from collections.abc import Iterator
-from typing import Any
-
-from fixtures import REPLIES  # benchmarks/fixtures.py (this script's folder is on sys.path)
 
 from fake_server.serve import serve_until_stopped
 from fake_server.server import FakeServer
 from openai_replay.config import ServerConfig
-from openai_replay.items import last_user_text
-from openai_replay.simulated import SimulatedModel, paced
-from openai_replay.source import Turn
-from openai_replay.steps import Step
+from openai_replay.scenarios import Scenario, load_scenario
+from openai_replay.source import Source
+
+SCENARIO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench_scenario.json")
 
 
-class BenchSource:
-    """``bench-long``: 10,000 x 4-character deltas (10,008 events); ``bench-short``: 2 deltas (10 events)."""
-
-    def __init__(self) -> None:
-        self.fallback = SimulatedModel()
-
-    def plan(self, turn: Turn) -> Iterator[Step]:
-        text = last_user_text(turn.context) or ""
-        for key, (reply, chunk) in REPLIES.items():
-            if key in text:
-                return paced(self.events(turn, reply, chunk), turn.config.event_delay)
-        return self.fallback.plan(turn)
-
-    def events(self, turn: Turn, reply: str, chunk: int) -> Iterator[dict[str, Any]]:
-        b = turn.builder
-        yield b.created()
-        yield b.in_progress()
-        yield from b.message(reply, chunk)
-        yield b.completed()
-
-
-def what_if_fast_ids() -> None:
-    from openai_replay import ids
-
-    original_init = ids.IdFactory.__init__
-
-    def __init__(self: ids.IdFactory, seed: int | None = None) -> None:
-        original_init(self, seed)
-        if seed is None:
-            self._rng = random.Random()  # seeded from os.urandom once
-
-    def _hex(self: ids.IdFactory, n: int) -> str:
-        with self._lock:
-            return "".join(self._rng.choices("0123456789abcdef", k=n))
-
-    def _alnum(self: ids.IdFactory, n: int) -> str:
-        with self._lock:
-            return "".join(self._rng.choices(ids._ALNUM, k=n))
-
-    ids.IdFactory.__init__ = __init__  # type: ignore[method-assign]
-    ids.IdFactory._hex = _hex  # type: ignore[method-assign]
-    ids.IdFactory._alnum = _alnum  # type: ignore[method-assign]
-
-
-def what_if_encoder() -> None:
-    import fake_server.http
-    import fake_server.websocket
-    from openai_replay import wire
-
-    compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-    for module in (wire, fake_server.http, fake_server.websocket):
-        module.compact = compact  # type: ignore[attr-defined]
-
-
-WHAT_IF = {"fast-ids": what_if_fast_ids, "encoder": what_if_encoder}
+def bench_source(path: str = SCENARIO) -> Scenario:
+    """The benchmark scenario, loaded as `openai-replay serve --scenario FILE` loads it."""
+    return load_scenario(path)
 
 
 def main() -> int:
@@ -102,16 +40,21 @@ def main() -> int:
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--seed", type=int, default=None, help="as `openai-replay serve --seed` (default: none, like the CLI)")
     ap.add_argument("--no-obfuscation", action="store_true", help="ServerConfig(obfuscation=False): no padding on deltas")
-    ap.add_argument("--what-if", default="", help=f"comma-separated monkeypatches: {', '.join(WHAT_IF)}")
+    what = ap.add_mutually_exclusive_group()
+    what.add_argument("--scenario", default=SCENARIO, help="scenario file to serve (default: bench_scenario.json here)")
+    what.add_argument("--cassette", default=None, help="replay this cassette at speed 0 instead (as `serve --cassette`)")
     ap.add_argument("--cprofile", metavar="FILE", help="profile the whole server with cProfile; stats written on exit")
     a = ap.parse_args()
-    for name in filter(None, a.what_if.split(",")):
-        if name not in WHAT_IF:
-            ap.error(f"unknown --what-if {name!r}; known: {', '.join(WHAT_IF)}")
-        WHAT_IF[name]()
     # `openai-replay serve --no-auth` defaults otherwise
     config = ServerConfig(require_auth=False, seed=a.seed, obfuscation=not a.no_obfuscation)
-    server = FakeServer(host=a.host, port=a.port, config=config, source=BenchSource())
+    source: Source
+    if a.cassette:
+        from openai_replay.cassette import CassetteReplay
+
+        source = CassetteReplay(a.cassette, speed=0)
+    else:
+        source = bench_source(a.scenario)
+    server = FakeServer(host=a.host, port=a.port, config=config, source=source)
     profiler = cProfile.Profile() if a.cprofile else None
     if profiler is not None:
         profiler.enable()

@@ -39,8 +39,11 @@ async def main(port):
                 for t, (k, b, mx) in per.items():
                     print(f"    {t:40s} x{k:<6d} total {b:>8d} B  max {mx} B")
         if "--sse" in sys.argv:
-            async with s.post(f"http://127.0.0.1:{port}/v1/responses", data=post_body("bench-short"),
-                              headers={"Content-Type": "application/json"}) as r:
+            async with s.post(
+                f"http://127.0.0.1:{port}/v1/responses",
+                data=post_body("bench-short"),
+                headers={"Content-Type": "application/json"},
+            ) as r:
                 print("SSE short headers:", dict(r.headers))
                 print((await r.read()).decode()[:400] + " ...")
 

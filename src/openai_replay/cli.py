@@ -1,4 +1,4 @@
-"""``openai-replay``: serve the fake server, or run the demo."""
+"""``openai-replay``: serve the fake server, or run the demo (``bench``: see `bench_cli`)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="run a chained conversation through the openai SDK against the fake server")
     sub.add_parser("scenarios", help="list the built-in scenarios (use one with 'serve --scenario NAME')")
     register_cassette_commands(sub)
+    # Parsed by benchmarks/run.py, not here (main() hands it every argument); listed for --help.
+    sub.add_parser(
+        "bench",
+        add_help=False,
+        help="run the benchmarks (benchmarks/run.py of a source checkout; 'openai-replay bench --help' for its options)",
+    )
     from .conformance.command import add_arguments as add_conformance_arguments
 
     conformance = sub.add_parser("conformance", help="drive the real clients through every fault and print the scorecard")
@@ -27,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        from .bench_cli import main as bench_main
+
+        return bench_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return run(args)
