@@ -195,8 +195,13 @@ async def _execute(state: ServerState, channel: Channel, record: RequestRecord, 
         return False
     for step in state.source.plan(turn):
         if isinstance(step, Emit):  # most steps: checked first
-            _note(record, step.event, state)
-            await channel.send(step.event)
+            event = step.event
+            kind = event.get("type")
+            if kind in TERMINAL or kind == "error" or type(kind) is not str:
+                _note(record, event, state)
+            else:  # `_note` for the events in between: only the type goes in the log
+                record.event_types.append(kind)
+            await channel.send(event)
         elif isinstance(step, EmitRaw):
             _note(record, _raw_event(step), state)
             await channel.send_raw(step.data, step.event_type)

@@ -39,9 +39,8 @@ def play(actions: Sequence[a.Action], turn: Turn, fallback: Source, problem: Cal
     body = [x for x in actions if x.after is None and not isinstance(x, a.Slow)]
     pacing = next((x for x in actions if isinstance(x, a.Slow)), None)
     if not positioned and pacing is None and not any(isinstance(x, (a.Cut, a.Duplicate)) for x in body):
-        yield from _body(body, stream, fallback)  # nothing to weave in, nothing to count
-        return
-    yield from _weave(_body(body, stream, fallback), positioned, pacing, stream, problem)
+        return _body(body, stream, fallback)  # nothing to weave in, nothing to count
+    return _weave(_body(body, stream, fallback), positioned, pacing, stream, problem)
 
 
 def _body(body: list[a.Action], s: _Stream, fallback: Source) -> Iterator[Step]:
@@ -54,7 +53,10 @@ def _body(body: list[a.Action], s: _Stream, fallback: Source) -> Iterator[Step]:
             yield Emit(b.created())
             yield Emit(b.in_progress())
         following = body[index + 1] if index + 1 < len(body) else None
-        yield from _action(action, s, following)
+        if isinstance(action, a.Text) and not (isinstance(following, a.Incomplete) and following.cut_item):
+            yield from map(Emit, b.message(action.text, action.chunk, phase=action.phase))  # most events
+        else:
+            yield from _action(action, s, following)
         if action.kind in a.FINAL:
             return
         ended = ended or action.role == "ending"
@@ -69,10 +71,7 @@ def _action(action: a.Action, s: _Stream, following: a.Action | None) -> Iterato
     config = s.turn.config
     if isinstance(action, a.Text):
         events = b.message(action.text, action.chunk, phase=action.phase)
-        if not (isinstance(following, a.Incomplete) and following.cut_item):
-            yield from map(Emit, events)
-            return
-        for event in events:
+        for event in events:  # followed by a cut: the item stays open
             if event["type"] == "response.output_text.done":
                 return  # the item stays open: `incomplete()` keeps it with status "incomplete"
             yield Emit(event)

@@ -91,6 +91,8 @@ class Scenario:
 
     # -- the Source protocol ------------------------------------------------------------------------
     def plan(self, turn: Turn) -> Iterator[Step]:
+        # Not a generator: the rule is chosen when the server asks for the plan, and the steps come
+        # straight from `play` (each generator level in between would run again for every event).
         rule = self._choose(turn)
         if rule is None:
             if self.unmatched == "fail":
@@ -100,12 +102,10 @@ class Scenario:
                 )
                 self._note(message)
                 turn.record.answered_by = "no rule (unmatched: fail)"
-                yield Fail(ApiError(500, message, type="server_error", code="scenario_unmatched"))
-                return
-            yield from self.fallback.plan(turn)
-            return
+                return iter([Fail(ApiError(500, message, type="server_error", code="scenario_unmatched"))])
+            return self.fallback.plan(turn)
         turn.record.answered_by = rule.label()
-        yield from play(
+        return play(
             rule.actions,
             turn,
             self.fallback,
