@@ -57,7 +57,11 @@ class SseChannel:
             raise ClientGone() from exc
 
     async def send(self, event: dict[str, Any]) -> None:
-        await self._write(sse(str(event.get("type")), compact(event)))
+        stream = self.stream or await self._start()  # `_write`, inlined: this runs once per event
+        try:
+            await stream.write(sse(str(event.get("type")), compact(event)))
+        except (ConnectionError, RuntimeError) as exc:
+            raise ClientGone() from exc
 
     async def send_raw(self, data: str, event_type: str) -> None:
         await self._write(sse(event_type, data))
