@@ -21,6 +21,7 @@ from openai_replay.protocol import CachedResponse, ConnectionState, Resolution
 from openai_replay.source import Turn
 from openai_replay.steps import Binary, Close, Drop, Emit, EmitRaw, Fail, RawText, Respond, Sleep
 from openai_replay.validation import validate_create
+from openai_replay.wire import compact
 
 from .state import ServerState
 
@@ -140,7 +141,7 @@ async def _serve(
             group=group,
             context=context + list(builder.output),
             store=payload.get("store", True) is not False,
-            response=builder.terminal,
+            response_json=compact(builder.terminal) if builder.terminal is not None else None,
         )
         state.protocol.completed(conn, record.lane, cached)
     elif kind in ("failed", "error"):
@@ -294,7 +295,7 @@ def _note(record: RequestRecord, event: dict[str, Any], state: ServerState) -> N
     if kind in TERMINAL:
         record.outcome.kind = TERMINAL[kind]  # type: ignore[assignment]
         output = (event.get("response") or {}).get("output")
-        record.output_items = [dict(item) for item in output if isinstance(item, dict)] if isinstance(output, list) else []
+        record.output_items = [item for item in output if isinstance(item, dict)] if isinstance(output, list) else []
         if kind == "response.failed":
             error = (event.get("response") or {}).get("error") or {}
             record.outcome.code = error.get("code")

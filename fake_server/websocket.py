@@ -244,6 +244,7 @@ class WsSession:
             return
         kind = event.get("type")
         if kind == "response.create":
+            del event["type"]  # the rest is the request's payload; the frame's log entry shares it
             self.state.log.add_frame(self.record.id, now, kind, None, event)
             self.enqueue(event, now)
         elif kind == "response.cancel" and self.state.config.cancel_mode == "honour":
@@ -259,7 +260,7 @@ class WsSession:
         if self.idle_task is not None:  # a request arrived: the connection is no longer idle
             self.idle_task.cancel()
             self.idle_task = None
-        payload = {k: v for k, v in event.items() if k != "type"}
+        payload = event
         stream_id = payload.get("stream_id")
         lane_name = stream_id if isinstance(stream_id, str) and stream_id else None
         headers = {"x-stainless-retry-count": self.request.headers.get("x-stainless-retry-count", "")}

@@ -11,6 +11,7 @@ Rules (protocol.md §1.4-§1.7):
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +32,13 @@ class CachedResponse:
     #: The whole conversation through this response's output (what a chained turn builds on).
     context: list[dict[str, Any]]
     store: bool
-    response: dict[str, Any] | None = None
+    #: The final Response object as compact JSON (a dict tree would take about three times the memory
+    #: in a long-running server that keeps every stored response); `response` decodes it.
+    response_json: str | None = None
+
+    @property
+    def response(self) -> dict[str, Any] | None:
+        return None if self.response_json is None else json.loads(self.response_json)
 
 
 @dataclass
