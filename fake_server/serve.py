@@ -13,6 +13,9 @@ from openai_replay.config import ServerConfig
 
 from .server import FakeServer
 
+#: Requests a standalone server keeps in its request log (nobody reads it after they are answered).
+DEFAULT_LOG_LIMIT = 1000
+
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
@@ -53,6 +56,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="X",
         help="cassette timing: 0 sends at once (default), 1 as recorded, 2 twice as slow",
     )
+    parser.add_argument(
+        "--log-limit",
+        type=int,
+        default=DEFAULT_LOG_LIMIT,
+        metavar="N",
+        help=f"keep only the newest N requests in the in-memory request log (default: {DEFAULT_LOG_LIMIT}; 0 keeps all)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
 
 
@@ -63,6 +73,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         seed=args.seed,
         chunk_size=args.chunk_size,
         connection_limit_seconds=args.connection_limit,
+        log_limit=args.log_limit or None,
     )
 
 

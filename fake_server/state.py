@@ -24,6 +24,8 @@ class ServerState:
     store: ResponseStore = field(default_factory=ResponseStore)
 
     def __post_init__(self) -> None:
+        if self.config.log_limit is not None:
+            self.log.limit = self.config.log_limit
         self.ids = IdFactory(self.config.seed)
         self.protocol = Protocol(self.config, self.clock, self.store)
 

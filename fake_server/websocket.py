@@ -107,7 +107,9 @@ class WsSession:
         self.lanes: dict[str | None, Lane] = {}
         self.closing = False
         self.idle_task: asyncio.Future[None] | None = None
-        #: This connection's requests (the log may be reset under a live connection; these stay ours).
+        #: Requests on this connection so far, and those of them still unanswered (the log may be
+        #: reset or trimmed under a live connection; these stay ours).
+        self.turns = 0
         self.records: list[RequestRecord] = []
 
     # No lock of our own around a send: aiohttp writes each frame to the transport in one piece
@@ -136,8 +138,7 @@ class WsSession:
             return
         if any(lane.control is not None or not lane.queue.empty() for lane in self.lanes.values()):
             return
-        turns = len(self.records)
-        steps = hook(self.record, turns)
+        steps = hook(self.record, self.turns)
         if steps is not None:
             self.idle_task = asyncio.ensure_future(self._push(iter(steps)))
 
@@ -275,6 +276,9 @@ class WsSession:
         lane = self.lanes.get(lane_name)
         if lane is None:
             lane = self.lanes[lane_name] = Lane(self, lane_name)
+        self.turns += 1
+        if len(self.records) >= 64:  # only unanswered requests matter when the connection ends
+            self.records = [r for r in self.records if r.outcome.kind == "pending"]
         self.records.append(record)
         lane.queue.put_nowait((record, payload))
 

@@ -43,6 +43,10 @@ class ServerConfig:
     enforce_previous_response: bool = True
     #: Evict the referenced ``previous_response_id`` from the connection cache when a turn fails.
     evict_on_failure: bool = True
+    #: Keep only about this many of the newest requests (and client frames) in the request log; None
+    #: keeps all. Tests want the whole log; ``openai-replay serve`` keeps 1,000 unless told otherwise,
+    #: so a server left running does not grow without bound. Turn numbers still count every request.
+    log_limit: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> ServerConfig:

@@ -10,7 +10,6 @@ import json
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Literal
 
 import orjson
@@ -30,7 +29,8 @@ OutcomeKind = Literal[
 ]
 
 
-@dataclass
+# Records use __slots__: a long-running server keeps one per request, frame and connection.
+@dataclass(slots=True)
 class Outcome:
     """How a request ended: its terminal event, an error code, or who closed the connection."""
 
@@ -47,7 +47,7 @@ class Outcome:
         return text
 
 
-@dataclass
+@dataclass(slots=True)
 class ConnectionRecord:
     """One WebSocket connection."""
 
@@ -64,7 +64,7 @@ class ConnectionRecord:
     pushed: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class RequestRecord:
     """One client request (``response.create`` or ``POST /v1/responses``)."""
 
@@ -105,12 +105,16 @@ class RequestRecord:
         value = self.payload.get("previous_response_id")
         return value if isinstance(value, str) else None
 
-    @cached_property
+    _input_items: list[dict[str, Any]] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
     def input_items(self) -> list[dict[str, Any]]:
         """The request's own ``input`` as items (worked out once: the log, rules and checks all ask)."""
-        from .items import normalize_input
+        if self._input_items is None:
+            from .items import normalize_input
 
-        return normalize_input(self.payload.get("input"))
+            self._input_items = normalize_input(self.payload.get("input"))
+        return self._input_items
 
     @property
     def chained(self) -> bool:
@@ -146,7 +150,7 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     return None
 
 
-@dataclass
+@dataclass(slots=True)
 class FrameRecord:
     """One client WebSocket frame, whatever it held (``type`` is None when it was not JSON)."""
 
@@ -160,10 +164,14 @@ class FrameRecord:
 class RequestLog(LogAssertions):
     """Connections and requests in arrival order; safe to read from another thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int | None = None) -> None:
         self._lock = threading.Lock()
+        #: Keep only about this many of the newest requests and client frames (None: all of them).
+        #: A long-running standalone server needs a bound; tests read the whole log, so no default.
+        self.limit = limit
         self.connections: list[ConnectionRecord] = []
         self.requests: list[RequestRecord] = []
+        self._turns = 0
         # Indexes so that logging a request costs the same on the 10,000th turn as on the first.
         self._per_connection: dict[int, int] = {}
         self._last_by_step: dict[str, RequestRecord] = {}
@@ -175,6 +183,8 @@ class RequestLog(LogAssertions):
         with self._lock:
             frame = FrameRecord(connection_id, now, type_, problem, data)
             self.frames.append(frame)
+            if self.limit is not None and len(self.frames) > self.limit + self.limit // 4 + 1:
+                del self.frames[: len(self.frames) - self.limit]
             return frame
 
     def open_connection(self, path: str, query: str, now: float) -> ConnectionRecord:
@@ -197,8 +207,9 @@ class RequestLog(LogAssertions):
             on_conn = None
             if connection is not None:
                 on_conn = self._per_connection[connection.id] = self._per_connection.get(connection.id, 0) + 1
+            self._turns += 1
             record = RequestRecord(
-                turn=len(self.requests) + 1,
+                turn=self._turns,
                 transport=transport,
                 connection_id=connection.id if connection else None,
                 turn_on_connection=on_conn,
@@ -211,7 +222,17 @@ class RequestLog(LogAssertions):
             record.attempt = self._attempt_of(self._last_by_step.get(key))
             self._last_by_step[key] = record
             self.requests.append(record)
+            if self.limit is not None and len(self.requests) > self.limit + self.limit // 4 + 1:
+                self._forget(len(self.requests) - self.limit)
             return record
+
+    def _forget(self, count: int) -> None:
+        """Drop the oldest ``count`` requests (in batches, so the cost per request stays flat)."""
+        for old in self.requests[:count]:
+            key = old.step_key()
+            if self._last_by_step.get(key) is old:
+                del self._last_by_step[key]
+        del self.requests[:count]
 
     @staticmethod
     def _attempt_of(earlier: RequestRecord | None) -> int:
@@ -227,6 +248,7 @@ class RequestLog(LogAssertions):
             self.frames.clear()
             self._per_connection.clear()
             self._last_by_step.clear()
+            self._turns = 0
 
     def __len__(self) -> int:
         return len(self.requests)

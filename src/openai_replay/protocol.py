@@ -23,7 +23,7 @@ from .errors import ApiError
 from .items import items_tokens, normalize_input
 
 
-@dataclass
+@dataclass(slots=True)
 class CachedResponse:
     """A finished response as the server remembers it."""
 

@@ -152,3 +152,25 @@ def test_demo_runs_offline_without_a_key() -> None:
     assert "assistant: get_weather returned:" in out
     assert "SSE events" in out
     assert out.count("completed") >= 4
+
+
+async def test_a_log_limit_bounds_the_log_but_not_the_turn_numbers() -> None:
+    """With log_limit=5, twenty turns on one socket all get answers, a rule on turn 15 fires, and the log keeps the newest few."""
+    from openai_replay.config import ServerConfig
+    from openai_replay.scenarios import scenario
+
+    s = scenario("late rule").on(turn=15).reply("fifteen").build()
+    async with FakeServer(config=ServerConfig(log_limit=5), source=s) as server:
+        client = AsyncOpenAI(base_url=server.url, api_key="k")
+        texts = []
+        async with client.responses.connect() as conn:
+            for i in range(20):
+                await conn.response.create(model="m", input=[user(f"turn {i + 1}")], store=False)
+                async for event in conn:
+                    if event.type == "response.completed":
+                        texts.append(event.response.output_text)
+                        break
+        assert texts[14] == "fifteen" and texts[19] == "You said: turn 20"
+        assert 5 <= len(server.log) <= 7
+        assert server.log[-1].turn == 20 and server.log[-1].turn_on_connection == 20
+    assert s.verify() == []

@@ -1,0 +1,22 @@
+"""The command-line server's settings: what `openai-replay serve` flags turn into."""
+
+from __future__ import annotations
+
+import argparse
+
+from fake_server.serve import DEFAULT_LOG_LIMIT, add_serve_arguments, config_from_args
+from fake_server.state import ServerState
+
+
+def _config(*argv: str) -> ServerState:
+    parser = argparse.ArgumentParser()
+    add_serve_arguments(parser)
+    return ServerState(config=config_from_args(parser.parse_args(list(argv))))
+
+
+def test_a_standalone_server_bounds_its_log_by_default_and_0_keeps_all() -> None:
+    """`serve` keeps the newest 1,000 requests unless told otherwise; --log-limit 0 keeps every request."""
+    assert DEFAULT_LOG_LIMIT == 1000
+    assert _config().log.limit == 1000
+    assert _config("--log-limit", "50").log.limit == 50
+    assert _config("--log-limit", "0").log.limit is None
