@@ -86,6 +86,7 @@ class FakeServer(LoopbackService):
         self.config = config
         self.state.config = config
         self.state.protocol.config = config  # the protocol rules read the same object
+        self.state.log.limit = config.log_limit
 
     # -- lifecycle (the thread-backed one comes from LoopbackService) --------------------------
     async def start(self) -> FakeServer:
