@@ -49,11 +49,37 @@ class Channel(Protocol):
     async def respond(self, body: str, status: int) -> None: ...
 
 
+class CancelFlag:
+    """Set once, by ``response.cancel``. Like `asyncio.Event`, but one is made for every turn and an
+    Event allocates a waiter deque (760 bytes) whether or not anyone ever waits."""
+
+    __slots__ = ("_set", "_waiter")
+
+    def __init__(self) -> None:
+        self._set = False
+        self._waiter: asyncio.Future[None] | None = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def wait(self) -> None:
+        if self._set:
+            return
+        if self._waiter is None or self._waiter.done():  # a cancelled wait leaves a done future
+            self._waiter = asyncio.get_running_loop().create_future()
+        await self._waiter
+
+
 @dataclass
 class TurnControl:
     """Lets another task cancel the turn in flight (``response.cancel`` in honour mode)."""
 
-    cancel: asyncio.Event = field(default_factory=asyncio.Event)
+    cancel: CancelFlag = field(default_factory=CancelFlag)
 
 
 async def run_turn(
