@@ -56,6 +56,10 @@ class Source(Protocol):
       request, which cancels them. ``Fail`` sends the error frame without a sequence number.
     - ``config_overrides``: a mapping of `ServerConfig` field changes that ``FakeServer.use(source)``
       applies over the server's base config (``reset()`` restores the base).
+
+    Delta events from ``turn.builder`` arrive already encoded (`openai_replay.wire.Event`): setting
+    or deleting one of their keys re-encodes them, but a value nested inside must be replaced, not
+    edited in place (``event["logprobs"] = [...]``, not ``event["logprobs"].append(...)``).
     """
 
     def plan(self, turn: Turn) -> Iterator[Step]:
