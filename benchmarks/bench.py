@@ -154,19 +154,13 @@ class Meter:
         self.server_cpu = proc_cpu(self.pid) - self.s0
 
 
-async def t_ws_long(sess, url, pid, iters, parse):
-    res = []
-    payload = create_msg("bench-long")
-    async with sess.ws_connect(url, max_msg_size=0) as ws:
-        with Meter(pid) as m:
-            for _ in range(iters):
-                res.append(await ws_turn(ws, payload, parse))
-    ev = res[0]["events"]
-    rates = [r["events"] / r["dt"] for r in res]
+def long_summary(res, m, iters):
+    """The figures of a long-stream test (WS or SSE) from its per-response results."""
     tot_events = sum(r["events"] for r in res)
+    rates = [r["events"] / r["dt"] for r in res]
     return {
         "iters": iters,
-        "events_per_response": ev,
+        "events_per_response": res[0]["events"],
         "deltas_per_response": res[0]["deltas"],
         "bytes_per_response": res[0]["bytes"],
         "events_per_s_median": statistics.median(rates),
@@ -181,6 +175,16 @@ async def t_ws_long(sess, url, pid, iters, parse):
         "server_cpu_s": m.server_cpu,
         "client_cpu_s": m.client_cpu,
     }
+
+
+async def t_ws_long(sess, url, pid, iters, parse):
+    res = []
+    payload = create_msg("bench-long")
+    async with sess.ws_connect(url, max_msg_size=0) as ws:
+        with Meter(pid) as m:
+            for _ in range(iters):
+                res.append(await ws_turn(ws, payload, parse))
+    return long_summary(res, m, iters)
 
 
 async def t_ws_turns(sess, url, pid, turns):
@@ -262,25 +266,7 @@ async def t_sse_long(sess, base, pid, iters, parse):
     with Meter(pid) as m:
         for _ in range(iters):
             res.append(await sse_once(sess, url, body, parse))
-    tot_events = sum(r["events"] for r in res)
-    rates = [r["events"] / r["dt"] for r in res]
-    return {
-        "iters": iters,
-        "events_per_response": res[0]["events"],
-        "deltas_per_response": res[0]["deltas"],
-        "bytes_per_response": res[0]["bytes"],
-        "events_per_s_median": statistics.median(rates),
-        "events_per_s_max": max(rates),
-        "events_per_s_min": min(rates),
-        "ms_per_response_median": statistics.median(r["dt"] for r in res) * 1e3,
-        "ttfe_ms_median": statistics.median(r["ttfe"] for r in res) * 1e3,
-        "MB_per_s_median": statistics.median(r["bytes"] / r["dt"] for r in res) / 1e6,
-        "server_cpu_us_per_event": m.server_cpu / tot_events * 1e6,
-        "client_cpu_us_per_event": m.client_cpu / tot_events * 1e6,
-        "wall_s": m.wall,
-        "server_cpu_s": m.server_cpu,
-        "client_cpu_s": m.client_cpu,
-    }
+    return long_summary(res, m, iters)
 
 
 async def t_conc(url, pid, nconn, nturns, timeout=120.0):

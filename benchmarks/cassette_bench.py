@@ -53,7 +53,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from bench import Meter, pct, proc_mem  # noqa: E402
 from fixtures import write_fixtures  # noqa: E402
-from run import free_port, stop, wait_port  # noqa: E402
+from run import free_port, openai_replay_serve, stop, wait_port  # noqa: E402
 
 PY = sys.executable
 SCENARIO = os.path.join(HERE, "bench_scenario.json")
@@ -251,21 +251,7 @@ def recorded_events_per_turn(path: str) -> list[int]:
 
 
 def serve_cmd(port: int, cassette: str) -> list[str]:
-    return [
-        PY,
-        "-m",
-        "openai_replay.cli",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-auth",
-        "--cassette",
-        cassette,
-        "--speed",
-        "0",
-    ]
+    return openai_replay_serve(port, "--cassette", cassette, "--speed", "0")
 
 
 def timed_server(cmd: list[str], port: int, log_path: str, run_client: Any) -> dict[str, Any]:

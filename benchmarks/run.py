@@ -42,6 +42,7 @@ AIMOCK_CLI = os.path.join(AIMOCK_DIR, "dist", "cli.js")
 BASELINE = "raw"
 
 sys.path.insert(0, HERE)
+from bench import proc_mem  # noqa: E402
 from fixtures import write_fixtures  # noqa: E402
 
 EXTRA_SERVERS: dict[str, str] = {}  # name -> command template with {port}, from --server NAME=COMMAND
@@ -65,19 +66,7 @@ def server_cmd(name: str, port: int, fixtures: str) -> list[str]:
             parts = [part.replace(key, value) for part in parts]
         return parts
     if name == "openai-replay":  # exactly what a user runs: the CLI serving the shipped scenario
-        return [
-            PY,
-            "-m",
-            "openai_replay.cli",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-auth",
-            "--scenario",
-            SCENARIO,
-        ]
+        return openai_replay_serve(port, "--scenario", SCENARIO)
     if name == "aimock":
         return ["node", AIMOCK_CLI, "-p", str(port), "-h", "127.0.0.1", "-f", os.path.dirname(fixtures), "--log-level", "silent"]
     if name == "raw":
@@ -114,14 +103,9 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(5)
 
 
-def proc_mem(pid: int) -> dict[str, int]:
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(("VmRSS:", "VmHWM:")):
-                k, v = line.split(":")
-                out[k] = int(v.split()[0])  # kB
-    return out
+def openai_replay_serve(port: int, *source: str) -> list[str]:
+    """``openai-replay serve`` on loopback without auth (the harness sends no key), answering from ``source``."""
+    return [PY, "-m", "openai_replay.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-auth", *source]
 
 
 def run_one(name: str, rep: int, outdir: str, fixtures: str, a: argparse.Namespace) -> dict[str, Any]:

@@ -57,11 +57,7 @@ class SseChannel:
             raise ClientGone() from exc
 
     async def send(self, event: dict[str, Any]) -> None:
-        stream = self.stream or await self._start()  # `_write`, inlined: this runs once per event
-        try:
-            await stream.write(sse(str(event.get("type")), compact(event)))
-        except (ConnectionError, RuntimeError) as exc:
-            raise ClientGone() from exc
+        await self._write(sse(str(event.get("type")), compact(event)))
 
     async def send_raw(self, data: str, event_type: str) -> None:
         await self._write(sse(event_type, data))

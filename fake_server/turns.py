@@ -222,13 +222,8 @@ async def _execute(state: ServerState, channel: Channel, record: RequestRecord, 
         return False
     for step in state.source.plan(turn):
         if isinstance(step, Emit):  # most steps: checked first
-            event = step.event
-            kind = event.get("type")
-            if kind in TERMINAL or kind == "error" or type(kind) is not str:
-                _note(record, event, state)
-            else:  # `_note` for the events in between: only the type goes in the log
-                record.event_types.append(kind)
-            await channel.send(event)
+            _note(record, step.event, state)
+            await channel.send(step.event)
         elif isinstance(step, EmitRaw):
             _note(record, _raw_event(step), state)
             await channel.send_raw(step.data, step.event_type)
@@ -315,8 +310,8 @@ def _note(record: RequestRecord, event: dict[str, Any], state: ServerState) -> N
     kind = event.get("type")
     kind = kind if type(kind) is str else str(kind)
     record.event_types.append(kind)
-    if record.outcome.kind != "pending" or (kind not in TERMINAL and kind != "error"):
-        return
+    if (kind not in TERMINAL and kind != "error") or record.outcome.kind != "pending":
+        return  # an event in the middle of a stream: only its type goes in the log
     record.ended(state.clock.time())  # stamped before the client can see the event
     if kind in TERMINAL:
         record.outcome.kind = TERMINAL[kind]  # type: ignore[assignment]

@@ -43,13 +43,7 @@ class WsChannel:
         self.lane = lane
 
     async def send(self, event: dict[str, Any]) -> None:
-        session = self.session  # `WsSession.send_text`, inlined: this runs once per event
-        if session.closing or session.ws.closed:
-            raise ClientGone()
-        try:
-            await session.ws.send_str(compact(event if self.lane is None else with_stream_id(event, self.lane)))
-        except (ConnectionError, RuntimeError) as exc:
-            raise ClientGone() from exc
+        await self.session.send_text(compact(event if self.lane is None else with_stream_id(event, self.lane)))
 
     async def send_raw(self, data: str, event_type: str) -> None:
         await self.session.send_text(data)
@@ -266,11 +260,10 @@ class WsSession:
             log.info("fake_server: connection %s sent unsupported event %r", self.record.id, kind)
             await self.reply_error(problem)
 
-    def enqueue(self, event: dict[str, Any], now: float) -> None:
+    def enqueue(self, payload: dict[str, Any], now: float) -> None:
         if self.idle_task is not None:  # a request arrived: the connection is no longer idle
             self.idle_task.cancel()
             self.idle_task = None
-        payload = event
         stream_id = payload.get("stream_id")
         lane_name = stream_id if isinstance(stream_id, str) and stream_id else None
         headers = {"x-stainless-retry-count": self.request.headers.get("x-stainless-retry-count", "")}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Coroutine
 from typing import Any
 
 import aiohttp
@@ -37,13 +38,7 @@ async def sdk_events(connection: Any, timeout: float = 10) -> tuple[list[dict[st
             if event.type in TERMINAL:
                 return
 
-    try:
-        await asyncio.wait_for(run(), timeout=timeout)
-    except asyncio.TimeoutError:
-        raise
-    except Exception as exc:
-        return events, exc
-    return events, None
+    return await _until_done(run(), events, timeout)
 
 
 async def http_stream(
@@ -58,8 +53,15 @@ async def http_stream(
         async for event in stream:
             events.append(event.to_dict())
 
+    return await _until_done(run(), events, timeout)
+
+
+async def _until_done(
+    run: Coroutine[Any, Any, None], events: list[dict[str, Any]], timeout: float
+) -> tuple[list[dict[str, Any]], BaseException | None]:
+    """The events ``run`` collected and the exception that ended it (a timeout is raised: a hang is a failure)."""
     try:
-        await asyncio.wait_for(run(), timeout=timeout)
+        await asyncio.wait_for(run, timeout=timeout)
     except asyncio.TimeoutError:
         raise
     except Exception as exc:

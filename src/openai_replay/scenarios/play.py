@@ -53,10 +53,7 @@ def _body(body: list[a.Action], s: _Stream, fallback: Source) -> Iterator[Step]:
             yield Emit(b.created())
             yield Emit(b.in_progress())
         following = body[index + 1] if index + 1 < len(body) else None
-        if isinstance(action, a.Text) and not (isinstance(following, a.Incomplete) and following.cut_item):
-            yield from map(Emit, b.message(action.text, action.chunk, phase=action.phase))  # most events
-        else:
-            yield from _action(action, s, following)
+        yield from _action(action, s, following)
         if action.kind in a.FINAL:
             return
         ended = ended or action.role == "ending"
@@ -67,11 +64,18 @@ def _body(body: list[a.Action], s: _Stream, fallback: Source) -> Iterator[Step]:
 
 
 def _action(action: a.Action, s: _Stream, following: a.Action | None) -> Iterator[Step]:
+    """The steps of one action. Not a generator, so most events (text) come straight from the
+    builder without one more generator level resumed per event."""
+    if isinstance(action, a.Text) and not (isinstance(following, a.Incomplete) and following.cut_item):
+        return map(Emit, s.turn.builder.message(action.text, action.chunk, phase=action.phase))
+    return _steps(action, s)
+
+
+def _steps(action: a.Action, s: _Stream) -> Iterator[Step]:
     b = s.turn.builder
     config = s.turn.config
-    if isinstance(action, a.Text):
-        events = b.message(action.text, action.chunk, phase=action.phase)
-        for event in events:  # followed by a cut: the item stays open
+    if isinstance(action, a.Text):  # followed by an incomplete that cuts the item
+        for event in b.message(action.text, action.chunk, phase=action.phase):
             if event["type"] == "response.output_text.done":
                 return  # the item stays open: `incomplete()` keeps it with status "incomplete"
             yield Emit(event)
