@@ -58,12 +58,22 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--log-limit",
-        type=int,
+        type=_requests_to_keep,
         default=DEFAULT_LOG_LIMIT,
         metavar="N",
         help=f"keep only the newest N requests in the in-memory request log (default: {DEFAULT_LOG_LIMIT}; 0 keeps all)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
+
+
+def _requests_to_keep(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of requests, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 (keep every request) or more, got {value}")
+    return value
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:

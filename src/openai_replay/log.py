@@ -166,8 +166,6 @@ class RequestLog(LogAssertions):
 
     def __init__(self, limit: int | None = None) -> None:
         self._lock = threading.Lock()
-        #: Keep only about this many of the newest requests and client frames (None: all of them).
-        #: A long-running standalone server needs a bound; tests read the whole log, so no default.
         self.limit = limit
         self.connections: list[ConnectionRecord] = []
         self.requests: list[RequestRecord] = []
@@ -176,6 +174,19 @@ class RequestLog(LogAssertions):
         self._per_connection: dict[int, int] = {}
         self._last_by_step: dict[str, RequestRecord] = {}
         self.frames: list[FrameRecord] = []
+
+    @property
+    def limit(self) -> int | None:
+        """Keep only about this many of the newest requests and client frames (None: all of them).
+
+        A long-running standalone server needs a bound; tests read the whole log, so no default."""
+        return self._limit
+
+    @limit.setter
+    def limit(self, value: int | None) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise ValueError(f"the request log limit is a number of requests to keep (0 or more) or None for all; got {value!r}")
+        self._limit = value
 
     def add_frame(
         self, connection_id: int, now: float, type_: str | None, problem: str | None = None, data: Any = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from openai_replay.log import RequestLog
 
 
@@ -42,3 +44,12 @@ def test_frames_are_bounded_too_and_unlimited_logs_keep_everything() -> None:
             log.add_frame(1, 0.0, "response.cancel")
     assert 5 <= len(limited.frames) <= 7
     assert len(full.frames) == 50
+
+
+def test_a_negative_limit_is_refused_with_what_the_limit_means() -> None:
+    """A limit below 0 (or not a number) raises at once, saying what a limit counts."""
+    with pytest.raises(ValueError, match=r"number of requests to keep \(0 or more\) or None for all; got -1"):
+        RequestLog(limit=-1)
+    log = RequestLog()
+    with pytest.raises(ValueError, match=r"got '5'"):
+        log.limit = "5"  # type: ignore[assignment]
