@@ -149,8 +149,8 @@ async def drive(url: str, turns: int, make_frame: Any, pid: int = 0) -> dict[str
 
 async def _record_chat(out: str, turns: int, seed: int) -> dict[str, Any]:
     from fake_server import FakeServer
-    from fake_server.recorder import RecordingProxy
     from openai_replay.clock import ManualClock
+    from openai_replay.server.recorder import RecordingProxy
 
     meta = {
         "rerecord": f"python benchmarks/cassette_bench.py record-chat --out {os.path.basename(out)} --turns {turns} --seed {seed}"
@@ -175,10 +175,10 @@ async def _record_chat(out: str, turns: int, seed: int) -> dict[str, Any]:
 
 async def _record_big(out: str, mb: float, seed: int) -> dict[str, Any]:
     from fake_server import FakeServer
-    from fake_server.recorder import RecordingProxy
     from openai_replay.cassette.store import dumps
     from openai_replay.clock import ManualClock
     from openai_replay.scenarios import load_scenario
+    from openai_replay.server.recorder import RecordingProxy
 
     target = int(mb * 1e6)
     meta = {"rerecord": f"python benchmarks/cassette_bench.py record-big --out {os.path.basename(out)} --mb {mb:g} --seed {seed}"}

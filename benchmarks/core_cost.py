@@ -2,7 +2,7 @@
 
 One process, CPU time (time.process_time), so a busy machine disturbs it less than the socket tests.
 openai-replay: what WsSession.on_text/enqueue and the lane worker do for a ``response.create``
-(log.add_frame, log.add_request, fake_server.turns.run_turn with the benchmark scenario,
+(log.add_frame, log.add_request, openai_replay.server.turns.run_turn with the benchmark scenario,
 bench_scenario.json, as `openai-replay serve --scenario` serves it), with a channel that
 JSON-encodes each event the way WsChannel does and sends nothing. raw: raw_server.py's per-turn work
 (json.loads of the frame, build_text_events, one cached-encoder dumps per event).
@@ -38,10 +38,10 @@ def frame(text: str) -> str:
 
 
 async def openai_replay_blocks(blocks: int, block: int, long_iters: int) -> tuple[list[float], float]:
-    from fake_server.state import ServerState
-    from fake_server.turns import run_turn
     from openai_replay import wire
     from openai_replay.config import ServerConfig
+    from openai_replay.server.state import ServerState
+    from openai_replay.server.turns import run_turn
 
     class NullChannel:
         transport = "ws"

@@ -3,7 +3,7 @@
 The harness writes into its own folder (fixtures/, node_modules/, results/), so this copies it into a fresh work
 dir, links this folder's node_modules into the copy (or runs `npm ci` there), runs its gen_fixtures.py, then its
 run_all.py with --reps, --outdir and
-  --server 'openai-replay=<this Python> -m openai_replay.cli serve --host 127.0.0.1 --port {port} --no-auth
+  --server 'openai-replay=<this Python> -m openai_replay.cli.main serve --host 127.0.0.1 --port {port} --no-auth
             --scenario <abs path of bench_scenario.json>'
 (bench_scenario.json answers bench-long / bench-short like aimock's fixtures; regenerate it with
 `fixtures.py --scenario`). run_all.py starts every server fresh per rep, runs its bench.py client against it and
@@ -39,7 +39,7 @@ PY = sys.executable
 SCENARIO = os.path.join(HERE, "bench_scenario.json")
 AIMOCK = os.path.join("node_modules", "@copilotkit", "aimock")
 #: openai-replay as run_all.py starts it ({port} is its placeholder; it splits the command on whitespace).
-COMMAND = f"{PY} -m openai_replay.cli serve --host 127.0.0.1 --port {{port}} --no-auth --scenario {SCENARIO}"
+COMMAND = f"{PY} -m openai_replay.cli.main serve --host 127.0.0.1 --port {{port}} --no-auth --scenario {SCENARIO}"
 EXPECT = {("ws_long", "events_per_response"): 10008, ("ws_long", "deltas_per_response"): 10000,
           ("sse_long", "events_per_response"): 10008, ("sse_long", "deltas_per_response"): 10000,
           ("ws_long_noparse", "events_per_response"): 10008, ("sse_long_noparse", "events_per_response"): 10008,

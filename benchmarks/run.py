@@ -105,7 +105,7 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 def openai_replay_serve(port: int, *source: str) -> list[str]:
     """``openai-replay serve`` on loopback without auth (the harness sends no key), answering from ``source``."""
-    return [PY, "-m", "openai_replay.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-auth", *source]
+    return [PY, "-m", "openai_replay.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-auth", *source]
 
 
 def run_one(name: str, rep: int, outdir: str, fixtures: str, a: argparse.Namespace) -> dict[str, Any]:

@@ -20,10 +20,10 @@ import cProfile
 import os
 import sys
 
-from fake_server.serve import serve_until_stopped
-from fake_server.server import FakeServer
+from openai_replay.cli.serve import serve_until_stopped
 from openai_replay.config import ServerConfig
 from openai_replay.scenarios import Scenario, load_scenario
+from openai_replay.server.server import FakeServer
 from openai_replay.source import Source
 
 SCENARIO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench_scenario.json")

@@ -19,8 +19,8 @@ from typing import Any
 from openai import AsyncOpenAI
 
 from fake_server import FakeServer
-from fake_server.recorder import RecordingProxy
 from openai_replay.clock import ManualClock
+from openai_replay.server.recorder import RecordingProxy
 
 MODEL = "gpt-4o-mini"
 WEATHER = {

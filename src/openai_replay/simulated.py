@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .items import last_user_text, trailing_tool_outputs
-from .source import Turn
-from .steps import Emit, Sleep, Step
+from openai_replay.items import last_user_text, trailing_tool_outputs
+from openai_replay.source import Turn
+from openai_replay.steps import Emit, Sleep, Step
 
 _CALL = re.compile(r"\bcall\s+([A-Za-z0-9_.-]+)\s*(\{.*\})?", re.DOTALL)
 

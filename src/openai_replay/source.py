@@ -10,11 +10,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from .config import ServerConfig
-from .errors import ApiError
-from .events import ResponseBuilder
-from .log import ConnectionRecord, RequestRecord
-from .steps import Step
+from openai_replay.config import ServerConfig
+from openai_replay.errors import ApiError
+from openai_replay.log import ConnectionRecord, RequestRecord
+from openai_replay.responses.events import ResponseBuilder
+from openai_replay.steps import Step
 
 
 @dataclass

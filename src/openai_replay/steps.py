@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ApiError
+from openai_replay.errors import ApiError
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from openai_replay import bench_cli
+from openai_replay.cli import bench as bench_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = ROOT / "benchmarks" / "run.py"
@@ -113,9 +113,9 @@ def test_openai_replay_bench_help_is_run_py_help() -> None:
 
 
 def test_openai_replay_bench_passes_arguments_and_exit_status_through() -> None:
-    """``python -m openai_replay.cli bench`` hands every argument to run.py and returns its exit status."""
+    """``python -m openai_replay.cli.main bench`` hands every argument to run.py and returns its exit status."""
     proc = subprocess.run(
-        [sys.executable, "-m", "openai_replay.cli", "bench", "--reps", "many"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "openai_replay.cli.main", "bench", "--reps", "many"], capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 2
     assert "openai-replay bench: error: argument --reps: invalid int value: 'many'" in proc.stderr
@@ -123,7 +123,7 @@ def test_openai_replay_bench_passes_arguments_and_exit_status_through() -> None:
 
 def test_bench_without_a_source_checkout_exits_2_and_says_how(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Installed from a wheel (no benchmarks/ beside the package or in the current folder): exit 2, clear message."""
-    installed = tmp_path / "site-packages" / "openai_replay" / "bench_cli.py"  # where a wheel puts the module
+    installed = tmp_path / "site-packages" / "openai_replay" / "cli" / "bench.py"  # where a wheel puts the module
     assert bench_cli.main(["--help"], here=installed, cwd=tmp_path) == 2
     err = capsys.readouterr().err
     assert "runs benchmarks/run.py from a source checkout" in err

@@ -12,7 +12,7 @@ from openai.types.responses import ResponseStreamEvent
 from openai.types.responses.responses_server_event import ResponsesServerEvent
 from pydantic import BaseModel, ValidationError
 
-from openai_replay.fidelity import SpecChecker, is_tolerated
+from openai_replay.responses.fidelity import SpecChecker, is_tolerated
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"

@@ -2,16 +2,25 @@
 
 Pure core (no aiohttp): the format (`model`, `store`, ``cassette.schema.json``), the turn-level view
 (`interactions`), matching, replay (`CassetteReplay`, a `Source`), redaction, vcrpy import, the
-timeline printer and record modes. The recording proxy lives in ``fake_server.recorder``.
+timeline printer and record modes. The recording proxy lives in ``openai_replay.server.recorder``.
 """
 
-from .interactions import Interaction, interactions
-from .matching import DEFAULT_MATCH_ON, VOLATILE_KEYS, Difference, LiveRequest, body_without
-from .model import FORMAT_VERSION, Cassette, Connection, Ending, HttpExchange, SseEvent, WsConnection, WsFrame
-from .record_mode import RECORD_MODES, RecordMode, RecordPlan, decide
-from .redact import Redactor
-from .replay import CassetteMismatch, CassetteReplay
-from .store import CassetteError, CassetteNotFound, load_cassette, rerecord_command, save_cassette
+from openai_replay.cassette.interactions import Interaction, interactions
+from openai_replay.cassette.matching import DEFAULT_MATCH_ON, VOLATILE_KEYS, Difference, LiveRequest, body_without
+from openai_replay.cassette.model import (
+    FORMAT_VERSION,
+    Cassette,
+    Connection,
+    Ending,
+    HttpExchange,
+    SseEvent,
+    WsConnection,
+    WsFrame,
+)
+from openai_replay.cassette.record_mode import RECORD_MODES, RecordMode, RecordPlan, decide
+from openai_replay.cassette.redact import Redactor
+from openai_replay.cassette.replay import CassetteMismatch, CassetteReplay
+from openai_replay.cassette.store import CassetteError, CassetteNotFound, load_cassette, rerecord_command, save_cassette
 
 __all__ = [
     "DEFAULT_MATCH_ON",

@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .model import Cassette, Ending, HttpExchange, WsConnection
+from openai_replay.cassette.model import Cassette, Ending, HttpExchange, WsConnection
 
 TERMINAL = ("response.completed", "response.failed", "response.incomplete")
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
-from .interactions import Interaction
+from openai_replay.cassette.interactions import Interaction
 
 VOLATILE_KEYS: frozenset[str] = frozenset({"stream", "stream_options", "prompt_cache_key"})
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "(absent)"})()

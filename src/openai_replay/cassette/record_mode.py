@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
 
-from .store import CassetteNotFound, rerecord_command
+from openai_replay.cassette.store import CassetteNotFound, rerecord_command
 
 RecordMode = Literal["none", "once", "new_episodes", "all", "rewrite"]
 RECORD_MODES: tuple[str, ...] = get_args(RecordMode)

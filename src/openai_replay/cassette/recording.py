@@ -1,6 +1,6 @@
 """A recording in progress: what a recorder notes as traffic passes, turned into a cassette.
 
-The recorder (``fake_server.recorder``) opens a `WsTap` per WebSocket connection and an `HttpTap`
+The recorder (``openai_replay.server.recorder``) opens a `WsTap` per WebSocket connection and an `HttpTap`
 per HTTP exchange and reports frames, events, answers and endings as they happen; offsets are
 taken from a monotonic clock. `Recording.cassette()` scrubs everything through the `Redactor`
 (headers allowlist, secrets, user hooks) at the moment the cassette is written.
@@ -16,9 +16,9 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .. import __version__
-from .model import Cassette, Connection, Ending, HttpExchange, Sender, SseEvent, WsConnection, WsFrame
-from .redact import Redactor
+from openai_replay import __version__
+from openai_replay.cassette.model import Cassette, Connection, Ending, HttpExchange, Sender, SseEvent, WsConnection, WsFrame
+from openai_replay.cassette.redact import Redactor
 
 
 def _round(seconds: float) -> float:

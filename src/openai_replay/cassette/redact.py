@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .model import Cassette, Connection, Ending, SseEvent, WsConnection, WsFrame
+from openai_replay.cassette.model import Cassette, Connection, Ending, SseEvent, WsConnection, WsFrame
 
 SECRET_PATTERN = re.compile(r"sk-[A-Za-z0-9_\-]{16,}")
 REDACTED = "REDACTED"

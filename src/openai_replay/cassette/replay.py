@@ -19,12 +19,8 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from ..errors import ApiError
-from ..log import ConnectionRecord
-from ..source import Turn
-from ..steps import Close, Drop, Emit, EmitRaw, Fail, Respond, Sleep, Step
-from .interactions import Interaction, interactions, response_ids
-from .matching import (
+from openai_replay.cassette.interactions import Interaction, interactions, response_ids
+from openai_replay.cassette.matching import (
     DEFAULT_MATCH_ON,
     LiveRequest,
     MatchContext,
@@ -34,10 +30,14 @@ from .matching import (
     mismatch_message,
     resolve,
 )
-from .matching import transport as transport_matcher
-from .model import Cassette, WsConnection
-from .store import load_cassette, rerecord_command
-from .synth import events_from_response
+from openai_replay.cassette.matching import transport as transport_matcher
+from openai_replay.cassette.model import Cassette, WsConnection
+from openai_replay.cassette.store import load_cassette, rerecord_command
+from openai_replay.cassette.synth import events_from_response
+from openai_replay.errors import ApiError
+from openai_replay.log import ConnectionRecord
+from openai_replay.source import Turn
+from openai_replay.steps import Close, Drop, Emit, EmitRaw, Fail, Respond, Sleep, Step
 
 RETRY_HEADERS = ("retry-after", "retry-after-ms", "x-should-retry")
 

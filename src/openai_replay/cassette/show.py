@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..items import item_text, normalize_input
-from .interactions import Interaction, interactions
-from .model import Cassette, HttpExchange, WsConnection
+from openai_replay.cassette.interactions import Interaction, interactions
+from openai_replay.cassette.model import Cassette, HttpExchange, WsConnection
+from openai_replay.items import item_text, normalize_input
 
 FAULT_WORDS = ("error", "failed", "incomplete", "dropped", "closed by server", "HTTP 4", "HTTP 5")
 

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .model import FORMAT_VERSION, Cassette
+from openai_replay.cassette.model import FORMAT_VERSION, Cassette
 
 DEFAULT_UPSTREAM = "https://api.openai.com/v1"
 _ONE_LINE = {"frames", "events"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..wire import type_first
+from openai_replay.wire import type_first
 
 _TERMINAL = {"completed": "response.completed", "failed": "response.failed", "incomplete": "response.incomplete"}
 

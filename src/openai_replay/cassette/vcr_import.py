@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .. import __version__
-from .model import Cassette, Ending, HttpExchange, SseEvent
-from .redact import Redactor
-from .sse import split_body
-from .store import CassetteError
+from openai_replay import __version__
+from openai_replay.cassette.model import Cassette, Ending, HttpExchange, SseEvent
+from openai_replay.cassette.redact import Redactor
+from openai_replay.cassette.sse import split_body
+from openai_replay.cassette.store import CassetteError
 
 
 def _yaml() -> Any:
@@ -165,8 +165,8 @@ def _exchange(request: dict[str, Any], response: dict[str, Any], path: str, quer
 
 def import_vcr_file(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> str:
     """Import ``source`` and save it as ``target``; returns a one-paragraph summary."""
-    from .interactions import interactions
-    from .store import save_cassette
+    from openai_replay.cassette.interactions import interactions
+    from openai_replay.cassette.store import save_cassette
 
     cassette, skipped = import_vcr(source)
     save_cassette(cassette, target)

@@ -16,7 +16,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from .conversation import Call, Item, Tool
+from openai_replay.conformance.conversation import Call, Item, Tool
 
 
 @dataclass(frozen=True)

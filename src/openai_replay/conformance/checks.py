@@ -11,11 +11,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from ..exchange import context_before
-from ..reproduce import resent_items
-from ..scenarios import Scenario, builtin, scenario
-from .conversation import WEATHER
-from .observe import Session, TurnLog, Verdict, attempts, describe, grade, ok, turn_facts
+from openai_replay.conformance.conversation import WEATHER
+from openai_replay.conformance.observe import Session, TurnLog, Verdict, attempts, describe, grade, ok, turn_facts
+from openai_replay.log.exchange import context_before
+from openai_replay.log.reproduce import resent_items
+from openai_replay.scenarios import Scenario, builtin, scenario
 
 Script = Callable[[Session], Awaitable[None]]
 Judge = Callable[[Session], Verdict]

@@ -10,7 +10,7 @@ import importlib
 import importlib.util
 from dataclasses import dataclass
 
-from .adapter import Adapter
+from openai_replay.conformance.adapter import Adapter
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Client:
     def missing(self) -> str | None:
         """Why the client cannot run in this interpreter, or None."""
         if self.extra == "livekit-js":
-            from .adapters.livekit_js import missing_requirement
+            from openai_replay.conformance.adapters.livekit_js import missing_requirement
 
             return missing_requirement()
         try:

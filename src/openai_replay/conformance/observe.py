@@ -12,9 +12,9 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..log import RequestLog, RequestRecord
-from .adapter import Adapter, TurnResult
-from .conversation import CallOutput, Item, Msg, Tool
+from openai_replay.conformance.adapter import Adapter, TurnResult
+from openai_replay.conformance.conversation import CallOutput, Item, Msg, Tool
+from openai_replay.log import RequestLog, RequestRecord
 
 Status = Literal["pass", "fail", "n/a"]
 

@@ -17,13 +17,12 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from fake_server import FakeServer
-
-from ..timeline import render
-from .adapter import Adapter, Endpoint, describe
-from .checks import CHECKS, Check
-from .clients import Client, select
-from .observe import Session, Verdict
+from openai_replay.conformance.adapter import Adapter, Endpoint, describe
+from openai_replay.conformance.checks import CHECKS, Check
+from openai_replay.conformance.clients import Client, select
+from openai_replay.conformance.observe import Session, Verdict
+from openai_replay.log.timeline import render
+from openai_replay.server import FakeServer
 
 
 async def run_check(adapter_cls: type[Adapter], check: Check) -> dict[str, Any]:
@@ -96,7 +95,7 @@ async def run_client(client: Client, checks: list[Check] | None = None, *, progr
 
 def _quiet() -> None:
     logging.basicConfig(level=logging.CRITICAL)
-    for name in ("livekit", "livekit.agents", "livekit.plugins.openai", "videosdk", "fake_server", "openai", "httpx"):
+    for name in ("livekit", "livekit.agents", "livekit.plugins.openai", "videosdk", "openai_replay.server", "openai", "httpx"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     warnings.simplefilter("ignore")
     with contextlib.suppress(ImportError):
@@ -146,7 +145,7 @@ def versions(client: Client) -> dict[str, str]:
         with contextlib.suppress(PackageNotFoundError):
             found[name] = version(name)
     if client.extra == "livekit-js":
-        from .adapters.livekit_js import node_dir
+        from openai_replay.conformance.adapters.livekit_js import node_dir
 
         for pkg in ("agents", "agents-plugin-openai"):
             with contextlib.suppress(OSError, ValueError):

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .checks import CHECKS
-from .clients import BY_NAME
-from .explanations import EXPLANATIONS
+from openai_replay.conformance.checks import CHECKS
+from openai_replay.conformance.clients import BY_NAME
+from openai_replay.conformance.explanations import EXPLANATIONS
 
 MARK = {"pass": "pass", "fail": "FAIL", "n/a": "n/a"}
 

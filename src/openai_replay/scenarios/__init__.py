@@ -15,7 +15,7 @@ file (validated by ``scenario.schema.json``), or take a named built-in:
 See docs/scenarios.md for selectors, actions and the file format.
 """
 
-from .actions import (
+from openai_replay.scenarios.actions import (
     ACTIONS,
     At,
     BinaryFrame,
@@ -36,13 +36,13 @@ from .actions import (
     Text,
     UnknownEvent,
 )
-from .catalog import CATALOG, ErrorSpec
-from .fluent import ScenarioBuilder, scenario
-from .library import BUILTINS, builtin, parameters, resolve
-from .loader import load_scenario, schema
-from .match import IntSet, Match, ScenarioError
-from .rules import HandshakeRule, IdleRule, Rule
-from .scenario import Scenario
+from openai_replay.scenarios.catalog import CATALOG, ErrorSpec
+from openai_replay.scenarios.fluent import ScenarioBuilder, scenario
+from openai_replay.scenarios.library import BUILTINS, builtin, parameters, resolve
+from openai_replay.scenarios.loader import load_scenario, schema
+from openai_replay.scenarios.match import IntSet, Match, ScenarioError
+from openai_replay.scenarios.rules import HandshakeRule, IdleRule, Rule
+from openai_replay.scenarios.scenario import Scenario
 
 __all__ = [
     "ACTIONS",

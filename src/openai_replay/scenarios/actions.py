@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from .catalog import ErrorSpec
-from .match import ScenarioError
+from openai_replay.scenarios.catalog import ErrorSpec
+from openai_replay.scenarios.match import ScenarioError
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .. import errors
-from ..errors import ApiError
+from openai_replay import errors
+from openai_replay.errors import ApiError
 
 _QUOTA = (
     "You exceeded your current quota, please check your plan and billing details. For more information on this "

@@ -20,12 +20,12 @@ import json
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from ..source import Source
-from . import actions as a
-from .catalog import ErrorSpec
-from .match import IntSet, Match
-from .rules import HandshakeRule, IdleRule, Rule
-from .scenario import Scenario, Unmatched
+from openai_replay.scenarios import actions as a
+from openai_replay.scenarios.catalog import ErrorSpec
+from openai_replay.scenarios.match import IntSet, Match
+from openai_replay.scenarios.rules import HandshakeRule, IdleRule, Rule
+from openai_replay.scenarios.scenario import Scenario, Unmatched
+from openai_replay.source import Source
 
 
 def scenario(name: str = "scenario", description: str = "") -> ScenarioBuilder:

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .fluent import scenario
-from .match import ScenarioError
-from .scenario import Scenario
+from openai_replay.scenarios.fluent import scenario
+from openai_replay.scenarios.match import ScenarioError
+from openai_replay.scenarios.scenario import Scenario
 
 LONG_REPLY = " ".join(f"word{i}" for i in range(1, 61))
 
@@ -226,7 +226,7 @@ def parameters(name: str) -> dict[str, Any]:
 
 def resolve(spec: str | os.PathLike[str]) -> Scenario:
     """A scenario from the command line: a JSON file path, or ``name`` / ``name:key=value,...`` of a built-in."""
-    from .loader import load_scenario
+    from openai_replay.scenarios.loader import load_scenario
 
     text = os.fspath(spec)
     if text.endswith(".json") or Path(text).is_file():

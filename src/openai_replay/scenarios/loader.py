@@ -17,11 +17,11 @@ from typing import Any
 
 import jsonschema
 
-from . import actions as a
-from .catalog import ErrorSpec
-from .match import IntSet, Match, ScenarioError
-from .rules import HandshakeRule, IdleRule, Rule
-from .scenario import Scenario
+from openai_replay.scenarios import actions as a
+from openai_replay.scenarios.catalog import ErrorSpec
+from openai_replay.scenarios.match import IntSet, Match, ScenarioError
+from openai_replay.scenarios.rules import HandshakeRule, IdleRule, Rule
+from openai_replay.scenarios.scenario import Scenario
 
 SCHEMA_FILE = "scenario.schema.json"
 

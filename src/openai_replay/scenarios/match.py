@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from ..items import last_user_text
-from ..source import Turn
+from openai_replay.items import last_user_text
+from openai_replay.source import Turn
 
 
 class ScenarioError(ValueError):

@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..source import Source, Turn
-from ..steps import Binary, Close, Drop, Emit, EmitRaw, Fail, RawText, Sleep, Step
-from ..wire import compact, sse, type_first
-from . import actions as a
-from .catalog import ErrorSpec
+from openai_replay.scenarios import actions as a
+from openai_replay.scenarios.catalog import ErrorSpec
+from openai_replay.source import Source, Turn
+from openai_replay.steps import Binary, Close, Drop, Emit, EmitRaw, Fail, RawText, Sleep, Step
+from openai_replay.wire import compact, sse, type_first
 
 
 @dataclass

@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..steps import Binary, Close, Drop, Emit, Fail, RawText, Sleep, Step
-from . import actions as a
-from .catalog import ErrorSpec
-from .match import IntSet, Match
+from openai_replay.scenarios import actions as a
+from openai_replay.scenarios.catalog import ErrorSpec
+from openai_replay.scenarios.match import IntSet, Match
+from openai_replay.steps import Binary, Close, Drop, Emit, Fail, RawText, Sleep, Step
 
 #: Close codes that must never appear in a close frame (RFC 6455 §7.4.1).
 UNSENDABLE_CLOSE = {1005: "no status received", 1006: "closed without a close frame", 1015: "TLS failure"}

@@ -15,15 +15,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import fields
 from typing import Any, Literal
 
-from ..config import ServerConfig
-from ..errors import ApiError
-from ..log import ConnectionRecord
-from ..simulated import SimulatedModel
-from ..source import Source, Turn
-from ..steps import Fail, Step
-from .match import ScenarioError, describe_request
-from .play import play
-from .rules import Counted, HandshakeRule, IdleRule, Rule
+from openai_replay.config import ServerConfig
+from openai_replay.errors import ApiError
+from openai_replay.log import ConnectionRecord
+from openai_replay.scenarios.match import ScenarioError, describe_request
+from openai_replay.scenarios.play import play
+from openai_replay.scenarios.rules import Counted, HandshakeRule, IdleRule, Rule
+from openai_replay.simulated import SimulatedModel
+from openai_replay.source import Source, Turn
+from openai_replay.steps import Fail, Step
 
 Unmatched = Literal["simulate", "fail"]
 
@@ -60,13 +60,6 @@ class Scenario:
         problems = self.problems()
         if problems:
             raise ScenarioError(problems, f"scenario '{name}'")
-
-    @classmethod
-    def builder(cls, name: str = "scenario", description: str = "") -> Any:
-        """The fluent API: ``Scenario.builder("x").on(turn=1).reply("hi").build()``."""
-        from .fluent import ScenarioBuilder
-
-        return ScenarioBuilder(name, description)
 
     # -- load-time checks --------------------------------------------------------------------------
     def problems(self) -> list[str]:

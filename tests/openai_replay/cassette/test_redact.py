@@ -10,9 +10,9 @@ import aiohttp
 from cassettekit import user
 
 from fake_server import FakeServer
-from fake_server.recorder import RecordingProxy
 from openai_replay.cassette import Connection, HttpExchange, Redactor, WsConnection, WsFrame, load_cassette
 from openai_replay.scenarios import scenario
+from openai_replay.server.recorder import RecordingProxy
 
 KEY = "sk-proj-PLANTEDkey0123456789abcdefXYZ"  # the user's key, given to the proxy
 CLIENT_KEY = "sk-PLANTEDclient0123456789abcdef"  # what the client sends in Authorization

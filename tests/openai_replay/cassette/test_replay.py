@@ -14,7 +14,6 @@ from cassettekit import http_raw, real_cassette, user, ws_conversation
 from openai import AsyncOpenAI
 
 from fake_server import FakeServer
-from fake_server.recorder import RecordingProxy
 from openai_replay.cassette import (
     Cassette,
     CassetteMismatch,
@@ -29,6 +28,7 @@ from openai_replay.cassette import (
     save_cassette,
 )
 from openai_replay.cassette.vcr_import import import_vcr
+from openai_replay.server.recorder import RecordingProxy
 
 MODEL = {"model": "gpt-4o-mini", "store": False}
 

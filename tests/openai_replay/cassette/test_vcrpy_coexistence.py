@@ -13,8 +13,8 @@ from openai import AsyncOpenAI
 from vcr.errors import CannotOverwriteExistingCassetteException
 
 from fake_server import FakeServer
-from fake_server.recorder import RecordingProxy
 from openai_replay.cassette import interactions, load_cassette
+from openai_replay.server.recorder import RecordingProxy
 
 
 async def sdk_calls(url: str) -> list[str]:

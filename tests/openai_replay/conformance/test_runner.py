@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from openai_replay.cli import main as cli_main
+from openai_replay.cli.main import main as cli_main
 from openai_replay.conformance.adapters.openai_sdk import OpenAIHttpAdapter, OpenAIWebSocketAdapter
 from openai_replay.conformance.checks import check
 from openai_replay.conformance.runner import run_check

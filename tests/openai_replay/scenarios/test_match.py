@@ -6,7 +6,7 @@ import pytest
 from scenariokit import client_for, http_stream, sdk_turn, user
 
 from fake_server import FakeServer
-from openai_replay.scenarios import IntSet, Match, Scenario, ScenarioError, scenario
+from openai_replay.scenarios import IntSet, Match, ScenarioError, scenario
 
 
 def _answer(events: list[dict[str, object]]) -> str:
@@ -139,8 +139,8 @@ def test_unknown_selector_is_named() -> None:
 
 
 async def test_where_narrows_a_rule_built_from_scenario_builder() -> None:
-    """`Scenario.builder()` is the same fluent API; `.where(pred)` adds a predicate to the rule's selectors."""
-    s = Scenario.builder("b").on(transport="ws").where(lambda turn: "secret" in str(turn.payload["input"])).reply("hush").build()
+    """`.where(pred)` adds a predicate to the rule's selectors."""
+    s = scenario("b").on(transport="ws").where(lambda turn: "secret" in str(turn.payload["input"])).reply("hush").build()
     async with FakeServer(source=s) as server, client_for(server).responses.connect() as conn:
         plain, _ = await sdk_turn(conn, input="hello")
         secret, _ = await sdk_turn(conn, input="a secret")

@@ -20,8 +20,8 @@ from typing import Any
 from livekit.agents import APIConnectOptions, llm, utils
 from livekit.plugins.openai import responses
 
-from ..adapter import Adapter, Surfaced, TextDelta, ToolCallSeen
-from ..conversation import Call, CallOutput, Item, Msg, Tool, parse_arguments
+from openai_replay.conformance.adapter import Adapter, Surfaced, TextDelta, ToolCallSeen
+from openai_replay.conformance.conversation import Call, CallOutput, Item, Msg, Tool, parse_arguments
 
 
 class _LiveKitBase(Adapter):

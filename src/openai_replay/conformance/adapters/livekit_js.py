@@ -23,8 +23,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from ..adapter import Adapter, ErrorSeen, Surfaced, TextDelta, ToolCallSeen
-from ..conversation import Call, Item, Tool, parse_arguments, to_json
+from openai_replay.conformance.adapter import Adapter, ErrorSeen, Surfaced, TextDelta, ToolCallSeen
+from openai_replay.conformance.conversation import Call, Item, Tool, parse_arguments, to_json
 
 JS_DIR = Path(__file__).resolve().parent.parent / "js"
 

@@ -21,8 +21,8 @@ from typing import Any
 
 from openai import AsyncOpenAI
 
-from ..adapter import Adapter, ErrorSeen, Surfaced, TextDelta, ToolCallSeen
-from ..conversation import Call, Item, Tool, responses_input
+from openai_replay.conformance.adapter import Adapter, ErrorSeen, Surfaced, TextDelta, ToolCallSeen
+from openai_replay.conformance.conversation import Call, Item, Tool, responses_input
 
 TERMINAL = ("response.completed", "response.failed", "response.incomplete")
 

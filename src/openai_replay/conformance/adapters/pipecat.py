@@ -37,8 +37,8 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.openai.responses.llm import OpenAIResponsesHttpLLMService, OpenAIResponsesLLMService
 from pipecat.workers.runner import WorkerRunner
 
-from ..adapter import Adapter, ErrorSeen, Surfaced, TextDelta, ToolCallSeen
-from ..conversation import Call, CallOutput, Item, Msg, Tool, parse_arguments
+from openai_replay.conformance.adapter import Adapter, ErrorSeen, Surfaced, TextDelta, ToolCallSeen
+from openai_replay.conformance.conversation import Call, CallOutput, Item, Msg, Tool, parse_arguments
 
 _END = object()
 

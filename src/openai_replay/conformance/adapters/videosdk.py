@@ -19,8 +19,8 @@ from videosdk.agents import ChatContext, ChatRole
 from videosdk.agents.utils import FunctionToolInfo
 from videosdk.plugins.openai import OpenAILLM
 
-from ..adapter import Adapter, Surfaced, TextDelta, ToolCallSeen
-from ..conversation import Call, CallOutput, Item, Msg, Tool, parse_arguments
+from openai_replay.conformance.adapter import Adapter, Surfaced, TextDelta, ToolCallSeen
+from openai_replay.conformance.conversation import Call, CallOutput, Item, Msg, Tool, parse_arguments
 
 _ROLES = {"system": ChatRole.SYSTEM, "user": ChatRole.USER, "assistant": ChatRole.ASSISTANT}
 

@@ -1,0 +1,43 @@
+"""``openai-replay record``: run the recording proxy until Ctrl-C, then save the cassette."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from typing import Any
+
+from openai_replay.cli.serve import stop_on_signals
+from openai_replay.server.recorder import RecordingProxy
+
+
+def run_record(args: argparse.Namespace) -> int:
+    """Record through a loopback proxy to ``args.upstream`` into ``args.out``."""
+    try:
+        proxy = RecordingProxy(upstream=args.upstream, out=args.out, host=args.host, port=args.port)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not os.environ.get("OPENAI_API_KEY"):
+        print("note: OPENAI_API_KEY is not set; each client's own Authorization header is forwarded", file=sys.stderr)
+    try:
+        asyncio.run(_record_until_stopped(proxy, args))
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    cassette = proxy.cassette()
+    print(f"saved {len(cassette.connections)} connection(s) / exchange(s) to {args.out}", flush=True)
+    print(f"replay it with: openai-replay serve --cassette {args.out}", flush=True)
+    return 0
+
+
+async def _record_until_stopped(proxy: Any, args: argparse.Namespace) -> None:
+    stop = stop_on_signals()
+    await proxy.start()
+    print(f"openai-replay recording proxy on {proxy.url} (WebSocket: {proxy.ws_url}) -> {args.upstream}", flush=True)
+    print(f"writing {args.out}; point your client's base_url at {proxy.url}. Press Ctrl-C to stop.", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await proxy.stop()

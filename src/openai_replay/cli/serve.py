@@ -1,0 +1,163 @@
+"""Run the server from the command line until Ctrl-C or SIGTERM (shared by both entry points)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from typing import Any
+
+from openai_replay.config import ServerConfig
+from openai_replay.server.server import FakeServer
+
+#: Requests a standalone server keeps in its request log (nobody reads it after they are answered).
+DEFAULT_LOG_LIMIT = 1000
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
+    parser.add_argument("--port", type=int, default=8765, help="port to bind, 0 for any free port (default: 8765)")
+    parser.add_argument("--no-auth", action="store_true", help="accept requests without an Authorization header")
+    parser.add_argument(
+        "--cancel-mode",
+        choices=["reject", "honour"],
+        default="reject",
+        help="how to answer response.cancel: like the real API (reject) or end the response (honour)",
+    )
+    parser.add_argument("--seed", type=int, default=None, help="seed for ids and padding (same seed, same bytes)")
+    parser.add_argument("--chunk-size", type=int, default=None, help="characters per text delta (default: one word)")
+    parser.add_argument(
+        "--connection-limit",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="WebSocket connection-time limit (default: 3600)",
+    )
+    parser.add_argument(
+        "--scenario",
+        default=None,
+        metavar="FILE_OR_BUILTIN",
+        help="answer with a scenario: a JSON file, or a built-in name such as close_mid_stream or "
+        "connection_limit:turn=3 (list them with 'openai-replay scenarios')",
+    )
+    parser.add_argument(
+        "--cassette",
+        default=None,
+        metavar="FILE",
+        help="replay a recorded cassette (from 'openai-replay record' or 'import-vcr') instead of the simulated model",
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=0.0,
+        metavar="X",
+        help="cassette timing: 0 sends at once (default), 1 as recorded, 2 twice as slow",
+    )
+    parser.add_argument(
+        "--log-limit",
+        type=_requests_to_keep,
+        default=DEFAULT_LOG_LIMIT,
+        metavar="N",
+        help=f"keep only the newest N requests in the in-memory request log (default: {DEFAULT_LOG_LIMIT}; 0 keeps all)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
+
+
+def _requests_to_keep(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of requests, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 (keep every request) or more, got {value}")
+    return value
+
+
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    return ServerConfig(
+        require_auth=not args.no_auth,
+        cancel_mode=args.cancel_mode,
+        seed=args.seed,
+        chunk_size=args.chunk_size,
+        connection_limit_seconds=args.connection_limit,
+        log_limit=args.log_limit or None,
+    )
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by Ctrl-C (SIGINT) or SIGTERM, for a clean shutdown of a command-line server."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
+            pass
+    return stop
+
+
+async def serve_until_stopped(server: FakeServer) -> None:
+    stop = stop_on_signals()
+    await server.start()
+    print(f"openai-replay fake server listening on {server.url} (WebSocket: {server.ws_url})", flush=True)
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await server.stop()
+        print("openai-replay fake server stopped.", flush=True)
+
+
+def run(args: argparse.Namespace, server: FakeServer | None = None) -> int:
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: binding {args.host}, which is not loopback; the fake server has no real auth", file=sys.stderr)
+    scenario = None
+    if getattr(args, "scenario", None):
+        from openai_replay.scenarios import ScenarioError, resolve
+
+        try:
+            scenario = resolve(args.scenario)
+        except ScenarioError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    replay = None
+    if getattr(args, "cassette", None):
+        from openai_replay.cassette import CassetteError, CassetteReplay
+
+        if scenario is not None:
+            print("error: use --cassette or --scenario, not both", file=sys.stderr)
+            return 2
+        try:
+            replay = CassetteReplay(args.cassette, speed=args.speed)
+        except (CassetteError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"cassette {args.cassette}: {len(replay.items)} recorded interaction(s), speed {args.speed:g}", flush=True)
+    server = server or FakeServer(host=args.host, port=args.port, config=config_from_args(args), source=replay or scenario)
+    if scenario is not None:
+        print(f"scenario '{scenario.name}': {len(scenario.all_rules())} rule(s)", flush=True)
+    try:
+        asyncio.run(serve_until_stopped(server))
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    if scenario is not None:
+        return report_scenario(scenario)
+    if replay is not None:
+        report = replay.report()
+        print(report or f"cassette {args.cassette}: every interaction played", file=sys.stderr if report else sys.stdout)
+        return 1 if replay.mismatches else 0
+    return 0
+
+
+def report_scenario(scenario: Any) -> int:
+    """After the server stops: print what did not go as the scenario declared (exit status 1), if anything."""
+    problems = scenario.verify()
+    for problem in problems:
+        print(f"scenario '{scenario.name}': {problem}", file=sys.stderr, flush=True)
+    if not problems:
+        print(f"scenario '{scenario.name}': every rule fired as declared", flush=True)
+    return 1 if problems else 0

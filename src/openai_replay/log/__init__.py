@@ -1,0 +1,39 @@
+"""The request log and what reads it.
+
+- `records`: the log itself, typed records of every connection, request and client frame. It imports
+  none of its readers.
+- `timeline`, `exchange`, `reproduce`, `recovery`, `assertions`: read the records.
+
+`RequestLog` joins the records with the assertion methods (``server.log.assert_chained()``); the join
+happens here, so the records module never imports the modules that read it.
+"""
+
+from openai_replay.log.assertions import LogAssertions
+from openai_replay.log.records import (
+    ConnectionRecord,
+    FrameRecord,
+    LogRecords,
+    Outcome,
+    OutcomeKind,
+    RequestRecord,
+    retry_after_seconds,
+)
+
+
+class RequestLog(LogRecords, LogAssertions):
+    """Connections and requests in arrival order, with the assertions as methods."""
+
+    __slots__ = ()
+
+
+__all__ = [
+    "ConnectionRecord",
+    "FrameRecord",
+    "LogAssertions",
+    "LogRecords",
+    "Outcome",
+    "OutcomeKind",
+    "RequestLog",
+    "RequestRecord",
+    "retry_after_seconds",
+]

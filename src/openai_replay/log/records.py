@@ -1,0 +1,272 @@
+"""The request log: every client request and connection the server saw, as typed records.
+
+Numbers a person reads are 1-based: turn 1 is the first request the server received, connection 1
+the first WebSocket, attempt 1 the first try at a conversation step.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import orjson
+
+OutcomeKind = Literal[
+    "pending",
+    "completed",
+    "incomplete",
+    "failed",
+    "error",
+    "cancelled",
+    "closed_by_client",
+    "closed_by_server",
+    "dropped",
+]
+
+
+# Records use __slots__: a long-running server keeps one per request, frame and connection.
+@dataclass(slots=True)
+class Outcome:
+    """How a request ended: its terminal event, an error code, or who closed the connection."""
+
+    kind: OutcomeKind = "pending"
+    code: str | None = None
+    close_code: int | None = None
+
+    def __str__(self) -> str:
+        text: str = self.kind
+        if self.code:
+            text += f" ({self.code})"
+        if self.close_code is not None:
+            text += f" [close {self.close_code}]"
+        return text
+
+
+@dataclass(slots=True)
+class ConnectionRecord:
+    """One WebSocket connection."""
+
+    id: int
+    path: str
+    query: str
+    opened_at: float
+    closed_at: float | None = None
+    close_code: int | None = None
+    closed_by: Literal["client", "server"] | None = None
+    #: Set when the upgrade was refused (a scripted rejection): the HTTP status sent instead of 101.
+    handshake_status: int | None = None
+    #: Frames the server sent unprompted while the connection was idle (e.g. ``error (code)``).
+    pushed: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RequestRecord:
+    """One client request (``response.create`` or ``POST /v1/responses``)."""
+
+    turn: int
+    transport: Literal["ws", "http"]
+    connection_id: int | None
+    turn_on_connection: int | None
+    payload: dict[str, Any]
+    received_at: float
+    lane: str | None = None
+    attempt: int = 1
+    response_id: str | None = None
+    outcome: Outcome = field(default_factory=Outcome)
+    finished_at: float | None = None
+    event_types: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    #: Injected transport faults in the order they happened (``malformed frame``, ``binary frame``, ...).
+    faults: list[str] = field(default_factory=list)
+    #: Which scenario rule answered (e.g. ``rule 2 'rate limit'``); None for the default source.
+    answered_by: str | None = None
+    #: When the server decided the outcome: stamped just before the terminal event, error or close
+    #: was sent, so a client's next request can never look earlier than it.
+    terminal_at: float | None = None
+    #: The delay the server asked for with a failure (``retry-after-ms`` / ``retry-after``), seconds.
+    retry_after: float | None = None
+    #: The ``output`` items of the terminal response (what the assistant said or called).
+    output_items: list[dict[str, Any]] = field(default_factory=list)
+
+    def ended(self, now: float, headers: Mapping[str, str] | None = None) -> None:
+        """Note that the outcome was decided at ``now`` (first call wins), with any retry hint."""
+        if self.terminal_at is None:
+            self.terminal_at = now
+        if headers:
+            self.retry_after = retry_after_seconds(headers)
+
+    @property
+    def previous_response_id(self) -> str | None:
+        value = self.payload.get("previous_response_id")
+        return value if isinstance(value, str) else None
+
+    _input_items: list[dict[str, Any]] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def input_items(self) -> list[dict[str, Any]]:
+        """The request's own ``input`` as items (worked out once: the log, rules and checks all ask)."""
+        if self._input_items is None:
+            from openai_replay.items import normalize_input
+
+            self._input_items = normalize_input(self.payload.get("input"))
+        return self._input_items
+
+    @property
+    def chained(self) -> bool:
+        return self.previous_response_id is not None
+
+    def step_key(self) -> str:
+        """What identifies the conversation step this request performs: its newest input item."""
+        items = self.input_items
+        try:
+            return orjson.dumps(items[-1] if items else None, option=orjson.OPT_SORT_KEYS).decode()
+        except TypeError:  # what orjson refuses (non-string keys, huge integers)
+            return json.dumps(items[-1] if items else None, sort_keys=True, default=str)
+
+    def summary(self) -> str:
+        where = f"conn {self.connection_id}" if self.connection_id is not None else "http"
+        prev = self.previous_response_id or "-"
+        return (
+            f"#{self.turn} {where} attempt {self.attempt}: prev={prev} input={len(self.input_items)} "
+            f"-> {self.response_id or '-'} {self.outcome}"
+            + (f" faults=[{', '.join(self.faults)}]" if self.faults else "")
+            + (f" <{self.answered_by}>" if self.answered_by else "")
+        )
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """The delay a response asks for, as the openai SDK reads it: ``retry-after-ms``, then ``retry-after``."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            return float(lowered[name]) * scale
+        except (KeyError, ValueError):
+            continue
+    return None
+
+
+@dataclass(slots=True)
+class FrameRecord:
+    """One client WebSocket frame, whatever it held (``type`` is None when it was not JSON)."""
+
+    connection_id: int
+    received_at: float
+    type: str | None
+    problem: str | None = None
+    data: Any = None
+
+
+class LogRecords:
+    """Connections and requests in arrival order; safe to read from another thread.
+
+    Only records: the readers (timeline, assertions) live beside it and are attached to the public
+    `RequestLog` in ``openai_replay.log``, so this module imports none of them."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self._lock = threading.Lock()
+        self.limit = limit
+        self.connections: list[ConnectionRecord] = []
+        self.requests: list[RequestRecord] = []
+        self._turns = 0
+        # Indexes so that logging a request costs the same on the 10,000th turn as on the first.
+        self._per_connection: dict[int, int] = {}
+        self._last_by_step: dict[str, RequestRecord] = {}
+        self.frames: list[FrameRecord] = []
+
+    @property
+    def limit(self) -> int | None:
+        """Keep only about this many of the newest requests and client frames (None: all of them).
+
+        A long-running standalone server needs a bound; tests read the whole log, so no default."""
+        return self._limit
+
+    @limit.setter
+    def limit(self, value: int | None) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise ValueError(f"the request log limit is a number of requests to keep (0 or more) or None for all; got {value!r}")
+        self._limit = value
+
+    def add_frame(
+        self, connection_id: int, now: float, type_: str | None, problem: str | None = None, data: Any = None
+    ) -> FrameRecord:
+        with self._lock:
+            frame = FrameRecord(connection_id, now, type_, problem, data)
+            self.frames.append(frame)
+            if self.limit is not None and len(self.frames) > self.limit + self.limit // 4 + 1:
+                del self.frames[: len(self.frames) - self.limit]
+            return frame
+
+    def open_connection(self, path: str, query: str, now: float) -> ConnectionRecord:
+        with self._lock:
+            record = ConnectionRecord(id=len(self.connections) + 1, path=path, query=query, opened_at=now)
+            self.connections.append(record)
+            return record
+
+    def add_request(
+        self,
+        *,
+        transport: Literal["ws", "http"],
+        payload: Any,
+        now: float,
+        connection: ConnectionRecord | None = None,
+        lane: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> RequestRecord:
+        with self._lock:
+            on_conn = None
+            if connection is not None:
+                on_conn = self._per_connection[connection.id] = self._per_connection.get(connection.id, 0) + 1
+            self._turns += 1
+            record = RequestRecord(
+                turn=self._turns,
+                transport=transport,
+                connection_id=connection.id if connection else None,
+                turn_on_connection=on_conn,
+                payload=payload if isinstance(payload, dict) else {"_invalid": payload},
+                received_at=now,
+                lane=lane,
+                headers=dict(headers or {}),
+            )
+            key = record.step_key()
+            record.attempt = self._attempt_of(self._last_by_step.get(key))
+            self._last_by_step[key] = record
+            self.requests.append(record)
+            if self.limit is not None and len(self.requests) > self.limit + self.limit // 4 + 1:
+                self._forget(len(self.requests) - self.limit)
+            return record
+
+    def _forget(self, count: int) -> None:
+        """Drop the oldest ``count`` requests (in batches, so the cost per request stays flat)."""
+        for old in self.requests[:count]:
+            key = old.step_key()
+            if self._last_by_step.get(key) is old:
+                del self._last_by_step[key]
+        del self.requests[:count]
+
+    @staticmethod
+    def _attempt_of(earlier: RequestRecord | None) -> int:
+        """A retry of a step that did not succeed is the next attempt; anything else starts at 1."""
+        if earlier is None or earlier.outcome.kind in ("completed", "incomplete"):
+            return 1
+        return earlier.attempt + 1
+
+    def clear(self) -> None:
+        with self._lock:
+            self.connections.clear()
+            self.requests.clear()
+            self.frames.clear()
+            self._per_connection.clear()
+            self._last_by_step.clear()
+            self._turns = 0
+
+    def __len__(self) -> int:
+        return len(self.requests)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(list(self.requests))
+
+    def __getitem__(self, index: int) -> RequestRecord:
+        return self.requests[index]

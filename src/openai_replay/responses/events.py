@@ -1,0 +1,382 @@
+"""Spec-complete Responses stream events, built in order with the real key order and fields.
+
+`ResponseBuilder` is the one place that knows what a ``Response`` object and each event look like
+(protocol.md §2.4-2.6, reference/real-traffic.md §2-§5). Sources drive it item by item; it numbers
+the events, keeps the partial output (so a cancelled or cut response can end truthfully) and builds
+the terminal event.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from openai_replay.ids import IdFactory
+from openai_replay.items import count_tokens
+from openai_replay.wire import Event, compact, item_order, json_string, type_first
+
+_ARG_TOKENS = re.compile(r'[{}\[\]":,\s]+|[^{}\[\]":,\s]+')
+_WORDS = re.compile(r"\s*\S+|\s+")
+
+
+def chunk_text(text: str, size: int | None = None) -> list[str]:
+    """Split reply text into deltas: by words (default) or fixed ``size`` characters."""
+    if not text:
+        return []
+    if size:
+        return [text[i : i + size] for i in range(0, len(text), size)]
+    return _WORDS.findall(text)
+
+
+def chunk_arguments(arguments: str, size: int | None = None) -> list[str]:
+    """Split JSON arguments at token boundaries (``{"``, ``city``, ``":"``, ...), as the API does."""
+    if not arguments:
+        return []
+    if size:
+        return [arguments[i : i + size] for i in range(0, len(arguments), size)]
+    return _ARG_TOKENS.findall(arguments)
+
+
+def _text_part(text: str) -> dict[str, Any]:
+    return {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
+
+
+#: The fields that change from one delta event to the next, with and without obfuscation padding.
+_SLOTS = {True: ("delta", "obfuscation", "sequence_number"), False: ("delta", "sequence_number")}
+#: Key order of delta events by (type, fixed fields, obfuscated), worked out once per shape.
+_ORDERS: dict[tuple[str, tuple[str, ...], bool], tuple[str, ...]] = {}
+
+
+class _Deltas:
+    """The delta events of one item, JSON and all: only ``delta``, ``obfuscation`` and
+    ``sequence_number`` change from one to the next, so the rest is encoded once.
+
+    One delta event per streamed chunk is most of a long response's events; building each with
+    `type_first` and the JSON encoder was a third of the server's time per event.
+    """
+
+    def __init__(self, builder: ResponseBuilder, type_: str, fields: dict[str, Any]) -> None:
+        self.builder = builder
+        self.obfuscate = obfuscate = builder.obfuscate
+        slots = _SLOTS[obfuscate]
+        shape = (type_, tuple(fields), obfuscate)
+        order = _ORDERS.get(shape)
+        if order is None:
+            order = _ORDERS[shape] = tuple(type_first({"type": type_, **fields, **dict.fromkeys(slots)}))
+        self.base = Event({key: fields.get(key) for key in order})
+        self.base["type"] = type_
+        self.lists = tuple(key for key, value in fields.items() if value == [])
+        # The JSON around the slots: `{"type":...,"content_index":0,"delta":` | `,"item_id":...` | ...
+        self.pieces: list[str] = []
+        piece = '{"type":' + json_string(type_)
+        for key in order[1:]:
+            piece += f',"{key}":'
+            if key in slots:
+                self.pieces.append(piece)
+                piece = ""
+            else:
+                piece += compact(fields[key])
+        self.pieces.append(piece + "}")
+
+    def __call__(self, delta: str) -> Event:
+        b = self.builder
+        seq = b.sequence
+        b.sequence = seq + 1
+        p = self.pieces
+        if self.obfuscate:
+            pad = b.ids.obfuscation(delta)
+            event = Event(self.base, delta=delta, obfuscation=pad, sequence_number=seq)
+            event.wire = f"{p[0]}{json_string(delta)}{p[1]}{json_string(pad)}{p[2]}{seq}{p[3]}"
+        else:
+            event = Event(self.base, delta=delta, sequence_number=seq)
+            event.wire = f"{p[0]}{json_string(delta)}{p[1]}{seq}{p[2]}"
+        for key in self.lists:  # each event gets its own (empty) list, not one shared by all
+            dict.__setitem__(event, key, [])
+        return event
+
+
+class ResponseBuilder:
+    """Builds one response's event stream; ``sequence_number`` starts at 0."""
+
+    def __init__(
+        self,
+        payload: dict[str, Any],
+        *,
+        response_id: str,
+        group: str,
+        created_at: float,
+        ids: IdFactory,
+        obfuscate: bool = True,
+        input_tokens: int = 0,
+        cached_tokens: int = 0,
+    ) -> None:
+        self.payload = payload
+        self.response_id = response_id
+        self.group = group
+        self.created_at = int(created_at)
+        self.ids = ids
+        options = payload.get("stream_options") or {}
+        self.obfuscate = obfuscate and options.get("include_obfuscation", True) is not False
+        self.input_tokens = input_tokens
+        self.cached_tokens = cached_tokens
+        self.output: list[dict[str, Any]] = []
+        #: The item being streamed, and the text deltas sent for it so far (joined only when needed).
+        self.open_item: dict[str, Any] | None = None
+        self._open_text: list[str] | None = None
+        self.sequence = 0
+        self.reasoning_tokens = 0
+        self.terminal: dict[str, Any] | None = None
+        self._echo: dict[str, Any] | None = None
+
+    # -- the Response object ---------------------------------------------------------------
+    def _echoed(self) -> dict[str, Any]:
+        """What the Response object repeats from the request, worked out once per response."""
+        p = self.payload
+        reasoning = p.get("reasoning") or {}
+        return {
+            "background": bool(p.get("background") or False),
+            "instructions": p.get("instructions"),
+            "max_output_tokens": p.get("max_output_tokens"),
+            "max_tool_calls": p.get("max_tool_calls"),
+            "model": p.get("model"),
+            "parallel_tool_calls": p.get("parallel_tool_calls", True) is not False,
+            "previous_response_id": p.get("previous_response_id"),
+            "prompt_cache_key": p.get("prompt_cache_key"),
+            "prompt_cache_retention": p.get("prompt_cache_retention"),
+            "effort": reasoning.get("effort"),
+            "summary": reasoning.get("summary"),
+            "safety_identifier": p.get("safety_identifier"),
+            "service_tier": p.get("service_tier"),
+            "store": p.get("store", True) is not False,
+            "temperature": float(p["temperature"]) if p.get("temperature") is not None else 1.0,
+            "text": p.get("text") or {},
+            "tool_choice": p.get("tool_choice") or "auto",
+            "tools": p.get("tools") or [],
+            "top_logprobs": p.get("top_logprobs") or 0,
+            "top_p": float(p["top_p"]) if p.get("top_p") is not None else 1.0,
+            "truncation": p.get("truncation") or "disabled",
+            "user": p.get("user"),
+            "metadata": p.get("metadata") or {},
+        }
+
+    def response_object(self, status: str, *, final: bool = False) -> dict[str, Any]:
+        """A fresh Response object (nothing in it is shared with another), in the real key order."""
+        e = self._echo
+        if e is None:
+            e = self._echo = self._echoed()
+        text = {"format": {"type": "text"}, "verbosity": "medium"}
+        text.update(e["text"])
+        return {
+            "id": self.response_id,
+            "object": "response",
+            "created_at": self.created_at,
+            "status": status,
+            "background": e["background"],
+            "completed_at": None,
+            "error": None,
+            "frequency_penalty": 0.0,
+            "incomplete_details": None,
+            "instructions": e["instructions"],
+            "max_output_tokens": e["max_output_tokens"],
+            "max_tool_calls": e["max_tool_calls"],
+            "model": e["model"],
+            "moderation": None,
+            "output": list(self.output) if final else [],
+            "parallel_tool_calls": e["parallel_tool_calls"],
+            "presence_penalty": 0.0,
+            "previous_response_id": e["previous_response_id"],
+            "prompt_cache_key": e["prompt_cache_key"],
+            "prompt_cache_retention": e["prompt_cache_retention"],
+            "reasoning": {"context": None, "effort": e["effort"], "summary": e["summary"]},
+            "safety_identifier": e["safety_identifier"],
+            "service_tier": e["service_tier"] or ("default" if final else "auto"),
+            "store": e["store"],
+            "temperature": e["temperature"],
+            "text": text,
+            "tool_choice": e["tool_choice"],
+            "tools": [_echo_tool(t) for t in e["tools"]],
+            "top_logprobs": e["top_logprobs"],
+            "top_p": e["top_p"],
+            "truncation": e["truncation"],
+            "usage": None,
+            "user": e["user"],
+            "metadata": e["metadata"],
+        }  # the real key order (`wire.response_order`) as written, so nothing to sort
+
+    def usage(self) -> dict[str, Any]:
+        output_tokens = self.reasoning_tokens + sum(_item_tokens(i) for i in self.output)
+        return {
+            "input_tokens": self.input_tokens,
+            "input_tokens_details": {"cache_write_tokens": 0, "cached_tokens": self.cached_tokens},
+            "output_tokens": output_tokens,
+            "output_tokens_details": {"reasoning_tokens": self.reasoning_tokens},
+            "total_tokens": self.input_tokens + output_tokens,
+        }
+
+    # -- events ------------------------------------------------------------------------------
+    def event(self, type_: str, **fields: Any) -> dict[str, Any]:
+        fields["type"] = type_
+        fields["sequence_number"] = self.sequence
+        self.sequence += 1
+        return type_first(fields)
+
+    def _next(self) -> int:
+        seq = self.sequence
+        self.sequence = seq + 1
+        return seq
+
+    # The events of every response are written as literals with their keys already in the real
+    # order (``type``, then alphabetical: `wire.type_first`), which saves sorting each one.
+    def created(self) -> dict[str, Any]:
+        return {"type": "response.created", "response": self.response_object("in_progress"), "sequence_number": self._next()}
+
+    def in_progress(self) -> dict[str, Any]:
+        return {"type": "response.in_progress", "response": self.response_object("in_progress"), "sequence_number": self._next()}
+
+    def message(self, text: str, chunk_size: int | None = None, *, phase: str | None = None) -> Iterator[dict[str, Any]]:
+        """The events of one assistant message, from ``output_item.added`` to ``.done``."""
+        index = len(self.output)
+        item_id = self.ids.make("msg", self.group, self.created_at + 1)
+        item: dict[str, Any] = {"id": item_id, "type": "message", "status": "in_progress", "content": [], "role": "assistant"}
+        if phase:
+            item["phase"] = phase
+        self.open_item = item
+        added = item_order(item)
+        yield {"type": "response.output_item.added", "item": added, "output_index": index, "sequence_number": self._next()}
+        self._open_text = sent = []
+        yield {
+            "type": "response.content_part.added",
+            "content_index": 0,
+            "item_id": item_id,
+            "output_index": index,
+            "part": _text_part(""),
+            "sequence_number": self._next(),
+        }
+        ids = {"content_index": 0, "item_id": item_id, "logprobs": [], "output_index": index}
+        delta_event = _Deltas(self, "response.output_text.delta", ids)
+        for delta in chunk_text(text, chunk_size):
+            sent.append(delta)
+            yield delta_event(delta)
+        yield {
+            "type": "response.output_text.done",
+            "content_index": 0,
+            "item_id": item_id,
+            "logprobs": [],
+            "output_index": index,
+            "sequence_number": self._next(),
+            "text": text,
+        }
+        yield {
+            "type": "response.content_part.done",
+            "content_index": 0,
+            "item_id": item_id,
+            "output_index": index,
+            "part": _text_part(text),
+            "sequence_number": self._next(),
+        }
+        done = item_order({**item, "status": "completed", "content": [_text_part(text)]})
+        self.output.append(done)
+        self.open_item = self._open_text = None
+        yield {"type": "response.output_item.done", "item": done, "output_index": index, "sequence_number": self._next()}
+
+    def function_call(
+        self,
+        name: str,
+        arguments: str,
+        chunk_size: int | None = None,
+        *,
+        call_id: str | None = None,
+        include_name_on_done: bool = False,
+    ) -> Iterator[dict[str, Any]]:
+        """The events of one function call (no content parts; arguments streamed as deltas)."""
+        index = len(self.output)
+        item_id = self.ids.make("fc", self.group, self.created_at + 1)
+        item: dict[str, Any] = {
+            "id": item_id,
+            "type": "function_call",
+            "status": "in_progress",
+            "arguments": "",
+            "call_id": call_id or self.ids.call_id(),
+            "name": name,
+        }
+        self.open_item = item
+        yield self.event("response.output_item.added", item=item_order(item), output_index=index)
+        delta_event = _Deltas(self, "response.function_call_arguments.delta", {"item_id": item_id, "output_index": index})
+        for delta in chunk_arguments(arguments, chunk_size):
+            item["arguments"] += delta
+            yield delta_event(delta)
+        extra = {"name": name} if include_name_on_done else {}
+        yield self.event(
+            "response.function_call_arguments.done", arguments=arguments, item_id=item_id, output_index=index, **extra
+        )
+        done = item_order({**item, "status": "completed", "arguments": arguments})
+        self.output.append(done)
+        self.open_item = None
+        yield self.event("response.output_item.done", item=done, output_index=index)
+
+    def reasoning(self, summaries: list[str], chunk_size: int | None = None) -> Iterator[dict[str, Any]]:
+        """A reasoning item, with summary parts streamed when ``summaries`` is not empty."""
+        index = len(self.output)
+        item_id = self.ids.make("rs", self.group, self.created_at + 1)
+        item: dict[str, Any] = {"id": item_id, "type": "reasoning", "summary": []}
+        self.open_item = item
+        yield self.event("response.output_item.added", item=dict(item), output_index=index)
+        for s_index, summary in enumerate(summaries):
+            ids = {"item_id": item_id, "output_index": index, "summary_index": s_index}
+            empty = type_first({"type": "summary_text", "text": ""})
+            yield self.event("response.reasoning_summary_part.added", part=empty, **ids)
+            delta_event = _Deltas(self, "response.reasoning_summary_text.delta", ids)
+            for delta in chunk_text(summary, chunk_size):
+                yield delta_event(delta)
+            yield self.event("response.reasoning_summary_text.done", text=summary, **ids)
+            part = type_first({"type": "summary_text", "text": summary})
+            item["summary"] = [*item["summary"], part]
+            yield self.event("response.reasoning_summary_part.done", part=part, **ids)
+        self.reasoning_tokens += 8 + sum(count_tokens(s) for s in summaries)
+        done = dict(item)
+        self.output.append(done)
+        self.open_item = None
+        yield self.event("response.output_item.done", item=done, output_index=index)
+
+    # -- terminal events -----------------------------------------------------------------------
+    def _final(self, status: str, **changes: Any) -> dict[str, Any]:
+        obj = self.response_object(status, final=True)
+        obj.update(changes)
+        self.terminal = obj
+        return obj
+
+    def completed(self) -> dict[str, Any]:
+        obj = self._final("completed", completed_at=self.created_at + 1, usage=self.usage())
+        return {"type": "response.completed", "response": obj, "sequence_number": self._next()}
+
+    def failed(self, code: str, message: str) -> dict[str, Any]:
+        obj = self._final("failed", error={"code": code, "message": message})
+        return self.event("response.failed", response=obj)
+
+    def incomplete(self, reason: str) -> dict[str, Any]:
+        """Ends the response as ``incomplete``; an item cut mid-way is kept with that status."""
+        if self.open_item is not None:
+            cut = {**self.open_item, "status": "incomplete"}
+            if self._open_text is not None:  # a message: the text its deltas carried so far
+                cut["content"] = [_text_part("".join(self._open_text))]
+            self.output.append(item_order(cut))
+            self.open_item = self._open_text = None
+        obj = self._final("incomplete", incomplete_details={"reason": reason}, usage=self.usage())
+        return self.event("response.incomplete", response=obj)
+
+
+def _item_tokens(item: dict[str, Any]) -> int:
+    if item.get("type") == "message":
+        return sum(count_tokens(p.get("text", "")) for p in item.get("content", []))
+    if item.get("type") == "function_call":
+        return count_tokens(item.get("arguments", "")) + 4
+    return 0
+
+
+def _echo_tool(tool: dict[str, Any]) -> dict[str, Any]:
+    if tool.get("type") != "function":
+        return dict(tool)
+    echoed = {"description": None, "parameters": None, "strict": True}
+    echoed.update(tool)
+    return type_first(echoed)

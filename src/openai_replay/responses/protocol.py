@@ -1,0 +1,152 @@
+"""Responses protocol semantics, pure: the connection-local cache, ``store``, the time limit.
+
+Rules (protocol.md §1.4-§1.7):
+- each lane of a connection caches only its most recent response (``store: false`` or not);
+- ``store: true`` responses are also kept globally and hydrate on any connection (and over HTTP);
+- an id known neither way is ``previous_response_not_found`` (400, ``param: previous_response_id``);
+- a failed turn evicts the id it referenced from the lane cache;
+- a connection older than the limit answers ``websocket_connection_limit_reached``;
+- at most ``max_stream_ids`` distinct named lanes per connection.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from openai_replay import errors
+from openai_replay.clock import Clock
+from openai_replay.config import ServerConfig
+from openai_replay.errors import ApiError
+from openai_replay.items import items_tokens, normalize_input
+
+
+@dataclass(slots=True)
+class CachedResponse:
+    """A finished response as the server remembers it."""
+
+    id: str
+    group: str
+    #: The whole conversation through this response's output (what a chained turn builds on).
+    context: list[dict[str, Any]]
+    store: bool
+    #: The final Response object as compact JSON (a dict tree would take about three times the memory
+    #: in a long-running server that keeps every stored response); `response` decodes it.
+    response_json: str | None = None
+
+    @property
+    def response(self) -> dict[str, Any] | None:
+        return None if self.response_json is None else json.loads(self.response_json)
+
+
+@dataclass
+class ConnectionState:
+    """Per-WebSocket state: its age and the latest response of each lane."""
+
+    id: int
+    opened_at: float
+    lanes: dict[str | None, CachedResponse | None] = field(default_factory=dict)
+
+
+@dataclass
+class Resolution:
+    """What a request continues from (nothing when it is not chained)."""
+
+    parent: CachedResponse | None = None
+    #: True when the parent came from the fast connection-local cache (its tokens count as cached).
+    from_cache: bool = False
+
+    def context(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
+        before = list(self.parent.context) if self.parent else []
+        return before + normalize_input(payload.get("input"))
+
+    def cached_tokens(self) -> int:
+        return items_tokens(self.parent.context) if self.parent and self.from_cache else 0
+
+
+class ResponseStore:
+    """Responses created with ``store: true``, reachable from any connection and over HTTP."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, CachedResponse] = {}
+
+    def put(self, response: CachedResponse) -> None:
+        with self._lock:
+            self._items[response.id] = response
+
+    def get(self, response_id: str) -> CachedResponse | None:
+        with self._lock:
+            return self._items.get(response_id)
+
+    def delete(self, response_id: str) -> bool:
+        with self._lock:
+            return self._items.pop(response_id, None) is not None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+class Protocol:
+    """Applies the rules above; the transports call it, it never touches a socket."""
+
+    def __init__(self, config: ServerConfig, clock: Clock, store: ResponseStore | None = None) -> None:
+        self.config = config
+        self.clock = clock
+        self.store = store or ResponseStore()
+
+    def open_connection(self, connection_id: int) -> ConnectionState:
+        return ConnectionState(id=connection_id, opened_at=self.clock.time())
+
+    def limit_error(self, conn: ConnectionState) -> ApiError | None:
+        limit = self.config.connection_limit_seconds
+        if limit and self.clock.time() - conn.opened_at >= limit:
+            return errors.connection_limit_reached(limit / 60)
+        return None
+
+    def lane_error(self, conn: ConnectionState, lane: str | None) -> ApiError | None:
+        if lane is None or lane in conn.lanes:
+            return None
+        named = sum(1 for key in conn.lanes if key is not None)
+        if named >= self.config.max_stream_ids:
+            return errors.stream_limit_reached(self.config.max_stream_ids)
+        return None
+
+    def resolve(self, conn: ConnectionState | None, payload: dict[str, Any]) -> Resolution | ApiError:
+        """Find what ``previous_response_id`` refers to: a lane's latest response, else the store."""
+        previous = payload.get("previous_response_id")
+        if not previous:
+            return Resolution()
+        if conn is not None:
+            for cached in conn.lanes.values():
+                if cached is not None and cached.id == previous:
+                    return Resolution(parent=cached, from_cache=True)
+        stored = self.store.get(previous)
+        if stored is not None:
+            return Resolution(parent=stored)
+        if not self.config.enforce_previous_response:
+            return Resolution()
+        return errors.previous_response_not_found(previous)
+
+    def completed(self, conn: ConnectionState | None, lane: str | None, response: CachedResponse) -> None:
+        """A response finished: it becomes the lane's latest, and is stored when ``store`` is on."""
+        if conn is not None:
+            conn.lanes[lane] = response
+        if response.store:
+            self.store.put(response)
+
+    def failed(self, conn: ConnectionState | None, lane: str | None, payload: dict[str, Any]) -> None:
+        """A turn failed (4xx/5xx): evict the id it referenced from this lane's cache."""
+        previous = payload.get("previous_response_id")
+        if conn is None or not previous or not self.config.evict_on_failure:
+            return
+        cached = conn.lanes.get(lane)
+        if cached is not None and cached.id == previous:
+            conn.lanes[lane] = None
+        conn.lanes.setdefault(lane, None)
+
+    def touch_lane(self, conn: ConnectionState, lane: str | None) -> None:
+        conn.lanes.setdefault(lane, None)

@@ -1,0 +1,231 @@
+"""HTTP: ``POST /v1/responses`` (SSE or JSON), ``GET``/``DELETE /v1/responses/{id}``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from aiohttp import web
+
+from openai_replay import errors
+from openai_replay.errors import ApiError
+from openai_replay.server.auth import auth_error
+from openai_replay.server.httpjson import common_headers, error_response, json_response, raw_json_response
+from openai_replay.server.keys import STATE
+from openai_replay.server.state import ServerState
+from openai_replay.server.turns import ClientGone, run_turn
+from openai_replay.wire import compact, sse
+
+SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8"
+RATE_LIMIT_HEADERS = {
+    "x-ratelimit-limit-requests": "10000",
+    "x-ratelimit-limit-tokens": "30000000",
+    "x-ratelimit-remaining-requests": "9999",
+    "x-ratelimit-remaining-tokens": "29999000",
+    "x-ratelimit-reset-requests": "6ms",
+    "x-ratelimit-reset-tokens": "2ms",
+}
+
+
+class SseChannel:
+    """Writes events as SSE; errors before the first byte become a JSON status response."""
+
+    transport: Literal["ws", "http"] = "http"
+
+    def __init__(self, state: ServerState, request: web.Request) -> None:
+        self.state = state
+        self.request = request
+        self.stream: web.StreamResponse | None = None
+        self.answer: web.StreamResponse | None = None
+
+    async def _start(self) -> web.StreamResponse:
+        if self.stream is None:
+            headers = common_headers(self.state)
+            headers["Content-Type"] = SSE_CONTENT_TYPE
+            self.stream = web.StreamResponse(status=200, headers=headers)
+            self.stream.enable_chunked_encoding()
+            await self.stream.prepare(self.request)
+            self.answer = self.stream
+        return self.stream
+
+    async def _write(self, data: bytes) -> None:
+        stream = self.stream or await self._start()
+        try:
+            await stream.write(data)
+        except (ConnectionError, RuntimeError) as exc:
+            raise ClientGone() from exc
+
+    async def send(self, event: dict[str, Any]) -> None:
+        await self._write(sse(str(event.get("type")), compact(event)))
+
+    async def send_raw(self, data: str, event_type: str) -> None:
+        await self._write(sse(event_type, data))
+
+    async def fail(self, error: ApiError, headers: dict[str, str], sequence_number: int) -> None:
+        if self.stream is None:
+            self.answer = error_response(self.state, error, headers)
+        else:
+            await self.send(error.sse_event(sequence_number))
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.stream is None:
+            await self.drop()
+
+    async def drop(self) -> None:
+        transport = self.request.transport
+        if transport is not None:
+            transport.abort()
+
+    async def send_text(self, data: str) -> None:
+        await self._write(data.encode())
+
+    async def send_binary(self, data: bytes) -> None:
+        await self._write(data)
+
+    async def respond(self, body: str, status: int) -> None:
+        if self.stream is not None:
+            raise TypeError("a whole-body answer (Respond) cannot follow SSE events on the same response")
+        self.answer = raw_json_response(self.state, body, status)
+
+
+class JsonChannel:
+    """Collects a non-streaming turn and answers with the final Response (or the error)."""
+
+    transport: Literal["ws", "http"] = "http"
+
+    def __init__(self, state: ServerState, request: web.Request) -> None:
+        self.state = state
+        self.request = request
+        self.final: dict[str, Any] | None = None
+        self.answer: web.StreamResponse | None = None
+
+    async def send(self, event: dict[str, Any]) -> None:
+        if event.get("type") in ("response.completed", "response.failed", "response.incomplete"):
+            self.final = dict(event["response"])
+        elif event.get("type") == "error" and self.answer is None:
+            inner = event.get("error") or {}
+            self.answer = error_response(
+                self.state,
+                ApiError(
+                    int(event.get("status") or 500),
+                    str(inner.get("message")),
+                    type=str(inner.get("type")),
+                    code=inner.get("code"),
+                    param=inner.get("param"),
+                ),
+            )
+
+    async def send_raw(self, data: str, event_type: str) -> None:
+        try:
+            event = json.loads(data)
+        except json.JSONDecodeError:
+            return
+        if isinstance(event, dict):
+            await self.send(event)
+
+    async def fail(self, error: ApiError, headers: dict[str, str], sequence_number: int) -> None:
+        if self.answer is None:
+            self.answer = error_response(self.state, error, headers)
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.final is None and self.answer is None:
+            await self.drop()
+
+    async def drop(self) -> None:
+        transport = self.request.transport
+        if transport is not None:
+            transport.abort()
+
+    async def send_text(self, data: str) -> None:
+        """A non-streaming answer is one JSON body: stray frames have nowhere to go (the log keeps them)."""
+
+    async def send_binary(self, data: bytes) -> None:
+        """As `send_text`: nothing to send mid-body for ``stream: false``."""
+
+    async def respond(self, body: str, status: int) -> None:
+        if self.answer is None:
+            self.answer = raw_json_response(self.state, body, status)
+
+    def response(self) -> web.StreamResponse:
+        if self.answer is not None:
+            return self.answer
+        if self.final is None:
+            return error_response(self.state, errors.SERVER_ERROR)
+        body = dict(self.final)
+        body["billing"] = {"payer": "developer"}
+        ordered = {k: body[k] for k in sorted(body, key=_body_key)}
+        return json_response(self.state, ordered, 200, RATE_LIMIT_HEADERS)
+
+
+def _body_key(key: str) -> tuple[int, str]:
+    head = ["id", "object", "created_at", "status"]
+    if key in head:
+        return (0, str(head.index(key)))
+    if key in ("user", "metadata"):
+        return (2, "0" if key == "user" else "1")
+    return (1, key)
+
+
+async def create_response(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    problem = auth_error(state, request)
+    if problem is not None:
+        return error_response(state, problem)
+    raw = await request.read()
+    try:
+        payload = json.loads(raw) if raw else None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        payload = None
+        state.log.add_request(
+            transport="http", payload={"_invalid_json": raw[:200].decode(errors="replace")}, now=state.clock.time()
+        )
+        state.log.requests[-1].outcome.kind = "error"
+        return error_response(state, errors.INVALID_JSON_BODY)
+    headers = {k.lower(): v for k, v in request.headers.items() if k.lower().startswith("x-stainless-retry")}
+    record = state.log.add_request(transport="http", payload=payload, now=state.clock.time(), headers=headers)
+    streaming = isinstance(payload, dict) and payload.get("stream") is True
+    channel: SseChannel | JsonChannel = SseChannel(state, request) if streaming else JsonChannel(state, request)
+    await run_turn(state, channel, record, payload)
+    return await _finish(state, channel)
+
+
+async def _finish(state: ServerState, channel: SseChannel | JsonChannel) -> web.StreamResponse:
+    if isinstance(channel, JsonChannel):
+        return channel.response()
+    if channel.answer is None:  # the source produced nothing at all
+        return error_response(state, errors.SERVER_ERROR)
+    if channel.stream is not None:
+        try:
+            await channel.stream.write_eof()
+        except (ConnectionError, RuntimeError):
+            pass
+    return channel.answer
+
+
+async def get_response(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    problem = auth_error(state, request)
+    if problem is not None:
+        return error_response(state, problem)
+    if getattr(state.source, "bypass_protocol", False):  # a cassette answers as recorded (e.g. a stream resume)
+        record = state.log.add_request(transport="http", payload={}, now=state.clock.time())
+        streaming = request.query.get("stream") == "true"
+        channel: SseChannel | JsonChannel = SseChannel(state, request) if streaming else JsonChannel(state, request)
+        await run_turn(state, channel, record, {})
+        return await _finish(state, channel)
+    response_id = request.match_info["response_id"]
+    stored = state.store.get(response_id)
+    if stored is None or stored.response is None:
+        return error_response(state, errors.response_not_found(response_id))
+    return json_response(state, stored.response)
+
+
+async def delete_response(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    problem = auth_error(state, request)
+    if problem is not None:
+        return error_response(state, problem)
+    response_id = request.match_info["response_id"]
+    if not state.store.delete(response_id):
+        return error_response(state, errors.response_not_found(response_id))
+    return json_response(state, {"id": response_id, "object": "response", "deleted": True})

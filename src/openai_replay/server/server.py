@@ -1,0 +1,97 @@
+"""`FakeServer`: the fake Responses server on a loopback port, async or in a background thread.
+
+async with FakeServer() as server:
+    client = AsyncOpenAI(base_url=server.url, api_key="test")
+
+with FakeServer() as server:          # sync code: the server runs in its own thread
+    client = OpenAI(base_url=server.url, api_key="test")
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from openai_replay.clock import Clock, SystemClock
+from openai_replay.config import ServerConfig
+from openai_replay.log import RequestLog
+from openai_replay.server.app import build_app
+from openai_replay.server.loopback import LoopbackService
+from openai_replay.server.state import ServerState
+from openai_replay.server.tls import make_tls
+from openai_replay.source import Source
+
+log = logging.getLogger("openai_replay.server")
+
+
+class FakeServer(LoopbackService):
+    """A running fake server. Binds 127.0.0.1 on a free port unless told otherwise."""
+
+    noun = "the fake server"
+    thread_name = "openai-replay-server"
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        config: ServerConfig | None = None,
+        source: Source | None = None,
+        clock: Clock | None = None,
+        tls: bool = False,
+        **settings: Any,
+    ) -> None:
+        base = config or ServerConfig()
+        #: The config the server was built with; ``config`` is the one in effect (a scenario may override).
+        self.base_config = base.replace(**settings) if settings else base
+        self.config = self.base_config
+        self.state = ServerState(config=self.config, clock=clock or SystemClock())
+        self._base_source: Source = self.state.source
+        if source is not None:
+            self.use(source)
+            self._base_source = source
+        super().__init__(host, port, make_tls() if tls else None)
+
+    # -- what happened -------------------------------------------------------------------------
+    @property
+    def log(self) -> RequestLog:
+        return self.state.log
+
+    @property
+    def requests(self) -> RequestLog:
+        return self.state.log
+
+    @property
+    def clock(self) -> Clock:
+        return self.state.clock
+
+    def use(self, source: Source) -> None:
+        """Answer from now on with ``source`` (a scenario, a cassette, the simulated model).
+
+        A source with ``config_overrides`` (a scenario turning protocol rules off, say) gets them
+        applied over the base config; any other source runs on the base config.
+        """
+        overrides = dict(getattr(source, "config_overrides", None) or {})
+        self._apply_config(self.base_config.replace(**overrides) if overrides else self.base_config)
+        self.state.source = source
+
+    def reset(self) -> None:
+        """Forget requests, stored responses and id state, and undo ``use()``: back to the source the
+        server was built with, on the base config (plus that source's own overrides). The port stays."""
+        self.use(self._base_source)
+        self.state.reset()
+
+    def _apply_config(self, config: ServerConfig) -> None:
+        self.config = config
+        self.state.config = config
+        self.state.protocol.config = config  # the protocol rules read the same object
+        self.state.log.limit = config.log_limit
+
+    # -- lifecycle (the thread-backed one comes from LoopbackService) --------------------------
+    async def start(self) -> FakeServer:
+        await self._listen(build_app(self.state))
+        log.info("openai_replay.server: listening on %s", self.url)
+        return self
+
+    async def stop(self) -> None:
+        await self._close()

@@ -1,0 +1,36 @@
+"""The shared state of one running fake server (aiohttp-free, so handlers and tests share it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from openai_replay.clock import Clock, SystemClock
+from openai_replay.config import ServerConfig
+from openai_replay.ids import IdFactory
+from openai_replay.log import RequestLog
+from openai_replay.responses.protocol import Protocol, ResponseStore
+from openai_replay.simulated import SimulatedModel
+from openai_replay.source import Source
+
+
+@dataclass
+class ServerState:
+    """Config, clock, ids, protocol rules, the request log and the source of responses."""
+
+    config: ServerConfig = field(default_factory=ServerConfig)
+    clock: Clock = field(default_factory=SystemClock)
+    source: Source = field(default_factory=SimulatedModel)
+    log: RequestLog = field(default_factory=RequestLog)
+    store: ResponseStore = field(default_factory=ResponseStore)
+
+    def __post_init__(self) -> None:
+        if self.config.log_limit is not None:
+            self.log.limit = self.config.log_limit
+        self.ids = IdFactory(self.config.seed)
+        self.protocol = Protocol(self.config, self.clock, self.store)
+
+    def reset(self) -> None:
+        """Forget the log and stored responses, and restart ids from the seed."""
+        self.log.clear()
+        self.store.clear()
+        self.ids = IdFactory(self.config.seed)

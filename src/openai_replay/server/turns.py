@@ -1,0 +1,324 @@
+"""Runs one request from validation to its last event, the same way for WebSocket and HTTP.
+
+The transport supplies a `Channel`; this module applies validation and the protocol rules, asks the
+source for steps, carries them out, records the outcome and updates the connection cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from openai_replay import errors
+from openai_replay.errors import ApiError
+from openai_replay.ids import group_of
+from openai_replay.log import RequestRecord
+from openai_replay.responses.events import ResponseBuilder
+from openai_replay.responses.protocol import CachedResponse, ConnectionState, Resolution
+from openai_replay.responses.validation import validate_create
+from openai_replay.server.state import ServerState
+from openai_replay.source import Turn
+from openai_replay.steps import Binary, Close, Drop, Emit, EmitRaw, Fail, RawText, Respond, Sleep
+from openai_replay.wire import compact
+
+log = logging.getLogger("openai_replay.server")
+
+TERMINAL = {"response.completed": "completed", "response.failed": "failed", "response.incomplete": "incomplete"}
+
+
+class ClientGone(Exception):
+    """The client went away while we were sending."""
+
+
+class Channel(Protocol):
+    """How a transport delivers a turn's output."""
+
+    transport: Literal["ws", "http"]
+
+    async def send(self, event: dict[str, Any]) -> None: ...
+    async def send_raw(self, data: str, event_type: str) -> None: ...
+    async def fail(self, error: ApiError, headers: dict[str, str], sequence_number: int) -> None: ...
+    async def close(self, code: int, reason: str) -> None: ...
+    async def drop(self) -> None: ...
+    async def send_text(self, data: str) -> None: ...
+    async def send_binary(self, data: bytes) -> None: ...
+    async def respond(self, body: str, status: int) -> None: ...
+
+
+class CancelFlag:
+    """Set once, by ``response.cancel``. Like `asyncio.Event`, but one is made for every turn and an
+    Event allocates a waiter deque (760 bytes) whether or not anyone ever waits."""
+
+    __slots__ = ("_set", "_waiter")
+
+    def __init__(self) -> None:
+        self._set = False
+        self._waiter: asyncio.Future[None] | None = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def wait(self) -> None:
+        if self._set:
+            return
+        if self._waiter is None or self._waiter.done():  # a cancelled wait leaves a done future
+            self._waiter = asyncio.get_running_loop().create_future()
+        await self._waiter
+
+
+@dataclass
+class TurnControl:
+    """Lets another task cancel the turn in flight (``response.cancel`` in honour mode)."""
+
+    cancel: CancelFlag = field(default_factory=CancelFlag)
+
+
+async def run_turn(
+    state: ServerState,
+    channel: Channel,
+    record: RequestRecord,
+    payload: Any,
+    conn: ConnectionState | None = None,
+    control: TurnControl | None = None,
+) -> None:
+    """Serve one request; never raises except for cancellation of the task itself."""
+    try:
+        await _serve(state, channel, record, payload, conn, control or TurnControl())
+    except ClientGone:
+        record.outcome.kind = "closed_by_client"
+    except (asyncio.CancelledError, GeneratorExit):
+        raise
+    except Exception:
+        log.exception("openai_replay.server: internal error while serving turn %s", record.turn)
+        record.outcome.kind, record.outcome.code = "error", "server_error"
+        try:
+            await channel.fail(errors.SERVER_ERROR, {}, 0)
+            await channel.close(1011, "internal error")
+            record.outcome.close_code = 1011
+        except Exception:  # the client may be gone already
+            pass
+    finally:
+        record.finished_at = state.clock.time()
+        if record.outcome.kind != "pending":
+            record.ended(record.finished_at)
+
+
+async def _serve(
+    state: ServerState,
+    channel: Channel,
+    record: RequestRecord,
+    payload: Any,
+    conn: ConnectionState | None,
+    control: TurnControl,
+) -> None:
+    websocket = channel.transport == "ws"
+    if getattr(state.source, "bypass_protocol", False):
+        await _replay(state, channel, record, payload, control)
+        return
+    problem = validate_create(payload, websocket=websocket)
+    if problem is None and conn is not None:
+        problem = state.protocol.limit_error(conn) or state.protocol.lane_error(conn, record.lane)
+        limit_hit = problem is not None and problem.code == "websocket_connection_limit_reached"
+    else:
+        limit_hit = False
+    resolution: Resolution | ApiError = problem or state.protocol.resolve(conn, payload)
+    if isinstance(resolution, ApiError):
+        await _reject(state, channel, record, payload, conn, resolution)
+        if limit_hit and state.config.limit_close_code is not None:
+            await channel.close(state.config.limit_close_code, "connection limit reached")
+            record.outcome.close_code = state.config.limit_close_code
+        return
+    if conn is not None:
+        state.protocol.touch_lane(conn, record.lane)
+
+    now = state.clock.time()
+    parent = resolution.parent
+    group = (parent.group if parent else None) or group_of(payload.get("previous_response_id") or "") or state.ids.group()
+    response_id = state.ids.make("resp", group, now)
+    record.response_id = response_id
+    context = resolution.context(payload)
+    builder = ResponseBuilder(
+        payload,
+        response_id=response_id,
+        group=group,
+        created_at=now,
+        ids=state.ids,
+        obfuscate=state.config.obfuscation,
+        input_tokens=_input_tokens(payload, context),
+        cached_tokens=resolution.cached_tokens(),
+    )
+    turn = Turn(
+        payload=payload, transport=channel.transport, record=record, builder=builder, context=context, config=state.config
+    )  # type: ignore[arg-type]
+    ended = await _execute(state, channel, record, turn, control)
+    kind = record.outcome.kind
+    if kind in ("completed", "incomplete", "cancelled"):
+        cached = CachedResponse(
+            id=response_id,
+            group=group,
+            context=context + list(builder.output),
+            store=payload.get("store", True) is not False,
+            response_json=compact(builder.terminal) if builder.terminal is not None else None,
+        )
+        state.protocol.completed(conn, record.lane, cached)
+    elif kind in ("failed", "error"):
+        state.protocol.failed(conn, record.lane, payload)
+    elif not ended and kind == "pending":
+        record.outcome.kind = "closed_by_server"
+
+
+async def _replay(state: ServerState, channel: Channel, record: RequestRecord, payload: Any, control: TurnControl) -> None:
+    """Recorded truth: no validation, no protocol rules; the source answers as recorded."""
+    body = payload if isinstance(payload, dict) else {}
+    builder = ResponseBuilder(body, response_id="", group="", created_at=state.clock.time(), ids=state.ids)
+    turn = Turn(payload=body, transport=channel.transport, record=record, builder=builder, context=[], config=state.config)
+    http = getattr(channel, "request", None) if channel.transport == "http" else None
+    if http is not None:  # a cassette matches on the request line too (GET resumes, queries)
+        turn.method, turn.path, turn.query = http.method, http.path, http.query_string
+    await _execute(state, channel, record, turn, control)
+    if record.outcome.kind == "pending":
+        record.outcome.kind = "closed_by_server"
+
+
+def _input_tokens(payload: dict[str, Any], context: list[dict[str, Any]]) -> int:
+    from openai_replay.items import count_tokens, items_tokens
+
+    instructions = payload.get("instructions")
+    extra = count_tokens(instructions) if isinstance(instructions, str) else 0
+    tools = payload.get("tools") or []
+    return items_tokens(context) + extra + (count_tokens(json.dumps(tools)) if tools else 0)
+
+
+async def _reject(
+    state: ServerState,
+    channel: Channel,
+    record: RequestRecord,
+    payload: Any,
+    conn: ConnectionState | None,
+    error: ApiError,
+) -> None:
+    log.info("openai_replay.server: request %s rejected: %s", record.turn, error.message)
+    record.outcome.kind, record.outcome.code = "error", error.code or error.type
+    record.ended(state.clock.time(), error.headers)
+    await channel.fail(error, dict(error.headers), 0)
+    if isinstance(payload, dict):
+        state.protocol.failed(conn, record.lane, payload)
+
+
+async def _execute(state: ServerState, channel: Channel, record: RequestRecord, turn: Turn, control: TurnControl) -> bool:
+    """Carry out the source's steps. Returns True when the channel was closed or dropped."""
+    cancel = control.cancel
+    if cancel.is_set():
+        await _cancelled(state, channel, record, turn)
+        return False
+    for step in state.source.plan(turn):
+        if isinstance(step, Emit):  # most steps: checked first
+            _note(record, step.event, state)
+            await channel.send(step.event)
+        elif isinstance(step, EmitRaw):
+            _note(record, _raw_event(step), state)
+            await channel.send_raw(step.data, step.event_type)
+        elif isinstance(step, Fail):
+            record.outcome.kind, record.outcome.code = "error", step.error.code or step.error.type
+            record.ended(state.clock.time(), {**step.error.headers, **step.headers})
+            await channel.fail(step.error, {**step.error.headers, **step.headers}, turn.builder.sequence)
+        elif isinstance(step, Sleep):
+            await _sleep(state, step.seconds, control)
+        elif isinstance(step, Close):
+            if record.outcome.kind == "pending":
+                record.outcome.kind = "closed_by_server"
+            record.outcome.close_code = step.code
+            record.ended(state.clock.time())
+            await channel.close(step.code, step.reason)
+            return True
+        elif isinstance(step, Drop):
+            if record.outcome.kind == "pending":
+                record.outcome.kind = "dropped"
+            record.ended(state.clock.time())
+            await channel.drop()
+            return True
+        elif isinstance(step, RawText):
+            record.faults.append(f"raw text {step.data[:40]!r}")
+            await channel.send_text(step.data)
+        elif isinstance(step, Binary):
+            record.faults.append(f"binary frame ({len(step.data)} bytes)")
+            await channel.send_binary(step.data)
+        elif isinstance(step, Respond):
+            _note_body(record, step, state)
+            await channel.respond(step.body, step.status)
+        if cancel.is_set():  # before the loop builds the next step, so no sequence number is lost
+            await _cancelled(state, channel, record, turn)
+            return False
+    return False
+
+
+async def _sleep(state: ServerState, seconds: float, control: TurnControl) -> None:
+    sleeper = asyncio.ensure_future(state.clock.sleep(seconds))
+    waiter = asyncio.ensure_future(control.cancel.wait())
+    try:
+        await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (sleeper, waiter):
+            task.cancel()
+
+
+async def _cancelled(state: ServerState, channel: Channel, record: RequestRecord, turn: Turn) -> None:
+    event = turn.builder.incomplete(state.config.cancel_reason)
+    _note(record, event, state)
+    record.outcome.kind = "cancelled"
+    await channel.send(event)
+
+
+def _note_body(record: RequestRecord, step: Respond, state: ServerState) -> None:
+    """What a whole JSON answer says about the outcome: its response's status, or its error."""
+    try:
+        body = json.loads(step.body)
+    except json.JSONDecodeError:
+        body = {}
+    body = body if isinstance(body, dict) else {}
+    if body.get("object") == "response":
+        kind = {"completed": "completed", "failed": "failed", "incomplete": "incomplete"}.get(
+            str(body.get("status")), "completed"
+        )
+        _note(record, {"type": f"response.{kind}", "response": body}, state)
+    elif step.status >= 400:
+        record.outcome.kind, record.outcome.code = "error", (body.get("error") or {}).get("code")
+        record.ended(state.clock.time())
+
+
+def _raw_event(step: EmitRaw) -> dict[str, Any]:
+    """A recorded event as far as the log needs it: only an ending or an error is parsed."""
+    if step.event_type not in TERMINAL and step.event_type != "error":
+        return {"type": step.event_type}
+    try:
+        event = json.loads(step.data)
+    except json.JSONDecodeError:
+        return {"type": step.event_type}
+    return event if isinstance(event, dict) else {"type": step.event_type}
+
+
+def _note(record: RequestRecord, event: dict[str, Any], state: ServerState) -> None:
+    kind = event.get("type")
+    kind = kind if type(kind) is str else str(kind)
+    record.event_types.append(kind)
+    if (kind not in TERMINAL and kind != "error") or record.outcome.kind != "pending":
+        return  # an event in the middle of a stream: only its type goes in the log
+    record.ended(state.clock.time())  # stamped before the client can see the event
+    if kind in TERMINAL:
+        record.outcome.kind = TERMINAL[kind]  # type: ignore[assignment]
+        output = (event.get("response") or {}).get("output")
+        record.output_items = [item for item in output if isinstance(item, dict)] if isinstance(output, list) else []
+        if kind == "response.failed":
+            error = (event.get("response") or {}).get("error") or {}
+            record.outcome.code = error.get("code")
+    elif kind == "error":
+        record.outcome.kind = "error"
+        record.outcome.code = (event.get("error") or {}).get("code")

@@ -1,0 +1,331 @@
+"""WebSocket mode at ``/v1/responses``: one reader loop per socket, one FIFO worker per lane.
+
+Requests without ``stream_id`` share the default lane and run one at a time; each named lane runs
+beside the others (protocol v2). Frames that are not a valid client event are answered at once with
+an ``error`` frame and the connection stays usable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from aiohttp import WSMsgType, web
+
+from openai_replay import errors
+from openai_replay.errors import ApiError
+from openai_replay.log import ConnectionRecord, RequestRecord
+from openai_replay.responses.protocol import ConnectionState
+from openai_replay.server.auth import auth_error
+from openai_replay.server.httpjson import error_response
+from openai_replay.server.keys import SESSIONS, STATE
+from openai_replay.server.state import ServerState
+from openai_replay.server.turns import ClientGone, TurnControl, run_turn
+from openai_replay.steps import Binary, Close, Drop, Emit, Fail, RawText, Sleep, Step
+from openai_replay.wire import compact, with_stream_id
+
+log = logging.getLogger("openai_replay.server")
+
+SUPPORTED_EVENTS = ["response.create"]
+
+
+class WsChannel:
+    """Sends one lane's events as text frames, echoing the lane's ``stream_id``."""
+
+    transport: Literal["ws", "http"] = "ws"
+
+    def __init__(self, session: WsSession, lane: str | None) -> None:
+        self.session = session
+        self.lane = lane
+
+    async def send(self, event: dict[str, Any]) -> None:
+        await self.session.send_text(compact(event if self.lane is None else with_stream_id(event, self.lane)))
+
+    async def send_raw(self, data: str, event_type: str) -> None:
+        await self.session.send_text(data)
+
+    async def fail(self, error: ApiError, headers: dict[str, str], sequence_number: int) -> None:
+        await self.send(error.ws_frame())
+
+    async def close(self, code: int, reason: str) -> None:
+        await self.session.close(code, reason, by="server")
+
+    async def drop(self) -> None:
+        self.session.drop()
+
+    async def send_text(self, data: str) -> None:
+        await self.session.send_text(data)
+
+    async def send_binary(self, data: bytes) -> None:
+        await self.session.send_bytes(data)
+
+    async def respond(self, body: str, status: int) -> None:
+        raise TypeError("a whole-body answer (Respond) is for non-streaming HTTP turns, not WebSocket mode")
+
+
+class Lane:
+    """A FIFO of requests on one ``stream_id`` and the task that serves them in order."""
+
+    def __init__(self, session: WsSession, name: str | None) -> None:
+        # A list and one wake-up future, not an asyncio.Queue (three deques, 2.3 KB a connection).
+        self.queue: list[tuple[RequestRecord, dict[str, Any]]] = []
+        self._wakeup: asyncio.Future[None] | None = None
+        self.control: TurnControl | None = None
+        self.channel = WsChannel(session, name)
+        self.task = asyncio.ensure_future(self._work(session))
+
+    def put(self, record: RequestRecord, payload: dict[str, Any]) -> None:
+        self.queue.append((record, payload))
+        if self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)
+
+    async def _work(self, session: WsSession) -> None:
+        while True:
+            while not self.queue:
+                self._wakeup = asyncio.get_running_loop().create_future()
+                await self._wakeup
+            record, payload = self.queue.pop(0)
+            self.control = TurnControl()
+            try:
+                await run_turn(session.state, self.channel, record, payload, session.conn, self.control)
+            finally:
+                self.control = None
+            if session.closing:
+                return
+            session.maybe_idle()
+
+
+class WsSession:
+    """One accepted WebSocket connection."""
+
+    def __init__(self, state: ServerState, request: web.Request, ws: web.WebSocketResponse, record: ConnectionRecord) -> None:
+        self.state = state
+        self.request = request
+        self.ws = ws
+        self.record = record
+        self.conn: ConnectionState = state.protocol.open_connection(record.id)
+        self.lanes: dict[str | None, Lane] = {}
+        self.closing = False
+        self.idle_task: asyncio.Future[None] | None = None
+        #: Requests on this connection so far, and those of them still unanswered (the log may be
+        #: reset or trimmed under a live connection; these stay ours).
+        self.turns = 0
+        self.records: list[RequestRecord] = []
+
+    # No lock of our own around a send: aiohttp writes each frame to the transport in one piece
+    # before it can yield (and locks its compressor itself), so frames from several lanes never
+    # interleave.
+    async def send_text(self, text: str) -> None:
+        if self.closing or self.ws.closed:
+            raise ClientGone()
+        try:
+            await self.ws.send_str(text)
+        except (ConnectionError, RuntimeError) as exc:
+            raise ClientGone() from exc
+
+    async def send_bytes(self, data: bytes) -> None:
+        if self.closing or self.ws.closed:
+            raise ClientGone()
+        try:
+            await self.ws.send_bytes(data)
+        except (ConnectionError, RuntimeError) as exc:
+            raise ClientGone() from exc
+
+    def maybe_idle(self) -> None:
+        """Nothing in flight: let the source push unprompted frames (its optional ``idle`` hook)."""
+        hook = getattr(self.state.source, "idle", None)
+        if hook is None or self.closing or self.idle_task is not None:
+            return
+        if any(lane.control is not None or lane.queue for lane in self.lanes.values()):
+            return
+        steps = hook(self.record, self.turns)
+        if steps is not None:
+            self.idle_task = asyncio.ensure_future(self._push(iter(steps)))
+
+    async def _push(self, steps: Iterator[Step]) -> None:
+        try:
+            for step in steps:
+                if isinstance(step, Sleep):
+                    await self.state.clock.sleep(step.seconds)
+                elif isinstance(step, (Emit, Fail)):
+                    frame = step.event if isinstance(step, Emit) else step.error.ws_frame()
+                    await self.send_text(compact(frame))
+                    code = (frame.get("error") or {}).get("code") if frame.get("type") == "error" else None
+                    self.record.pushed.append(f"{frame.get('type')} ({code})" if code else str(frame.get("type")))
+                elif isinstance(step, RawText):
+                    self.record.pushed.append(f"raw text {step.data[:40]!r}")
+                    await self.send_text(step.data)
+                elif isinstance(step, Binary):
+                    self.record.pushed.append(f"binary frame ({len(step.data)} bytes)")
+                    await self.send_bytes(step.data)
+                elif isinstance(step, Close):
+                    await self.close(step.code, step.reason, by="server")
+                    return
+                elif isinstance(step, Drop):
+                    self.drop()
+                    return
+        except ClientGone:
+            pass
+        finally:
+            if self.idle_task is asyncio.current_task():  # a cancelled push must not forget a newer one
+                self.idle_task = None
+
+    async def close(self, code: int, reason: str, *, by: str) -> None:
+        if self.record.closed_by is None:
+            self.record.closed_by = by  # type: ignore[assignment]
+            self.record.close_code = code
+            self.record.closed_at = self.state.clock.time()
+        self.closing = True
+        await self.ws.close(code=code, message=reason.encode())
+
+    def drop(self) -> None:
+        """Abort the TCP connection: no close frame reaches the client."""
+        self.closing = True
+        if self.record.closed_by is None:
+            self.record.closed_by, self.record.close_code = "server", 1006
+            self.record.closed_at = self.state.clock.time()
+        transport = self.request.transport
+        if transport is not None:
+            transport.abort()
+
+    async def reply_error(self, error: ApiError) -> None:
+        try:
+            await self.send_text(compact(error.ws_frame()))
+        except ClientGone:
+            pass
+
+    async def run(self) -> None:
+        self.maybe_idle()
+        try:
+            async for msg in self.ws:
+                if msg.type == WSMsgType.TEXT:
+                    await self.on_text(msg.data)
+                elif msg.type == WSMsgType.BINARY:
+                    self.state.log.add_frame(self.record.id, self.state.clock.time(), None, "binary frame")
+                    await self.reply_error(errors.BINARY_FRAME)
+                elif msg.type == WSMsgType.ERROR:
+                    break
+        finally:
+            await self.finish()
+
+    async def finish(self) -> None:
+        if self.record.closed_by is None:
+            self.record.closed_by = "client"
+            self.record.close_code = self.ws.close_code
+            self.record.closed_at = self.state.clock.time()
+        self.closing = True
+        if self.idle_task is not None:
+            self.idle_task.cancel()
+        for lane in self.lanes.values():
+            lane.task.cancel()
+        await asyncio.gather(*(lane.task for lane in self.lanes.values()), return_exceptions=True)
+        for lane in self.lanes.values():
+            lane.queue.clear()
+        # Requests cut off by the close (in flight or still queued) end with who closed, and the code.
+        now = self.state.clock.time()
+        for record in self.records:
+            if record.outcome.kind == "pending":
+                record.outcome.kind = "closed_by_client" if self.record.closed_by == "client" else "closed_by_server"
+                record.outcome.close_code = self.record.close_code
+                record.ended(now)
+
+    async def on_text(self, data: str) -> None:
+        now = self.state.clock.time()
+        try:
+            event = json.loads(data)
+        except json.JSONDecodeError as exc:
+            self.state.log.add_frame(self.record.id, now, None, f"invalid JSON: {exc.msg}", data)
+            log.info("openai_replay.server: connection %s sent invalid JSON: %s", self.record.id, exc)
+            await self.reply_error(errors.invalid_ws_json(f"{exc.msg} at line {exc.lineno} column {exc.colno}"))
+            return
+        if not isinstance(event, dict):
+            self.state.log.add_frame(self.record.id, now, None, "not a JSON object", event)
+            await self.reply_error(errors.invalid_ws_json("expected a JSON object"))
+            return
+        kind = event.get("type")
+        if kind == "response.create":
+            del event["type"]  # the rest is the request's payload; the frame's log entry shares it
+            self.state.log.add_frame(self.record.id, now, kind, None, event)
+            self.enqueue(event, now)
+        elif kind == "response.cancel" and self.state.config.cancel_mode == "honour":
+            self.state.log.add_frame(self.record.id, now, kind, None, event)
+            self.cancel(event)
+        else:
+            problem = errors.missing_parameter("type") if kind is None else errors.unknown_event_type(kind, SUPPORTED_EVENTS)
+            self.state.log.add_frame(self.record.id, now, kind if isinstance(kind, str) else None, problem.message, event)
+            log.info("openai_replay.server: connection %s sent unsupported event %r", self.record.id, kind)
+            await self.reply_error(problem)
+
+    def enqueue(self, payload: dict[str, Any], now: float) -> None:
+        if self.idle_task is not None:  # a request arrived: the connection is no longer idle
+            self.idle_task.cancel()
+            self.idle_task = None
+        stream_id = payload.get("stream_id")
+        lane_name = stream_id if isinstance(stream_id, str) and stream_id else None
+        headers = {"x-stainless-retry-count": self.request.headers.get("x-stainless-retry-count", "")}
+        record = self.state.log.add_request(
+            transport="ws",
+            payload=payload,
+            now=now,
+            connection=self.record,
+            lane=lane_name,
+            headers=headers,
+        )
+        lane = self.lanes.get(lane_name)
+        if lane is None:
+            lane = self.lanes[lane_name] = Lane(self, lane_name)
+        self.turns += 1
+        if len(self.records) >= 64:  # only unanswered requests matter when the connection ends
+            self.records = [r for r in self.records if r.outcome.kind == "pending"]
+        self.records.append(record)
+        lane.put(record, payload)
+
+    def cancel(self, event: dict[str, Any]) -> None:
+        stream_id = event.get("stream_id")
+        lane = self.lanes.get(stream_id if isinstance(stream_id, str) else None)
+        if lane is None or lane.control is None:
+            log.info("openai_replay.server: connection %s sent response.cancel with nothing in flight", self.record.id)
+            return
+        lane.control.cancel.set()
+
+
+async def handle_websocket(request: web.Request) -> web.StreamResponse:
+    """The upgrade on ``GET /v1/responses``."""
+    state = request.app[STATE]
+    if request.headers.get("Upgrade", "").lower() != "websocket":
+        return error_response(state, errors.method_not_allowed("GET", request.path, ["POST"]), {"Allow": "POST"})
+    problem = auth_error(state, request)
+    if problem is not None:
+        return error_response(state, problem)
+    record = state.log.open_connection(request.path, request.query_string, state.clock.time())
+    refusal = _refuse_handshake(state, request, record)
+    if refusal is not None:
+        return refusal
+    ws = web.WebSocketResponse(max_msg_size=64 * 1024 * 1024, autoping=True)
+    try:
+        await ws.prepare(request)
+    except Exception:
+        record.closed_by, record.closed_at = "server", state.clock.time()
+        raise
+    session = WsSession(state, request, ws, record)
+    request.app[SESSIONS].add(session)
+    try:
+        await session.run()
+    finally:
+        request.app[SESSIONS].discard(session)
+    return ws
+
+
+def _refuse_handshake(state: ServerState, request: web.Request, record: ConnectionRecord) -> web.StreamResponse | None:
+    """Ask the source's optional ``handshake`` hook whether to refuse this upgrade (no 101)."""
+    hook = getattr(state.source, "handshake", None)
+    error: ApiError | None = hook(record, request.headers) if hook is not None else None
+    if error is None:
+        return None
+    log.info("openai_replay.server: connection %s handshake refused with HTTP %s", record.id, error.status)
+    record.handshake_status = error.status
+    record.closed_by, record.closed_at = "server", state.clock.time()
+    return error_response(state, error)

@@ -1,0 +1,98 @@
+"""The protocol layer on its own, without sockets: cache, store, eviction, limit, lanes."""
+
+from __future__ import annotations
+
+from openai_replay.clock import ManualClock
+from openai_replay.config import ServerConfig
+from openai_replay.errors import ApiError
+from openai_replay.responses.protocol import CachedResponse, Protocol, Resolution
+
+
+def cached(rid: str, store: bool = False) -> CachedResponse:
+    return CachedResponse(id=rid, group="g" * 16, context=[{"role": "user", "content": rid}], store=store)
+
+
+def make() -> tuple[Protocol, ManualClock]:
+    clock = ManualClock()
+    return Protocol(ServerConfig(), clock), clock
+
+
+def test_unchained_request_resolves_to_nothing() -> None:
+    """A request without previous_response_id continues from nothing."""
+    proto, _ = make()
+    assert proto.resolve(proto.open_connection(1), {"model": "m"}) == Resolution()
+
+
+def test_latest_response_is_found_on_its_connection_only() -> None:
+    """store:false responses live in the connection's cache; another connection gets not-found."""
+    proto, _ = make()
+    a, b = proto.open_connection(1), proto.open_connection(2)
+    proto.completed(a, None, cached("resp_1"))
+    found = proto.resolve(a, {"previous_response_id": "resp_1"})
+    assert isinstance(found, Resolution) and found.from_cache and found.cached_tokens() > 0
+    miss = proto.resolve(b, {"previous_response_id": "resp_1"})
+    assert isinstance(miss, ApiError) and miss.code == "previous_response_not_found" and miss.param == "previous_response_id"
+
+
+def test_cache_holds_only_the_most_recent_response_per_lane() -> None:
+    """A newer response on the same lane replaces the older one in the cache."""
+    proto, _ = make()
+    conn = proto.open_connection(1)
+    proto.completed(conn, None, cached("resp_1"))
+    proto.completed(conn, None, cached("resp_2"))
+    assert isinstance(proto.resolve(conn, {"previous_response_id": "resp_1"}), ApiError)
+    assert isinstance(proto.resolve(conn, {"previous_response_id": "resp_2"}), Resolution)
+
+
+def test_stored_responses_hydrate_anywhere_without_cache_credit() -> None:
+    """store:true responses resolve from any connection and over HTTP, with no cached-token credit."""
+    proto, _ = make()
+    proto.completed(proto.open_connection(1), None, cached("resp_s", store=True))
+    other = proto.resolve(proto.open_connection(2), {"previous_response_id": "resp_s"})
+    over_http = proto.resolve(None, {"previous_response_id": "resp_s"})
+    assert isinstance(other, Resolution) and not other.from_cache and other.cached_tokens() == 0
+    assert isinstance(over_http, Resolution) and over_http.parent is not None
+
+
+def test_failed_turn_evicts_the_referenced_id() -> None:
+    """A failed continuation evicts the id it referenced; the eviction can be switched off."""
+    proto, _ = make()
+    conn = proto.open_connection(1)
+    proto.completed(conn, None, cached("resp_1"))
+    proto.failed(conn, None, {"previous_response_id": "resp_1"})
+    assert isinstance(proto.resolve(conn, {"previous_response_id": "resp_1"}), ApiError)
+    keep = Protocol(ServerConfig(evict_on_failure=False), ManualClock())
+    conn = keep.open_connection(1)
+    keep.completed(conn, None, cached("resp_1"))
+    keep.failed(conn, None, {"previous_response_id": "resp_1"})
+    assert isinstance(keep.resolve(conn, {"previous_response_id": "resp_1"}), Resolution)
+
+
+def test_enforcement_switch_lets_unknown_ids_through() -> None:
+    """enforce_previous_response=False turns the not-found rule off (for scripted tests)."""
+    proto = Protocol(ServerConfig(enforce_previous_response=False), ManualClock())
+    assert isinstance(proto.resolve(proto.open_connection(1), {"previous_response_id": "resp_x"}), Resolution)
+
+
+def test_connection_limit_follows_the_clock() -> None:
+    """The limit error appears exactly when the connection's age reaches the limit."""
+    proto, clock = make()
+    conn = proto.open_connection(1)
+    clock.advance(3599.9)
+    assert proto.limit_error(conn) is None
+    clock.advance(0.1)
+    error = proto.limit_error(conn)
+    assert error is not None and error.code == "websocket_connection_limit_reached"
+    assert "param" not in error.ws_frame()["error"]
+
+
+def test_named_lanes_are_limited() -> None:
+    """A connection accepts max_stream_ids distinct named lanes; the next one is refused."""
+    proto = Protocol(ServerConfig(max_stream_ids=2), ManualClock())
+    conn = proto.open_connection(1)
+    for lane in ("a", "b"):
+        assert proto.lane_error(conn, lane) is None
+        proto.touch_lane(conn, lane)
+    error = proto.lane_error(conn, "c")
+    assert error is not None and error.code == "websocket_stream_limit_reached"
+    assert proto.lane_error(conn, None) is None and proto.lane_error(conn, "a") is None
