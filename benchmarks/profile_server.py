@@ -39,15 +39,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import bench  # noqa: E402
 import fastclient  # noqa: E402
-from run import free_port, wait_port  # noqa: E402
+from procs import free_port, wait_port  # noqa: E402
 
 
 def drive(workload: str, port: int, iters: int) -> int:
     """Run the workload; returns the number of events the server sent."""
     if workload == "cassette":
-        import cassette_bench
+        import cassette_client
 
-        r = asyncio.run(cassette_bench.drive(f"ws://127.0.0.1:{port}/v1/responses", iters, cassette_bench.chat_frame))
+        r = asyncio.run(cassette_client.drive(f"ws://127.0.0.1:{port}/v1/responses", iters, cassette_client.chat_frame))
         if r["errors"]:
             raise SystemExit(f"the replay failed: {r['error_samples']}")
         return int(r["events_total"])
