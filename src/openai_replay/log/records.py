@@ -136,6 +136,8 @@ class RequestRecord:
 
     def summary(self) -> str:
         where = f"conn {self.connection_id}" if self.connection_id is not None else "http"
+        if self.api == "chat":
+            where += " chat"
         prev = self.previous_response_id or "-"
         return (
             f"#{self.turn} {where} attempt {self.attempt}: prev={prev} input={len(self.input_items)} "
