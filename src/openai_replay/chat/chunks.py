@@ -5,7 +5,8 @@ gets the same turn re-told in chat's shapes, as 2025-2026 traffic has them
 (``real-cassettes-chat/README.md``): a role chunk first, content or ``tool_calls`` fragments with an
 ``index``, a chunk with ``finish_reason``, with ``stream_options.include_usage`` ``"usage": null`` on
 every chunk plus a last chunk with usage and empty ``choices``, ``obfuscation`` padding on every
-chunk, then ``data: [DONE]``. One ``chatcmpl-`` id and one ``created`` across the stream.
+chunk, then ``data: [DONE]`` (written by the transport at the end of the turn, see `ChatStream.ended`).
+One ``chatcmpl-`` id and one ``created`` across the stream.
 """
 
 from __future__ import annotations
@@ -20,6 +21,29 @@ DONE = "data: [DONE]\n\n"
 
 #: Why a Responses turn ended incomplete -> the chat ``finish_reason``.
 FINISH_REASONS = {"max_output_tokens": "length", "content_filter": "content_filter"}
+
+
+#: Engine events that become a chat chunk (a message's ``output_item.added`` is the role chunk).
+CHUNK_EVENTS = frozenset(
+    {
+        "response.output_text.delta",
+        "response.function_call_arguments.delta",
+        "response.output_item.added",
+        "response.completed",
+        "response.incomplete",
+        "response.failed",
+        "error",
+    }
+)
+
+
+def writes_chunk(event: dict[str, Any]) -> bool:
+    """Whether an engine event shows on a chat stream, so scenario positions (``after=3``) count chat
+    chunks for chat requests (a reasoning item's ``output_item.added`` writes nothing)."""
+    kind = event.get("type")
+    if kind == "response.output_item.added":
+        return (event.get("item") or {}).get("type") in ("message", "function_call")
+    return kind in CHUNK_EVENTS
 
 
 def sse_line(data: str) -> str:
@@ -93,6 +117,9 @@ class ChatStream:
         #: Responses ``output_index`` of each function call -> its chat ``tool_calls`` index.
         self.tool_index: dict[int, int] = {}
         self.finished = False
+        #: The turn ended with a finish chunk (not an error): ``data: [DONE]`` follows once the
+        #: transport knows nothing else ends the stream first (a scripted close leaves it out).
+        self.ended = False
 
     # -- chunks ----------------------------------------------------------------------------------
     def chunk(self, choices: list[dict[str, Any]], usage: dict[str, Any] | None = None, *, padding: str = "") -> dict[str, Any]:
@@ -123,8 +150,8 @@ class ChatStream:
         self.role_sent = True
         return {"role": "assistant", **delta, "refusal": None}
 
-    def chunks(self, event: dict[str, Any]) -> list[dict[str, Any] | str]:
-        """What one engine event becomes on a chat stream (often nothing; ``DONE`` after the end)."""
+    def chunks(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        """What one engine event becomes on a chat stream (often nothing)."""
         kind = event.get("type")
         if self.finished:
             return []
@@ -145,7 +172,7 @@ class ChatStream:
             return [error_object(event)]
         return []
 
-    def _item_added(self, event: dict[str, Any]) -> list[dict[str, Any] | str]:
+    def _item_added(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         item = event.get("item") or {}
         if item.get("type") == "message" and not self.role_sent:
             return [self._delta(self._role({"content": ""}))]
@@ -162,21 +189,21 @@ class ChatStream:
             return [self._delta(delta)]
         return []
 
-    def _finish(self, terminal: dict[str, Any]) -> list[dict[str, Any] | str]:
+    def _finish(self, terminal: dict[str, Any]) -> list[dict[str, Any]]:
         self.finished = True
-        out: list[dict[str, Any] | str] = []
+        out = []
         if not self.role_sent:
             out.append(self._delta(self._role({"content": ""})))
         out.append(self._delta({}, finish_reason(terminal)))
         if self.include_usage:
             usage = chat_usage((terminal.get("response") or {}).get("usage"))
             out.append(self.chunk([], usage))
-        out.append(DONE)
+        self.ended = True
         return out
 
     def frame(self, event: dict[str, Any]) -> str:
         """The SSE text one engine event becomes ("" when chat has nothing to say about it)."""
-        return "".join(c if isinstance(c, str) else sse_line(compact(c)) for c in self.chunks(event))
+        return "".join(sse_line(compact(c)) for c in self.chunks(event))
 
     # -- the non-streaming body ------------------------------------------------------------------
     def completion(self, response: dict[str, Any], terminal_type: str = "response.completed") -> dict[str, Any]:

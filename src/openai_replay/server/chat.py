@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from openai_replay import errors
-from openai_replay.chat.chunks import ChatStream, error_object, sse_line
+from openai_replay.chat.chunks import DONE, ChatStream, error_object, sse_line
 from openai_replay.chat.messages import engine_payload
 from openai_replay.chat.validation import validate_chat
 from openai_replay.errors import ApiError
@@ -25,7 +25,7 @@ from openai_replay.server.http import RATE_LIMIT_HEADERS, JsonChannel, SseChanne
 from openai_replay.server.httpjson import common_headers, error_response
 from openai_replay.server.keys import STATE
 from openai_replay.server.state import ServerState
-from openai_replay.server.turns import Channel, TurnControl, _execute, _input_tokens, _reject, _replay, run_turn
+from openai_replay.server.turns import Channel, ClientGone, TurnControl, _execute, _input_tokens, _reject, _replay, run_turn
 from openai_replay.source import Turn
 from openai_replay.wire import compact, pretty
 
@@ -148,4 +148,9 @@ async def create_chat_completion(request: web.Request) -> web.StreamResponse:
     streaming = body.get("stream") is True
     channel = ChatSseChannel(state, request, chat) if streaming else ChatJsonChannel(state, request, chat)
     await run_turn(state, channel, record, payload, serve=_serve_chat(chat))
+    if isinstance(channel, ChatSseChannel) and chat.ended and record.outcome.close_code is None:
+        try:
+            await channel.send_text(DONE)
+        except ClientGone:
+            record.outcome.kind = "closed_by_client"
     return await finish(state, channel)

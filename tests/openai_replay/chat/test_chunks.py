@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from testkit import assert_chat_conforms
 
-from openai_replay.chat.chunks import DONE, ChatStream, chat_usage, finish_reason
+from openai_replay.chat.chunks import ChatStream, chat_usage, finish_reason
 from openai_replay.ids import IdFactory
 from openai_replay.responses.events import ResponseBuilder
 
@@ -23,11 +23,9 @@ def test_incomplete_reasons_become_length_and_content_filter() -> None:
             for e in [builder.created(), *list(builder.message("hi there"))[:3], builder.incomplete(reason)]
             for c in chat.chunks(e)
         ]
-        assert chunks[-1] == DONE and finish_reason({"type": "response.incomplete", "response": builder.terminal}) == expected
-        final = chunks[-2]
-        assert isinstance(final, dict) and final["choices"][0]["finish_reason"] == expected
-        for chunk in chunks[:-1]:
-            assert isinstance(chunk, dict)
+        assert chat.ended and finish_reason({"type": "response.incomplete", "response": builder.terminal}) == expected
+        assert chunks[-1]["choices"][0]["finish_reason"] == expected
+        for chunk in chunks:
             assert_chat_conforms(chunk)
 
 
@@ -38,7 +36,7 @@ def test_failure_mid_stream_is_an_error_chunk_and_ends_translation() -> None:
     assert chat.chunks(builder.created()) == []
     error = chat.chunks(builder.failed("server_error", "boom"))
     assert error == [{"error": {"message": "boom", "type": "server_error", "param": None, "code": "server_error"}}]
-    assert chat.chunks(builder.completed()) == []
+    assert chat.chunks(builder.completed()) == [] and not chat.ended
 
 
 def test_completion_body_and_usage_details() -> None:
