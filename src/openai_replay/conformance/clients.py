@@ -44,6 +44,7 @@ class Client:
 CLIENTS: list[Client] = [
     Client("openai-ws", "openai_sdk:OpenAIWebSocketAdapter", "openai", "openai"),
     Client("openai-http", "openai_sdk:OpenAIHttpAdapter", "openai", "openai"),
+    Client("openai-chat", "openai_chat:OpenAIChatAdapter", "openai", "openai"),
     Client("livekit-ws", "livekit:LiveKitWebSocketAdapter", "livekit", "livekit.plugins.openai"),
     Client("livekit-http", "livekit:LiveKitHttpAdapter", "livekit", "livekit.plugins.openai"),
     Client("pipecat-ws", "pipecat:PipecatWebSocketAdapter", "pipecat", "pipecat.services.openai"),

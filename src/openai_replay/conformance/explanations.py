@@ -58,6 +58,11 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "openai/_streaming.py, AsyncStream.__stream__: yields SSE events until the body ends and does not require a "
         "terminal event, so a stream cut before response.completed simply stops: no exception reaches the caller."
     ),
+    ("close_mid_stream", "openai-chat"): (
+        "openai/_streaming.py, AsyncStream.__stream__: yields chunks until the body ends and stops early only at "
+        "data: [DONE]; a stream cut with neither a finish_reason chunk nor [DONE] simply ends, so the caller gets the "
+        "partial text as if it were the whole answer and no exception."
+    ),
     # LiveKit (Python)
     ("previous_response_not_found", "livekit-ws"): _LK_ERROR,
     ("connection_limit", "livekit-ws"): _LK_LIMIT,
