@@ -47,6 +47,7 @@ CLIENTS: list[Client] = [
     Client("openai-chat", "openai_chat:OpenAIChatAdapter", "openai", "openai"),
     Client("livekit-ws", "livekit:LiveKitWebSocketAdapter", "livekit", "livekit.plugins.openai"),
     Client("livekit-http", "livekit:LiveKitHttpAdapter", "livekit", "livekit.plugins.openai"),
+    Client("livekit-chat", "livekit:LiveKitChatAdapter", "livekit", "livekit.plugins.openai"),
     Client("pipecat-ws", "pipecat:PipecatWebSocketAdapter", "pipecat", "pipecat.services.openai"),
     Client("pipecat-http", "pipecat:PipecatHttpAdapter", "pipecat", "pipecat.services.openai"),
     Client("videosdk-ws", "videosdk:VideoSDKWebSocketAdapter", "videosdk", "videosdk.plugins.openai"),

@@ -92,6 +92,20 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "retry-after handling is off; livekit-agents' LLMStream._main_task retries instead after "
         "APIConnectOptions._interval_for_retry(0) = 0.1 s, not reading retry-after."
     ),
+    ("close_mid_stream", "livekit-chat"): (
+        "livekit/agents/inference/llm.py, LLMStream._run (which the plugin's openai.LLM streams through): 'async for "
+        "chunk in stream' ends when the body ends and nothing checks that a finish_reason arrived, so a stream cut "
+        "before it ends the turn as if it were complete."
+    ),
+    ("response_incomplete", "livekit-chat"): (
+        "livekit/agents/inference/llm.py, LLMStream._parse_choice reads finish_reason only to flush a pending tool "
+        "call; finish_reason 'length' is passed over, so the caller gets the cut text as the whole answer."
+    ),
+    ("http_429_retry_after", "livekit-chat"): (
+        "livekit/plugins/openai/llm.py, LLM.__init__ builds its AsyncClient with max_retries=0, so the SDK's "
+        "retry-after handling is off; livekit-agents' LLMStream._main_task retries after "
+        "APIConnectOptions._interval_for_retry(0) = 0.1 s, not reading retry-after."
+    ),
     # Pipecat
     ("close_mid_stream", "pipecat-ws"): (
         "pipecat/services/openai/responses/llm.py, OpenAIResponsesLLMService._process_context: after the close, "
