@@ -152,6 +152,9 @@ def _validate_messages(messages: list[Any]) -> ApiError | None:
             return errors.invalid_type(f"{where}.content", "a string or an array", kind_of(content))
         if role in ("system", "developer", "user") and "content" not in message:
             return errors.missing_parameter(f"{where}.content")
+        problem = _content_parts(content, f"{where}.content")
+        if problem:
+            return problem
         if role == "assistant":
             if open_calls - answered:
                 return _unanswered(open_calls - answered, i - 1)
@@ -174,6 +177,26 @@ def _validate_messages(messages: list[Any]) -> ApiError | None:
             return _unanswered(open_calls - answered, i - 1)
         else:
             open_calls = set()
+    return None
+
+
+PART_TYPES = ["text", "image_url", "input_audio", "file", "refusal"]
+
+
+def _content_parts(content: Any, where: str) -> ApiError | None:
+    """Each part of an array ``content`` is an object with a known ``type`` (a text part has ``text``)."""
+    for j, part in enumerate(content if isinstance(content, list) else []):
+        at = f"{where}[{j}]"
+        if not isinstance(part, dict):
+            return errors.invalid_type(at, "an object", kind_of(part))
+        if "type" not in part:
+            return errors.missing_parameter(f"{at}.type")
+        if part["type"] not in PART_TYPES:
+            return errors.invalid_value(f"{at}.type", part["type"], PART_TYPES)
+        if part["type"] == "text" and not isinstance(part.get("text"), str):
+            if "text" not in part:
+                return errors.missing_parameter(f"{at}.text")
+            return errors.invalid_type(f"{at}.text", "a string", kind_of(part["text"]))
     return None
 
 

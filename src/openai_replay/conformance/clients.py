@@ -50,7 +50,9 @@ CLIENTS: list[Client] = [
     Client("livekit-chat", "livekit:LiveKitChatAdapter", "livekit", "livekit.plugins.openai"),
     Client("pipecat-ws", "pipecat:PipecatWebSocketAdapter", "pipecat", "pipecat.services.openai"),
     Client("pipecat-http", "pipecat:PipecatHttpAdapter", "pipecat", "pipecat.services.openai"),
+    Client("pipecat-chat", "pipecat:PipecatChatAdapter", "pipecat", "pipecat.services.openai"),
     Client("videosdk-ws", "videosdk:VideoSDKWebSocketAdapter", "videosdk", "videosdk.plugins.openai"),
+    Client("videosdk-chat", "videosdk:VideoSDKChatAdapter", "videosdk", "videosdk.plugins.openai"),
     Client("livekit-js-ws", "livekit_js:LiveKitJsWebSocketAdapter", "livekit-js", "openai"),
 ]
 

@@ -249,3 +249,53 @@ async def test_sdk_raises_bad_request_and_auth_errors(server: FakeServer) -> Non
         assert resp.status == 401 and "didn't provide an API key" in (await resp.json())["error"]["message"]
     status, _, raw = await post(server, b"{not json")
     assert status == 400 and "could not parse the JSON body" in json.loads(raw)["error"]["message"]
+
+
+ODD: list[Any] = [
+    [],
+    "messages",
+    None,
+    {"model": 1, "messages": USER},
+    {"model": "m", "messages": [None]},
+    {"model": "m", "messages": [{"role": "user", "content": 5}]},
+    {"model": "m", "messages": [{"role": "user", "content": [1, "x", {"type": "text"}]}]},
+    {"model": "m", "messages": [{"role": "assistant", "tool_calls": "x"}]},
+    {"model": "m", "messages": [{"role": "assistant", "tool_calls": [{"id": "c", "type": "function", "function": "f"}]}]},
+    {"model": "m", "messages": [{"role": "assistant", "tool_calls": [{"id": "c", "type": "function", "function": {}}]}]},
+    {"model": "m", "messages": USER, "tools": "x"},
+    {"model": "m", "messages": USER, "tools": [1]},
+    {"model": "m", "messages": USER, "tools": [{"type": "function", "function": {"name": 3}}]},
+    {"model": "m", "messages": USER, "tools": [{"type": "function", "function": {"name": "f", "parameters": []}}]},
+    {"model": "m", "messages": USER, "tools": [WEATHER], "tool_choice": {"type": "function"}},
+    {"model": "m", "messages": USER, "tools": [WEATHER], "tool_choice": {"type": "function", "function": {"name": 1}}},
+    {"model": "m", "messages": USER, "stream": True, "stream_options": "x"},
+    {"model": "m", "messages": USER, "max_tokens": 0},
+    {"model": "m", "messages": USER, "n": True},
+    {"model": "m", "messages": USER, "service_tier": "fastest"},
+]
+
+
+@pytest.mark.parametrize("body", ODD)
+async def test_odd_bodies_get_a_400_never_a_crash(server: FakeServer, body: Any) -> None:
+    """Malformed chat bodies of every shape get one clear 400 in OpenAI's error shape (no 500, no hang)."""
+    status, _, raw = await post(server, body)
+    error = json.loads(raw)["error"]
+    assert status == 400 and error["message"] and "\n" not in error["message"], error
+    assert list(error) == ["message", "type", "param", "code"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"model": "m", "messages": USER, "stream": True, "stream_options": {"include_usage": "yes", "include_obfuscation": 0}},
+        {"model": "m", "messages": [{"role": "developer", "content": [{"type": "text", "text": "be brief"}]}, *USER], "n": 2},
+        {"model": "m", "messages": [{"role": "assistant", "content": ""}, *USER], "max_tokens": 3, "stream": True},
+    ],
+)
+async def test_unusual_but_valid_bodies_are_answered(server: FakeServer, body: dict[str, Any]) -> None:
+    """Unusual valid bodies (odd stream_options values, content parts, an empty assistant message) get a normal answer."""
+    status, _, raw = await post(server, body)
+    assert status == 200
+    parsed = chat_sse_chunks(raw) if body.get("stream") else [json.loads(raw)]
+    for obj in parsed:
+        assert_chat_conforms(obj)
