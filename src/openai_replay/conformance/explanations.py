@@ -121,6 +121,20 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "pipecat/services/openai/responses/llm.py, OpenAIResponsesHttpLLMService._create_stream: retry_timeout_secs "
         "bounds only opening the stream; reading it relies on the SDK client's default 600 s timeout."
     ),
+    ("close_mid_stream", "pipecat-chat"): (
+        "pipecat/services/openai/base_llm.py, BaseOpenAILLMService._process_context: iterates the SDK stream until "
+        "it ends; nothing checks that a finish_reason or [DONE] arrived, so a body cut short ends the turn as if it "
+        "were complete."
+    ),
+    ("response_incomplete", "pipecat-chat"): (
+        "pipecat/services/openai/base_llm.py, BaseOpenAILLMService._process_context never reads "
+        "choices[0].finish_reason, so 'length' is not reported: the cut text goes downstream as the whole answer."
+    ),
+    ("never_ending_stream", "pipecat-chat"): (
+        "pipecat/services/openai/base_llm.py, get_chat_completions: retry_timeout_secs bounds only the create() call "
+        "(until the response headers); create_client builds the AsyncOpenAI client with the SDK's default 600 s "
+        "timeout, so a stream that stops mid-way is waited on far past the check's bound."
+    ),
     # VideoSDK
     ("close_mid_stream", "videosdk-ws"): _VSDK_ITER,
     ("close_before_created", "videosdk-ws"): _VSDK_ITER,
