@@ -157,6 +157,20 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "videosdk/plugins/openai/llm.py, OpenAILLM._chat_websocket: no deadline on the frame loop; the 30 s heartbeat "
         "keeps the socket alive, so a silent server is waited on forever."
     ),
+    ("close_mid_stream", "videosdk-chat"): (
+        "videosdk/plugins/openai/llm.py, OpenAILLM._chat_http: 'async for chunk in response_stream' ends when the body "
+        "ends; finish_reason is read only to flush pending tool calls, so a stream cut before the finish ends the turn "
+        "as if it were complete."
+    ),
+    ("response_incomplete", "videosdk-chat"): (
+        "videosdk/plugins/openai/llm.py, OpenAILLM._chat_http reads finish_reason only for 'tool_calls'; 'length' is "
+        "not reported, so the caller gets the cut text as the whole answer."
+    ),
+    ("http_429_retry_after", "videosdk-chat"): (
+        "videosdk/plugins/openai/llm.py, OpenAILLM.__init__ builds its AsyncOpenAI with max_retries=0 (its default), "
+        "so the SDK's retry-after handling is off; _chat_http emits the 429 as an error event and re-raises, and "
+        "nothing in the plugin retries."
+    ),
     # LiveKit (JS)
     ("never_ending_stream", "livekit-js-ws"): (
         "@livekit/agents-plugin-openai src/ws/llm.ts, WSLLMStream #runWithConn: reads the request's event channel with "
