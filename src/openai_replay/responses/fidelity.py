@@ -49,6 +49,8 @@ KNOWN_DEVIATIONS: tuple[Deviation, ...] = (
     Deviation("chat.completion.chunk", "choices.*.logprobs", "OAS: object; real chunks send null", "None"),
     Deviation("chat.completion.chunk", "choices.*.finish_reason", "OAS: enum string; chunks send null until the end", "None"),
     Deviation("chat.completion.chunk", "usage", "OAS: object; with include_usage real chunks send null until the last", "None"),
+    Deviation("chat.completion", "system_fingerprint", "OAS: string; real bodies send null for gpt-5 (2025-08)", "None"),
+    Deviation("chat.completion", "choices.*", "OAS requires 'logprobs'; real gpt-5 bodies (2025-08) omit it", "'logprobs'"),
 )
 
 
