@@ -8,6 +8,7 @@ the Responses API. Sources yield engine events; the channels here write them as 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
@@ -22,7 +23,7 @@ from openai_replay.responses.events import ResponseBuilder
 from openai_replay.responses.protocol import ConnectionState
 from openai_replay.server.auth import auth_error
 from openai_replay.server.http import RATE_LIMIT_HEADERS, JsonChannel, SseChannel, finish, read_request
-from openai_replay.server.httpjson import common_headers, error_response
+from openai_replay.server.httpjson import common_headers
 from openai_replay.server.keys import STATE
 from openai_replay.server.state import ServerState
 from openai_replay.server.turns import Channel, ClientGone, TurnControl, _execute, _input_tokens, _reject, _replay, run_turn
@@ -31,6 +32,17 @@ from openai_replay.wire import compact, pretty
 
 PATH = "/v1/chat/completions"
 TERMINAL = ("response.completed", "response.incomplete")
+
+
+def chat_error(state: ServerState, error: ApiError, headers: dict[str, str] | None = None) -> web.Response:
+    """An error answer as the chat endpoint writes it: 4-space indent and a trailing newline (the
+    recorded 404's content-length proves it), with the usual headers and any retry headers."""
+    all_headers = common_headers(state)
+    all_headers["Content-Type"] = "application/json"
+    all_headers.update(error.headers)
+    all_headers.update(headers or {})
+    body = json.dumps(error.http_body(), indent=4) + "\n"
+    return web.Response(body=body.encode(), status=error.status, headers=all_headers)
 
 
 class ChatSseChannel(SseChannel):
@@ -52,7 +64,7 @@ class ChatSseChannel(SseChannel):
 
     async def fail(self, error: ApiError, headers: dict[str, str], sequence_number: int) -> None:
         if self.stream is None:
-            self.answer = error_response(self.state, error, headers)
+            self.answer = chat_error(self.state, error, headers)
         else:
             self.chat.finished = True
             await self._write(sse_line(compact(error.http_body())).encode())
@@ -74,13 +86,17 @@ class ChatJsonChannel(JsonChannel):
             inner = error_object(event)["error"]
             status = int(event.get("status") or 500)
             error = ApiError(status, inner["message"], type=inner["type"], code=inner["code"], param=inner["param"])
-            self.answer = error_response(self.state, error)
+            self.answer = chat_error(self.state, error)
+
+    async def fail(self, error: ApiError, headers: dict[str, str], sequence_number: int) -> None:
+        if self.answer is None:
+            self.answer = chat_error(self.state, error, headers)
 
     def response(self) -> web.StreamResponse:
         if self.answer is not None:
             return self.answer
         if self.final is None:
-            return error_response(self.state, errors.SERVER_ERROR)
+            return chat_error(self.state, errors.SERVER_ERROR)
         headers = common_headers(self.state)
         headers["Content-Type"] = "application/json"
         headers.update(RATE_LIMIT_HEADERS)
@@ -138,16 +154,18 @@ async def create_chat_completion(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     problem = auth_error(state, request)
     if problem is not None:
-        return error_response(state, problem)
+        return chat_error(state, problem)
     read = await read_request(state, request, api="chat")
     if read is None:
-        return error_response(state, errors.INVALID_JSON_BODY)
+        return chat_error(state, errors.INVALID_JSON_BODY)
     record, payload = read
     body = payload if isinstance(payload, dict) else {}
     chat = ChatStream(body, ids=state.ids, created=state.clock.time(), obfuscate=state.config.obfuscation)
     streaming = body.get("stream") is True
     channel = ChatSseChannel(state, request, chat) if streaming else ChatJsonChannel(state, request, chat)
     await run_turn(state, channel, record, payload, serve=_serve_chat(chat))
+    if isinstance(channel, ChatSseChannel) and channel.answer is None:  # the source produced nothing at all
+        channel.answer = chat_error(state, errors.SERVER_ERROR)
     if isinstance(channel, ChatSseChannel) and chat.ended and record.outcome.close_code is None:
         try:
             await channel.send_text(DONE)
