@@ -36,9 +36,12 @@ TERMINAL = ("response.completed", "response.incomplete")
 
 def chat_error(state: ServerState, error: ApiError, headers: dict[str, str] | None = None) -> web.Response:
     """An error answer as the chat endpoint writes it: 4-space indent and a trailing newline (the
-    recorded 404's content-length proves it), with the usual headers and any retry headers."""
+    recorded 404's content-length proves it), with the usual and rate-limit headers and any retry headers."""
     all_headers = common_headers(state)
     all_headers["Content-Type"] = "application/json"
+    all_headers.update(RATE_LIMIT_HEADERS)
+    if error.status == 429:
+        all_headers["x-ratelimit-remaining-requests"] = "0"
     all_headers.update(error.headers)
     all_headers.update(headers or {})
     body = json.dumps(error.http_body(), indent=4) + "\n"

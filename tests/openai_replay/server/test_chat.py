@@ -239,6 +239,7 @@ async def test_bad_requests_get_the_real_400(server: FakeServer, body: dict[str,
     assert not spec().check_error_body(error)
     assert raw.decode() == json.dumps(error, indent=4) + "\n"  # the chat endpoint's own error formatting
     assert headers["x-request-id"].startswith("req_") and headers["openai-processing-ms"]
+    assert headers["x-ratelimit-remaining-requests"] and headers["x-ratelimit-limit-tokens"]
     assert server.log.requests[-1].outcome.kind == "error" and server.log.requests[-1].api == "chat"
 
 

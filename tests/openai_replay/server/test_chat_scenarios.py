@@ -41,6 +41,7 @@ async def test_status_with_retry_headers() -> None:
     async with FakeServer(source=rules) as server:
         status, headers, body, _ = await chat_raw(server)
     assert status == 429 and headers["retry-after"] == "2" and headers["retry-after-ms"] == "2000"
+    assert headers["x-ratelimit-remaining-requests"] == "0"
     assert json.loads(body)["error"]["code"] == "rate_limit_exceeded"
 
 
