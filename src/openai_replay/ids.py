@@ -49,6 +49,14 @@ class IdFactory:
     def call_id(self) -> str:
         return "call_" + self._alnum(24)
 
+    def chat_id(self) -> str:
+        """A Chat Completions id: ``chatcmpl-`` + 29 alphanumerics (unchanged from 2023 to 2026)."""
+        return "chatcmpl-" + self._alnum(29)
+
+    def fingerprint(self) -> str:
+        """A ``system_fingerprint``: ``fp_`` + 10 hex."""
+        return "fp_" + self._hex(10)
+
     def request_id(self) -> str:
         return "req_" + self._hex(32)
 

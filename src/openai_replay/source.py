@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from openai_replay.config import ServerConfig
 from openai_replay.errors import ApiError
 from openai_replay.log import ConnectionRecord, RequestRecord
 from openai_replay.responses.events import ResponseBuilder
 from openai_replay.steps import Step
+
+if TYPE_CHECKING:
+    from openai_replay.chat.chunks import ChatStream
 
 
 @dataclass
@@ -32,6 +35,13 @@ class Turn:
     method: str = "POST"
     path: str = "/v1/responses"
     query: str = ""
+    #: A Chat Completions request: how the engine's events are re-told as chat chunks (None for
+    #: the Responses API). Sources still yield engine events; the chat transport translates them.
+    chat: ChatStream | None = None
+
+    @property
+    def api(self) -> Literal["responses", "chat"]:
+        return "chat" if self.chat is not None else "responses"
 
     @property
     def generate(self) -> bool:

@@ -111,3 +111,20 @@ async def http_raw(
             except aiohttp.ClientPayloadError:
                 return answer.status, received.decode() + "<cut>"
             return answer.status, received.decode()
+
+
+#: The six real Chat Completions recordings and, per interaction, how many SSE events ([DONE]
+#: included; None = a JSON answer), from ../shared/real-cassettes-chat/README.md.
+REAL_CHAT_EVENTS: dict[str, list[int | None]] = {
+    "otel-python-contrib__test_chat_completion_with_context_manager_streaming.yaml": [16],
+    "otel-python-contrib__test_chat_completion_tool_calls_with_content.yaml": [None, None],
+    "otel-python-contrib__test_chat_completion_404.yaml": [None],
+    "pydantic-ai__test_openai_model_settings_temperature_ignored_on_gpt_5.yaml": [None],
+    "llm__test_tool_use_basic.yaml": [15, 28],
+    "ruby-openai__gpt-3_5-turbo_streamed_chat.yml": [12],
+}
+
+
+def real_chat_cassette(name: str) -> Path:
+    """One of ../shared/real-cassettes-chat (a clear failure, never a skip, when the folder is missing)."""
+    return shared_file("real-cassettes-chat", name)

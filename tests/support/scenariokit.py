@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from typing import Any
 
 import aiohttp
@@ -127,3 +127,43 @@ def texts(frames: list[aiohttp.WSMessage]) -> list[dict[str, Any]]:
 
 def user(text: str) -> dict[str, Any]:
     return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+
+
+async def chat_raw(
+    server: FakeServer, timeout: float = 10, **body: Any
+) -> tuple[int, Mapping[str, str], bytes, BaseException | None]:
+    """POST /v1/chat/completions with aiohttp: status, headers, the body bytes that arrived, and the
+    error that ended the read early (a drop, a cut); a hang past ``timeout`` raises."""
+    body.setdefault("model", MODEL)
+    body.setdefault("messages", [{"role": "user", "content": "hello"}])
+    received = bytearray()
+    meta: dict[str, Any] = {}
+
+    async def run() -> None:
+        headers = {"Authorization": "Bearer test-key"}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{server.url}/chat/completions", json=body, headers=headers) as r,
+        ):
+            meta["status"], meta["headers"] = r.status, r.headers
+            async for data in r.content.iter_any():
+                received.extend(data)
+
+    _, exc = await _until_done(run(), [], timeout)
+    return meta.get("status", 0), meta.get("headers", {}), bytes(received), exc
+
+
+async def chat_stream(
+    client: AsyncOpenAI, timeout: float = 10, **create: Any
+) -> tuple[list[dict[str, Any]], BaseException | None]:
+    """``chat.completions.create(stream=True)``: the chunks the SDK parsed, and the exception that ended it."""
+    create.setdefault("model", MODEL)
+    create.setdefault("messages", [{"role": "user", "content": "hello"}])
+    chunks: list[dict[str, Any]] = []
+
+    async def run() -> None:
+        stream = await client.chat.completions.create(stream=True, **create)
+        async for chunk in stream:
+            chunks.append(chunk.to_dict())
+
+    return await _until_done(run(), chunks, timeout)

@@ -113,3 +113,30 @@ def sse_events(body: bytes) -> list[dict[str, Any]]:
 
 def user(text: str) -> dict[str, Any]:
     return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+
+
+def chat_sse_chunks(body: bytes) -> list[dict[str, Any]]:
+    """Parse a chat SSE body strictly: ``data:`` lines only, each followed by a blank line, ending
+    with ``data: [DONE]`` (which is not returned)."""
+    text = body.decode()
+    assert text.endswith("data: [DONE]\n\n") and "\r" not in text and "event:" not in text
+    chunks = []
+    for block in text[:-2].split("\n\n")[:-1]:
+        assert block.startswith("data: ") and "\n" not in block, block
+        data = block[len("data: ") :]
+        assert data == json.dumps(json.loads(data), separators=(",", ":"), ensure_ascii=False)
+        chunks.append(json.loads(data))
+    return chunks
+
+
+def assert_chat_conforms(obj: dict[str, Any]) -> None:
+    """A chat chunk or body validates against the OpenAPI schema (minus the known deviations) and
+    parses with the SDK's own model, strictly."""
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+    from openai_replay.chat.fidelity import check_chunk, check_completion
+
+    chunk = obj.get("object") == "chat.completion.chunk"
+    problems = check_chunk(spec(), obj) if chunk else check_completion(spec(), obj)
+    assert not problems, f"{obj.get('object')} does not match the spec:\n" + "\n".join(problems)
+    (ChatCompletionChunk if chunk else ChatCompletion).model_validate(obj, strict=True)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from openai_replay.cassette.model import Cassette, Ending, HttpExchange, WsConnection
+from openai_replay.chat.recorded import ChatReply, read_chat
+from openai_replay.chat.recorded import outcome as chat_outcome
 
 TERMINAL = ("response.completed", "response.failed", "response.incomplete")
 
@@ -64,8 +66,18 @@ class Interaction:
             if found:
                 return found
         if self.body is not None:
-            return _response_id({"response": _parse(self.body)})
-        return None
+            found = _response_id({"response": _parse(self.body)})
+            if found:
+                return found
+        chat = self.chat
+        return chat.id if chat is not None else None
+
+    @property
+    def chat(self) -> ChatReply | None:
+        """The recorded answer read as Chat Completions (None when it is not a chat answer)."""
+        if "/chat/completions" not in self.path:
+            return None
+        return read_chat([e.data for e in self.events] if self.streamed else None, self.body)
 
     @property
     def first_event_after(self) -> float | None:
@@ -83,6 +95,9 @@ class Interaction:
         if self.status is not None and self.status >= 400:
             code = _error_code(_parse(self.body or "")) if self.body else None
             return f"HTTP {self.status}" + (f" {code}" if code else "")
+        chat = self.chat
+        if chat is not None and not (chat.finish_reason is None and self.ending is not None and self.ending.dropped):
+            return chat_outcome(chat)
         for event in reversed(self.events):
             if event.type in TERMINAL:
                 text = event.type.removeprefix("response.")

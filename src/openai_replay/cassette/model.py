@@ -141,6 +141,8 @@ class SseEvent:
         return cls(data["t"], data["event"], data["data"])
 
     def wire(self) -> str:
+        if not self.event:
+            return f"data: {self.data}\n\n"
         return f"event: {self.event}\ndata: {self.data}\n\n"
 
 

@@ -224,7 +224,8 @@ class CassetteReplay:
                 yield EmitRaw(event.data, event.type)
         elif rec.body is not None:
             response = _json(rec.body)
-            if response.get("object") == "response" and turn.transport == "http" and turn.payload.get("stream") is not True:
+            whole = response.get("object") in ("response", "chat.completion")
+            if whole and turn.transport == "http" and turn.payload.get("stream") is not True:
                 yield Respond(rec.body, rec.status or 200)  # the recorded JSON answer, byte for byte
                 return
             if response.get("object") == "response":

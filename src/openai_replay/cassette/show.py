@@ -11,6 +11,8 @@ from typing import Any
 
 from openai_replay.cassette.interactions import Interaction, interactions
 from openai_replay.cassette.model import Cassette, HttpExchange, WsConnection
+from openai_replay.chat.messages import message_items
+from openai_replay.chat.recorded import said as chat_said
 from openai_replay.items import item_text, normalize_input
 
 FAULT_WORDS = ("error", "failed", "incomplete", "dropped", "closed by server", "HTTP 4", "HTTP 5")
@@ -30,8 +32,10 @@ def _clip(text: str, width: int = 48) -> str:
 def _what_was_sent(request: dict[str, Any] | None) -> str:
     if request is None:
         return "no body"
-    items = normalize_input(request.get("input"))
-    parts = [f"input {len(items)} item{'s' if len(items) != 1 else ''}"]
+    chat = "messages" in request and "input" not in request
+    items = message_items(request.get("messages")) if chat else normalize_input(request.get("input"))
+    noun = "messages" if chat else "input"
+    parts = [f"{noun} {len(items)}" + ("" if chat else f" item{'s' if len(items) != 1 else ''}")]
     if items:
         last = items[-1]
         kind = last.get("type", "message")
@@ -52,6 +56,9 @@ def _outputs(item: Interaction) -> str:
     """What the model produced: text snippets and function calls, from the terminal event/body."""
     import json
 
+    chat = item.chat
+    if chat is not None:
+        return chat_said(chat, _clip)
     final: dict[str, Any] = {}
     for event in reversed(item.events):
         if event.type in ("response.completed", "response.incomplete", "response.failed"):

@@ -42,7 +42,8 @@ class SseSplitter:
 
 
 def parse_block(block: str) -> tuple[str, str] | None:
-    """One SSE block as ``(event, data)``; comments, ``id:`` and ``retry:`` are ignored."""
+    """One SSE block as ``(event, data)``; ``event`` is ``""`` when the block has no ``event:`` line
+    (chat's framing). Comments, ``id:`` and ``retry:`` are ignored."""
     event = ""
     data: list[str] = []
     for line in block.split("\n"):
@@ -56,7 +57,7 @@ def parse_block(block: str) -> tuple[str, str] | None:
             data.append(value)
     if not data:
         return None
-    return event or "message", "\n".join(data)
+    return event, "\n".join(data)
 
 
 def split_body(body: str) -> tuple[list[tuple[str, str]], str]:

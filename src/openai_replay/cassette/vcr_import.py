@@ -1,4 +1,5 @@
-"""Importing vcrpy / pytest-recording YAML cassettes of the Responses API into format v1.
+"""Importing vcrpy / pytest-recording (and Ruby VCR) YAML cassettes of the Responses and Chat
+Completions APIs into format v1.
 
     cassette, skipped = import_vcr("tests/cassettes/test_chat.yaml")
     save_cassette(cassette, "cassettes/test_chat.json")      # or: openai-replay import-vcr IN OUT
@@ -6,9 +7,11 @@
 Accepted dialects (reference/real-traffic.md §10): plain vcrpy (bodies as strings, single- or
 double-quoted or literal blocks), compressed bodies as ``!!binary`` (gzip, deflate, brotli when the
 ``brotli`` package is installed), the OpenTelemetry variant (re-indented JSON), and pydantic-ai's
-``parsed_body``. Each interaction becomes one HTTP exchange; an SSE body is split into events with
-every ``data`` line kept exactly as recorded. vcrpy keeps no timing, so every offset is 0.
-Interactions that are not Responses API calls (other hosts, telemetry) are skipped and listed.
+``parsed_body``, and Ruby VCR's ``http_interactions``. Each interaction becomes one HTTP exchange
+(several recordings of one request stay in order, and replay in that order); an SSE body is split
+into events with every ``data`` line kept exactly as recorded (a chat stream's ``data:``-only lines
+and ``[DONE]`` too). vcrpy keeps no timing, so every offset is 0. Interactions that are neither
+Responses nor Chat Completions calls (other hosts, telemetry) are skipped and listed.
 Headers go through the same redaction as a recording (allowlist, no credentials or cookies).
 """
 
@@ -28,6 +31,9 @@ from openai_replay.cassette.model import Cassette, Ending, HttpExchange, SseEven
 from openai_replay.cassette.redact import Redactor
 from openai_replay.cassette.sse import split_body
 from openai_replay.cassette.store import CassetteError
+
+#: Path markers of the calls a cassette can replay.
+API_PATHS = ("/responses", "/chat/completions")
 
 
 def _yaml() -> Any:
@@ -52,20 +58,26 @@ def import_vcr(path: str | os.PathLike[str], *, redactor: Redactor | None = None
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise CassetteError(f"{where} is not valid YAML: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
-        raise CassetteError(f"{where} has no 'interactions' list: it is not a vcrpy cassette")
+    entries = data.get("interactions", data.get("http_interactions")) if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise CassetteError(
+            f"{where} has no 'interactions' list (vcrpy) nor 'http_interactions' (Ruby VCR): it is not a vcrpy cassette"
+        )
     scrub = redactor or Redactor()
     exchanges: list[HttpExchange] = []
     skipped: list[str] = []
     upstream: str | None = None
-    for number, entry in enumerate(data["interactions"], start=1):
+    for number, entry in enumerate(entries, start=1):
         request = entry.get("request") or {}
         uri = str(request.get("uri", ""))
         parts = urlsplit(uri)
-        if "/responses" not in parts.path:
-            skipped.append(f"interaction {number}: {request.get('method', '?')} {uri} is not a Responses API call")
+        api = next((marker for marker in API_PATHS if marker in parts.path), None)
+        if api is None:
+            skipped.append(
+                f"interaction {number}: {request.get('method', '?')} {uri} is not a Responses or Chat Completions call"
+            )
             continue
-        upstream = upstream or f"{parts.scheme}://{parts.netloc}{parts.path[: parts.path.index('/responses')]}"
+        upstream = upstream or f"{parts.scheme}://{parts.netloc}{parts.path[: parts.path.index(api)]}"
         try:
             exchange = _exchange(request, entry.get("response") or {}, parts.path, parts.query)
         except CassetteError as exc:

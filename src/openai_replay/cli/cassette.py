@@ -22,7 +22,7 @@ def register(sub: Any) -> None:
     record.add_argument("--out", required=True, metavar="FILE", help="the cassette to write (JSON, format v1)")
     record.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, loopback only)")
     record.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on, 0 for any (default: {DEFAULT_PORT})")
-    imp = sub.add_parser("import-vcr", help="convert a vcrpy / pytest-recording YAML cassette of /v1/responses")
+    imp = sub.add_parser("import-vcr", help="convert a vcrpy / Ruby VCR YAML cassette (Responses or Chat Completions)")
     imp.add_argument("source", metavar="IN.yaml")
     imp.add_argument("target", metavar="OUT.json")
     show = sub.add_parser("show", help="print a cassette as a timeline: connections, turns, chains, faults")

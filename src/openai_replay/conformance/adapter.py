@@ -85,6 +85,8 @@ class Adapter(ABC):
     #: The distribution that provides the client (pinned in the optional extra).
     package: ClassVar[str]
     transport: ClassVar[Literal["ws", "http"]]
+    #: The API the client speaks: checks written for one API are "n/a" for the other.
+    api: ClassVar[Literal["responses", "chat"]] = "responses"
     #: The client's own timeout for a response that stalls, when the adapter configures one.
     client_timeout: ClassVar[float | None] = None
 

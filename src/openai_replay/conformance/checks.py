@@ -38,6 +38,11 @@ class Check:
     transports: tuple[str, ...] = ("ws", "http")
     #: The whole check's bound (seconds), on top of each turn's own timeout.
     budget: float = 60.0
+    #: APIs the check applies to (chat clients send the full context: chaining checks are n/a).
+    apis: tuple[str, ...] = ("responses",)
+
+
+BOTH = ("responses", "chat")
 
 
 def _t(s: Session, i: int) -> TurnLog:
@@ -154,6 +159,8 @@ def _tool_trip(s: Session) -> Verdict:
     if not outputs or outputs[-1].get("call_id") != calls[0].call_id:
         return Verdict("fail", "the function_call_output did not carry the call's call_id", facts)
     if head.previous_response_id is None:
+        if head.api == "chat":
+            return Verdict("pass", "round trip with the full context (Chat Completions)", facts)
         if head.transport == "http" and head.payload.get("store") is False:
             return Verdict("pass", "round trip with the full context (HTTP, store: false)", facts)
         return Verdict("fail", f"sent the tool output with the full context ({len(head.input_items)} items), not chained", facts)
@@ -295,7 +302,17 @@ def _long_story() -> Scenario:
 
 
 def _stall_scenario() -> Scenario:
-    return scenario("stall").on(warmup=False).times(1).stall(STALL_SECONDS, after=2).build()
+    # Before any text: after the envelope events (Responses), after the role chunk (chat).
+    return (
+        scenario("stall")
+        .on(api="chat")
+        .times(1)
+        .stall(STALL_SECONDS, after=1)
+        .on(warmup=False, api="responses")
+        .times(1)
+        .stall(STALL_SECONDS, after=2)
+        .build()
+    )
 
 
 def _never_ending() -> Scenario:
@@ -338,9 +355,9 @@ def _none() -> Scenario | None:
 
 
 CHECKS: list[Check] = [
-    Check("plain_turn", "plain turn", _none, _one, _plain),
+    Check("plain_turn", "plain turn", _none, _one, _plain, apis=BOTH),
     Check("chained_turn", "chained second turn, incremental input", _none, _two, _chained),
-    Check("tool_round_trip", "tool call round trip, output sent incrementally", _tool_scenario, _tool, _tool_trip),
+    Check("tool_round_trip", "tool call round trip, output sent incrementally", _tool_scenario, _tool, _tool_trip, apis=BOTH),
     Check(
         "previous_response_not_found",
         "previous_response_not_found on a chained turn",
@@ -356,26 +373,37 @@ CHECKS: list[Check] = [
         _limit,
         ("ws",),
     ),
-    Check("close_mid_stream", "close mid-stream (after 2 deltas)", _close_mid_stream, _cut, _recovering(0, False)),
+    Check("close_mid_stream", "close mid-stream (after 2 deltas)", _close_mid_stream, _cut, _recovering(0, False), apis=BOTH),
     Check(
         "close_before_created",
         "close before response.created",
         lambda: builtin("close_before_created"),
         _two,
         _recovering(0, False),
+        apis=BOTH,
     ),
-    Check("response_failed", "response.failed", lambda: builtin("failed"), _two, _recovering(0, False)),
+    Check("response_failed", "response.failed", lambda: builtin("failed"), _two, _recovering(0, False), apis=BOTH),
     Check(
         "response_incomplete",
         "response.incomplete",
         lambda: builtin("incomplete"),
         lambda s: _scripted_run(s, "This answer runs out of tokens before"),
         _incomplete,
+        apis=BOTH,
     ),
-    Check("cancel_then_new_turn", "cancel mid-stream, then a new turn", _long_story, _cancel, _cancel_judge),
+    Check("cancel_then_new_turn", "cancel mid-stream, then a new turn", _long_story, _cancel, _cancel_judge, apis=BOTH),
     Check("warmup", "warm-up with generate: false", _none, _warmup, _warm, ("ws",)),
-    Check("stall_past_timeout", f"stall of {STALL_SECONDS:.0f} s before the first output", _stall_scenario, _stall, _stall_judge),
-    Check("never_ending_stream", "a stream that never ends", _never_ending, _never_ends, _recovering(0, False), budget=60),
+    Check(
+        "stall_past_timeout",
+        f"stall of {STALL_SECONDS:.0f} s before the first output",
+        _stall_scenario,
+        _stall,
+        _stall_judge,
+        apis=BOTH,
+    ),
+    Check(
+        "never_ending_stream", "a stream that never ends", _never_ending, _never_ends, _recovering(0, False), budget=60, apis=BOTH
+    ),
     Check("barge_in_chain", "barge-in: the next chain skips the abandoned response", _long_story, _barge_in, _barge),
     Check("no_resend", "chained turns resend nothing the server has", _tool_scenario, _no_resend, _no_resend_judge),
     Check(
@@ -393,8 +421,9 @@ CHECKS: list[Check] = [
         _one,
         _http_429,
         ("http",),
+        apis=BOTH,
     ),
-    Check("http_500", "HTTP 500", _server_error, _two, _recovering(0, False), ("http",)),
+    Check("http_500", "HTTP 500", _server_error, _two, _recovering(0, False), ("http",), apis=BOTH),
 ]
 
 

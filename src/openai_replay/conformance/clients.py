@@ -44,11 +44,15 @@ class Client:
 CLIENTS: list[Client] = [
     Client("openai-ws", "openai_sdk:OpenAIWebSocketAdapter", "openai", "openai"),
     Client("openai-http", "openai_sdk:OpenAIHttpAdapter", "openai", "openai"),
+    Client("openai-chat", "openai_chat:OpenAIChatAdapter", "openai", "openai"),
     Client("livekit-ws", "livekit:LiveKitWebSocketAdapter", "livekit", "livekit.plugins.openai"),
     Client("livekit-http", "livekit:LiveKitHttpAdapter", "livekit", "livekit.plugins.openai"),
+    Client("livekit-chat", "livekit:LiveKitChatAdapter", "livekit", "livekit.plugins.openai"),
     Client("pipecat-ws", "pipecat:PipecatWebSocketAdapter", "pipecat", "pipecat.services.openai"),
     Client("pipecat-http", "pipecat:PipecatHttpAdapter", "pipecat", "pipecat.services.openai"),
+    Client("pipecat-chat", "pipecat:PipecatChatAdapter", "pipecat", "pipecat.services.openai"),
     Client("videosdk-ws", "videosdk:VideoSDKWebSocketAdapter", "videosdk", "videosdk.plugins.openai"),
+    Client("videosdk-chat", "videosdk:VideoSDKChatAdapter", "videosdk", "videosdk.plugins.openai"),
     Client("livekit-js-ws", "livekit_js:LiveKitJsWebSocketAdapter", "livekit-js", "openai"),
 ]
 

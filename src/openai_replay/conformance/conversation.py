@@ -53,6 +53,13 @@ class Tool:
     def responses_param(self) -> dict[str, Any]:
         return {"type": "function", "name": self.name, "description": self.description, "parameters": self.parameters}
 
+    def chat_param(self) -> dict[str, Any]:
+        """The tool as Chat Completions ``tools`` entry."""
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
+        }
+
 
 WEATHER = Tool(
     name="get_weather",
@@ -77,6 +84,25 @@ def responses_input(items: list[Item]) -> list[dict[str, Any]]:
             out.append({"type": "function_call", "call_id": item.call_id, "name": item.name, "arguments": item.arguments})
         else:
             out.append({"type": "function_call_output", "call_id": item.call_id, "output": item.output})
+    return out
+
+
+def chat_messages(items: list[Item]) -> list[dict[str, Any]]:
+    """The items as Chat Completions ``messages``: the calls of one assistant turn share one
+    assistant message (after its text, if any), each output is a ``tool`` message."""
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, Msg):
+            out.append({"role": item.role, "content": item.text})
+        elif isinstance(item, Call):
+            call = {"id": item.call_id, "type": "function", "function": {"name": item.name, "arguments": item.arguments}}
+            last = out[-1] if out else None
+            if last is not None and last["role"] == "assistant" and not any(m["role"] == "tool" for m in out[-1:]):
+                last.setdefault("tool_calls", []).append(call)
+            else:
+                out.append({"role": "assistant", "content": None, "tool_calls": [call]})
+        else:
+            out.append({"role": "tool", "tool_call_id": item.call_id, "content": item.output})
     return out
 
 

@@ -58,6 +58,11 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "openai/_streaming.py, AsyncStream.__stream__: yields SSE events until the body ends and does not require a "
         "terminal event, so a stream cut before response.completed simply stops: no exception reaches the caller."
     ),
+    ("close_mid_stream", "openai-chat"): (
+        "openai/_streaming.py, AsyncStream.__stream__: yields chunks until the body ends and stops early only at "
+        "data: [DONE]; a stream cut with neither a finish_reason chunk nor [DONE] simply ends, so the caller gets the "
+        "partial text as if it were the whole answer and no exception."
+    ),
     # LiveKit (Python)
     ("previous_response_not_found", "livekit-ws"): _LK_ERROR,
     ("connection_limit", "livekit-ws"): _LK_LIMIT,
@@ -87,6 +92,20 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "retry-after handling is off; livekit-agents' LLMStream._main_task retries instead after "
         "APIConnectOptions._interval_for_retry(0) = 0.1 s, not reading retry-after."
     ),
+    ("close_mid_stream", "livekit-chat"): (
+        "livekit/agents/inference/llm.py, LLMStream._run (which the plugin's openai.LLM streams through): 'async for "
+        "chunk in stream' ends when the body ends and nothing checks that a finish_reason arrived, so a stream cut "
+        "before it ends the turn as if it were complete."
+    ),
+    ("response_incomplete", "livekit-chat"): (
+        "livekit/agents/inference/llm.py, LLMStream._parse_choice reads finish_reason only to flush a pending tool "
+        "call; finish_reason 'length' is passed over, so the caller gets the cut text as the whole answer."
+    ),
+    ("http_429_retry_after", "livekit-chat"): (
+        "livekit/plugins/openai/llm.py, LLM.__init__ builds its AsyncClient with max_retries=0, so the SDK's "
+        "retry-after handling is off; livekit-agents' LLMStream._main_task retries after "
+        "APIConnectOptions._interval_for_retry(0) = 0.1 s, not reading retry-after."
+    ),
     # Pipecat
     ("close_mid_stream", "pipecat-ws"): (
         "pipecat/services/openai/responses/llm.py, OpenAIResponsesLLMService._process_context: after the close, "
@@ -101,6 +120,20 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
     ("never_ending_stream", "pipecat-http"): (
         "pipecat/services/openai/responses/llm.py, OpenAIResponsesHttpLLMService._create_stream: retry_timeout_secs "
         "bounds only opening the stream; reading it relies on the SDK client's default 600 s timeout."
+    ),
+    ("close_mid_stream", "pipecat-chat"): (
+        "pipecat/services/openai/base_llm.py, BaseOpenAILLMService._process_context: iterates the SDK stream until "
+        "it ends; nothing checks that a finish_reason or [DONE] arrived, so a body cut short ends the turn as if it "
+        "were complete."
+    ),
+    ("response_incomplete", "pipecat-chat"): (
+        "pipecat/services/openai/base_llm.py, BaseOpenAILLMService._process_context never reads "
+        "choices[0].finish_reason, so 'length' is not reported: the cut text goes downstream as the whole answer."
+    ),
+    ("never_ending_stream", "pipecat-chat"): (
+        "pipecat/services/openai/base_llm.py, get_chat_completions: retry_timeout_secs bounds only the create() call "
+        "(until the response headers); create_client builds the AsyncOpenAI client with the SDK's default 600 s "
+        "timeout, so a stream that stops mid-way is waited on far past the check's bound."
     ),
     # VideoSDK
     ("close_mid_stream", "videosdk-ws"): _VSDK_ITER,
@@ -123,6 +156,20 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
     ("never_ending_stream", "videosdk-ws"): (
         "videosdk/plugins/openai/llm.py, OpenAILLM._chat_websocket: no deadline on the frame loop; the 30 s heartbeat "
         "keeps the socket alive, so a silent server is waited on forever."
+    ),
+    ("close_mid_stream", "videosdk-chat"): (
+        "videosdk/plugins/openai/llm.py, OpenAILLM._chat_http: 'async for chunk in response_stream' ends when the body "
+        "ends; finish_reason is read only to flush pending tool calls, so a stream cut before the finish ends the turn "
+        "as if it were complete."
+    ),
+    ("response_incomplete", "videosdk-chat"): (
+        "videosdk/plugins/openai/llm.py, OpenAILLM._chat_http reads finish_reason only for 'tool_calls'; 'length' is "
+        "not reported, so the caller gets the cut text as the whole answer."
+    ),
+    ("http_429_retry_after", "videosdk-chat"): (
+        "videosdk/plugins/openai/llm.py, OpenAILLM.__init__ builds its AsyncOpenAI with max_retries=0 (its default), "
+        "so the SDK's retry-after handling is off; _chat_http emits the 429 as an error event and re-raises, and "
+        "nothing in the plugin retries."
     ),
     # LiveKit (JS)
     ("never_ending_stream", "livekit-js-ws"): (

@@ -2,7 +2,7 @@
 
 - `records`: the log itself, typed records of every connection, request and client frame. It imports
   none of its readers.
-- `timeline`, `exchange`, `reproduce`, `recovery`, `assertions`: read the records.
+- `timeline`, `exchange`, `reproduce`, `recovery`, `history`, `assertions`: read the records.
 
 `RequestLog` joins the records with the assertion methods (``server.log.assert_chained()``); the join
 happens here, so the records module never imports the modules that read it.

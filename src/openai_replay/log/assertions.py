@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
 from openai_replay.log.exchange import FAILED, KEPT, context_before, conversation_through, request, where
+from openai_replay.log.history import assert_history_intact, assert_tool_results
 from openai_replay.log.recovery import assert_cancelled, assert_reconnected, assert_retried
 from openai_replay.log.reproduce import check_full_context, resent_items
 from openai_replay.log.timeline import fail, offset, render
@@ -26,9 +27,11 @@ __all__ = [
     "assert_cancelled",
     "assert_chained",
     "assert_full_context",
+    "assert_history_intact",
     "assert_one_in_flight",
     "assert_reconnected",
     "assert_retried",
+    "assert_tool_results",
     "chain_heads",
     "fail",
 ]
@@ -202,6 +205,16 @@ class LogAssertions:
         """``response.cancel`` for the response in flight, then a wait for its end (see `assert_cancelled`)."""
         __tracebackhide__ = True
         return assert_cancelled(self, turn)
+
+    def assert_history_intact(self: Any, *turns: int) -> None:
+        """Full-context requests resend every assistant output once, nothing lost (see `assert_history_intact`)."""
+        __tracebackhide__ = True
+        assert_history_intact(self, *turns)
+
+    def assert_tool_results(self: Any, *turns: int) -> None:
+        """Every tool result answers a call the server made, by its id (see `assert_tool_results`)."""
+        __tracebackhide__ = True
+        assert_tool_results(self, *turns)
 
     def assert_one_in_flight(self: Any) -> None:
         """Never two responses in flight on one lane (see `assert_one_in_flight`)."""

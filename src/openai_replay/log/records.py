@@ -64,7 +64,7 @@ class ConnectionRecord:
 
 @dataclass(slots=True)
 class RequestRecord:
-    """One client request (``response.create`` or ``POST /v1/responses``)."""
+    """One client request (``response.create``, ``POST /v1/responses`` or ``POST /v1/chat/completions``)."""
 
     turn: int
     transport: Literal["ws", "http"]
@@ -90,6 +90,8 @@ class RequestRecord:
     retry_after: float | None = None
     #: The ``output`` items of the terminal response (what the assistant said or called).
     output_items: list[dict[str, Any]] = field(default_factory=list)
+    #: Which API the request spoke: ``responses`` (``/v1/responses``, WS) or ``chat`` (``/v1/chat/completions``).
+    api: Literal["responses", "chat"] = "responses"
 
     def ended(self, now: float, headers: Mapping[str, str] | None = None) -> None:
         """Note that the outcome was decided at ``now`` (first call wins), with any retry hint."""
@@ -107,11 +109,17 @@ class RequestRecord:
 
     @property
     def input_items(self) -> list[dict[str, Any]]:
-        """The request's own ``input`` as items (worked out once: the log, rules and checks all ask)."""
+        """The request's own ``input`` (chat: ``messages``) as items (worked out once: the log, rules
+        and checks all ask)."""
         if self._input_items is None:
-            from openai_replay.items import normalize_input
+            if self.api == "chat":
+                from openai_replay.chat.messages import message_items
 
-            self._input_items = normalize_input(self.payload.get("input"))
+                self._input_items = message_items(self.payload.get("messages"))
+            else:
+                from openai_replay.items import normalize_input
+
+                self._input_items = normalize_input(self.payload.get("input"))
         return self._input_items
 
     @property
@@ -128,6 +136,8 @@ class RequestRecord:
 
     def summary(self) -> str:
         where = f"conn {self.connection_id}" if self.connection_id is not None else "http"
+        if self.api == "chat":
+            where += " chat"
         prev = self.previous_response_id or "-"
         return (
             f"#{self.turn} {where} attempt {self.attempt}: prev={prev} input={len(self.input_items)} "
@@ -214,6 +224,7 @@ class LogRecords:
         connection: ConnectionRecord | None = None,
         lane: str | None = None,
         headers: dict[str, str] | None = None,
+        api: Literal["responses", "chat"] = "responses",
     ) -> RequestRecord:
         with self._lock:
             on_conn = None
@@ -229,6 +240,7 @@ class LogRecords:
                 received_at=now,
                 lane=lane,
                 headers=dict(headers or {}),
+                api=api,
             )
             key = record.step_key()
             record.attempt = self._attempt_of(self._last_by_step.get(key))

@@ -88,6 +88,8 @@ def _where(record: RequestRecord) -> str:
 
 def _request_line(record: RequestRecord) -> str:
     verb = "response.create" if record.transport == "ws" else "POST /v1/responses"
+    if record.api == "chat":
+        verb = "POST /v1/chat/completions"
     parts = [f"{_where(record)}  -> {verb}"]
     if record.attempt > 1:
         parts.append(f"attempt {record.attempt}")
@@ -97,6 +99,8 @@ def _request_line(record: RequestRecord) -> str:
         parts.append("store=false")
     if "_invalid" in record.payload or "_invalid_json" in record.payload:
         parts.append("(not a JSON object)")
+    elif record.api == "chat":
+        parts.append(f"messages={describe_items(record.input_items)}")
     else:
         parts.append(f"input={describe_items(record.input_items)}")
     return "  ".join(parts)

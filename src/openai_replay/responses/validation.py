@@ -58,7 +58,8 @@ STREAM_ID = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
 _ROLES = ("user", "assistant", "system", "developer")
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """How the real API names a JSON value's type in ``Invalid type`` messages."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -78,19 +79,30 @@ def _check(expected: str, test: Callable[[Any], bool]) -> Callable[[str, Any], A
     def run(name: str, value: Any) -> ApiError | None:
         if value is None or test(value):
             return None
-        return errors.invalid_type(name, expected, _kind(value))
+        return errors.invalid_type(name, expected, kind_of(value))
 
     return run
 
 
-_is_bool = _check("a boolean", lambda v: isinstance(v, bool))
-_is_str = _check("a string", lambda v: isinstance(v, str))
-_is_obj = _check("an object", lambda v: isinstance(v, dict))
-_is_arr = _check("an array", lambda v: isinstance(v, list))
-_is_int = _check("an integer", lambda v: isinstance(v, int) and not isinstance(v, bool))
-_is_num = _check("a decimal", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
-_str_or_arr = _check("a string or an array", lambda v: isinstance(v, (str, list)))
-_str_or_obj = _check("a string or an object", lambda v: isinstance(v, (str, dict)))
+#: The type tests behind each expected-type phrase (shared with the Chat Completions validation).
+TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "a boolean": lambda v: isinstance(v, bool),
+    "a string": lambda v: isinstance(v, str),
+    "an object": lambda v: isinstance(v, dict),
+    "an array": lambda v: isinstance(v, list),
+    "an integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "a decimal": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "a string or an array": lambda v: isinstance(v, (str, list)),
+    "a string or an object": lambda v: isinstance(v, (str, dict)),
+}
+_is_bool = _check("a boolean", TYPE_CHECKS["a boolean"])
+_is_str = _check("a string", TYPE_CHECKS["a string"])
+_is_obj = _check("an object", TYPE_CHECKS["an object"])
+_is_arr = _check("an array", TYPE_CHECKS["an array"])
+_is_int = _check("an integer", TYPE_CHECKS["an integer"])
+_is_num = _check("a decimal", TYPE_CHECKS["a decimal"])
+_str_or_arr = _check("a string or an array", TYPE_CHECKS["a string or an array"])
+_str_or_obj = _check("a string or an object", TYPE_CHECKS["a string or an object"])
 
 _TYPE_RULES: dict[str, Callable[[str, Any], ApiError | None]] = {
     "background": _is_bool,
@@ -144,7 +156,7 @@ _ENUMS: dict[str, list[str]] = {
 def validate_create(payload: Any, *, websocket: bool) -> ApiError | None:
     """The first problem with a create payload, or None when it is acceptable."""
     if not isinstance(payload, dict):
-        return errors.invalid_type("body", "an object", _kind(payload))
+        return errors.invalid_type("body", "an object", kind_of(payload))
     allowed = CREATE_RESPONSE_FIELDS | WS_ONLY_FIELDS if websocket else CREATE_RESPONSE_FIELDS
     for name in payload:
         if name not in allowed:
@@ -185,7 +197,7 @@ def _validate_input(value: Any) -> ApiError | None:
     for i, item in enumerate(value):
         where = f"input[{i}]"
         if not isinstance(item, dict):
-            return errors.invalid_type(where, "an object", _kind(item))
+            return errors.invalid_type(where, "an object", kind_of(item))
         kind = item.get("type", "message" if "role" in item else None)
         if kind is None:
             return errors.missing_parameter(f"{where}.type")
@@ -216,7 +228,7 @@ def _validate_tools(value: Any) -> ApiError | None:
     for i, tool in enumerate(value):
         where = f"tools[{i}]"
         if not isinstance(tool, dict):
-            return errors.invalid_type(where, "an object", _kind(tool))
+            return errors.invalid_type(where, "an object", kind_of(tool))
         if "type" not in tool:
             return errors.missing_parameter(f"{where}.type")
         if tool["type"] == "function" and not isinstance(tool.get("name"), str):

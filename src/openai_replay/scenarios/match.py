@@ -111,6 +111,7 @@ def _int(value: Any, what: str) -> int | None:
 
 
 Transport = Literal["ws", "http"]
+Api = Literal["responses", "chat"]
 Predicate = Callable[[Turn], bool]
 
 
@@ -125,6 +126,8 @@ class Match:
     #: ``previous_response_id`` present (True) or absent (False).
     chained: bool | None = None
     transport: Transport | None = None
+    #: The API the request speaks: ``responses`` (``/v1/responses``, WS) or ``chat`` (``/v1/chat/completions``).
+    api: Api | None = None
     #: ``generate: false`` warm-up requests (True) or generating ones (False).
     warmup: bool | None = None
     #: The newest user text in the request's own input contains this.
@@ -148,6 +151,8 @@ class Match:
                 values[name] = IntSet.of(values[name], name)
         if values.get("transport") not in (None, "ws", "http"):
             raise ScenarioError([f"transport: expected 'ws' or 'http', got {values['transport']!r}"])
+        if values.get("api") not in (None, "responses", "chat"):
+            raise ScenarioError([f"api: expected 'responses' or 'chat', got {values['api']!r}"])
         return cls(**values)
 
     @property
@@ -169,6 +174,8 @@ class Match:
             return False
         if self.transport is not None and record.transport != self.transport:
             return False
+        if self.api is not None and record.api != self.api:
+            return False
         if self.warmup is not None and (not turn.generate) != self.warmup:
             return False
         items = record.input_items
@@ -184,6 +191,15 @@ class Match:
             selector: IntSet | None = getattr(self, name)
             if selector is not None and selector.empty:
                 return f"'{name}' selects no number at all ({selector.describe()})"
+        if self.api == "chat":
+            if self.transport == "ws":
+                return "Chat Completions is HTTP only, so api 'chat' never matches with transport 'ws'"
+            for name in ("connection", "turn_on_connection"):
+                if getattr(self, name) is not None:
+                    return f"Chat Completions requests have no WebSocket connection, so '{name}' never matches with api 'chat'"
+            if self.warmup or self.chained:
+                what = "warm-up requests (generate: false)" if self.warmup else "chained requests (previous_response_id)"
+                return f"{what} exist only in the Responses API, not with api 'chat'"
         if self.transport == "http":
             for name in ("connection", "turn_on_connection"):
                 if getattr(self, name) is not None:
@@ -205,7 +221,7 @@ class Match:
             selector: IntSet | None = getattr(self, name)
             if selector is not None:
                 parts.append(f"{name} {selector.describe()}")
-        for name in ("chained", "transport", "warmup", "text_contains", "input_type"):
+        for name in ("chained", "transport", "api", "warmup", "text_contains", "input_type"):
             value = getattr(self, name)
             if value is not None:
                 parts.append(f"{name}={value!r}")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from openai_replay.chat.chunks import sse_line, writes_chunk
 from openai_replay.scenarios import actions as a
 from openai_replay.scenarios.catalog import ErrorSpec
 from openai_replay.source import Source, Turn
@@ -118,7 +119,9 @@ def _fault(action: a.Action, s: _Stream) -> Iterator[Step]:
     elif isinstance(action, a.Stall):
         yield Sleep(action.seconds)
     elif isinstance(action, a.Malformed):
-        if s.turn.transport == "http":
+        if s.turn.chat is not None:
+            yield RawText(sse_line(action.text))
+        elif s.turn.transport == "http":
             yield RawText(f"event: response.output_text.delta\ndata: {action.text}\n\n")
         else:
             yield RawText(action.text)
@@ -127,9 +130,13 @@ def _fault(action: a.Action, s: _Stream) -> Iterator[Step]:
     elif isinstance(action, a.Duplicate):
         if s.last is not None:
             yield Emit(s.last)
+    elif isinstance(action, a.Event) and s.turn.chat is not None:
+        yield RawText(sse_line(compact(action.event)))  # chat: the given chunk, as is
     elif isinstance(action, a.Event):
         event = dict(action.event)
         yield Emit(_numbered(s, event) if action.numbered and "sequence_number" not in event else event)
+    elif isinstance(action, a.UnknownEvent) and s.turn.chat is not None:
+        yield RawText(sse_line(compact(s.turn.chat.chunk([], padding=action.type) | {"type": action.type, **action.fields})))
     elif isinstance(action, a.UnknownEvent):
         yield Emit(_numbered(s, {"type": action.type, **action.fields}))
 
@@ -165,14 +172,21 @@ def _weave(
     for step in body:
         if isinstance(step, (Emit, EmitRaw)):
             if s.cut_pending is not None:
-                yield from _cut(step, s.cut_pending, s)
+                cut = _cut(step, s.cut_pending, s)
+                if cut is None:
+                    continue  # chat: this event writes no chunk; cut the next one that does
+                yield from cut
                 return
+            event = step.event if isinstance(step, Emit) else {"type": step.event_type}
+            # chat: pacing and positions count the chunks the client sees, not the engine's events
+            if s.turn.chat is not None and isinstance(step, Emit) and not writes_chunk(event):
+                yield step
+                continue
             if pacing is not None and rng is not None:
                 wait = pacing.ttfb if s.count == 0 else pacing.delay + pacing.jitter * rng.random()
                 if wait > 0:
                     yield Sleep(wait)
             yield step
-            event = step.event if isinstance(step, Emit) else {"type": step.event_type}
             s.count += 1
             s.counts[str(event.get("type"))] += 1
             s.last = event
@@ -193,12 +207,17 @@ def _weave(
         problem(f"'{fault.describe()}' never happened: the stream ended after {s.count} events")
 
 
-def _cut(step: Emit | EmitRaw, cut: a.Cut, s: _Stream) -> Iterator[Step]:
-    if isinstance(step, Emit):
-        text, kind = compact(step.event), str(step.event.get("type"))
+def _cut(step: Emit | EmitRaw, cut: a.Cut, s: _Stream) -> list[Step] | None:
+    """Half of the bytes ``step`` would have written, then a drop (None: it would write nothing)."""
+    chat = s.turn.chat
+    if chat is not None:
+        whole = chat.frame(step.event) if isinstance(step, Emit) else sse_line(step.data)
+        if not whole:
+            return None
+    elif isinstance(step, Emit):
+        text = compact(step.event)
+        whole = sse(str(step.event.get("type")), text).decode() if s.turn.transport == "http" else text
     else:
-        text, kind = step.data, step.event_type
-    whole = sse(kind, text).decode() if s.turn.transport == "http" else text
+        whole = sse(step.event_type, step.data).decode() if s.turn.transport == "http" else step.data
     keep = cut.keep if cut.keep is not None else len(whole) // 2
-    yield RawText(whole[: max(1, min(keep, len(whole) - 1))])
-    yield Drop()
+    return [RawText(whole[: max(1, min(keep, len(whole) - 1))]), Drop()]

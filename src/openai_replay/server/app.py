@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from openai_replay import errors
+from openai_replay.server.chat import create_chat_completion
 from openai_replay.server.http import create_response, delete_response, get_response
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import SESSIONS, STATE
@@ -22,6 +23,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ROUTES: dict[str, dict[str, Handler]] = {
     "/v1/responses": {"POST": create_response, "GET": handle_websocket},
     "/v1/responses/{response_id}": {"GET": get_response, "DELETE": delete_response},
+    "/v1/chat/completions": {"POST": create_chat_completion},
 }
 
 

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from openai_replay import errors
 from openai_replay.errors import ApiError
+from openai_replay.log import RequestRecord
 from openai_replay.server.auth import auth_error
 from openai_replay.server.httpjson import common_headers, error_response, json_response, raw_json_response
 from openai_replay.server.keys import STATE
@@ -31,6 +32,8 @@ class SseChannel:
     """Writes events as SSE; errors before the first byte become a JSON status response."""
 
     transport: Literal["ws", "http"] = "http"
+    #: Headers beyond the common ones on a 200 stream (Chat Completions streams carry the rate limits).
+    extra_headers: dict[str, str] = {}
 
     def __init__(self, state: ServerState, request: web.Request) -> None:
         self.state = state
@@ -42,6 +45,7 @@ class SseChannel:
         if self.stream is None:
             headers = common_headers(self.state)
             headers["Content-Type"] = SSE_CONTENT_TYPE
+            headers.update(self.extra_headers)
             self.stream = web.StreamResponse(status=200, headers=headers)
             self.stream.enable_chunked_encoding()
             await self.stream.prepare(self.request)
@@ -171,25 +175,36 @@ async def create_response(request: web.Request) -> web.StreamResponse:
     problem = auth_error(state, request)
     if problem is not None:
         return error_response(state, problem)
+    read = await read_request(state, request)
+    if read is None:
+        return error_response(state, errors.INVALID_JSON_BODY)
+    record, payload = read
+    streaming = isinstance(payload, dict) and payload.get("stream") is True
+    channel: SseChannel | JsonChannel = SseChannel(state, request) if streaming else JsonChannel(state, request)
+    await run_turn(state, channel, record, payload)
+    return await finish(state, channel)
+
+
+async def read_request(
+    state: ServerState, request: web.Request, api: Literal["responses", "chat"] = "responses"
+) -> tuple[RequestRecord, Any] | None:
+    """Read a POST body into the request log: its record and the parsed body, or None (logged as an
+    error) when the body is not JSON."""
     raw = await request.read()
     try:
         payload = json.loads(raw) if raw else None
     except (json.JSONDecodeError, UnicodeDecodeError):
-        payload = None
-        state.log.add_request(
-            transport="http", payload={"_invalid_json": raw[:200].decode(errors="replace")}, now=state.clock.time()
+        record = state.log.add_request(
+            transport="http", payload={"_invalid_json": raw[:200].decode(errors="replace")}, now=state.clock.time(), api=api
         )
-        state.log.requests[-1].outcome.kind = "error"
-        return error_response(state, errors.INVALID_JSON_BODY)
+        record.outcome.kind = "error"
+        return None
     headers = {k.lower(): v for k, v in request.headers.items() if k.lower().startswith("x-stainless-retry")}
-    record = state.log.add_request(transport="http", payload=payload, now=state.clock.time(), headers=headers)
-    streaming = isinstance(payload, dict) and payload.get("stream") is True
-    channel: SseChannel | JsonChannel = SseChannel(state, request) if streaming else JsonChannel(state, request)
-    await run_turn(state, channel, record, payload)
-    return await _finish(state, channel)
+    record = state.log.add_request(transport="http", payload=payload, now=state.clock.time(), headers=headers, api=api)
+    return record, payload
 
 
-async def _finish(state: ServerState, channel: SseChannel | JsonChannel) -> web.StreamResponse:
+async def finish(state: ServerState, channel: SseChannel | JsonChannel) -> web.StreamResponse:
     if isinstance(channel, JsonChannel):
         return channel.response()
     if channel.answer is None:  # the source produced nothing at all
@@ -212,7 +227,7 @@ async def get_response(request: web.Request) -> web.StreamResponse:
         streaming = request.query.get("stream") == "true"
         channel: SseChannel | JsonChannel = SseChannel(state, request) if streaming else JsonChannel(state, request)
         await run_turn(state, channel, record, {})
-        return await _finish(state, channel)
+        return await finish(state, channel)
     response_id = request.match_info["response_id"]
     stored = state.store.get(response_id)
     if stored is None or stored.response is None:

@@ -10,7 +10,7 @@ import json
 import time
 from collections import deque
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from openai_replay.log import ConnectionRecord, RequestLog, RequestRecord
 
@@ -121,17 +121,45 @@ class WsLogTap:
             queue.clear()
 
 
-class HttpLogTap:
-    """Logs one proxied ``POST /v1/responses``."""
+def note_chat(record: RequestRecord, obj: Any, now: float) -> None:
+    """Update ``record`` with one chat chunk or ``chat.completion`` body (id, finish, error)."""
+    if not isinstance(obj, dict):
+        return
+    record.event_types.append(str(obj.get("object") or ("error" if "error" in obj else "?")))
+    if record.response_id is None and isinstance(obj.get("id"), str):
+        record.response_id = obj["id"]
+    if record.outcome.kind != "pending":
+        return
+    if isinstance(obj.get("error"), dict):
+        record.outcome.kind, record.outcome.code = "error", obj["error"].get("code")
+        _ended(record, now)
+        return
+    for choice in obj.get("choices") or []:
+        reason = choice.get("finish_reason") if isinstance(choice, dict) else None
+        if reason:
+            record.outcome.kind = "incomplete" if reason in ("length", "content_filter") else "completed"
+            _ended(record, now)
 
-    def __init__(self, log: RequestLog, body: bytes, headers: Mapping[str, str]) -> None:
+
+class HttpLogTap:
+    """Logs one proxied ``POST /v1/responses`` or ``POST /v1/chat/completions`` (``api="chat"``)."""
+
+    def __init__(
+        self, log: RequestLog, body: bytes, headers: Mapping[str, str], api: Literal["responses", "chat"] = "responses"
+    ) -> None:
         payload = _parse(body.decode("utf-8", errors="replace")) if body else None
         if body and payload is None:
             payload = {"_invalid_json": body[:200].decode(errors="replace")}
-        self.record = log.add_request(transport="http", payload=payload, now=time.time(), headers=_retry_headers(headers))
+        self.api = api
+        self.record = log.add_request(
+            transport="http", payload=payload, now=time.time(), headers=_retry_headers(headers), api=api
+        )
 
     def event(self, data: str) -> None:
-        note_event(self.record, _parse(data), time.time())
+        if self.api == "chat":
+            note_chat(self.record, _parse(data), time.time())
+        else:
+            note_event(self.record, _parse(data), time.time())
 
     def answer(self, status: int, body: str, headers: Mapping[str, str]) -> None:
         parsed = _parse(body)
@@ -141,6 +169,8 @@ class HttpLogTap:
             self.record.outcome.kind = "error"
             self.record.outcome.code = (error.get("code") or error.get("type")) if isinstance(error, dict) else f"http_{status}"
             _ended(self.record, now, headers)
+        elif self.api == "chat":
+            note_chat(self.record, parsed, now)
         elif isinstance(parsed, dict) and parsed.get("object") == "response":
             note_event(self.record, {"type": f"response.{parsed.get('status')}", "response": parsed}, now)
 

@@ -153,8 +153,10 @@ async def relay_http(relay: Relay, request: web.Request) -> web.StreamResponse:
     """Forward one HTTP request; stream SSE back chunk by chunk, noting each event on arrival."""
     body = await request.read()
     tap = relay.recording.open_http(request.method, request.path, request.query_string, request.headers, body)
-    creating = request.method == "POST" and request.path.rstrip("/").endswith("/responses")
-    logtap = HttpLogTap(relay.log, body, request.headers) if creating else None
+    path = request.path.rstrip("/")
+    chat = path.endswith("/chat/completions")
+    creating = request.method == "POST" and (path.endswith("/responses") or chat)
+    logtap = HttpLogTap(relay.log, body, request.headers, api="chat" if chat else "responses") if creating else None
     url = relay.upstream.http_url(request.path, request.query_string)
     try:
         answer = await relay.session.request(

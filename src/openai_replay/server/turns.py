@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -81,6 +82,11 @@ class TurnControl:
     cancel: CancelFlag = field(default_factory=CancelFlag)
 
 
+#: How one API surface serves a request (validation and rules, then `execute`): `_serve` is the
+#: Responses API's; ``server/chat.py`` has the Chat Completions one.
+Serve = Callable[[ServerState, Channel, RequestRecord, Any, "ConnectionState | None", TurnControl], Awaitable[None]]
+
+
 async def run_turn(
     state: ServerState,
     channel: Channel,
@@ -88,10 +94,11 @@ async def run_turn(
     payload: Any,
     conn: ConnectionState | None = None,
     control: TurnControl | None = None,
+    serve: Serve | None = None,
 ) -> None:
     """Serve one request; never raises except for cancellation of the task itself."""
     try:
-        await _serve(state, channel, record, payload, conn, control or TurnControl())
+        await (serve or _serve)(state, channel, record, payload, conn, control or TurnControl())
     except ClientGone:
         record.outcome.kind = "closed_by_client"
     except (asyncio.CancelledError, GeneratorExit):

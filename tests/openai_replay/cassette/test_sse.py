@@ -18,8 +18,8 @@ def test_events_come_out_as_their_blank_line_arrives() -> None:
 
 
 def test_blocks_follow_the_sse_rules() -> None:
-    """Comments and id lines are ignored, data lines join with newlines, a missing event name is 'message'."""
-    assert parse_block(": keep-alive\nid: 3\ndata: one\ndata: two") == ("message", "one\ntwo")
+    """Comments and id lines are ignored, data lines join with newlines, a missing event name is '' (chat's data-only framing)."""
+    assert parse_block(": keep-alive\nid: 3\ndata: one\ndata: two") == ("", "one\ntwo")  # no event: line (chat)
     assert parse_block("event:x\ndata:y") == ("x", "y")
     assert parse_block(": only a comment") is None
 

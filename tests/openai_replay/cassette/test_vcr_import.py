@@ -37,9 +37,12 @@ def test_every_real_recording_imports_with_its_events_exact(name: str, tmp_path:
 def test_telemetry_from_other_hosts_is_skipped_and_listed(tmp_path: Path) -> None:
     """A non-Responses interaction (agno telemetry) is left out and named in the summary and meta."""
     summary = import_vcr_file(real_cassette("openinference__agent_run_reasoning_stream.yaml"), tmp_path / "o.json")
-    assert "skipped interaction 2: POST https://os-api.agno.com/telemetry/runs is not a Responses API call" in summary
+    assert (
+        "skipped interaction 2: POST https://os-api.agno.com/telemetry/runs is not a Responses or Chat Completions call"
+        in summary
+    )
     assert load_cassette(tmp_path / "o.json").meta["skipped"] == [
-        "interaction 2: POST https://os-api.agno.com/telemetry/runs is not a Responses API call"
+        "interaction 2: POST https://os-api.agno.com/telemetry/runs is not a Responses or Chat Completions call"
     ]
 
 
@@ -93,7 +96,10 @@ def test_gzip_synthetic_and_bad_inputs(tmp_path: Path) -> None:
     cassette, _ = import_vcr(path)
     assert interactions(cassette)[0].response_id == "resp_x"
     (tmp_path / "other.yaml").write_text("just: a mapping\n")
-    with pytest.raises(CassetteError, match="has no 'interactions' list: it is not a vcrpy cassette"):
+    with pytest.raises(
+        CassetteError,
+        match=r"has no 'interactions' list \(vcrpy\) nor 'http_interactions' \(Ruby VCR\): it is not a vcrpy cassette",
+    ):
         import_vcr(tmp_path / "other.yaml")
     (tmp_path / "broken.yaml").write_text("interactions: [\n")
     with pytest.raises(CassetteError, match="is not valid YAML"):

@@ -11,8 +11,8 @@ from openai_replay.conformance.clients import BY_NAME, CLIENTS, select
 
 def test_an_extra_selects_all_its_clients_in_order() -> None:
     """Naming an extra (livekit) selects the clients it installs; names and extras mix without repeats."""
-    assert [c.name for c in select(["livekit"])] == ["livekit-ws", "livekit-http"]
-    assert [c.name for c in select(["livekit-http", "livekit"])] == ["livekit-http", "livekit-ws"]
+    assert [c.name for c in select(["livekit"])] == ["livekit-ws", "livekit-http", "livekit-chat"]
+    assert [c.name for c in select(["livekit-http", "livekit"])] == ["livekit-http", "livekit-ws", "livekit-chat"]
     assert [c.name for c in select(None)] == [c.name for c in CLIENTS]
 
 

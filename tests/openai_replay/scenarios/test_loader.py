@@ -122,7 +122,7 @@ def test_contradictions_name_the_rule(rule: dict[str, Any], expected: str) -> No
         ),
         (
             {"rules": [_rule({"action": "complete"}, match={"turnn": 1})]},
-            "$.rules[0].match (rule 'r'): unknown field(s) 'turnn' for this object; allowed: attempt, chained, "
+            "$.rules[0].match (rule 'r'): unknown field(s) 'turnn' for this object; allowed: api, attempt, chained, "
             "connection, input_type, text_contains, transport, turn, turn_on_connection, warmup",
         ),
         (

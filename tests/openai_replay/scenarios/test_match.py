@@ -134,7 +134,7 @@ def test_impossible_selectors_are_explained(selectors: dict[str, object], reason
 
 def test_unknown_selector_is_named() -> None:
     """A misspelt selector fails with the known ones listed."""
-    with pytest.raises(ScenarioError, match=r"unknown selector.*turnn.*known: attempt, chained"):
+    with pytest.raises(ScenarioError, match=r"unknown selector.*turnn.*known: api, attempt, chained"):
         scenario().on(turnn=1)
 
 
@@ -146,3 +146,13 @@ async def test_where_narrows_a_rule_built_from_scenario_builder() -> None:
         secret, _ = await sdk_turn(conn, input="a secret")
     assert [_answer(plain), _answer(secret)] == ["You said: hello", "hush"]
     assert server.log[1].answered_by == "rule 1 (transport='ws', where=<lambda>)"
+
+
+def test_api_selector_describes_itself_and_rejects_websocket_only_selectors() -> None:
+    """api='chat' shows in describe() and cannot be combined with connection, warm-up or chaining selectors."""
+    from openai_replay.scenarios.match import Match
+
+    assert Match.build(api="chat").describe() == "api='chat'"
+    assert Match.build(api="responses", transport="ws").impossible() is None
+    for selectors in ({"connection": 1}, {"warmup": True}, {"chained": True}, {"transport": "ws"}):
+        assert Match.build(api="chat", **selectors).impossible() is not None, selectors

@@ -1,5 +1,6 @@
 """``livekit-plugins-openai``: the Responses LLM (``livekit.plugins.openai.responses.LLM``), over
-WebSocket (``use_websocket=True``, its default) and over HTTP (``use_websocket=False``).
+WebSocket (``use_websocket=True``, its default) and over HTTP (``use_websocket=False``), and the
+default LLM, ``livekit.plugins.openai.LLM``, which speaks Chat Completions.
 
 Entry point: ``LLM.chat(chat_ctx=..., tools=...)`` and iterating the ``LLMStream`` it returns —
 the public API an ``AgentSession`` calls from its LLM node. A whole agent session is not needed:
@@ -18,6 +19,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from livekit.agents import APIConnectOptions, llm, utils
+from livekit.plugins import openai as lk_openai
 from livekit.plugins.openai import responses
 
 from openai_replay.conformance.adapter import Adapter, Surfaced, TextDelta, ToolCallSeen
@@ -33,14 +35,17 @@ class _LiveKitBase(Adapter):
         self._stack = contextlib.AsyncExitStack()
         # The plugin takes its aiohttp session from LiveKit's http context (a job provides it).
         await self._stack.enter_async_context(utils.http_context.open())
-        base_url = self.endpoint.ws_url if self.use_websocket else self.endpoint.url
-        self.llm = responses.LLM(model=self.model, api_key=self.api_key, base_url=base_url, use_websocket=self.use_websocket)
+        self.llm = self.make_llm()
         self.llm.on("error", self._on_error)
         self.ctx = llm.ChatContext.empty()
         self._synced = 0
         self._tools: dict[str, Any] = {}
         self._stream: Any = None
         self.conn_options = APIConnectOptions(timeout=self.client_timeout or 10.0)
+
+    def make_llm(self) -> Any:
+        base_url = self.endpoint.ws_url if self.use_websocket else self.endpoint.url
+        return responses.LLM(model=self.model, api_key=self.api_key, base_url=base_url, use_websocket=self.use_websocket)
 
     def _on_error(self, event: Any) -> None:
         kind = "recoverable" if getattr(event, "recoverable", False) else "unrecoverable"
@@ -109,3 +114,15 @@ class LiveKitHttpAdapter(_LiveKitBase):
     client = "livekit-http"
     transport = "http"
     use_websocket = False
+
+
+class LiveKitChatAdapter(_LiveKitBase):
+    """LiveKit's default ``openai.LLM`` (Chat Completions through the openai SDK, ``max_retries=0``)."""
+
+    client = "livekit-chat"
+    transport = "http"
+    api = "chat"
+    use_websocket = False
+
+    def make_llm(self) -> Any:
+        return lk_openai.LLM(model=self.model, api_key=self.api_key, base_url=self.endpoint.url)

@@ -1,5 +1,5 @@
-"""``pipecat-ai[openai]``: ``OpenAIResponsesLLMService`` (WebSocket) and
-``OpenAIResponsesHttpLLMService`` (HTTP streaming).
+"""``pipecat-ai[openai]``: ``OpenAIResponsesLLMService`` (WebSocket),
+``OpenAIResponsesHttpLLMService`` (HTTP streaming) and ``OpenAILLMService`` (Chat Completions).
 
 Entry point: a real Pipecat pipeline, ``[upstream probe, service, downstream probe]``, run by a
 ``PipelineWorker``; each turn queues an ``LLMContextFrame`` (what the user-context aggregator
@@ -34,6 +34,7 @@ from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.services.openai.llm import OpenAILLMService
 from pipecat.services.openai.responses.llm import OpenAIResponsesHttpLLMService, OpenAIResponsesLLMService
 from pipecat.workers.runner import WorkerRunner
 
@@ -196,4 +197,22 @@ class PipecatHttpAdapter(_PipecatBase):
             retry_on_timeout=True,
             retry_timeout_secs=self.client_timeout,
             settings=OpenAIResponsesHttpLLMService.Settings(model=self.model),
+        )
+
+
+class PipecatChatAdapter(_PipecatBase):
+    """Pipecat's default ``OpenAILLMService`` (Chat Completions through the openai SDK)."""
+
+    client = "pipecat-chat"
+    transport = "http"
+    api = "chat"
+    client_timeout = 3.0
+
+    def make_service(self) -> Any:
+        return OpenAILLMService(
+            api_key=self.api_key,
+            base_url=self.endpoint.url,
+            retry_on_timeout=True,
+            retry_timeout_secs=self.client_timeout,
+            settings=OpenAILLMService.Settings(model=self.model),
         )

@@ -1,4 +1,5 @@
-"""``videosdk-plugins-openai``: ``OpenAILLM(streaming=True)``, its WebSocket Responses mode.
+"""``videosdk-plugins-openai``: ``OpenAILLM(streaming=True)``, its WebSocket Responses mode, and
+``OpenAILLM(streaming=False)``, which speaks Chat Completions over HTTP.
 
 Entry point: ``OpenAILLM.chat(ChatContext, tools=...)``, the async iterator of ``LLMResponse``
 that VideoSDK's conversation flow consumes — its public API. The agent pipeline's part is to keep
@@ -31,6 +32,7 @@ class VideoSDKWebSocketAdapter(Adapter):
     client = "videosdk-ws"
     package = "videosdk-plugins-openai"
     transport = "ws"
+    streaming = True
 
     async def open(self) -> None:
         self.llm = OpenAILLM(
@@ -38,7 +40,7 @@ class VideoSDKWebSocketAdapter(Adapter):
             model=self.model,
             base_url=self.endpoint.url,
             wss_url=self.endpoint.ws_url,
-            streaming=True,
+            streaming=self.streaming,
         )
         self.llm.on("error", self._on_error)
         self.ctx = ChatContext.empty()
@@ -105,3 +107,12 @@ class VideoSDKWebSocketAdapter(Adapter):
     async def close(self) -> None:
         with contextlib.suppress(Exception):
             await self.llm.aclose()
+
+
+class VideoSDKChatAdapter(VideoSDKWebSocketAdapter):
+    """VideoSDK's ``OpenAILLM`` with ``streaming=False``: Chat Completions through the openai SDK."""
+
+    client = "videosdk-chat"
+    transport = "http"
+    api = "chat"
+    streaming = False

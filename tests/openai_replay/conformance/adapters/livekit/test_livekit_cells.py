@@ -1,4 +1,5 @@
-"""LiveKit's Responses LLM (livekit-plugins-openai 1.8.9): today's observed result for every check of the battery."""
+"""LiveKit (livekit-plugins-openai 1.8.9), the Responses LLM and the default Chat Completions `openai.LLM`:
+today's observed result for every check of the battery."""
 
 from __future__ import annotations
 
@@ -44,6 +45,26 @@ PINS: Pins = {
         "barge_in_chain": ("pass", "did not chain on the abandoned response"),
         "no_resend": ("fail", "#"),
         "connection_age_limit": ("n/a", "ws only; this client is http"),
+        "http_429_retry_after": ("fail", "retried after"),
+        "http_500": ("pass", "recovered"),
+    },
+    "livekit-chat": {
+        "plain_turn": ("pass", "one request, the whole answer"),
+        "chained_turn": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "tool_round_trip": ("pass", "round trip with the full context"),
+        "previous_response_not_found": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "connection_limit": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "close_mid_stream": ("fail", "lost the turn silently"),
+        "close_before_created": ("pass", "recovered"),
+        "response_failed": ("pass", "recovered"),
+        "response_incomplete": ("fail", "passed on the partial text"),
+        "cancel_then_new_turn": ("pass", "sent no response.cancel; next turn"),
+        "warmup": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "stall_past_timeout": ("pass", "timed out and retried"),
+        "never_ending_stream": ("pass", "surfaced the error"),
+        "barge_in_chain": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "no_resend": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "connection_age_limit": ("n/a", "Responses API only; this client speaks Chat Completions"),
         "http_429_retry_after": ("fail", "retried after"),
         "http_500": ("pass", "recovered"),
     },

@@ -1,4 +1,5 @@
-"""The openai SDK (openai 3.54.0): today's observed result for every check of the battery."""
+"""The openai SDK (openai 3.54.0): today's observed result for every check of the battery
+(Responses over WebSocket and HTTP, and Chat Completions)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,26 @@ PINS: Pins = {
         "barge_in_chain": ("pass", "did not chain on the abandoned response"),
         "no_resend": ("n/a", "never chained"),
         "connection_age_limit": ("n/a", "ws only; this client is http"),
+        "http_429_retry_after": ("pass", "honoured retry-after"),
+        "http_500": ("pass", "recovered"),
+    },
+    "openai-chat": {
+        "plain_turn": ("pass", "one request, the whole answer"),
+        "chained_turn": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "tool_round_trip": ("pass", "round trip with the full context"),
+        "previous_response_not_found": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "connection_limit": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "close_mid_stream": ("fail", "lost the turn silently"),
+        "close_before_created": ("pass", "recovered"),
+        "response_failed": ("pass", "surfaced the error"),
+        "response_incomplete": ("pass", "passed on the partial text"),
+        "cancel_then_new_turn": ("pass", "sent no response.cancel; next turn"),
+        "warmup": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "stall_past_timeout": ("pass", "surfaced the error"),
+        "never_ending_stream": ("pass", "surfaced the error"),
+        "barge_in_chain": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "no_resend": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "connection_age_limit": ("n/a", "Responses API only; this client speaks Chat Completions"),
         "http_429_retry_after": ("pass", "honoured retry-after"),
         "http_500": ("pass", "recovered"),
     },

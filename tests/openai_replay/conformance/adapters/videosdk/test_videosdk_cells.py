@@ -1,4 +1,5 @@
-"""VideoSDK OpenAILLM(streaming=True), videosdk-plugins-openai 1.0.30: today's observed result for every check."""
+"""VideoSDK OpenAILLM, streaming=True (Responses) and streaming=False (Chat Completions), videosdk-plugins-openai
+1.0.30: today's observed result for every check."""
 
 from __future__ import annotations
 
@@ -26,6 +27,26 @@ PINS: Pins = {
         "connection_age_limit": ("pass", "recovered"),
         "http_429_retry_after": ("n/a", "http only; this client is ws"),
         "http_500": ("n/a", "http only; this client is ws"),
+    },
+    "videosdk-chat": {
+        "plain_turn": ("pass", "one request, the whole answer"),
+        "chained_turn": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "tool_round_trip": ("pass", "round trip with the full context"),
+        "previous_response_not_found": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "connection_limit": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "close_mid_stream": ("fail", "lost the turn silently"),
+        "close_before_created": ("pass", "surfaced the error"),
+        "response_failed": ("pass", "surfaced the error"),
+        "response_incomplete": ("fail", "passed on the partial text"),
+        "cancel_then_new_turn": ("pass", "sent no response.cancel; next turn"),
+        "warmup": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "stall_past_timeout": ("pass", "no response timeout"),
+        "never_ending_stream": ("pass", "surfaced the error"),
+        "barge_in_chain": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "no_resend": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "connection_age_limit": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "http_429_retry_after": ("fail", "did not recover"),
+        "http_500": ("pass", "surfaced the error"),
     },
 }
 
