@@ -43,7 +43,7 @@ def test_strict_markers_and_strict_config_with_every_option_set(pytester: pytest
         """
         import pytest
 
-        @pytest.mark.openai_replay(scenario="tool_call", speed=0)
+        @pytest.mark.openai_replay(scenario="tool_call", speed=0, allow_unplayed=True)
         def test_x(openai_replay_settings):
             assert openai_replay_settings.cassette_dir == "recorded"
             assert openai_replay_settings.upstream == "http://127.0.0.1:9/v1"
