@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from openai_replay.pytest_plugin.coexist import RECORD_MODE_HELP, disable_recording_refusal, loopback_allowed, name_both_in_help
 from openai_replay.pytest_plugin.settings import MARKER_KEYS, RECORD_MODES, Settings, SettingsError, resolve
 
 if TYPE_CHECKING:  # the server is imported when a test first asks for it, not on every pytest start
@@ -68,7 +69,7 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
                 action="store",
                 default=None,
                 choices=RECORD_MODES,
-                help="Cassette record mode: none (default: replay only), once, new_episodes, all, rewrite.",
+                help=RECORD_MODE_HELP,
             )
         except ValueError:  # registered already (pytest-recording loaded first)
             pass
@@ -81,6 +82,7 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
+    name_both_in_help(config)
     mode = config.getoption("record_mode", default=None)
     if mode is not None and mode not in RECORD_MODES:
         raise pytest.UsageError(f"{mode!r} is not a valid record mode. Valid modes: {', '.join(RECORD_MODES)}.")
@@ -179,7 +181,7 @@ def openai_server(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[ReplayServer]:
     """A running fake Responses server for this test: ``url``, ``ws_url``, ``log``, ``use()``, ``reset()``."""
-    from openai_replay.pytest_plugin.sources import CassetteMissing, RecordingFailed, TestInfo, open_for_test
+    from openai_replay.pytest_plugin.sources import CassetteMissing, RecordingFailed, TestInfo, open_for_test, uses_a_cassette
 
     node = request.node
     test = TestInfo(
@@ -192,9 +194,15 @@ def openai_server(
         failed=lambda: _failed(node),
         notice=_notice,
     )
+    settings = openai_replay_settings
     with contextlib.ExitStack() as stack:
         try:
-            handle = stack.enter_context(open_for_test(openai_replay_session_server, openai_replay_settings, test))
+            refusal = disable_recording_refusal(request) if uses_a_cassette(settings, test) else None
+            if refusal:
+                pytest.fail(f"openai-replay: {refusal}", pytrace=False)
+            upstream = [settings.upstream] if settings.record_mode != "none" else []
+            stack.enter_context(loopback_allowed(request, openai_replay_session_server.url, *upstream))
+            handle = stack.enter_context(open_for_test(openai_replay_session_server, settings, test))
         except (CassetteMissing, SettingsError) as exc:
             pytest.fail(f"openai-replay: {exc}", pytrace=False)
         node.stash[HANDLE] = handle

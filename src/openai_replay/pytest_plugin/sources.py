@@ -25,7 +25,16 @@ from openai_replay.pytest_plugin.server import ReplayServer, prepare, resolve_sc
 from openai_replay.pytest_plugin.settings import Settings, cassette_path, legacy_cassette_path
 from openai_replay.server import FakeServer
 
-__all__ = ["CassetteMissing", "RecordingFailed", "TestInfo", "cassette_lock", "failed_path", "find_cassette", "open_for_test"]
+__all__ = [
+    "CassetteMissing",
+    "RecordingFailed",
+    "TestInfo",
+    "cassette_lock",
+    "failed_path",
+    "find_cassette",
+    "open_for_test",
+    "uses_a_cassette",
+]
 
 
 class CassetteMissing(Exception):
@@ -64,7 +73,7 @@ def _implied_by(settings: Settings) -> list[str]:
     return [name for name in IMPLYING if settings.origin.get(name) in ("marker", "openai_replay_config")]
 
 
-def find_cassette(settings: Settings, test: TestInfo) -> Path:
+def find_cassette(settings: Settings, test: TestInfo, *, quiet: bool = False) -> Path:
     """The test's cassette path; an existing cassette in the old layout (``<rootdir>/cassettes/<module>``)
     is used where it is, with a one-line notice saying where it belongs now."""
     path = cassette_path(settings, test_dir=test.test_dir, module=test.module, test=test.name)
@@ -72,10 +81,24 @@ def find_cassette(settings: Settings, test: TestInfo) -> Path:
         return path
     legacy = legacy_cassette_path(settings, rootdir=test.rootdir, module=test.module, test=test.name)
     if legacy is not None and legacy != path and legacy.is_file():
+        if quiet:
+            return legacy
         move = f"mkdir -p {shlex.quote(str(path.parent))} && mv {shlex.quote(str(legacy))} {shlex.quote(str(path))}"
         test.notice(f"openai-replay: {test.nodeid} uses {legacy} from the old cassette layout; move it to {path} ({move})")
         return legacy
     return path
+
+
+def uses_a_cassette(settings: Settings, test: TestInfo) -> bool:
+    """True when the test will replay or record a cassette (or error for lack of one), not a scenario
+    or the simulated model."""
+    if settings.scenario is not None:
+        return False
+    implied = bool(_implied_by(settings))
+    path = find_cassette(settings, test, quiet=True)
+    if not (test.has_marker or implied or path.is_file()):
+        return False
+    return settings.record_mode != "none" or path.is_file() or implied
 
 
 @contextlib.contextmanager
