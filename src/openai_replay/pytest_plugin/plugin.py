@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from openai_replay.log.timeline import EXCHANGE_INTRO
 from openai_replay.pytest_plugin.coexist import RECORD_MODE_HELP, disable_recording_refusal, loopback_allowed, name_both_in_help
 from openai_replay.pytest_plugin.settings import MARKER_KEYS, RECORD_MODES, Settings, SettingsError, resolve
 
@@ -114,15 +115,16 @@ def pytest_runtest_makereport(
         item.stash[CALL_REPORT] = report
     handle = item.stash.get(HANDLE, None)
     if handle is not None and report.failed:
-        report.sections.append((f"openai-replay exchange ({report.when})", _report_section(handle, report.when)))
+        shown = EXCHANGE_INTRO in report.longreprtext  # an assertion of ours printed the exchange already
+        report.sections.append((f"openai-replay exchange ({report.when})", _report_section(handle, report.when, shown)))
     return report
 
 
-def _report_section(handle: ReplayServer, when: str) -> str:
+def _report_section(handle: ReplayServer, when: str, shown: bool) -> str:
     lines = [f"answered by {handle.describe()}; settings: {handle.settings.describe()}"]
     if when == "call":
         lines += [f"also: {p}" for p in handle.problems()]
-    lines.append(handle.timeline())
+    lines.append("(the exchange is in the failure above)" if shown else handle.timeline())
     return "\n".join(lines)
 
 
