@@ -4,8 +4,10 @@ still found, hints in pytest's words, the marker working alone."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -188,3 +190,16 @@ def test_speed_in_the_marker_is_a_rate_and_time_scale_is_deprecated(pytester: py
     result = pytester.runpytest("-W", "default::DeprecationWarning")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["*time_scale=2 (the old meaning of speed*use speed=0.5*"])
+
+
+def test_the_documented_ini_snippet_makes_the_documented_folder(pytester: pytest.Pytester, upstream: FakeServer) -> None:
+    """docs/pytest-plugin.md's ini block, used as is (upstream swapped), records into cassettes/ and nothing odd (item 4)."""
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "pytest-plugin.md").read_text()
+    (snippet,) = re.findall(r"```ini\n(.*?)```", doc, re.S)
+    assert "https://api.openai.com/v1" in snippet
+    ini = snippet.replace("https://api.openai.com/v1", upstream.url)
+    pytester.makeini(ini + "asyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_inner=textwrap.dedent(SAYS.format(text="ini")))
+    pytester.runpytest("--strict-config", "--record-mode=once", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+    assert sorted(p.name for p in pytester.path.iterdir() if p.is_dir()) == ["cassettes"]
+    assert (pytester.path / "cassettes" / "test_inner" / "test_chat.json").is_file()
