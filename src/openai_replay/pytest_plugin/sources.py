@@ -69,8 +69,13 @@ class TestInfo:
 IMPLYING = ("cassette", "upstream", "record_mode", "speed", "time_scale")
 
 
-def _implied_by(settings: Settings) -> list[str]:
-    return [name for name in IMPLYING if settings.origin.get(name) in ("marker", "openai_replay_config")]
+def _implied_by(settings: Settings, test: TestInfo) -> list[str]:
+    """What says this test has a cassette: its settings, or a bare ``@pytest.mark.openai_replay``
+    (as a bare ``@pytest.mark.vcr``). A marker with only ``server=``/``allow_unplayed=`` implies none."""
+    found = [f"{name} setting" for name in IMPLYING if settings.origin.get(name) in ("marker", "openai_replay_config")]
+    if test.has_marker and "marker" not in settings.origin.values():
+        found.append("bare @pytest.mark.openai_replay marker")
+    return found
 
 
 def find_cassette(settings: Settings, test: TestInfo, *, quiet: bool = False) -> Path:
@@ -94,7 +99,7 @@ def uses_a_cassette(settings: Settings, test: TestInfo) -> bool:
     or the simulated model."""
     if settings.scenario is not None:
         return False
-    implied = bool(_implied_by(settings))
+    implied = bool(_implied_by(settings, test))
     path = find_cassette(settings, test, quiet=True)
     if not (test.has_marker or implied or path.is_file()):
         return False
@@ -110,7 +115,7 @@ def open_for_test(server: FakeServer, settings: Settings, test: TestInfo) -> Ite
         with _closing(prepare(server, settings, path, source, "scenario")) as handle:
             yield handle
         return
-    implied = _implied_by(settings)
+    implied = _implied_by(settings, test)
     if not (test.has_marker or implied or path.is_file()):
         with _closing(prepare(server, settings, path, None, "simulated")) as handle:
             yield handle
@@ -118,8 +123,8 @@ def open_for_test(server: FakeServer, settings: Settings, test: TestInfo) -> Ite
     if settings.record_mode == "none" and not path.is_file():
         if implied:
             raise CassetteMissing(
-                f"no cassette at {path}, and record mode is 'none' (replay only); this test's "
-                f"{' and '.join(implied)} setting(s) say it replays one. Record it with: {test.command('once')}"
+                f"no cassette at {path}, and record mode is 'none' (replay only); a cassette is implied by "
+                f"this test's {' and '.join(implied)}. Record it with: {test.command('once')}"
             )
         with _closing(prepare(server, settings, path, None, "simulated")) as handle:  # marker with server= only
             yield handle

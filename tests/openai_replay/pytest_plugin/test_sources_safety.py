@@ -81,10 +81,18 @@ def test_a_missing_cassette_implied_by_upstream_is_an_error(pytester: pytest.Pyt
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["*no cassette at *cassettes/test_inner/test_chat.json*upstream setting(s)*"
+        ["*no cassette at *cassettes/test_inner/test_chat.json*implied by this test's upstream setting.*"
          "Record it with: pytest test_inner.py::test_chat --record-mode=once"]
     )
     assert len(upstream.log) == 0
+
+
+def test_a_missing_cassette_of_a_bare_marker_is_an_error(pytester: pytest.Pytester, upstream: FakeServer) -> None:
+    """A bare @pytest.mark.openai_replay (a recorded test) whose cassette was deleted errors, as a bare vcr marker does."""
+    write(pytester, upstream.url, {"test_inner.py": SAYS.format(text="hi")})
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*implied by this test's bare @pytest.mark.openai_replay marker. Record it with*--record-mode=once"])
 
 
 @pytest.mark.parametrize("mode", ["once", "new_episodes"])
