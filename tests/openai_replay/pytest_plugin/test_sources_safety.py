@@ -92,7 +92,7 @@ def test_a_missing_cassette_of_a_bare_marker_is_an_error(pytester: pytest.Pytest
     write(pytester, upstream.url, {"test_inner.py": SAYS.format(text="hi")})
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*implied by this test's bare @pytest.mark.openai_replay marker. Record it with*--record-mode=once"])
+    result.stdout.fnmatch_lines(["*implied by this test's bare @pytest.mark.openai_replay marker. Record it with*once"])
 
 
 @pytest.mark.parametrize("mode", ["once", "new_episodes"])
