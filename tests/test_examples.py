@@ -69,3 +69,18 @@ def test_not_run_markers_give_a_reason_and_sit_on_a_block() -> None:
     marked = sum(1 for s in all_snippets() if s.not_run)
     markers = sum(len(NOT_RUN.findall(p.read_text())) for p in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
     assert marked == markers, "a <!-- not-run: ... --> marker is not on the line just before a ```python block"
+
+
+def test_snippets_are_found_with_their_line_marker_and_kind(tmp_path: Path) -> None:
+    """The extractor finds each python block, its fence line, a not-run marker just before it, and pytest tests."""
+    from docsnippets import snippets
+
+    (tmp_path / "docs").mkdir()
+    doc = tmp_path / "docs" / "probe.md"
+    doc.write_text(
+        "# t\n\n```python\nprint(1)\n```\n\nSee `<!-- not-run: x -->` in prose.\n\n"
+        "<!-- not-run: a fragment -->\n```python\nx...\n```\n\n```python\ndef test_a():\n    pass\n```\n```bash\nls\n```\n"
+    )
+    found = snippets(doc, root=tmp_path)
+    assert [(s.line, s.not_run, s.is_pytest) for s in found] == [(3, None, False), (10, "a fragment", False), (14, None, True)]
+    assert found[0].id == "docs/probe.md:3"

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-NOT_RUN = re.compile(r"<!--\s*not-run:\s*(?P<reason>\S.*?)\s*-->")
+#: A marker is a line of its own (so prose may quote it in backticks).
+NOT_RUN = re.compile(r"^<!--\s*not-run:\s*(?P<reason>\S.*?)\s*-->[ \t]*$", re.M)
 FENCE = re.compile(r"^```python[ \t]*\n(?P<code>.*?)^```[ \t]*$", re.S | re.M)
 
 
@@ -42,7 +43,7 @@ def doc_files() -> list[Path]:
     return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
-def snippets(path: Path) -> list[Snippet]:
+def snippets(path: Path, root: Path = ROOT) -> list[Snippet]:
     text = path.read_text(encoding="utf-8")
     found = []
     for match in FENCE.finditer(text):
@@ -50,7 +51,7 @@ def snippets(path: Path) -> list[Snippet]:
         marker = NOT_RUN.search(before)
         found.append(
             Snippet(
-                doc=str(path.relative_to(ROOT)),
+                doc=str(path.relative_to(root)),
                 line=text.count("\n", 0, match.start()) + 1,
                 code=match.group("code"),
                 not_run=marker.group("reason") if marker else None,
