@@ -9,6 +9,10 @@ Fixtures (none autouse):
 - ``openai_replay_config``: a dict of defaults; override it at any scope.
 - ``openai_replay_settings``: what this test resolved to (command line > marker > config > ini).
 
+A test with the ``openai_replay`` marker gets ``openai_server`` even without asking for it.
+Living beside pytest-recording (``--block-network``, ``--disable-recording``, the shared
+``--record-mode``) is in `openai_replay.pytest_plugin.coexist`.
+
 This is the only module that imports both pytest and the server.
 """
 

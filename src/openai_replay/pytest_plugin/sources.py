@@ -1,14 +1,18 @@
 """Choosing what answers a test: its scenario, its cassette (replayed or recorded), or the simulated model.
 
 A test is *cassette-backed* when it carries the ``openai_replay`` marker (without a scenario), names
-a ``cassette`` or a ``record_mode`` in ``openai_replay_config``, or already has a cassette at its
-default path. Other tests talk to the simulated model and ``--record-mode`` leaves them alone, as
-pytest-recording leaves tests without its ``vcr`` marker alone.
+a ``cassette``, ``upstream``, ``record_mode`` or ``speed`` in the marker or ``openai_replay_config``,
+or already has a cassette at its path (beside the test file; the old ``<rootdir>/cassettes`` layout
+is still found). Other tests talk to the simulated model and ``--record-mode`` leaves them alone,
+as pytest-recording leaves tests without its ``vcr`` marker alone.
 
-Cassette-backed tests follow `openai_replay.cassette.record_mode.decide`: replay runs on the
-session's server; recording starts a `RecordingProxy` to the upstream for this test alone and
-writes the cassette when the test ends. While a test records, it holds a lock on the cassette's
-folder, so two xdist workers sharing a cassette take turns instead of overwriting each other.
+No silent fallbacks: in mode ``none`` a missing cassette that the test implies is `CassetteMissing`
+(naming the pytest command that records it), and a recording is kept as the cassette only when the
+test passed and every request reached the upstream; otherwise it goes to ``<name>.failed.json``
+(`RecordingFailed`). Cassette-backed tests follow `openai_replay.cassette.record_mode.decide`:
+replay runs on the session's server; recording starts a `RecordingProxy` to the upstream for this
+test alone. While a test records, it holds a lock on the cassette's folder, so two xdist workers
+sharing a cassette take turns instead of overwriting each other.
 """
 
 from __future__ import annotations

@@ -157,3 +157,13 @@ async def test_a_failed_recording_is_not_saved_as_a_cassette(tmp_path: Path) -> 
     assert code == 1 and "saved" not in text
     assert "error: the recording failed, so" in text and "cannot reach the upstream" in text
     assert not out.exists() and (tmp_path / "chat.failed.json").is_file()
+
+
+async def test_time_scale_keeps_the_old_speed_with_a_deprecation_note() -> None:
+    """`serve --time-scale 2` (the old --speed 2) doubles the recorded delays and says to use --speed 0.5."""
+    cassette = Path(__file__).resolve().parents[3] / "cassettes" / "examples" / "chained_text_ws.json"
+    async with Running(str(BIN), "serve", "--cassette", str(cassette), "--time-scale", "2", "--port", "0") as server:
+        await server.stop()
+    text = "".join(server.output)
+    assert "--time-scale is deprecated" in text and "use --speed 0.5" in text
+    assert "(delays x2)" in text
