@@ -113,7 +113,7 @@ def uses_a_cassette(settings: Settings, test: TestInfo) -> bool:
 @contextlib.contextmanager
 def open_for_test(server: FakeServer, settings: Settings, test: TestInfo) -> Iterator[ReplayServer]:
     """The server for one test, set up from ``settings``; put back in order when the block ends."""
-    path = find_cassette(settings, test)
+    path = find_cassette(settings, test, quiet=settings.scenario is not None)  # a scenario test uses no cassette
     if settings.scenario is not None:
         source = resolve_scenario(settings.scenario, search=(test.test_dir, test.rootdir))
         with _closing(prepare(server, settings, path, source, "scenario")) as handle:
