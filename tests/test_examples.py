@@ -1,13 +1,23 @@
-"""The examples/ suite runs green as written, and the docs show the README example exactly as tested."""
+"""The examples/ suite runs green as written, the docs show the README example exactly as tested, and
+every ```python snippet of README.md and docs/*.md runs as written (see tests/support/docsnippets.py)."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from docsnippets import NOT_RUN, Snippet, all_snippets
+
 ROOT = Path(__file__).resolve().parents[1]
+SNIPPET_INI = """[pytest]
+asyncio_mode = auto
+asyncio_default_fixture_loop_scope = function
+"""
 
 
 def test_examples_suite_passes() -> None:
@@ -28,3 +38,49 @@ def test_docs_show_the_readme_example_as_tested() -> None:
     example = (ROOT / "examples" / "test_readme_example.py").read_text()
     for doc in ("README.md", "docs/pytest-plugin.md"):
         assert f"```python\n{example}```" in (ROOT / doc).read_text(), doc
+
+
+@pytest.mark.parametrize("snippet", all_snippets(), ids=lambda s: s.id)
+def test_doc_snippet_runs_as_written(snippet: Snippet, tmp_path: Path) -> None:
+    """The snippet runs in a fresh process (under pytest if it defines tests), offline, and exits 0."""
+    if snippet.not_run is not None:
+        pytest.skip(f"marked not-run: {snippet.not_run}")
+    for folder in ("examples", "cassettes"):  # copies: a snippet may write a cassette
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "examples"), env.get("PYTHONPATH", "")])
+    if snippet.is_pytest:
+        (tmp_path / "pytest.ini").write_text(SNIPPET_INI)
+        (tmp_path / "test_snippet.py").write_text(snippet.code)
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_snippet.py"]
+    else:
+        (tmp_path / "snippet.py").write_text(snippet.code)
+        command = [sys.executable, "snippet.py"]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, (
+        f"{snippet.id} does not run as written (fix it, or mark it <!-- not-run: reason --> on the line before):\n"
+        + done.stdout[-3000:]
+        + done.stderr[-3000:]
+    )
+
+
+def test_not_run_markers_give_a_reason_and_sit_on_a_block() -> None:
+    """Every not-run marker in the docs names its reason and is followed by a python block it applies to."""
+    marked = sum(1 for s in all_snippets() if s.not_run)
+    markers = sum(len(NOT_RUN.findall(p.read_text())) for p in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+    assert marked == markers, "a <!-- not-run: ... --> marker is not on the line just before a ```python block"
+
+
+def test_snippets_are_found_with_their_line_marker_and_kind(tmp_path: Path) -> None:
+    """The extractor finds each python block, its fence line, a not-run marker just before it, and pytest tests."""
+    from docsnippets import snippets
+
+    (tmp_path / "docs").mkdir()
+    doc = tmp_path / "docs" / "probe.md"
+    doc.write_text(
+        "# t\n\n```python\nprint(1)\n```\n\nSee `<!-- not-run: x -->` in prose.\n\n"
+        "<!-- not-run: a fragment -->\n```python\nx...\n```\n\n```python\ndef test_a():\n    pass\n```\n```bash\nls\n```\n"
+    )
+    found = snippets(doc, root=tmp_path)
+    assert [(s.line, s.not_run, s.is_pytest) for s in found] == [(3, None, False), (10, "a fragment", False), (14, None, True)]
+    assert found[0].id == "docs/probe.md:3"

@@ -32,7 +32,7 @@ REAL_EVENTS: dict[str, list[int | None]] = {
 
 
 def real_cassette(name: str) -> Path:
-    """One of ../shared/real-cassettes (a clear failure, never a skip, when the folder is missing)."""
+    """One of the corpus's real-cassettes (skipped, saying how to get them, when missing; see `shared_file`)."""
     return shared_file("real-cassettes", name)
 
 

@@ -1,13 +1,15 @@
-"""Shared test helpers: where the shared reference files live, and fidelity checks on events."""
+"""Shared test helpers: where the reference corpus lives, and fidelity checks on events."""
 
 from __future__ import annotations
 
 import json
+import os
 import typing
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 from openai.types.responses import ResponseStreamEvent
 from openai.types.responses.responses_server_event import ResponsesServerEvent
 from pydantic import BaseModel, ValidationError
@@ -15,8 +17,15 @@ from pydantic import BaseModel, ValidationError
 from openai_replay.responses.fidelity import SpecChecker, is_tolerated
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
-OPENAPI = SHARED / "openapi" / "openapi.yaml"
+#: Where the reference corpus (OpenAI's OpenAPI spec, real recordings) is read from.
+REFERENCE_ENV = "OPENAI_REPLAY_REFERENCE"
+#: Set to 1 (``.ci/run`` does) to make a missing corpus a failure instead of a skip.
+REQUIRE_ENV = "OPENAI_REPLAY_REQUIRE_REFERENCE"
+
+
+def reference_dir() -> Path:
+    """``$OPENAI_REPLAY_REFERENCE``, else the ``shared/`` folder beside the repository."""
+    return Path(os.environ.get(REFERENCE_ENV) or REPO.parent / "shared")
 
 
 def _models_by_type(union: Any) -> dict[str, type[BaseModel]]:
@@ -53,13 +62,18 @@ def sdk_parse_problems(event: dict[str, Any], *, websocket: bool) -> list[str]:
 
 
 def shared_file(*parts: str) -> Path:
-    """A file under ../shared, or a failure that says how to get it (never a skip)."""
-    path = SHARED.joinpath(*parts)
+    """A file of the reference corpus; when it is missing, a skip saying how to get it (a failure
+    when ``OPENAI_REPLAY_REQUIRE_REFERENCE=1``, as in CI)."""
+    path = reference_dir().joinpath(*parts)
     if not path.exists():
-        raise AssertionError(
-            f"missing {path}: the tests read OpenAI's spec and real recordings from the shared/ folder "
-            "beside this repository (CI provides it); check it out next to the clone"
+        message = (
+            f"missing {path}: this test reads the reference corpus (OpenAI's OpenAPI spec and real recordings). "
+            f"Get it with scripts/fetch-reference-data (into ../shared beside the repository), "
+            f"or point {REFERENCE_ENV}=/path/to/corpus at a copy"
         )
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(f"{message} ({REQUIRE_ENV}=1: a missing corpus is a failure)", pytrace=False)
+        pytest.skip(message)
     return path
 
 

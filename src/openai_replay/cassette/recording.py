@@ -118,6 +118,8 @@ class Recording:
         self.recorded_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
         self.connections: list[Connection] = []
         self.on_finished = on_finished
+        #: Errors the recorder made up because the upstream could not answer (never a real answer).
+        self.failures: list[str] = []
         self._lock = threading.Lock()
 
     def _offset(self) -> float:
@@ -143,6 +145,11 @@ class Recording:
         with self._lock:
             self.connections.append(exchange)
         return HttpTap(self, exchange)
+
+    def proxy_failed(self, message: str) -> None:
+        """The recorder answered a request itself (the upstream was unreachable): not a cassette."""
+        with self._lock:
+            self.failures.append(message)
 
     def finished(self) -> None:
         if self.on_finished is not None:

@@ -4,7 +4,7 @@
 
 Each request is matched to a recorded one (see `matching`): on a WebSocket connection, first the
 recorded connection it is replaying, in order, then any unplayed interaction in cassette order.
-Recorded text goes out byte-for-byte (``EmitRaw``), paced by the recorded offsets times ``speed``
+Recorded text goes out byte-for-byte (``EmitRaw``), paced by the recorded offsets divided by ``speed``
 (0 = no waiting, 1 = real time); recorded closes, drops and errors are replayed too. An interaction
 recorded over HTTP replays over WebSocket mode and the other way round; a JSON body is turned into
 the events that would have carried it. An unmatched request is answered with an error naming the
@@ -14,8 +14,10 @@ closest recording, the fields that differ and the command to re-record; `check()
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -46,8 +48,33 @@ class CassetteMismatch(AssertionError):
     """Requests the cassette could not answer, or (when asked) interactions never played."""
 
 
+def check_speed(speed: float) -> float:
+    """``speed`` as a float if it is a rate (a number >= 0; 0 = no waiting), else a `ValueError`."""
+    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or math.isnan(speed) or speed < 0:
+        raise ValueError(
+            f"speed is a rate: 1 = as recorded, 2 = twice as fast, 0.5 = half as fast, 0 = no waiting; got {speed!r}"
+        )
+    return float(speed)
+
+
+def deprecated_time_scale(value: float) -> float:
+    """The old meaning of ``speed`` (a factor on the recorded delays), with a deprecation warning."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"time_scale multiplies the recorded delays (0 = no waiting, 2 = twice as slow); got {value!r}")
+    rate = "0 (no waiting)" if value == 0 else f"{1 / value:g}"
+    warnings.warn(
+        f"time_scale={value:g} (the old meaning of speed: a factor on the recorded delays) is deprecated; "
+        f"speed is now a rate, so use speed={rate}",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return float(value)
+
+
 class CassetteReplay:
-    """Serves a cassette. ``speed`` scales the recorded timing (0 = as fast as possible)."""
+    """Serves a cassette at ``speed``, a rate: 1 = the recorded timing, 2 = twice as fast, 0.5 = half as
+    fast, 0 = no waiting at all (the default). ``time_scale`` is the old meaning of ``speed`` (a factor
+    on the recorded delays: 2 = twice as slow), deprecated."""
 
     bypass_protocol = True
 
@@ -59,11 +86,14 @@ class CassetteReplay:
         match_on: Sequence[str | Matcher] = DEFAULT_MATCH_ON,
         cross_transport: bool = True,
         rerecord: str | None = None,
+        time_scale: float | None = None,
     ) -> None:
-        if speed < 0:
-            raise ValueError(f"speed must be 0 (no waiting) or more (1 = recorded timing), not {speed}")
+        self.speed = check_speed(speed)
+        #: What the recorded delays are multiplied by (0: no waiting).
+        self.delay_factor = 0.0 if self.speed in (0.0, math.inf) else 1.0 / self.speed
+        if time_scale is not None:
+            self.delay_factor = deprecated_time_scale(time_scale)
         self.cassette = cassette if isinstance(cassette, Cassette) else load_cassette(cassette)
-        self.speed = speed
         self.items = interactions(self.cassette)
         self.matchers = resolve(match_on)
         self.cross_transport = cross_transport
@@ -215,8 +245,8 @@ class CassetteReplay:
             return
         if rec.streamed:
             for number, event in enumerate(rec.events):
-                if self.speed and event.t > clock:
-                    yield Sleep((event.t - clock) * self.speed)
+                if self.delay_factor and event.t > clock:
+                    yield Sleep((event.t - clock) * self.delay_factor)
                 clock = max(clock, event.t)
                 if number == 0 and event.type == "error" and turn.transport == "http" and rec.transport == "ws":
                     yield Fail(_frame_error(event.data))  # a refused request is an HTTP status, not an SSE stream
@@ -237,8 +267,8 @@ class CassetteReplay:
         ending = rec.ending
         if ending is None or ending.by != "server":
             return
-        if self.speed and rec.ending_after > clock:
-            yield Sleep((rec.ending_after - clock) * self.speed)
+        if self.delay_factor and rec.ending_after > clock:
+            yield Sleep((rec.ending_after - clock) * self.delay_factor)
         if ending.dropped:
             yield Drop()
         else:

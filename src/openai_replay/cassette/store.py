@@ -169,6 +169,24 @@ def load_cassette(path: str | os.PathLike[str]) -> Cassette:
     return Cassette.from_json(data, path=os.fspath(path))
 
 
+#: The permissions of a written cassette, before the umask applies.
+FILE_MODE = 0o644
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where the OS allows (Linux), else set and restored."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def save_cassette(cassette: Cassette, path: str | os.PathLike[str]) -> Path:
     """Validate and write ``cassette`` to ``path`` atomically; returns the path written."""
     target = Path(path)
@@ -178,6 +196,8 @@ def save_cassette(cassette: Cassette, path: str | os.PathLike[str]) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        if hasattr(os, "fchmod"):  # mkstemp makes it 0600; a cassette is an ordinary file (0644 minus the umask)
+            os.fchmod(fd, FILE_MODE & ~current_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()

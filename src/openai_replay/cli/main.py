@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from openai_replay.cli.cassette import register as register_cassette_commands
 from openai_replay.cli.cassette import run as run_cassette_command
 from openai_replay.cli.serve import add_serve_arguments, run
 
 
-def build_parser() -> argparse.ArgumentParser:
+def bench_available() -> bool:
+    """True in a source checkout (editable install, or run from the repository's root), where ``bench`` works."""
+    from openai_replay.cli.bench import __file__ as bench_file
+    from openai_replay.cli.bench import find_run_py
+
+    return find_run_py(Path(bench_file), Path.cwd()) is not None
+
+
+def build_parser(*, with_bench: bool | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="openai-replay", description="Fake OpenAI Responses server and record/replay harness.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = sub.add_parser("serve", help="run the fake Responses server (WebSocket mode + HTTP)")
@@ -18,12 +27,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="run a chained conversation through the openai SDK against the fake server")
     sub.add_parser("scenarios", help="list the built-in scenarios (use one with 'serve --scenario NAME')")
     register_cassette_commands(sub)
-    # Parsed by benchmarks/run.py, not here (main() hands it every argument); listed for --help.
-    sub.add_parser(
-        "bench",
-        add_help=False,
-        help="run the benchmarks (benchmarks/run.py of a source checkout; 'openai-replay bench --help' for its options)",
-    )
+    # Parsed by benchmarks/run.py, not here (main() hands it every argument); listed in --help only
+    # where it works: an installed package has no benchmarks (`openai-replay bench` then says so).
+    if bench_available() if with_bench is None else with_bench:
+        sub.add_parser(
+            "bench",
+            add_help=False,
+            help="run the benchmarks (benchmarks/run.py of this source checkout; 'openai-replay bench --help' for its options)",
+        )
     from openai_replay.cli.conformance import add_arguments as add_conformance_arguments
 
     conformance = sub.add_parser("conformance", help="drive the real clients through every fault and print the scorecard")

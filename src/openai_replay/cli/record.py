@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from openai_replay.cli.serve import stop_on_signals
@@ -26,6 +27,20 @@ def run_record(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    failures = proxy.failures()
+    if failures:
+        out = Path(args.out)
+        aside = out.with_name(out.stem + ".failed.json")
+        if out.is_file():
+            os.replace(out, aside)
+        print(
+            f"error: the recording failed, so {args.out} is not a cassette: {failures[0]}"
+            + (f" (and {len(failures) - 1} more)" if len(failures) > 1 else "")
+            + f". What was recorded is in {aside} for inspection; it is never replayed.",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
     cassette = proxy.cassette()
     print(f"saved {len(cassette.connections)} connection(s) / exchange(s) to {args.out}", flush=True)
     print(f"replay it with: openai-replay serve --cassette {args.out}", flush=True)

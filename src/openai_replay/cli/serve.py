@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 import sys
+import warnings
 from typing import Any
 
 from openai_replay.config import ServerConfig
@@ -50,10 +51,17 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--speed",
-        type=float,
+        type=_rate,
         default=0.0,
         metavar="X",
-        help="cassette timing: 0 sends at once (default), 1 as recorded, 2 twice as slow",
+        help="cassette replay rate: 1 as recorded, 2 twice as fast, 0.5 half as fast, 0 no waiting (default)",
+    )
+    parser.add_argument(
+        "--time-scale",
+        type=_rate,
+        default=None,
+        metavar="X",
+        help="deprecated: the old meaning of --speed, a factor on the recorded delays (2 = twice as slow)",
     )
     parser.add_argument(
         "--log-limit",
@@ -63,6 +71,16 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"keep only the newest N requests in the in-memory request log (default: {DEFAULT_LOG_LIMIT}; 0 keeps all)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number (1 = as recorded, 2 = twice as fast), got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0 (0 = no waiting), got {text!r}")
+    return value
 
 
 def _requests_to_keep(text: str) -> int:
@@ -131,11 +149,21 @@ def run(args: argparse.Namespace, server: FakeServer | None = None) -> int:
             print("error: use --cassette or --scenario, not both", file=sys.stderr)
             return 2
         try:
-            replay = CassetteReplay(args.cassette, speed=args.speed)
+            time_scale = getattr(args, "time_scale", None)
+            if time_scale is not None:
+                print(
+                    "note: --time-scale is deprecated (it is the old --speed, a factor on the recorded delays); "
+                    f"--speed is now a rate: use --speed {1 / time_scale if time_scale else 0:g}",
+                    file=sys.stderr,
+                )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # said above, in the CLI's words
+                replay = CassetteReplay(args.cassette, speed=args.speed, time_scale=time_scale)
         except (CassetteError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        print(f"cassette {args.cassette}: {len(replay.items)} recorded interaction(s), speed {args.speed:g}", flush=True)
+        pace = f"delays x{replay.delay_factor:g}" if replay.delay_factor else "no waiting"
+        print(f"cassette {args.cassette}: {len(replay.items)} recorded interaction(s), speed {args.speed:g} ({pace})", flush=True)
     server = server or FakeServer(host=args.host, port=args.port, config=config_from_args(args), source=replay or scenario)
     if scenario is not None:
         print(f"scenario '{scenario.name}': {len(scenario.all_rules())} rule(s)", flush=True)

@@ -205,10 +205,14 @@ def offset(log: LogRecords, at: float | None) -> str:
     return f"+{at - start:.3f}s"
 
 
+#: How the exchange is introduced under an assertion's message (the plugin looks for it: once is enough).
+EXCHANGE_INTRO = "times from the first event:"
+
+
 def fail(log: LogRecords, message: str, *, turns: Collection[int] = (), connections: Collection[int] = ()) -> NoReturn:
     """Raise ``AssertionError(message)`` followed by the exchange, the given requests marked ``>>``."""
     __tracebackhide__ = True  # pytest shows the test's line, not this helper
     marks = " (>> marks the requests concerned)" if turns or connections else ""
     raise AssertionError(
-        f"{message}\n\nThe exchange{marks}, times from the first event:\n" + render(log, mark=turns, mark_connections=connections)
+        f"{message}\n\nThe exchange{marks}, {EXCHANGE_INTRO}\n" + render(log, mark=turns, mark_connections=connections)
     )

@@ -9,19 +9,27 @@ Fixtures (none autouse):
 - ``openai_replay_config``: a dict of defaults; override it at any scope.
 - ``openai_replay_settings``: what this test resolved to (command line > marker > config > ini).
 
+A test with the ``openai_replay`` marker gets ``openai_server`` even without asking for it.
+Living beside pytest-recording (``--block-network``, ``--disable-recording``, the shared
+``--record-mode``) is in `openai_replay.pytest_plugin.coexist`.
+
 This is the only module that imports both pytest and the server.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
+import warnings
 from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from openai_replay.log.timeline import EXCHANGE_INTRO
+from openai_replay.pytest_plugin.coexist import RECORD_MODE_HELP, disable_recording_refusal, loopback_allowed, name_both_in_help
 from openai_replay.pytest_plugin.settings import MARKER_KEYS, RECORD_MODES, Settings, SettingsError, resolve
 
 if TYPE_CHECKING:  # the server is imported when a test first asks for it, not on every pytest start
@@ -66,19 +74,32 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
                 action="store",
                 default=None,
                 choices=RECORD_MODES,
-                help="Cassette record mode: none (default: replay only), once, new_episodes, all, rewrite.",
+                help=RECORD_MODE_HELP,
             )
         except ValueError:  # registered already (pytest-recording loaded first)
             pass
-    parser.addini("openai_replay_cassette_dir", "openai-replay: cassette folder, relative to rootdir (default: cassettes)")
+    parser.addini(
+        "openai_replay_cassette_dir",
+        "openai-replay: cassette folder, relative to each test file's folder, or absolute (default: cassettes)",
+    )
     parser.addini("openai_replay_upstream_url", "openai-replay: the API to record from (default: https://api.openai.com/v1)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
+    name_both_in_help(config)
     mode = config.getoption("record_mode", default=None)
     if mode is not None and mode not in RECORD_MODES:
         raise pytest.UsageError(f"{mode!r} is not a valid record mode. Valid modes: {', '.join(RECORD_MODES)}.")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test with the ``openai_replay`` marker gets ``openai_server`` even when it does not ask for it
+    (as pytest-recording's ``vcr`` marker works alone): its scenario or cassette is then in force."""
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if isinstance(names, list) and "openai_server" not in names and item.get_closest_marker("openai_replay") is not None:
+            names.append("openai_server")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -98,15 +119,16 @@ def pytest_runtest_makereport(
         item.stash[CALL_REPORT] = report
     handle = item.stash.get(HANDLE, None)
     if handle is not None and report.failed:
-        report.sections.append((f"openai-replay exchange ({report.when})", _report_section(handle, report.when)))
+        shown = EXCHANGE_INTRO in report.longreprtext  # an assertion of ours printed the exchange already
+        report.sections.append((f"openai-replay exchange ({report.when})", _report_section(handle, report.when, shown)))
     return report
 
 
-def _report_section(handle: ReplayServer, when: str) -> str:
+def _report_section(handle: ReplayServer, when: str, shown: bool) -> str:
     lines = [f"answered by {handle.describe()}; settings: {handle.settings.describe()}"]
     if when == "call":
         lines += [f"also: {p}" for p in handle.problems()]
-    lines.append(handle.timeline())
+    lines.append("(the exchange is in the failure above)" if shown else handle.timeline())
     return "\n".join(lines)
 
 
@@ -165,27 +187,56 @@ def openai_server(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[ReplayServer]:
     """A running fake Responses server for this test: ``url``, ``ws_url``, ``log``, ``use()``, ``reset()``."""
-    from openai_replay.pytest_plugin.sources import open_for_test
+    from openai_replay.pytest_plugin.sources import CassetteMissing, RecordingFailed, TestInfo, open_for_test, uses_a_cassette
 
     node = request.node
-    test_name = ".".join(node.nodeid.split("::")[1:]) or node.name
-    with open_for_test(
-        openai_replay_session_server,
-        openai_replay_settings,
+    test = TestInfo(
+        nodeid=node.nodeid,
         rootdir=request.config.rootpath,
-        module=Path(node.path).stem,
-        test=test_name,
         test_dir=Path(node.path).parent,
+        module=Path(node.path).stem,
+        name=".".join(node.nodeid.split("::")[1:]) or node.name,
         has_marker=node.get_closest_marker("openai_replay") is not None,
-    ) as handle:
+        failed=lambda: _failed(node),
+        notice=_notice,
+    )
+    settings = openai_replay_settings
+    with contextlib.ExitStack() as stack:
+        try:
+            refusal = disable_recording_refusal(request) if uses_a_cassette(settings, test) else None
+            if refusal:
+                pytest.fail(f"openai-replay: {refusal}", pytrace=False)
+            upstream = [settings.upstream] if settings.record_mode != "none" else []
+            stack.enter_context(loopback_allowed(request, openai_replay_session_server.url, *upstream))
+            handle = stack.enter_context(open_for_test(openai_replay_session_server, settings, test))
+        except (CassetteMissing, SettingsError) as exc:
+            pytest.fail(f"openai-replay: {exc}", pytrace=False)
         node.stash[HANDLE] = handle
         monkeypatch.setenv("OPENAI_BASE_URL", handle.url)
         if not os.environ.get("OPENAI_API_KEY"):
             monkeypatch.setenv("OPENAI_API_KEY", DUMMY_KEY)
-        yield handle
+        try:
+            yield handle
+        finally:
+            try:
+                stack.close()
+            except RecordingFailed as exc:
+                if _failed(node):
+                    _notice(f"openai-replay: {exc}")
+                else:
+                    pytest.fail(f"openai-replay: {exc}", pytrace=False)
         problems = handle.problems()
         if problems and not _failed(node):
             pytest.fail("openai-replay: " + "\n".join(problems), pytrace=False)  # the report section shows the exchange
+
+
+class OpenAIReplayNotice(UserWarning):
+    """Something the user should know that does not fail the test (an old-layout cassette, a recording
+    set aside because its test failed)."""
+
+
+def _notice(message: str) -> None:
+    warnings.warn(OpenAIReplayNotice(message), stacklevel=2)
 
 
 def _failed(node: pytest.Item) -> bool:

@@ -11,6 +11,7 @@ Each setting comes from the first of these that sets it:
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "cassette_path",
+    "legacy_cassette_path",
     "resolve",
 ]
 
@@ -34,7 +36,7 @@ DEFAULT_CASSETTE_DIR = "cassettes"
 
 #: What the marker accepts. ``server`` holds `ServerConfig` changes for this test;
 #: ``allow_unplayed`` lets a test leave recorded interactions or scenario rules unplayed.
-MARKER_KEYS = ("cassette", "scenario", "record_mode", "speed", "upstream", "server", "allow_unplayed")
+MARKER_KEYS = ("cassette", "scenario", "record_mode", "speed", "upstream", "server", "allow_unplayed", "time_scale")
 #: What the config fixture accepts: the marker's keys, the cassette folder, and client options.
 CONFIG_KEYS = (*MARKER_KEYS, "cassette_dir", "client")
 
@@ -51,6 +53,8 @@ class Settings:
     cassette: str | None = None
     scenario: Any = None
     speed: float | None = None
+    #: Deprecated: the old meaning of ``speed`` (a factor on the recorded delays; 2 = twice as slow).
+    time_scale: float | None = None
     upstream: str = DEFAULT_UPSTREAM
     cassette_dir: str = DEFAULT_CASSETTE_DIR
     server: Mapping[str, Any] = field(default_factory=dict)
@@ -62,7 +66,7 @@ class Settings:
     def describe(self) -> str:
         """``record_mode=once (command line), cassette=..., ...``: the settings that are not defaults."""
         parts = [f"record_mode={self.record_mode} ({self.origin.get('record_mode', 'default')})"]
-        for name in ("cassette", "scenario", "speed", "upstream", "server", "allow_unplayed"):
+        for name in ("cassette", "scenario", "speed", "time_scale", "upstream", "server", "allow_unplayed"):
             if self.origin.get(name, "default") != "default":
                 parts.append(f"{name}={_show(getattr(self, name))} ({self.origin[name]})")
         return ", ".join(parts)
@@ -83,9 +87,12 @@ def _check_value(name: str, value: Any, where: str) -> Any:
     if name == "record_mode":
         if value not in RECORD_MODES:
             raise SettingsError(f"{where}: {value!r} is not a valid record mode. Valid modes: {', '.join(RECORD_MODES)}.")
-    elif name == "speed":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise SettingsError(f"{where}: speed must be a number >= 0 (0 = no waiting, 1 = as recorded), got {value!r}.")
+    elif name in ("speed", "time_scale"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
+            meaning = "a rate: 1 = as recorded, 2 = twice as fast, 0 = no waiting" if name == "speed" else (
+                "deprecated, a factor on the recorded delays: 2 = twice as slow, 0 = no waiting"
+            )
+            raise SettingsError(f"{where}: {name} must be a number >= 0 ({meaning}), got {value!r}.")
         return float(value)
     elif name in ("cassette", "upstream", "cassette_dir"):
         if not isinstance(value, (str, Path)) or not str(value):
@@ -140,27 +147,48 @@ def resolve(
 _UNSAFE = re.compile(r"[<>?%*:|\"'/\\\s]+")
 
 
-def cassette_path(settings: Settings, *, rootdir: Path, module: str, test: str) -> Path:
-    """Where the test's cassette lives.
+def cassette_path(settings: Settings, *, test_dir: Path, module: str, test: str) -> Path:
+    """Where the test's cassette lives (pytest-recording's layout).
 
-    By default ``<cassette_dir>/<test module>/<test name>.json`` under ``rootdir``; a ``cassette``
-    setting that is a bare name goes in the same module folder, a relative path is taken under the
-    cassette folder, an absolute path is used as it is. ``.json`` is added when missing.
+    By default ``<test file's folder>/cassettes/<test module>/<test name>.json``, so same-named test
+    modules in different folders never share a cassette. ``cassette_dir`` (ini option, config key)
+    renames that folder, relative to the test file's folder, or is an absolute folder. A ``cassette``
+    setting that is a bare name goes in the module's folder, a relative path is taken under the
+    cassette folder and must stay inside it, an absolute path is used as it is. ``.json`` is added
+    when missing. Raises `SettingsError` for a relative path that leaves the cassette folder.
     """
-    base = Path(settings.cassette_dir)
-    if not base.is_absolute():
-        base = rootdir / base
+    return _under(Path(settings.cassette_dir) if Path(settings.cassette_dir).is_absolute() else test_dir / settings.cassette_dir,
+                  settings, module, test)
+
+
+def legacy_cassette_path(settings: Settings, *, rootdir: Path, module: str, test: str) -> Path | None:
+    """Where the layout before 0.2 kept this cassette (``<rootdir>/cassettes/<module>/...``), or None
+    when the cassette folder is absolute (the two layouts are then the same)."""
+    if Path(settings.cassette_dir).is_absolute() or (settings.cassette is not None and Path(settings.cassette).is_absolute()):
+        return None
+    return _under(rootdir / settings.cassette_dir, settings, module, test)
+
+
+def _under(base: Path, settings: Settings, module: str, test: str) -> Path:
     if settings.cassette is None:
-        path = base / _safe(module) / f"{_safe(test)}.json"
+        return base / _safe(module) / f"{_safe(test)}.json"
+    given = Path(settings.cassette)
+    if given.is_absolute():
+        path = given
+    elif len(given.parts) == 1:
+        path = base / _safe(module) / given
     else:
-        given = Path(settings.cassette)
-        if given.is_absolute():
-            path = given
-        elif len(given.parts) == 1:
-            path = base / _safe(module) / given
-        else:
-            path = base / given
-    return path if path.suffix == ".json" else path.with_name(path.name + ".json")
+        path = base / given
+    path = path if path.suffix == ".json" else path.with_name(path.name + ".json")
+    if given.is_absolute() or ".." not in given.parts:
+        return path
+    inside = Path(os.path.normpath(path))
+    if not str(inside).startswith(os.path.normpath(base) + os.sep):
+        raise SettingsError(
+            f"cassette {settings.cassette!r} leaves the cassette folder {base}; name a path inside it, "
+            "or give an absolute path to keep the cassette elsewhere."
+        )
+    return inside
 
 
 def _safe(name: str) -> str:

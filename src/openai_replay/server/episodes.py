@@ -41,6 +41,9 @@ class Discard:
     def open_ws(self, path: str, query: str, headers: Mapping[str, str]) -> Any:
         return _NullTap()
 
+    def proxy_failed(self, message: str) -> None:
+        """Answers served from the cassette never reach the upstream, so nothing can fail here."""
+
     def open_http(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes | None) -> Any:
         return _NullTap()
 
@@ -87,6 +90,7 @@ async def relay_episode_ws(recorded: Relay, replayed: Relay, replay: CassetteRep
             url, headers=chosen.upstream.request_headers(request.headers, websocket=True), max_msg_size=0
         )
     except (aiohttp.ClientError, OSError) as exc:
+        chosen.recording.proxy_failed(f"openai-replay record: cannot reach the upstream at {url}: {exc}")
         tap.closed("server", 1011, f"cannot reach {url}: {exc}")
         await client.close(code=1011, message=b"openai-replay record: upstream unreachable")
         return client

@@ -58,6 +58,8 @@ class LoopbackService:
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         ssl_ctx = self.tls.server_context if self.tls else None
+        if self.tls is not None:
+            self.tls.write()
         # A test suite may open hundreds of connections at once; with aiohttp's backlog of 128 the
         # surplus connects are dropped by the kernel and retried a second or three later.
         site = web.TCPSite(self._runner, self.host, self._port, ssl_context=ssl_ctx, reuse_address=True, backlog=LISTEN_BACKLOG)
@@ -70,6 +72,8 @@ class LoopbackService:
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
+        if self.tls is not None:
+            self.tls.remove()  # no throwaway CA file outlives the server
 
     async def start(self: Self) -> Self:
         raise NotImplementedError

@@ -94,6 +94,11 @@ class RecordingProxy(LoopbackService):
         """What has been recorded so far, scrubbed (as it would be written)."""
         return self.recording.cassette()
 
+    def failures(self) -> list[str]:
+        """Requests the proxy answered itself because the upstream was unreachable (a recording with
+        any of these is not a cassette: `openai-replay record` and the pytest plugin set it aside)."""
+        return list(self.recording.failures)
+
     def save(self) -> Path:
         """Write the cassette now (atomically)."""
         with self._save_lock:

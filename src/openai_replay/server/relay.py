@@ -62,6 +62,7 @@ async def relay_websocket(relay: Relay, request: web.Request) -> web.StreamRespo
     except (aiohttp.ClientError, OSError, ValueError, asyncio.TimeoutError) as exc:
         message = f"openai-replay record: cannot reach the upstream at {url}: {exc or type(exc).__name__}"
         body = _error_body(502, message)
+        relay.recording.proxy_failed(message)
         tap.refused(502, {}, body, note=message)
         logtap.refused(502)
         return web.Response(status=502, text=body, content_type="application/json")
@@ -165,6 +166,7 @@ async def relay_http(relay: Relay, request: web.Request) -> web.StreamResponse:
     except (aiohttp.ClientError, OSError, ValueError, asyncio.TimeoutError) as exc:
         message = f"openai-replay record: cannot reach the upstream at {url}: {exc or type(exc).__name__}"
         text = _error_body(502, message)
+        relay.recording.proxy_failed(message)
         tap.answer(502, {"content-type": "application/json"}, stream=False)
         tap.body(text)
         tap.ended("server", note=message)

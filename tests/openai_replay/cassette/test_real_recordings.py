@@ -135,7 +135,7 @@ async def test_replays_over_websocket_mode(name: str) -> None:
 
 
 def test_the_folder_holds_the_twelve_recordings() -> None:
-    """The shared folder is there (a clear failure otherwise) and holds exactly the twelve files."""
-    folder = real_cassette("README.md").parent
+    """The corpus's real-cassettes folder holds exactly the twelve recordings, each importable."""
+    folder = real_cassette(NAMES[0]).parent
     assert sorted(p.name for p in folder.glob("*.yaml")) == NAMES
     assert all(interactions(import_vcr(folder / name)[0]) for name in NAMES)

@@ -51,9 +51,9 @@ def paced_cassette(tmp_path: Path) -> Path:
     return save_cassette(cassette, tmp_path / "paced.json")
 
 
-@pytest.mark.parametrize(("speed", "low", "high"), [(0.0, 0.0, 0.25), (0.5, 0.27, 0.55), (1.0, 0.57, 1.2)])
-async def test_speed_scales_the_recorded_timing(tmp_path: Path, speed: float, low: float, high: float) -> None:
-    """Speed 0 sends at once, 1 keeps the recorded 0.6 s, 0.5 halves it; over HTTP and WebSocket mode."""
+@pytest.mark.parametrize(("speed", "low", "high"), [(0.0, 0.0, 0.25), (2.0, 0.27, 0.55), (1.0, 0.57, 1.2)])
+async def test_speed_is_a_rate_on_the_recorded_timing(tmp_path: Path, speed: float, low: float, high: float) -> None:
+    """Speed is a rate: 0 sends at once, 1 keeps the recorded 0.6 s, 2 plays twice as fast; HTTP and WebSocket."""
     path = paced_cassette(tmp_path)
     for transport in ("http", "ws"):
         async with FakeServer(source=CassetteReplay(load_cassette(path), speed=speed)) as server:
@@ -70,8 +70,19 @@ async def test_speed_scales_the_recorded_timing(tmp_path: Path, speed: float, lo
 
 async def test_negative_speed_is_refused(tmp_path: Path) -> None:
     """A negative speed is a clear error, not a silent default."""
-    with pytest.raises(ValueError, match="speed must be 0"):
+    with pytest.raises(ValueError, match="speed is a rate: 1 = as recorded, 2 = twice as fast"):
         CassetteReplay(load_cassette(paced_cassette(tmp_path)), speed=-1)
+
+
+async def test_time_scale_keeps_the_old_meaning_of_speed_with_a_deprecation(tmp_path: Path) -> None:
+    """time_scale=2 (the old speed=2) doubles the recorded delays and warns, naming the new speed."""
+    with pytest.warns(DeprecationWarning, match=r"time_scale=2 .*deprecated; speed is now a rate, so use speed=0\.5"):
+        replay = CassetteReplay(load_cassette(paced_cassette(tmp_path)), time_scale=2)
+    async with FakeServer(source=replay) as server:
+        start = time.monotonic()
+        status, _ = await http_raw(server.url, {**MODEL, "input": "pace me", "stream": True})
+        elapsed = time.monotonic() - start
+    assert status == 200 and 1.1 <= elapsed <= 2.0, f"time_scale=2 took {elapsed:.2f} s (recorded: 0.6 s)"
 
 
 async def test_unmatched_request_answers_with_the_closest_recording_and_the_fix(tmp_path: Path) -> None:

@@ -53,6 +53,17 @@ def test_save_then_load_gives_the_same_cassette(tmp_path: Path) -> None:
     assert isinstance(ws, WsConnection) and ws.frames[1].text == CREATED
 
 
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o644)])
+def test_a_saved_cassette_has_ordinary_permissions(tmp_path: Path, umask: int, mode: int) -> None:
+    """A cassette is written 0644 minus the umask, not mkstemp's 0600 (issue 12, item 13)."""
+    old = os.umask(umask)
+    try:
+        path = save_cassette(sample(), tmp_path / "c.json")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == mode
+
+
 def test_layout_is_stable_and_one_frame_per_line(tmp_path: Path) -> None:
     """The file is indented JSON with each frame and SSE event on its own line, identical on re-save."""
     first = save_cassette(sample(), tmp_path / "a.json").read_text()

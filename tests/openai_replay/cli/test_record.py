@@ -132,3 +132,38 @@ async def test_cli_errors_are_clear(tmp_path: Path) -> None:
     )
     _, err = await asyncio.wait_for(bad.communicate(), 20)
     assert bad.returncode == 2 and b"upstream must be an http(s) base URL" in err
+
+
+def closed_port_url() -> str:
+    """An upstream URL on a loopback port nothing listens on."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
+
+
+async def test_a_failed_recording_is_not_saved_as_a_cassette(tmp_path: Path) -> None:
+    """With the upstream unreachable, record exits 1 without 'saved', and the recording goes to <name>.failed.json."""
+    out = tmp_path / "chat.json"
+    async with Running(str(BIN), "record", "--upstream", closed_port_url(), "--out", str(out), "--port", "0") as recorder:
+        client = AsyncOpenAI(base_url=recorder.url, api_key="k", max_retries=0)
+        with pytest.raises(openai.InternalServerError):
+            await client.responses.create(model="m", input="hello")
+        await client.close()
+        code = await recorder.stop()
+    text = "".join(recorder.output)
+    assert code == 1 and "saved" not in text
+    assert "error: the recording failed, so" in text and "cannot reach the upstream" in text
+    assert not out.exists() and (tmp_path / "chat.failed.json").is_file()
+
+
+async def test_time_scale_keeps_the_old_speed_with_a_deprecation_note() -> None:
+    """`serve --time-scale 2` (the old --speed 2) doubles the recorded delays and says to use --speed 0.5."""
+    cassette = Path(__file__).resolve().parents[3] / "cassettes" / "examples" / "chained_text_ws.json"
+    async with Running(str(BIN), "serve", "--cassette", str(cassette), "--time-scale", "2", "--port", "0") as server:
+        await server.stop()
+    text = "".join(server.output)
+    assert "--time-scale is deprecated" in text and "use --speed 0.5" in text
+    assert "(delays x2)" in text

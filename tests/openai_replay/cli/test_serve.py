@@ -31,3 +31,16 @@ def test_a_bad_log_limit_is_a_usage_error_naming_the_value(capsys: pytest.Captur
             _config("--log-limit", value)
         assert exited.value.code == 2
         assert expected in capsys.readouterr().err
+
+
+def test_speed_is_a_rate_and_bad_values_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    """--speed 2 means twice as fast; a negative or non-numeric --speed (or --time-scale) exits 2 saying what is expected."""
+    parser = argparse.ArgumentParser()
+    add_serve_arguments(parser)
+    assert parser.parse_args(["--speed", "2"]).speed == 2.0
+    assert "2 twice as fast" in " ".join(parser.format_help().split())
+    for flag, value in (("--speed", "-1"), ("--speed", "fast"), ("--time-scale", "nan")):
+        with pytest.raises(SystemExit) as exited:
+            parser.parse_args([flag, value])
+        assert exited.value.code == 2
+        assert "expected a" in capsys.readouterr().err

@@ -43,7 +43,7 @@ def test_strict_markers_and_strict_config_with_every_option_set(pytester: pytest
         """
         import pytest
 
-        @pytest.mark.openai_replay(scenario="tool_call", speed=0)
+        @pytest.mark.openai_replay(scenario="tool_call", speed=0, allow_unplayed=True)
         def test_x(openai_replay_settings):
             assert openai_replay_settings.cassette_dir == "recorded"
             assert openai_replay_settings.upstream == "http://127.0.0.1:9/v1"
@@ -237,24 +237,44 @@ def test_client_forgets_history(openai_server):
 """
 
 
-def test_failure_report_shows_the_exchange_timeline(pytester: pytest.Pytester) -> None:
-    """A failing test's report has an 'openai-replay exchange' section with the whole timeline."""
+def test_failure_report_shows_the_exchange_timeline_once(pytester: pytest.Pytester) -> None:
+    """An assertion of ours prints the exchange; the report section then names the settings and does not repeat it."""
     make(pytester, FAILING)
     result = pytester.runpytest()
     result.assert_outcomes(failed=1)
+    assert result.stdout.str().count("conn 1  opened /v1/responses") == 1
     result.stdout.fnmatch_lines(
         [
             "*request #3's input does not reproduce the conversation of the step request #2 tried*",
-            "*- openai-replay exchange (call) -*",
-            "answered by scenario 'cache_miss'; settings: record_mode=none (default), scenario='cache_miss' (marker)",
             "*+0.*s  conn 1  opened /v1/responses",
             "*#1 conn 1  -> response.create  store=false  input=[[]user 'hi'[]]",
             "*#1 conn 1  <- completed  resp_...*  output=[[]assistant 'You said: hi'[]]",
             "*#2 conn 1  <- error (previous_response_not_found)  <rule 1 *first chained request misses the cache*>",
             "*#3 conn 1  -> response.create  attempt 2  store=false  input=[[]user 'more'[]]",
             "*conn 1  closed by client (1000)",
+            "*- openai-replay exchange (call) -*",
+            "answered by scenario 'cache_miss'; settings: record_mode=none (default), scenario='cache_miss' (marker)",
+            "(the exchange is in the failure above)",
         ]
     )
+
+
+def test_a_plain_assert_failure_gets_the_timeline_in_the_report(pytester: pytest.Pytester) -> None:
+    """When the failure is the test's own assert, the report section carries the whole timeline, once."""
+    make(
+        pytester,
+        """
+        def test_x(openai_client):
+            openai_client.responses.create(model="m", input="hi")
+            assert False, "mine"
+        """,
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*- openai-replay exchange (call) -*", "answered by the simulated model*", "*#1 http  -> POST /v1/responses*"]
+    )
+    assert result.stdout.str().count("#1 http  -> POST") == 1
 
 
 def test_scenario_not_played_as_written_errors_at_teardown(pytester: pytest.Pytester) -> None:

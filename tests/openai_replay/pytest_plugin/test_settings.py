@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from openai_replay.pytest_plugin.settings import Settings, SettingsError, cassette_path, resolve
+from openai_replay.pytest_plugin.settings import Settings, SettingsError, cassette_path, legacy_cassette_path, resolve
 
 
 def test_command_line_beats_marker_beats_config_beats_ini() -> None:
@@ -64,11 +64,44 @@ def test_bad_settings_name_the_layer_and_the_fix(layers: dict[str, dict[str, obj
     assert message in str(info.value)
 
 
-def test_default_cassette_path_is_module_then_test_name(tmp_path: Path) -> None:
-    """cassettes/<test module>/<test name>.json under the root, with unsafe characters replaced."""
+def test_default_cassette_path_is_beside_the_test_file(tmp_path: Path) -> None:
+    """<test file's folder>/cassettes/<test module>/<test name>.json, with unsafe characters replaced."""
     settings = resolve(cli={}, marker={}, config={}, ini={})
-    path = cassette_path(settings, rootdir=tmp_path, module="test_chat", test="test_says[a/b c]")
-    assert path == tmp_path / "cassettes" / "test_chat" / "test_says[a-b-c].json"
+    path = cassette_path(settings, test_dir=tmp_path / "tests" / "a", module="test_chat", test="test_says[a/b c]")
+    assert path == tmp_path / "tests" / "a" / "cassettes" / "test_chat" / "test_says[a-b-c].json"
+
+
+def test_same_named_modules_in_two_folders_get_two_cassettes(tmp_path: Path) -> None:
+    """tests/a/test_same.py and tests/b/test_same.py never share a cassette (issue 13, item 1)."""
+    settings = resolve(cli={}, marker={}, config={}, ini={})
+    a = cassette_path(settings, test_dir=tmp_path / "a", module="test_same", test="test_x")
+    b = cassette_path(settings, test_dir=tmp_path / "b", module="test_same", test="test_x")
+    assert a != b and a.parent.parent.parent == tmp_path / "a"
+
+
+def test_the_old_layout_is_under_the_rootdir(tmp_path: Path) -> None:
+    """The pre-0.2 place, <rootdir>/cassettes/<module>/<test>.json, is still computed to find old cassettes."""
+    settings = resolve(cli={}, marker={}, config={}, ini={})
+    old = legacy_cassette_path(settings, rootdir=tmp_path, module="test_chat", test="test_x")
+    assert old == tmp_path / "cassettes" / "test_chat" / "test_x.json"
+    absolute = resolve(cli={}, marker={}, config={"cassette_dir": str(tmp_path / "abs")}, ini={})
+    assert legacy_cassette_path(absolute, rootdir=tmp_path, module="m", test="t") is None
+
+
+@pytest.mark.parametrize("name", ["../../etc/x", "../x", "sub/../../x", "../../../x.json"])
+def test_a_cassette_path_leaving_the_folder_is_refused(tmp_path: Path, name: str) -> None:
+    """A relative cassette path that climbs out of the cassette folder is a clear error (issue 12, item 12)."""
+    settings = resolve(cli={}, marker={"cassette": name}, config={}, ini={})
+    with pytest.raises(SettingsError, match=r"leaves the cassette folder .*absolute path"):
+        cassette_path(settings, test_dir=tmp_path, module="test_chat", test="test_x")
+
+
+def test_dots_that_stay_inside_and_absolute_paths_are_accepted(tmp_path: Path) -> None:
+    """`a/../b` stays in the folder and is normalised; an absolute path may point anywhere."""
+    inside = resolve(cli={}, marker={"cassette": "a/../b"}, config={}, ini={})
+    assert cassette_path(inside, test_dir=tmp_path, module="m", test="t") == tmp_path / "cassettes" / "b.json"
+    outside = resolve(cli={}, marker={"cassette": str(tmp_path.parent / "x")}, config={}, ini={})
+    assert cassette_path(outside, test_dir=tmp_path, module="m", test="t") == tmp_path.parent / "x.json"
 
 
 def test_named_cassettes_resolve_relative_to_the_cassette_folder(tmp_path: Path) -> None:
@@ -76,7 +109,7 @@ def test_named_cassettes_resolve_relative_to_the_cassette_folder(tmp_path: Path)
 
     def path_for(cassette: str) -> Path:
         settings = resolve(cli={}, marker={"cassette": cassette}, config={"cassette_dir": "recorded"}, ini={})
-        return cassette_path(settings, rootdir=tmp_path, module="test_chat", test="test_x")
+        return cassette_path(settings, test_dir=tmp_path, module="test_chat", test="test_x")
 
     assert path_for("shared") == tmp_path / "recorded" / "test_chat" / "shared.json"
     assert path_for("common/hello.json") == tmp_path / "recorded" / "common" / "hello.json"

@@ -98,7 +98,7 @@ def test_new_episodes_replays_what_matches_and_records_the_rest(pytester: pytest
 
 
 def test_none_mode_names_the_missing_cassette_and_how_to_record_it(pytester: pytest.Pytester, upstream: FakeServer) -> None:
-    """An explicit cassette that does not exist fails in mode none with the file and the fix."""
+    """An explicit cassette that does not exist errors in mode none, naming the file and the pytest command."""
     project(
         pytester,
         upstream,
@@ -113,7 +113,8 @@ def test_none_mode_names_the_missing_cassette_and_how_to_record_it(pytester: pyt
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["*cassettes/test_inner/greeting.json does not exist and record mode is 'none'*--record-mode=once*"]
+        ["*no cassette at *cassettes/test_inner/greeting.json*record mode is 'none'*"
+         "Record it with: pytest test_inner.py::test_chat --record-mode=once"]
     )
     assert len(upstream.log) == 0
 

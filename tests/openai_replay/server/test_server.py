@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -83,8 +84,23 @@ async def test_tls_round_trip_over_https_and_wss() -> None:
         async with aiohttp.ClientSession() as plain:
             with pytest.raises(aiohttp.ClientConnectorCertificateError):
                 await plain.get(server.url + "/responses/x")  # the default trust store rejects the throwaway CA
+        assert server.tls.ca_path.read_bytes() == server.tls.ca_pem
     assert reply.output_text == "You said: secure"
-    assert server.tls.ca_path.read_bytes() == server.tls.ca_pem
+
+
+async def test_the_throwaway_ca_file_is_removed_when_the_server_stops() -> None:
+    """The CA file exists while the server runs and is gone after stop, also after a restart (no /tmp litter)."""
+    server = FakeServer(tls=True)
+    assert server.tls is not None
+    for _ in range(2):
+        async with server:
+            ctx = ssl.create_default_context(cafile=str(server.tls.ca_path))  # what a file-configured client does
+            async with aiohttp.ClientSession() as session, session.get(server.url + "/responses/x", ssl=ctx) as answer:
+                assert answer.status in (401, 404)
+        assert not server.tls.ca_path.exists()
+    with FakeServer(tls=True) as threaded:
+        assert threaded.tls is not None and threaded.tls.ca_path.is_file()
+    assert not threaded.tls.ca_path.exists()
 
 
 async def _start(*argv: str) -> tuple[asyncio.subprocess.Process, str]:
