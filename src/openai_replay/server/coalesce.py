@@ -7,7 +7,8 @@ again (``call_soon``: the task that wrote has yielded) or until `LIMIT` bytes wa
 write. aiohttp still builds every byte (frame headers, chunk framing, compression), so the bytes on
 the wire are the same; only the number of syscalls changes. A stream paced by a ``Sleep`` yields to
 the loop between its events, so each of them still leaves on its own, and a long stream leaves in
-`LIMIT`-sized writes from its first event on (time to first byte stays far under a millisecond).
+`LIMIT`-sized writes from its first events on (the first write waits for about 60 events of
+the benchmark's long reply).
 """
 
 from __future__ import annotations
