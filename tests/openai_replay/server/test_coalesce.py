@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,23 +13,30 @@ from wirekit import WsWire, sse_body
 
 from fake_server import FakeServer
 from openai_replay.clock import ManualClock
-from openai_replay.scenarios import load_scenario, scenario
+from openai_replay.scenarios import scenario
 from openai_replay.server.coalesce import LIMIT, CoalescingTransport
 
-BENCH = Path(__file__).resolve().parents[3] / "benchmarks" / "bench_scenario.json"
 LONG_STORY = "Write a long story about a lighthouse."
+#: 8,000 characters in 2,000 deltas of 4: about 500 KB of events, so about 30 writes of `LIMIT` bytes.
+LONG = "".join(f"{i:04d}" for i in range(2000))
 
 #: (length, sha256) of the bytes written after the headers, captured at git 33df794, the commit before
 #: coalescing (one write per frame or chunk), with seed 7 and a manual clock. If the events change on
 #: purpose, capture them again at that change's parent and say so in its commit.
 BEFORE = {
-    "ws": (2412410, "c5eeb74c7d29c1f09ab4034490381394d0d4cd3018725bc7b5e0330361886b35"),
-    "ws deflate": (288731, "d33229028d58afd59dd211e94167f9f934519cb693d014489d64c870021aa9bd"),
-    "sse bench-short": (5118, "ab8bb7f69a094a996091d0c2f1d789b9586cc2df9b5c6b1499a74ea1cd59f49a"),
-    "sse bench-long": (2853376, "2596d50faf5a7bf2ae13d676f10f428f80a5e7f8829536db07fc3205a6fac2c8"),
+    "ws": (492360, "54f821e17e4d74aa4ec9de2ea1f45a4541474d9b07790adf84ad875fdf3e9af2"),
+    "ws deflate": (62616, "e13a2773d587e61075d79194635020ab35fc0cdf4418f8b7d5361b4262284fde"),
+    "sse short": (5098, "bfa972d9e7a9229b742f20ff2914d34fded8a944cd409e4a1afe7ba05c8c4c77"),
+    "sse long": (573366, "09390ee0950504637fb04227bacc22e3ce9b02dc4f86fc3a846300c969f2217c"),
     "ws simulated": (6293, "4c006ec7a29364c29a548636d16731982629ae3d60b7367e7e62a7105f057263"),
     "sse simulated": (7038, "21b25c70d887b2aa697a6db075673090cc198040fe9629828de875dc8806db1e"),
 }
+
+
+def replies() -> Any:
+    """A 32-character reply in 2 deltas ("short") and the long one ("long")."""
+    short = "A short reply of 32 characters."
+    return scenario().on(text_contains="long").reply(LONG, chunk=4).on(text_contains="short").reply(short, chunk=16).build()
 
 
 def request(text: str, **extra: Any) -> dict[str, Any]:
@@ -44,15 +50,15 @@ def digest(data: bytes) -> tuple[int, str]:
 async def test_bytes_on_the_wire_are_those_written_before_coalescing() -> None:
     """WS (plain and permessage-deflate) and SSE bytes, short, long and simulated, match the pre-coalescing capture."""
     seen: dict[str, tuple[int, str]] = {}
-    async with FakeServer(seed=7, clock=ManualClock(), source=load_scenario(BENCH)) as server:
+    async with FakeServer(seed=7, clock=ManualClock(), source=replies()) as server:
         for deflate in (False, True):
             async with WsWire(server.port, deflate=deflate) as ws:
                 raw = b""
-                for text in ("bench-short", "bench-long", "bench-short"):
+                for text in ("short", "long", "short"):
                     await ws.send({"type": "response.create", **request(text)})
                     raw += await ws.turn()
             seen["ws deflate" if deflate else "ws"] = digest(raw)
-        for text in ("bench-short", "bench-long"):
+        for text in ("short", "long"):
             seen[f"sse {text}"] = digest(await sse_body(server.port, request(text, stream=True)))
     async with FakeServer(seed=7, clock=ManualClock()) as server:
         async with WsWire(server.port) as ws:
