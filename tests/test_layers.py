@@ -4,6 +4,7 @@ pytest, the plugin or the CLI; no module imports another in a cycle; no module i
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +68,9 @@ def imported(path: Path, known: set[str]) -> set[str]:
     return found
 
 
+@cache
 def graph() -> dict[str, set[str]]:
+    """Module -> the project modules it imports (parsed once per session: every rule reads it)."""
     mods = modules()
     known = set(mods)
     return {name: {m for m in imported(path, known) if m in known and m != name} for name, path in mods.items()}
@@ -85,11 +88,12 @@ def subpackage(name: str) -> str:
 def test_core_imports_neither_aiohttp_nor_pytest_nor_the_server() -> None:
     """No core module imports aiohttp, pytest, the server, the plugin or the CLI."""
     offenders = {}
+    g = graph()
     for name, path in modules().items():
         if not name.startswith("openai_replay") or subpackage(name) in NOT_CORE:
             continue
         bad = sorted(tops(path) & {"aiohttp", "pytest", "_pytest", "fake_server"})
-        bad += sorted(m for m in graph()[name] if subpackage(m) in NOT_CORE)
+        bad += sorted(m for m in g[name] if subpackage(m) in NOT_CORE)
         if bad:
             offenders[name] = bad
     assert offenders == {}

@@ -50,8 +50,15 @@ class WsObservation:
 
 
 async def ws_turn(ws: aiohttp.ClientWebSocketResponse, create: dict[str, Any], timeout: float = 10) -> tuple[list[str], str]:
-    """Send one response.create; the raw frames up to a terminal one, and why reading stopped."""
-    await ws.send_str(json.dumps({"type": "response.create", **create}))
+    """Send one response.create; the raw frames up to a terminal one, and why reading stopped.
+
+    A server that closed right after its last turn may have sent its close frame (and the end of
+    the stream) in the same write as that turn's last event: the send then fails, and the frames
+    still to read say how the socket ended."""
+    try:
+        await ws.send_str(json.dumps({"type": "response.create", **create}))
+    except ConnectionResetError:  # aiohttp: "Cannot write to closing transport"
+        pass
     frames: list[str] = []
     while True:
         msg = await asyncio.wait_for(ws.receive(), timeout=timeout)

@@ -10,6 +10,7 @@ import sys
 import warnings
 from typing import Any
 
+from openai_replay.cli import eventloop
 from openai_replay.config import ServerConfig
 from openai_replay.server.server import FakeServer
 
@@ -69,6 +70,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_LOG_LIMIT,
         metavar="N",
         help=f"keep only the newest N requests in the in-memory request log (default: {DEFAULT_LOG_LIMIT}; 0 keeps all)",
+    )
+    parser.add_argument(
+        "--loop",
+        choices=eventloop.CHOICES,
+        default="auto",
+        help="event loop: uvloop when installed (the 'uvloop' extra), else asyncio's (default: auto)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
 
@@ -168,7 +175,10 @@ def run(args: argparse.Namespace, server: FakeServer | None = None) -> int:
     if scenario is not None:
         print(f"scenario '{scenario.name}': {len(scenario.all_rules())} rule(s)", flush=True)
     try:
-        asyncio.run(serve_until_stopped(server))
+        eventloop.run(serve_until_stopped(server), getattr(args, "loop", "auto"))
+    except eventloop.LoopUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 2

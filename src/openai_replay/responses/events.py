@@ -127,7 +127,10 @@ class ResponseBuilder:
         self.sequence = 0
         self.reasoning_tokens = 0
         self.terminal: dict[str, Any] | None = None
-        self._echo: dict[str, Any] | None = None
+        self._base: dict[str, Any] | None = None
+        self._tier: str | None = None
+        #: The in_progress Response object of response.created and response.in_progress, and its JSON.
+        self._opening: tuple[dict[str, Any], str] | None = None
 
     # -- the Response object ---------------------------------------------------------------
     def _echoed(self) -> dict[str, Any]:
@@ -160,18 +163,17 @@ class ResponseBuilder:
             "metadata": p.get("metadata") or {},
         }
 
-    def response_object(self, status: str, *, final: bool = False) -> dict[str, Any]:
-        """A fresh Response object (nothing in it is shared with another), in the real key order."""
-        e = self._echo
-        if e is None:
-            e = self._echo = self._echoed()
+    def _template(self) -> dict[str, Any]:
+        """The in_progress Response object, built once per response; every object is a copy of it."""
+        e = self._echoed()
+        self._tier = e["service_tier"]
         text = {"format": {"type": "text"}, "verbosity": "medium"}
         text.update(e["text"])
         return {
             "id": self.response_id,
             "object": "response",
             "created_at": self.created_at,
-            "status": status,
+            "status": "in_progress",
             "background": e["background"],
             "completed_at": None,
             "error": None,
@@ -182,7 +184,7 @@ class ResponseBuilder:
             "max_tool_calls": e["max_tool_calls"],
             "model": e["model"],
             "moderation": None,
-            "output": list(self.output) if final else [],
+            "output": [],
             "parallel_tool_calls": e["parallel_tool_calls"],
             "presence_penalty": 0.0,
             "previous_response_id": e["previous_response_id"],
@@ -190,7 +192,7 @@ class ResponseBuilder:
             "prompt_cache_retention": e["prompt_cache_retention"],
             "reasoning": {"context": None, "effort": e["effort"], "summary": e["summary"]},
             "safety_identifier": e["safety_identifier"],
-            "service_tier": e["service_tier"] or ("default" if final else "auto"),
+            "service_tier": e["service_tier"] or "auto",
             "store": e["store"],
             "temperature": e["temperature"],
             "text": text,
@@ -203,6 +205,22 @@ class ResponseBuilder:
             "user": e["user"],
             "metadata": e["metadata"],
         }  # the real key order (`wire.response_order`) as written, so nothing to sort
+
+    def response_object(self, status: str, *, final: bool = False) -> dict[str, Any]:
+        """A fresh Response object (its nested objects are its own too), in the real key order: a copy
+        of the response's template with the keys that differ (status, output, service tier) set."""
+        t = self._base
+        if t is None:
+            t = self._base = self._template()
+        obj = dict(t)
+        obj["status"] = status
+        obj["output"] = list(self.output) if final else []
+        obj["reasoning"] = dict(t["reasoning"])
+        obj["text"] = dict(t["text"])
+        obj["tools"] = [dict(tool) for tool in t["tools"]]
+        if final:
+            obj["service_tier"] = self._tier or "default"
+        return obj
 
     def usage(self) -> dict[str, Any]:
         output_tokens = self.reasoning_tokens + sum(_item_tokens(i) for i in self.output)
@@ -229,10 +247,23 @@ class ResponseBuilder:
     # The events of every response are written as literals with their keys already in the real
     # order (``type``, then alphabetical: `wire.type_first`), which saves sorting each one.
     def created(self) -> dict[str, Any]:
-        return {"type": "response.created", "response": self.response_object("in_progress"), "sequence_number": self._next()}
+        return self._opening_event("response.created")
 
     def in_progress(self) -> dict[str, Any]:
-        return {"type": "response.in_progress", "response": self.response_object("in_progress"), "sequence_number": self._next()}
+        return self._opening_event("response.in_progress")
+
+    def _opening_event(self, type_: str) -> Event:
+        """``response.created`` and ``response.in_progress`` carry the same in_progress Response object:
+        it is built and encoded once for both, so the two events share it (as `Event` says, replace
+        nested values rather than edit them in place)."""
+        seq = self._next()
+        opening = self._opening
+        if opening is None:
+            response = self.response_object("in_progress")
+            opening = self._opening = (response, compact(response))
+        event = Event(type=type_, response=opening[0], sequence_number=seq)
+        event.wire = f'{{"type":{json_string(type_)},"response":{opening[1]},"sequence_number":{seq}}}'
+        return event
 
     def message(self, text: str, chunk_size: int | None = None, *, phase: str | None = None) -> Iterator[dict[str, Any]]:
         """The events of one assistant message, from ``output_item.added`` to ``.done``."""

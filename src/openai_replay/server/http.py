@@ -11,6 +11,7 @@ from openai_replay import errors
 from openai_replay.errors import ApiError
 from openai_replay.log import RequestRecord
 from openai_replay.server.auth import auth_error
+from openai_replay.server.coalesce import coalesce
 from openai_replay.server.httpjson import common_headers, error_response, json_response, raw_json_response
 from openai_replay.server.keys import STATE
 from openai_replay.server.state import ServerState
@@ -48,6 +49,7 @@ class SseChannel:
             headers.update(self.extra_headers)
             self.stream = web.StreamResponse(status=200, headers=headers)
             self.stream.enable_chunked_encoding()
+            coalesce(self.request)  # the events ready in one loop tick leave in one write
             await self.stream.prepare(self.request)
             self.answer = self.stream
         return self.stream

@@ -20,6 +20,7 @@ from openai_replay.errors import ApiError
 from openai_replay.log import ConnectionRecord, RequestRecord
 from openai_replay.responses.protocol import ConnectionState
 from openai_replay.server.auth import auth_error
+from openai_replay.server.coalesce import coalesce
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import SESSIONS, STATE
 from openai_replay.server.state import ServerState
@@ -305,6 +306,7 @@ async def handle_websocket(request: web.Request) -> web.StreamResponse:
     if refusal is not None:
         return refusal
     ws = web.WebSocketResponse(max_msg_size=64 * 1024 * 1024, autoping=True)
+    coalesce(request)  # the frames ready in one loop tick leave in one write
     try:
         await ws.prepare(request)
     except Exception:

@@ -118,11 +118,13 @@ async def _start(*argv: str) -> tuple[asyncio.subprocess.Process, str]:
     [
         [sys.executable, "-m", "fake_server", "--port", "0"],
         [str(BIN / "openai-replay"), "serve", "--port", "0"],
+        [str(BIN / "openai-replay"), "serve", "--port", "0", "--loop", "asyncio"],
+        [str(BIN / "openai-replay"), "serve", "--port", "0", "--loop", "uvloop"],
     ],
-    ids=["python -m fake_server", "openai-replay serve"],
+    ids=["python -m fake_server", "openai-replay serve", "serve --loop asyncio", "serve --loop uvloop"],
 )
 async def test_command_line_server_serves_and_stops_cleanly_on_sigterm(argv: list[str]) -> None:
-    """Both entry points bind loopback, answer the SDK, and exit 0 on SIGTERM with a goodbye line."""
+    """Both entry points, on either event loop, bind loopback, answer the SDK, and exit 0 on SIGTERM with a goodbye line."""
     proc, url = await _start(*argv)
     try:
         client = AsyncOpenAI(base_url=url, api_key="k", max_retries=0)

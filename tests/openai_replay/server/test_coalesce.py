@@ -1,0 +1,187 @@
+"""Wire coalescing: the writes of one loop tick leave in one transport write, with the same bytes."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from wirekit import WsWire, sse_body
+
+from fake_server import FakeServer
+from openai_replay.clock import ManualClock
+from openai_replay.scenarios import scenario
+from openai_replay.server.coalesce import LIMIT, CoalescingTransport
+
+LONG_STORY = "Write a long story about a lighthouse."
+#: 8,000 characters in 2,000 deltas of 4: about 500 KB of events, so about 30 writes of `LIMIT` bytes.
+LONG = "".join(f"{i:04d}" for i in range(2000))
+
+#: (length, sha256) of the bytes written after the headers, captured at git 33df794, the commit before
+#: coalescing (one write per frame or chunk), with seed 7 and a manual clock. If the events change on
+#: purpose, capture them again at that change's parent and say so in its commit.
+BEFORE = {
+    "ws": (492360, "54f821e17e4d74aa4ec9de2ea1f45a4541474d9b07790adf84ad875fdf3e9af2"),
+    "ws deflate": (62616, "e13a2773d587e61075d79194635020ab35fc0cdf4418f8b7d5361b4262284fde"),
+    "sse short": (5098, "bfa972d9e7a9229b742f20ff2914d34fded8a944cd409e4a1afe7ba05c8c4c77"),
+    "sse long": (573366, "09390ee0950504637fb04227bacc22e3ce9b02dc4f86fc3a846300c969f2217c"),
+    "ws simulated": (6293, "4c006ec7a29364c29a548636d16731982629ae3d60b7367e7e62a7105f057263"),
+    "sse simulated": (7038, "21b25c70d887b2aa697a6db075673090cc198040fe9629828de875dc8806db1e"),
+}
+
+
+def replies() -> Any:
+    """A 32-character reply in 2 deltas ("short") and the long one ("long")."""
+    short = "A short reply of 32 characters."
+    return scenario().on(text_contains="long").reply(LONG, chunk=4).on(text_contains="short").reply(short, chunk=16).build()
+
+
+def request(text: str, **extra: Any) -> dict[str, Any]:
+    return {"model": "gpt-4.1", "input": text, **extra}
+
+
+def digest(data: bytes) -> tuple[int, str]:
+    return len(data), hashlib.sha256(data).hexdigest()
+
+
+async def test_bytes_on_the_wire_are_those_written_before_coalescing() -> None:
+    """WS (plain and permessage-deflate) and SSE bytes, short, long and simulated, match the pre-coalescing capture."""
+    seen: dict[str, tuple[int, str]] = {}
+    async with FakeServer(seed=7, clock=ManualClock(), source=replies()) as server:
+        for deflate in (False, True):
+            async with WsWire(server.port, deflate=deflate) as ws:
+                raw = b""
+                for text in ("short", "long", "short"):
+                    await ws.send({"type": "response.create", **request(text)})
+                    raw += await ws.turn()
+            seen["ws deflate" if deflate else "ws"] = digest(raw)
+        for text in ("short", "long"):
+            seen[f"sse {text}"] = digest(await sse_body(server.port, request(text, stream=True)))
+    async with FakeServer(seed=7, clock=ManualClock()) as server:
+        async with WsWire(server.port) as ws:
+            await ws.send({"type": "response.create", **request(LONG_STORY)})
+            seen["ws simulated"] = digest(await ws.turn())
+        seen["sse simulated"] = digest(await sse_body(server.port, request(LONG_STORY, stream=True)))
+    assert seen == BEFORE
+
+
+class GateClock(ManualClock):
+    """A manual clock whose `sleep` waits until the test opens the gate once per sleep."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sleeping = asyncio.Queue[asyncio.Future[None]]()
+
+    async def sleep(self, seconds: float) -> None:
+        gate = asyncio.get_running_loop().create_future()
+        await self.sleeping.put(gate)
+        await gate
+        self.advance(seconds)
+
+
+async def test_a_paced_stream_is_written_event_by_event() -> None:
+    """Each event of a stream paced by a Sleep reaches the client while the server still sleeps before the next."""
+    clock = GateClock()
+    paced = scenario().on(text_contains="paced").reply("one two three", chunk=4).slow(delay=1.0).build()
+    async with FakeServer(seed=1, clock=clock, source=paced) as server:
+        async with WsWire(server.port) as ws:
+            await ws.send({"type": "response.create", **request("paced")})
+            types: list[str] = []
+            while not types or types[-1] != "response.completed":
+                frame = await asyncio.wait_for(ws.frame(), 10)  # written before the server's next sleep ended
+                types.append(json.loads(frame)["type"])
+                if types[-1] != "response.completed":
+                    gate = await asyncio.wait_for(clock.sleeping.get(), 10)  # the server sleeps: open its gate
+                    gate.set_result(None)
+    assert types[0] == "response.created" and types.count("response.output_text.delta") == 4
+
+
+class Counted(asyncio.Transport):
+    """A real transport that counts the writes reaching it."""
+
+    def __init__(self, inner: asyncio.Transport) -> None:
+        super().__init__()
+        self.inner = inner
+        self.writes: list[bytes] = []
+
+    def write(self, data: Any) -> None:
+        self.writes.append(bytes(data))
+        self.inner.write(data)
+
+    def is_closing(self) -> bool:
+        return self.inner.is_closing()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def abort(self) -> None:
+        self.inner.abort()
+
+    def write_eof(self) -> None:
+        self.inner.write_eof()
+
+    def get_write_buffer_size(self) -> int:
+        return self.inner.get_write_buffer_size()
+
+
+@pytest.fixture
+async def pair() -> AsyncIterator[tuple[CoalescingTransport, Counted, asyncio.StreamReader]]:
+    """A loopback connection: the client side's transport, coalesced over a counter, and the server side's reader."""
+    accepted: asyncio.Queue[asyncio.StreamReader] = asyncio.Queue()
+
+    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await accepted.put(reader)
+
+    listener = await asyncio.start_server(on_connect, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    _, writer = await asyncio.open_connection("127.0.0.1", port)
+    counted = Counted(writer.transport)  # type: ignore[arg-type]
+    coalesced = CoalescingTransport(counted, asyncio.get_running_loop())
+    reader = await asyncio.wait_for(accepted.get(), 10)
+    yield coalesced, counted, reader
+    writer.transport.abort()
+    listener.close()
+    await listener.wait_closed()
+
+
+async def test_writes_of_one_tick_leave_in_one_write(pair: Any) -> None:
+    """Ten writes in one tick reach the socket as one write, in order, once the writer yields."""
+    coalesced, counted, reader = pair
+    for i in range(10):
+        coalesced.write(f"event {i}\n".encode())
+    assert counted.writes == []
+    await asyncio.sleep(0)
+    expected = b"".join(f"event {i}\n".encode() for i in range(10))
+    assert counted.writes == [expected]
+    assert await asyncio.wait_for(reader.readexactly(len(expected)), 10) == expected
+
+
+async def test_a_full_buffer_is_written_without_waiting_for_the_tick(pair: Any) -> None:
+    """Once LIMIT bytes wait they are written at once, so a long stream starts leaving with its first events."""
+    coalesced, counted, reader = pair
+    chunk = b"x" * 1000
+    for _ in range(LIMIT // len(chunk) + 1):
+        coalesced.write(chunk)
+    assert len(counted.writes) == 1 and len(counted.writes[0]) >= LIMIT
+    await asyncio.wait_for(reader.readexactly(len(counted.writes[0])), 10)
+
+
+@pytest.mark.parametrize("end", ["close", "abort", "write_eof"])
+async def test_ending_writes_what_is_kept_first(pair: Any, end: str) -> None:
+    """close, abort and write_eof write the kept bytes before ending the connection, as before coalescing."""
+    coalesced, counted, _ = pair
+    coalesced.write(b"last words")
+    getattr(coalesced, end)()
+    assert counted.writes == [b"last words"]
+
+
+async def test_bytes_kept_for_a_connection_that_is_gone_are_dropped(pair: Any) -> None:
+    """When the transport closed meanwhile, the end-of-tick write is skipped rather than written to a dead socket."""
+    coalesced, counted, _ = pair
+    coalesced.write(b"too late")
+    counted.inner.abort()
+    await asyncio.sleep(0)
+    assert counted.writes == []
