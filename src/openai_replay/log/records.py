@@ -175,6 +175,8 @@ class LogRecords:
         self._per_connection: dict[int, int] = {}
         self._last_by_step: dict[str, RequestRecord] = {}
         self.frames: list[FrameRecord] = []
+        #: Client frames ever logged (``frames`` may keep only the newest): numbers them for polling.
+        self.frames_seen = 0
 
     @property
     def limit(self) -> int | None:
@@ -195,6 +197,7 @@ class LogRecords:
         with self._lock:
             frame = FrameRecord(connection_id, now, type_, problem, data)
             self.frames.append(frame)
+            self.frames_seen += 1
             if self.limit is not None and len(self.frames) > self.limit + self.limit // 4 + 1:
                 del self.frames[: len(self.frames) - self.limit]
             return frame
@@ -261,6 +264,7 @@ class LogRecords:
             self._per_connection.clear()
             self._last_by_step.clear()
             self._turns = 0
+            self.frames_seen = 0
 
     def __len__(self) -> int:
         return len(self.requests)

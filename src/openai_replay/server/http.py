@@ -11,7 +11,7 @@ from openai_replay import errors
 from openai_replay.errors import ApiError
 from openai_replay.server.auth import auth_error
 from openai_replay.server.httpjson import common_headers, error_response, json_response, raw_json_response
-from openai_replay.server.keys import STATE
+from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
 from openai_replay.server.turns import ClientGone, run_turn
 from openai_replay.wire import compact, sse
@@ -167,7 +167,7 @@ def _body_key(key: str) -> tuple[int, str]:
 
 
 async def create_response(request: web.Request) -> web.StreamResponse:
-    state = request.app[STATE]
+    state = state_for(request)
     problem = auth_error(state, request)
     if problem is not None:
         return error_response(state, problem)
@@ -203,7 +203,7 @@ async def _finish(state: ServerState, channel: SseChannel | JsonChannel) -> web.
 
 
 async def get_response(request: web.Request) -> web.StreamResponse:
-    state = request.app[STATE]
+    state = state_for(request)
     problem = auth_error(state, request)
     if problem is not None:
         return error_response(state, problem)
@@ -221,7 +221,7 @@ async def get_response(request: web.Request) -> web.StreamResponse:
 
 
 async def delete_response(request: web.Request) -> web.StreamResponse:
-    state = request.app[STATE]
+    state = state_for(request)
     problem = auth_error(state, request)
     if problem is not None:
         return error_response(state, problem)

@@ -21,7 +21,8 @@ from openai_replay.log import ConnectionRecord, RequestRecord
 from openai_replay.responses.protocol import ConnectionState
 from openai_replay.server.auth import auth_error
 from openai_replay.server.httpjson import error_response
-from openai_replay.server.keys import SESSIONS, STATE
+from openai_replay.server.keys import SESSIONS
+from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
 from openai_replay.server.turns import ClientGone, TurnControl, run_turn
 from openai_replay.steps import Binary, Close, Drop, Emit, Fail, RawText, Sleep, Step
@@ -294,7 +295,7 @@ class WsSession:
 
 async def handle_websocket(request: web.Request) -> web.StreamResponse:
     """The upgrade on ``GET /v1/responses``."""
-    state = request.app[STATE]
+    state = state_for(request)
     if request.headers.get("Upgrade", "").lower() != "websocket":
         return error_response(state, errors.method_not_allowed("GET", request.path, ["POST"]), {"Allow": "POST"})
     problem = auth_error(state, request)
