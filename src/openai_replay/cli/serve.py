@@ -9,6 +9,13 @@ import signal
 import sys
 from typing import Any
 
+from openai_replay.cli.serve_output import (
+    add_output_arguments,
+    server_options,
+    start_request_output,
+    stop_request_output,
+    summary,
+)
 from openai_replay.config import ServerConfig
 from openai_replay.server.server import FakeServer
 
@@ -62,7 +69,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"keep only the newest N requests in the in-memory request log (default: {DEFAULT_LOG_LIMIT}; 0 keeps all)",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every request (one timeline line each)")
+    add_output_arguments(parser)
 
 
 def _requests_to_keep(text: str) -> int:
@@ -136,14 +144,24 @@ def run(args: argparse.Namespace, server: FakeServer | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         print(f"cassette {args.cassette}: {len(replay.items)} recorded interaction(s), speed {args.speed:g}", flush=True)
-    server = server or FakeServer(host=args.host, port=args.port, config=config_from_args(args), source=replay or scenario)
+    source, options = replay or scenario, server_options(args)
+    server = server or FakeServer(host=args.host, port=args.port, config=config_from_args(args), source=source, **options)
     if scenario is not None:
         print(f"scenario '{scenario.name}': {len(scenario.all_rules())} rule(s)", flush=True)
+    try:
+        output = start_request_output(args)
+    except OSError as exc:
+        print(f"error: cannot write the log file {args.log_file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     try:
         asyncio.run(serve_until_stopped(server))
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    finally:
+        stop_request_output(output)
+    for line in summary(server):
+        print(line, flush=True)
     if scenario is not None:
         return report_scenario(scenario)
     if replay is not None:

@@ -24,7 +24,7 @@ from openai_replay.items import item_text
 if TYPE_CHECKING:
     from openai_replay.log.records import LogRecords, RequestRecord
 
-__all__ = ["describe_item", "describe_items", "fail", "offset", "render", "short_id"]
+__all__ = ["describe_item", "describe_items", "fail", "finished_line", "offset", "render", "short_id"]
 
 #: A timeline longer than this is cut to the lines around the marked requests.
 MAX_LINES = 40
@@ -115,6 +115,12 @@ def _outcome_line(record: RequestRecord) -> str:
     if record.answered_by:
         parts.append(f"<{record.answered_by}>")
     return "  ".join(parts)
+
+
+def finished_line(record: RequestRecord) -> str:
+    """A finished request on one line: what the client sent and how it ended (``serve -v`` prints it)."""
+    ended = _outcome_line(record).split("  <- ", 1)[1]
+    return f"{_request_line(record)}  <- {ended}"
 
 
 def _lines(log: LogRecords) -> list[_Line]:

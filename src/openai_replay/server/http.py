@@ -13,7 +13,7 @@ from openai_replay.server.auth import auth_error
 from openai_replay.server.httpjson import common_headers, error_response, json_response, raw_json_response
 from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
-from openai_replay.server.turns import ClientGone, run_turn
+from openai_replay.server.turns import ClientGone, note_finished, run_turn
 from openai_replay.wire import compact, sse
 
 SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8"
@@ -180,6 +180,7 @@ async def create_response(request: web.Request) -> web.StreamResponse:
             transport="http", payload={"_invalid_json": raw[:200].decode(errors="replace")}, now=state.clock.time()
         )
         state.log.requests[-1].outcome.kind = "error"
+        note_finished(state.log.requests[-1])
         return error_response(state, errors.INVALID_JSON_BODY)
     headers = {k.lower(): v for k, v in request.headers.items() if k.lower().startswith("x-stainless-retry")}
     record = state.log.add_request(transport="http", payload=payload, now=state.clock.time(), headers=headers)

@@ -16,6 +16,7 @@ from openai_replay import errors
 from openai_replay.errors import ApiError
 from openai_replay.ids import group_of
 from openai_replay.log import RequestRecord
+from openai_replay.log.timeline import finished_line
 from openai_replay.responses.events import ResponseBuilder
 from openai_replay.responses.protocol import CachedResponse, ConnectionState, Resolution
 from openai_replay.responses.validation import validate_create
@@ -25,6 +26,8 @@ from openai_replay.steps import Binary, Close, Drop, Emit, EmitRaw, Fail, RawTex
 from openai_replay.wire import compact
 
 log = logging.getLogger("openai_replay.server")
+#: One INFO line per finished request (``serve -v``); ``extra["replay_record"]`` is the record itself.
+requests_log = logging.getLogger("openai_replay.requests")
 
 TERMINAL = {"response.completed": "completed", "response.failed": "failed", "response.incomplete": "incomplete"}
 
@@ -109,6 +112,13 @@ async def run_turn(
         record.finished_at = state.clock.time()
         if record.outcome.kind != "pending":
             record.ended(record.finished_at)
+            note_finished(record)
+
+
+def note_finished(record: RequestRecord) -> None:
+    """Log a request that has its outcome: its timeline line, and the record for a JSON-lines handler."""
+    if requests_log.isEnabledFor(logging.INFO):
+        requests_log.info("%s", finished_line(record), extra={"replay_record": record})
 
 
 async def _serve(

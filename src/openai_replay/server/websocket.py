@@ -24,7 +24,7 @@ from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import SESSIONS
 from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
-from openai_replay.server.turns import ClientGone, TurnControl, run_turn
+from openai_replay.server.turns import ClientGone, TurnControl, note_finished, run_turn
 from openai_replay.steps import Binary, Close, Drop, Emit, Fail, RawText, Sleep, Step
 from openai_replay.wire import compact, with_stream_id
 
@@ -232,6 +232,7 @@ class WsSession:
                 record.outcome.kind = "closed_by_client" if self.record.closed_by == "client" else "closed_by_server"
                 record.outcome.close_code = self.record.close_code
                 record.ended(now)
+                note_finished(record)
 
     async def on_text(self, data: str) -> None:
         now = self.state.clock.time()
