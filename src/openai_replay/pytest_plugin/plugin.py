@@ -72,6 +72,11 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
             pass
     parser.addini("openai_replay_cassette_dir", "openai-replay: cassette folder, relative to rootdir (default: cassettes)")
     parser.addini("openai_replay_upstream_url", "openai-replay: the API to record from (default: https://api.openai.com/v1)")
+    parser.addoption(
+        "--openai-replay-url",
+        default=None,
+        help="openai-replay: drive a fake server running elsewhere (openai-replay serve) over its control API",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -161,7 +166,6 @@ def openai_replay_session_server() -> Iterator[FakeServer]:
 def openai_server(
     request: pytest.FixtureRequest,
     openai_replay_settings: Settings,
-    openai_replay_session_server: FakeServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[ReplayServer]:
     """A running fake Responses server for this test: ``url``, ``ws_url``, ``log``, ``use()``, ``reset()``."""
@@ -169,15 +173,22 @@ def openai_server(
 
     node = request.node
     test_name = ".".join(node.nodeid.split("::")[1:]) or node.name
-    with open_for_test(
-        openai_replay_session_server,
-        openai_replay_settings,
-        rootdir=request.config.rootpath,
-        module=Path(node.path).stem,
-        test=test_name,
-        test_dir=Path(node.path).parent,
-        has_marker=node.get_closest_marker("openai_replay") is not None,
-    ) as handle:
+    remote = request.config.getoption("openai_replay_url", default=None)
+    if remote:
+        from openai_replay.pytest_plugin.remote import open_remote
+
+        opened: Any = open_remote(remote, openai_replay_settings, search=(Path(node.path).parent, request.config.rootpath))
+    else:
+        opened = open_for_test(
+            request.getfixturevalue("openai_replay_session_server"),
+            openai_replay_settings,
+            rootdir=request.config.rootpath,
+            module=Path(node.path).stem,
+            test=test_name,
+            test_dir=Path(node.path).parent,
+            has_marker=node.get_closest_marker("openai_replay") is not None,
+        )
+    with opened as handle:
         node.stash[HANDLE] = handle
         monkeypatch.setenv("OPENAI_BASE_URL", handle.url)
         if not os.environ.get("OPENAI_API_KEY"):
