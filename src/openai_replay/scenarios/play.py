@@ -116,7 +116,7 @@ def _fault(action: a.Action, s: _Stream) -> Iterator[Step]:
     elif isinstance(action, a.Cut):
         s.cut_pending = action
     elif isinstance(action, a.Stall):
-        yield Sleep(action.seconds)
+        yield Sleep(action.wait)
     elif isinstance(action, a.Malformed):
         if s.turn.transport == "http":
             yield RawText(f"event: response.output_text.delta\ndata: {action.text}\n\n")

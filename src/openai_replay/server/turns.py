@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -164,6 +165,7 @@ async def _serve(
         obfuscate=state.config.obfuscation,
         input_tokens=_input_tokens(payload, context),
         cached_tokens=resolution.cached_tokens(),
+        cache_write_tokens=state.config.usage_cache_write_tokens,
     )
     turn = Turn(
         payload=payload, transport=channel.transport, record=record, builder=builder, context=context, config=state.config
@@ -241,7 +243,7 @@ async def _execute(state: ServerState, channel: Channel, record: RequestRecord, 
             record.ended(state.clock.time(), {**step.error.headers, **step.headers})
             await channel.fail(step.error, {**step.error.headers, **step.headers}, turn.builder.sequence)
         elif isinstance(step, Sleep):
-            await _sleep(state, step.seconds, control)
+            await _sleep(state, step.seconds, control, channel)
         elif isinstance(step, Close):
             if record.outcome.kind == "pending":
                 record.outcome.kind = "closed_by_server"
@@ -270,7 +272,11 @@ async def _execute(state: ServerState, channel: Channel, record: RequestRecord, 
     return False
 
 
-async def _sleep(state: ServerState, seconds: float, control: TurnControl) -> None:
+async def _sleep(state: ServerState, seconds: float, control: TurnControl, channel: Channel | None = None) -> None:
+    """Wait on the server's clock, or until a cancel; ``inf`` waits for the cancel or the client's close alone."""
+    if math.isinf(seconds):
+        await _until_cancelled_or_gone(control, channel)
+        return
     sleeper = asyncio.ensure_future(state.clock.sleep(seconds))
     waiter = asyncio.ensure_future(control.cancel.wait())
     try:
@@ -278,6 +284,20 @@ async def _sleep(state: ServerState, seconds: float, control: TurnControl) -> No
     finally:
         for task in (sleeper, waiter):
             task.cancel()
+
+
+async def _until_cancelled_or_gone(control: TurnControl, channel: Channel | None) -> None:
+    """A WebSocket lane is cancelled when its socket closes; an HTTP handler is not, so look at its socket."""
+    request = getattr(channel, "request", None)
+    waiter = asyncio.ensure_future(control.cancel.wait())
+    try:
+        while not waiter.done():
+            transport = getattr(request, "transport", None)
+            if request is not None and (transport is None or transport.is_closing()):
+                raise ClientGone()
+            await asyncio.wait({waiter}, timeout=0.5)
+    finally:
+        waiter.cancel()
 
 
 async def _cancelled(state: ServerState, channel: Channel, record: RequestRecord, turn: Turn) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -149,7 +150,9 @@ class WsSession:
     async def _push(self, steps: Iterator[Step]) -> None:
         try:
             for step in steps:
-                if isinstance(step, Sleep):
+                if isinstance(step, Sleep) and math.isinf(step.seconds):
+                    await asyncio.get_running_loop().create_future()  # until the next request or the close
+                elif isinstance(step, Sleep):
                     await self.state.clock.sleep(step.seconds)
                 elif isinstance(step, (Emit, Fail)):
                     frame = step.event if isinstance(step, Emit) else step.error.ws_frame()

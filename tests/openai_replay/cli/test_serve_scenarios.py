@@ -25,7 +25,11 @@ async def test_example_scenario_file_from_python_m_fake_server() -> None:
     assert served.returncode == 0, served.stderr
 
 
-FAST = {"cancel_mid_stream": "cancel_mid_stream:delay=0.005", "slow_first_token": "slow_first_token:seconds=0.2"}
+FAST = {
+    "cancel_mid_stream": "cancel_mid_stream:delay=0.005",
+    "slow_first_token": "slow_first_token:seconds=0.2",
+    "stall_forever": "stall_forever:turn=2",  # the one request is answered; the unfired rule exits 1
+}
 
 
 @pytest.mark.parametrize("name", list(BUILTINS))
