@@ -183,6 +183,7 @@ async def _serve(
         state.protocol.completed(conn, record.lane, cached)
     elif kind in ("failed", "error"):
         state.protocol.failed(conn, record.lane, payload)
+        state.protocol.injected(conn, record.outcome.code, payload)  # the source's error, not a protocol rule's
     elif not ended and kind == "pending":
         record.outcome.kind = "closed_by_server"
 

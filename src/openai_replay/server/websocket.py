@@ -159,6 +159,7 @@ class WsSession:
                     await self.send_text(compact(frame))
                     code = (frame.get("error") or {}).get("code") if frame.get("type") == "error" else None
                     self.record.pushed.append(f"{frame.get('type')} ({code})" if code else str(frame.get("type")))
+                    self.state.protocol.injected(self.conn, code, {})
                 elif isinstance(step, RawText):
                     self.record.pushed.append(f"raw text {step.data[:40]!r}")
                     await self.send_text(step.data)
