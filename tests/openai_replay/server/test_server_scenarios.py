@@ -84,7 +84,7 @@ async def test_an_injected_previous_response_not_found_makes_the_id_gone_everywh
             miss, _ = await sdk_turn(conn, input=[user("more")], previous_response_id=kept, store=True)
         async with client.responses.connect() as conn:
             again, _ = await sdk_turn(conn, input=[user("more")], previous_response_id=kept, store=True)
-        with pytest.raises(openai.BadRequestError, match="Previous response with id .* not found"):
+        with pytest.raises(openai.BadRequestError, match=r"Previous response with id .* not found"):
             await client.responses.create(model="gpt-4o-mini", input="more", previous_response_id=kept)
     assert miss[0]["error"]["code"] == again[0]["error"]["code"] == "previous_response_not_found"
     assert server.log.request(3).answered_by is None  # the protocol's own miss: the rule fired once, on #2
