@@ -1,6 +1,6 @@
 """Why each non-passing cell looks the way it does, naming the client code responsible (our words).
 
-Written from the observed runs and a reading of the installed clients: openai 3.54.0,
+Written from the observed runs and a reading of the installed clients: openai 3.57.0,
 livekit-plugins-openai / livekit-agents 1.8.9, pipecat-ai 1.14.0, videosdk-plugins-openai 1.0.30,
 @livekit/agents-plugin-openai 1.9.0. A client upgrade that changes a cell fails the pinned tests
 (tests/conformance_clients/); update the cell's pin and its explanation together.
@@ -23,8 +23,9 @@ _LK_ERROR = (
     "once; LLM.chat keeps chaining on the same _prev_resp_id (only a completed response replaces it)."
 )
 _LK_LIMIT = (
-    _LK_ERROR + " _ResponsesWebsocket.generate_response also counts the error frame as a clean end and returns the "
-    "socket to its pool, so the next turn reuses the expired connection."
+    _LK_ERROR + " The failed turn is not retried, so its answer is lost. The next turn runs on a new connection and "
+    "chains on the last completed response (which the server holds in its store), sending the failed turn's input "
+    "again with its own."
 )
 _LK_RESEND = (
     "LLM.chat (livekit/plugins/openai/responses/llm.py, and WSLLM.chat in the JS plugin's ws/llm.ts) compares the new "

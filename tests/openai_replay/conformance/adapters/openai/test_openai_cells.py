@@ -1,4 +1,4 @@
-"""The openai SDK (openai 3.54.0): today's observed result for every check of the battery."""
+"""The openai SDK (openai 3.57.0): today's observed result for every check of the battery."""
 
 from __future__ import annotations
 
