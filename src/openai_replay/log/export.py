@@ -72,6 +72,7 @@ def export_frame(frame: FrameRecord, seq: int) -> dict[str, Any]:
         "type": frame.type,
         "problem": frame.problem,
         "data": frame.data,
+        "discarded": frame.discarded,
     }
 
 

@@ -157,6 +157,8 @@ class FrameRecord:
     type: str | None
     problem: str | None = None
     data: Any = None
+    #: True for a frame that arrived after the server closed the connection: nothing acted on it.
+    discarded: bool = False
 
 
 class LogRecords:
@@ -192,10 +194,17 @@ class LogRecords:
         self._limit = value
 
     def add_frame(
-        self, connection_id: int, now: float, type_: str | None, problem: str | None = None, data: Any = None
+        self,
+        connection_id: int,
+        now: float,
+        type_: str | None,
+        problem: str | None = None,
+        data: Any = None,
+        *,
+        discarded: bool = False,
     ) -> FrameRecord:
         with self._lock:
-            frame = FrameRecord(connection_id, now, type_, problem, data)
+            frame = FrameRecord(connection_id, now, type_, problem, data, discarded)
             self.frames.append(frame)
             self.frames_seen += 1
             if self.limit is not None and len(self.frames) > self.limit + self.limit // 4 + 1:

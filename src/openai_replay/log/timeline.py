@@ -150,13 +150,15 @@ def _lines(log: LogRecords) -> list[_Line]:
         add(record.received_at, _request_line(record), turn, conns)
         add(record.terminal_at or record.finished_at, _outcome_line(record), turn, conns)
     for frame in list(log.frames):
-        if frame.type == "response.create" and frame.problem is None:
+        if frame.type == "response.create" and frame.problem is None and not frame.discarded:
             continue  # shown as its request
         what = frame.type or "frame"
         detail = ""
         if isinstance(frame.data, dict) and frame.data.get("response_id"):
             detail = f" response_id={short_id(str(frame.data['response_id']))}"
         problem = f"  (server answered: {_clip(frame.problem, 60)})" if frame.problem else ""
+        if frame.discarded:
+            problem = "  (discarded: it arrived after the server's close)"
         add(frame.received_at, f"conn {frame.connection_id}  -> {what}{detail}{problem}", conns=frozenset({frame.connection_id}))
     lines.sort(key=lambda line: (line.at, line.order))
     return lines
