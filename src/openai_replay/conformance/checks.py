@@ -197,7 +197,10 @@ def _cancel_judge(s: Session) -> Verdict:
         return Verdict("fail", f"the long reply never streamed far enough to interrupt: {describe(cut)}", facts)
     verdict = grade(s, after, must_recover=True, later=[])
     sent = f"sent response.cancel x{cancels}" if cancels else "sent no response.cancel"
-    return Verdict(verdict.status, f"{sent}; next turn: {verdict.reason}", verdict.facts | facts)
+    style = s.adapter.cancel_style
+    facts["cancel_style"] = style
+    how = f" [cancelled by: {style}]" if style else ""
+    return Verdict(verdict.status, f"{sent}; next turn: {verdict.reason}{how}", verdict.facts | facts)
 
 
 def _warm(s: Session) -> Verdict:
@@ -334,6 +337,11 @@ def _server_error() -> Scenario:
     return scenario("500").on().times(1).http_status(500, "server_error").build()
 
 
+def _legacy_usage() -> Scenario:
+    """Usage without ``input_tokens_details.cache_write_tokens``, as the API sent it before that field."""
+    return builtin("legacy_usage")
+
+
 def _none() -> Scenario | None:
     return None
 
@@ -396,6 +404,7 @@ CHECKS: list[Check] = [
         ("http",),
     ),
     Check("http_500", "HTTP 500", _server_error, _two, _recovering(0, False), ("http",)),
+    Check("legacy_usage", "older usage shape (no cache_write_tokens)", _legacy_usage, _two, _recovering(0, True)),
 ]
 
 

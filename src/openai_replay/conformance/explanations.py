@@ -46,7 +46,8 @@ _VSDK_CANCEL = (
     "videosdk/plugins/openai/llm.py, OpenAILLM.cancel_current_generation sends response.cancel, which the API does "
     "not have (the server answers with an error frame); the next _chat_websocket drains stale events until "
     "response.created but lets error frames through, so it reads the cancel's rejection as its own failure and "
-    "raises RuntimeError."
+    "raises RuntimeError. These cells cancel the way VideoSDK's pipeline does: cancel_current_generation() first, then "
+    "the chat iterator closed; an application that closes the iterator first is not what they score."
 )
 
 EXPLANATIONS: dict[tuple[str, str], str] = {
