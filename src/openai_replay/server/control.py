@@ -21,7 +21,7 @@ from openai_replay.errors import ApiError
 from openai_replay.log.by_name import AssertionArgumentError, UnknownAssertion, run_assertion
 from openai_replay.log.export import export_log
 from openai_replay.scenarios import ScenarioError, builtin, load_scenario
-from openai_replay.server.sessions import Session, SessionNameError, session_for
+from openai_replay.server.sessions import SessionNameError, session_for
 
 PREFIX = "/__replay"
 
@@ -33,10 +33,6 @@ def problem(status: int, message: str, code: str, param: str | None = None) -> w
     seeded id sequence the test's own requests get)."""
     body = ApiError(status, message, code=code, param=param).http_body()
     return web.json_response(body, status=status)
-
-
-def _session(request: web.Request) -> Session:
-    return session_for(request)
 
 
 async def _json_body(request: web.Request, *, empty: Any = None) -> Any:
@@ -73,14 +69,14 @@ def _count(request: web.Request, name: str) -> int:
 # -- the log ----------------------------------------------------------------------------------------
 async def get_requests(request: web.Request) -> web.StreamResponse:
     """Connections, requests (payload, attempt, outcome) and frames; ``?since=N`` and ``?frames_since=M``."""
-    log = _session(request).state.log
+    log = session_for(request).state.log
     body = export_log(log, since=_count(request, "since"), frames_since=_count(request, "frames_since"))
     return web.json_response(body, dumps=_dumps)
 
 
 async def get_timeline(request: web.Request) -> web.StreamResponse:
     """The exchange as the text timeline assertions print."""
-    log = _session(request).state.log
+    log = session_for(request).state.log
     return web.Response(text=log.render() if len(log.requests) or len(log.connections) else "", content_type="text/plain")
 
 
@@ -98,7 +94,7 @@ async def put_scenario(request: web.Request) -> web.StreamResponse:
         scenario = _builtin(doc) if "builtin" in doc else load_scenario(doc)
     except ScenarioError as exc:
         raise BadInput("; ".join(exc.problems), "invalid_scenario") from None
-    session = _session(request)
+    session = session_for(request)
     session.use(scenario)
     return web.json_response({"scenario": scenario.name, "rules": [r.label() for r in scenario.all_rules()]})
 
@@ -120,7 +116,7 @@ def _builtin(doc: dict[str, Any]) -> Any:
 
 async def delete_scenario(request: web.Request) -> web.StreamResponse:
     """Stop answering with the loaded scenario: back to what the server started with."""
-    session = _session(request)
+    session = session_for(request)
     session.use(session.base_source)
     return web.json_response({"scenario": None})
 
@@ -128,7 +124,7 @@ async def delete_scenario(request: web.Request) -> web.StreamResponse:
 # -- lifecycle --------------------------------------------------------------------------------------
 async def post_reset(request: web.Request) -> web.StreamResponse:
     """A fresh log, store, ids and the starting scenario; a manual clock goes back to its start."""
-    session = _session(request)
+    session = session_for(request)
     session.reset()
     clock = session.state.clock
     if session.name is None and isinstance(clock, ManualClock):  # named sessions share the clock
@@ -138,7 +134,7 @@ async def post_reset(request: web.Request) -> web.StreamResponse:
 
 async def get_verify(request: web.Request) -> web.StreamResponse:
     """Rules that never fired as declared and cassette interactions never played."""
-    source = _session(request).state.source
+    source = session_for(request).state.source
     verify = getattr(source, "verify", None)
     rules = list(verify()) if callable(verify) else []
     unplayed_of = getattr(source, "unplayed", None)
@@ -154,7 +150,7 @@ async def post_assert(request: web.Request) -> web.StreamResponse:
     """Run a log assertion by name: 200 when it holds, 409 with the failure text and timeline."""
     name = request.match_info["name"]
     args = await _json_body(request, empty={})
-    log = _session(request).state.log
+    log = session_for(request).state.log
     try:
         # In a thread: `all_closed` waits for the server (this loop) to notice closes.
         outcome = await asyncio.to_thread(run_assertion, log, name, args)
@@ -167,7 +163,7 @@ async def post_assert(request: web.Request) -> web.StreamResponse:
 
 async def post_clock_advance(request: web.Request) -> web.StreamResponse:
     """Move a ``--manual-clock`` server's clock: ``{"seconds": 3600}``."""
-    clock = _session(request).state.clock
+    clock = session_for(request).state.clock
     if not isinstance(clock, ManualClock):
         return problem(409, "this server runs on the real clock: start it with --manual-clock to move time", "no_manual_clock")
     doc = await _json_body(request)
