@@ -84,6 +84,17 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "unlike the WebSocket branch it does not check _response_completed, so a cut body ends the turn silently."
     ),
     ("no_resend", "livekit-http"): _LK_RESEND,
+    ("legacy_usage", "livekit-ws"): (
+        "livekit/plugins/openai/responses/llm.py, LLMStream._parse_ws_event: validates each frame with the openai "
+        "SDK's pydantic models (ResponseCompletedEvent.model_validate), and openai 3.57's InputTokensDetails requires "
+        "cache_write_tokens, so a response.completed in the older usage shape raises ValidationError, surfaced as an "
+        "unrecoverable APIConnectionError: the whole answer is lost."
+    ),
+    ("legacy_usage", "livekit-http"): (
+        "Observed: the completed response in the older usage shape raises the same pydantic ValidationError "
+        "(ResponseCompletedEvent: input_tokens_details.cache_write_tokens missing), surfaced as an unrecoverable "
+        "APIConnectionError, and the turn is lost; the openai SDK alone reads the same stream without complaint."
+    ),
     ("http_429_retry_after", "livekit-http"): (
         "livekit/plugins/openai/responses/llm.py builds its AsyncClient with max_retries=0, so the SDK's "
         "retry-after handling is off; livekit-agents' LLMStream._main_task retries instead after "
