@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from openai_replay.conformance.adapter import TurnResult
-from openai_replay.conformance.observe import Session, TurnLog, duplicated, grade, lost_silently, ok
+from openai_replay.conformance.observe import Session, TurnLog, duplicated, grade, lost_silently, ok, turn_facts
 from openai_replay.log import RequestLog
 
 ANSWER = "This answer is cut off before it can finish, so the client must cope."
@@ -61,6 +61,4 @@ def test_facts_count_frames_discarded_after_the_servers_close() -> None:
     s = session()
     s.log.add_frame(1, 1.0, "response.create", None, {"input": "x"}, discarded=True)
     s.log.add_frame(1, 0.5, "response.create", None, {"input": "y"})
-    from openai_replay.conformance.observe import turn_facts
-
     assert turn_facts(s, turn(ANSWER), [])["discarded_after_close"] == 1
