@@ -26,6 +26,7 @@ PINS: Pins = {
         "connection_age_limit": ("pass", "recovered"),
         "http_429_retry_after": ("n/a", "http only; this client is ws"),
         "http_500": ("n/a", "http only; this client is ws"),
+        "legacy_usage": ("pass", "recovered"),
     },
     "pipecat-http": {
         "plain_turn": ("pass", "one request, the whole answer"),
@@ -46,6 +47,7 @@ PINS: Pins = {
         "connection_age_limit": ("n/a", "ws only; this client is http"),
         "http_429_retry_after": ("pass", "honoured retry-after"),
         "http_500": ("pass", "recovered"),
+        "legacy_usage": ("pass", "recovered"),
     },
 }
 
