@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -10,6 +11,7 @@ import pytest
 from exchanges import sdk, turn, user
 
 from fake_server import FakeServer
+from openai_replay.cassette import CassetteReplay
 from openai_replay.clock import ManualClock
 
 
@@ -167,3 +169,13 @@ async def test_control_needs_no_auth_and_no_control_turns_it_off(http: aiohttp.C
     async with FakeServer(control=False) as server:
         status, body = await call(http, server, "GET", "requests")
         assert status == 404 and "Invalid URL (GET /__replay/requests)" in body["error"]["message"]
+
+
+async def test_verify_lists_cassette_interactions_never_played(http: aiohttp.ClientSession) -> None:
+    """With a cassette, GET /__replay/verify names each recorded interaction no request used, until it is played."""
+    replay = CassetteReplay(Path(__file__).resolve().parents[3] / "cassettes" / "examples" / "chained_text_ws.json")
+    async with FakeServer(source=replay) as server:
+        status, body = await call(http, server, "GET", "verify")
+    assert status == 200 and body["ok"] is False and body["rules"] == []
+    assert len(body["unplayed"]) == len(replay.items) >= 1
+    assert body["unplayed"][0].startswith("interaction 1: ")
