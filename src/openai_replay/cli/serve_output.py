@@ -46,7 +46,8 @@ class JsonLines(logging.Handler):
         if request is None:
             return
         try:
-            self.stream.write(json.dumps(export_request(request), default=str) + "\n")
+            line = {"session": getattr(record, "replay_session", None), **export_request(request)}
+            self.stream.write(json.dumps(line, default=str) + "\n")
             self.stream.flush()
         except (OSError, ValueError):
             self.handleError(record)

@@ -180,7 +180,7 @@ async def create_response(request: web.Request) -> web.StreamResponse:
             transport="http", payload={"_invalid_json": raw[:200].decode(errors="replace")}, now=state.clock.time()
         )
         state.log.requests[-1].outcome.kind = "error"
-        note_finished(state.log.requests[-1])
+        note_finished(state, state.log.requests[-1])
         return error_response(state, errors.INVALID_JSON_BODY)
     headers = {k.lower(): v for k, v in request.headers.items() if k.lower().startswith("x-stainless-retry")}
     record = state.log.add_request(transport="http", payload=payload, now=state.clock.time(), headers=headers)

@@ -87,7 +87,7 @@ class Sessions:
 
     def _new(self, name: str) -> Session:
         base = self.default
-        state = ServerState(config=base.base_config, clock=base.state.clock, source=SimulatedModel())
+        state = ServerState(config=base.base_config, clock=base.state.clock, source=SimulatedModel(), session=name)
         return Session(name, state, base.base_config, state.source)
 
     def all(self) -> list[Session]:

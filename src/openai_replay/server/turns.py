@@ -113,13 +113,16 @@ async def run_turn(
         record.finished_at = state.clock.time()
         if record.outcome.kind != "pending":
             record.ended(record.finished_at)
-            note_finished(record)
+            note_finished(state, record)
 
 
-def note_finished(record: RequestRecord) -> None:
-    """Log a request that has its outcome: its timeline line, and the record for a JSON-lines handler."""
+def note_finished(state: ServerState, record: RequestRecord) -> None:
+    """Log a request that has its outcome: its timeline line (after its session's name, if any), and
+    the record and session for a JSON-lines handler."""
     if requests_log.isEnabledFor(logging.INFO):
-        requests_log.info("%s", finished_line(record), extra={"replay_record": record})
+        where = f"[session {state.session}] " if state.session is not None else ""
+        extra = {"replay_record": record, "replay_session": state.session}
+        requests_log.info("%s%s", where, finished_line(record), extra=extra)
 
 
 async def _serve(

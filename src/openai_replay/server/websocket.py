@@ -259,7 +259,7 @@ class WsSession:
                 record.outcome.kind = "closed_by_client" if self.record.closed_by == "client" else "closed_by_server"
                 record.outcome.close_code = self.record.close_code
                 record.ended(now)
-                note_finished(record)
+                note_finished(self.state, record)
 
     def discarded(self, msg: WSMessage) -> None:
         """A frame that arrived after the server's close: logged, marked discarded, never answered."""

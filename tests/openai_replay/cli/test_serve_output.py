@@ -19,7 +19,7 @@ def control(url: str) -> str:
 async def test_verbose_prints_a_timeline_line_per_request_the_log_file_gets_json_and_exit_prints_a_summary(
     tmp_path: Path,
 ) -> None:
-    """-v: one line per request on stderr; --log-file: one JSON object per request; at exit: counts and rules fired."""
+    """-v: a line per request (named by session); --log-file: a JSON object per request; at exit: counts per session."""
     log_file = tmp_path / "requests.jsonl"
     args = ("-m", "openai_replay.cli.main", "serve", "-v", "--log-file", str(log_file), "--scenario", "failed")
     async with serve(*args) as served:
@@ -30,13 +30,21 @@ async def test_verbose_prints_a_timeline_line_per_request_the_log_file_gets_json
             async for event in conn:
                 if event.type == "response.completed":
                     break
+        suite = client.with_options(default_headers={"X-Replay-Session": "suite-a"})
+        await asyncio.wait_for(suite.responses.create(model="gpt-4o-mini", input="apart"), 10)
     assert first.status == "failed"
     assert "#1 http  -> POST /v1/responses  input=[user 'hi']  <- failed (server_error)" in served.stderr
     assert "#2 conn 1  -> response.create  input=[user 'again']  <- completed" in served.stderr
+    assert "[session suite-a] #1 http  -> POST /v1/responses  input=[user 'apart']  <- completed" in served.stderr
     lines = [json.loads(line) for line in log_file.read_text().splitlines()]
-    assert [(r["turn"], r["outcome"]["kind"]) for r in lines] == [(1, "failed"), (2, "completed")]
+    assert [(r["session"], r["turn"], r["outcome"]["kind"]) for r in lines] == [
+        (None, 1, "failed"),
+        (None, 2, "completed"),
+        ("suite-a", 1, "completed"),
+    ]
     assert lines[1]["payload"]["input"] == "again"
     assert "openai-replay: 2 request(s), 1 connection(s), 1 of 1 rule(s) fired" in served.stdout
+    assert "session 'suite-a': 1 request(s), 0 connection(s)" in served.stdout
     assert served.returncode == 0, served.stderr
 
 
