@@ -41,7 +41,8 @@ class ManualClock:
     """
 
     def __init__(self, start: float = 1_767_225_600.0) -> None:
-        self._now = float(start)
+        self.start = float(start)
+        self._now = self.start
 
     def time(self) -> float:
         return self._now
@@ -50,6 +51,10 @@ class ManualClock:
         if seconds < 0:
             raise ValueError(f"a clock cannot go backwards (advance({seconds}))")
         self._now += seconds
+
+    def reset(self) -> None:
+        """Back to the time it started at."""
+        self._now = self.start
 
     async def sleep(self, seconds: float) -> None:
         self.advance(max(0.0, seconds))

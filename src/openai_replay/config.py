@@ -39,6 +39,9 @@ class ServerConfig:
     obfuscation: bool = True
     #: Emit ``name`` on ``response.function_call_arguments.done`` (the spec has it, real traffic not).
     function_call_done_name: bool = False
+    #: Send ``usage.input_tokens_details.cache_write_tokens`` (the current API); False sends the older
+    #: usage shape without it, which some clients fail to parse (built-in scenario ``legacy_usage``).
+    usage_cache_write_tokens: bool = True
     #: Enforce ``previous_response_id`` lookups (``previous_response_not_found``). Off: any id works.
     enforce_previous_response: bool = True
     #: Evict the referenced ``previous_response_id`` from the connection cache when a turn fails.

@@ -11,6 +11,13 @@ import warnings
 from typing import Any
 
 from openai_replay.cli import eventloop
+from openai_replay.cli.serve_output import (
+    add_output_arguments,
+    server_options,
+    start_request_output,
+    stop_request_output,
+    summary,
+)
 from openai_replay.config import ServerConfig
 from openai_replay.server.server import FakeServer
 
@@ -77,7 +84,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="event loop: uvloop when installed (the 'uvloop' extra), else asyncio's (default: auto)",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every request (one timeline line each)")
+    add_output_arguments(parser)
 
 
 def _rate(text: str) -> float:
@@ -171,9 +179,15 @@ def run(args: argparse.Namespace, server: FakeServer | None = None) -> int:
             return 2
         pace = f"delays x{replay.delay_factor:g}" if replay.delay_factor else "no waiting"
         print(f"cassette {args.cassette}: {len(replay.items)} recorded interaction(s), speed {args.speed:g} ({pace})", flush=True)
-    server = server or FakeServer(host=args.host, port=args.port, config=config_from_args(args), source=replay or scenario)
+    source, options = replay or scenario, server_options(args)
+    server = server or FakeServer(host=args.host, port=args.port, config=config_from_args(args), source=source, **options)
     if scenario is not None:
         print(f"scenario '{scenario.name}': {len(scenario.all_rules())} rule(s)", flush=True)
+    try:
+        output = start_request_output(args)
+    except OSError as exc:
+        print(f"error: cannot write the log file {args.log_file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     try:
         eventloop.run(serve_until_stopped(server), getattr(args, "loop", "auto"))
     except eventloop.LoopUnavailable as exc:
@@ -182,6 +196,10 @@ def run(args: argparse.Namespace, server: FakeServer | None = None) -> int:
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    finally:
+        stop_request_output(output)
+    for line in summary(server):
+        print(line, flush=True)
     if scenario is not None:
         return report_scenario(scenario)
     if replay is not None:

@@ -89,6 +89,8 @@ class Adapter(ABC):
     api: ClassVar[Literal["responses", "chat"]] = "responses"
     #: The client's own timeout for a response that stalls, when the adapter configures one.
     client_timeout: ClassVar[float | None] = None
+    #: How ``cancel()`` interrupts a reply, where a client allows more than one way (the cancel cells name it).
+    cancel_style: ClassVar[str | None] = None
 
     api_key = "sk-conformance-fake-key"
     model = "gpt-4.1"

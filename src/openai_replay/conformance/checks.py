@@ -84,6 +84,7 @@ async def _barge_in(s: Session) -> None:
     await s.say("First question")
     await s.say("Tell me a long story", expected=LONG, interrupt_after=3)
     await s.say("Third question")
+    await s.say("Fourth question")  # a client may skip the abandoned response once, then go back to it
 
 
 async def _warmup(s: Session) -> None:
@@ -203,7 +204,10 @@ def _cancel_judge(s: Session) -> Verdict:
         return Verdict("fail", f"the long reply never streamed far enough to interrupt: {describe(cut)}", facts)
     verdict = grade(s, after, must_recover=True, later=[])
     sent = f"sent response.cancel x{cancels}" if cancels else "sent no response.cancel"
-    return Verdict(verdict.status, f"{sent}; next turn: {verdict.reason}", verdict.facts | facts)
+    style = s.adapter.cancel_style
+    facts["cancel_style"] = style
+    how = f" [cancelled by: {style}]" if style else ""
+    return Verdict(verdict.status, f"{sent}; next turn: {verdict.reason}{how}", verdict.facts | facts)
 
 
 def _warm(s: Session) -> Verdict:
@@ -250,17 +254,17 @@ def _no_resend_judge(s: Session) -> Verdict:
 
 
 def _barge(s: Session) -> Verdict:
-    cut, after = _t(s, 1), _t(s, 2)
+    cut, later = _t(s, 1), s.turns[2:]
     abandoned = {r.response_id for r in s.requests(cut) if r.response_id}
-    facts = turn_facts(s, after, [])
+    facts = turn_facts(s, later[0], later[1:])
     if cut.result.ended != "abandoned":
         return Verdict("fail", f"the long reply never streamed far enough to interrupt: {describe(cut)}", facts)
-    pointing = [r for r in s.requests(after) if r.previous_response_id in abandoned]
-    if pointing:
-        return Verdict("fail", f"turn 3 chained on the abandoned response ({attempts(s, after)})", facts)
-    verdict = grade(s, after, must_recover=True, later=[])
+    for turn in later:  # every later turn, not only the next: none may chain on the abandoned response
+        if any(r.previous_response_id in abandoned for r in s.requests(turn)):
+            return Verdict("fail", f"{turn.label} chained on the abandoned response ({attempts(s, turn)})", facts)
+    verdict = grade(s, later[0], must_recover=True, later=later[1:])
     if verdict.status == "pass":
-        verdict.reason = f"did not chain on the abandoned response: {attempts(s, after)}"
+        verdict.reason = f"did not chain on the abandoned response in any later turn: {attempts(s, later[0])}"
     return verdict
 
 
@@ -350,6 +354,11 @@ def _server_error() -> Scenario:
     return scenario("500").on().times(1).http_status(500, "server_error").build()
 
 
+def _legacy_usage() -> Scenario:
+    """Usage without ``input_tokens_details.cache_write_tokens``, as the API sent it before that field."""
+    return builtin("legacy_usage")
+
+
 def _none() -> Scenario | None:
     return None
 
@@ -404,7 +413,7 @@ CHECKS: list[Check] = [
     Check(
         "never_ending_stream", "a stream that never ends", _never_ending, _never_ends, _recovering(0, False), budget=60, apis=BOTH
     ),
-    Check("barge_in_chain", "barge-in: the next chain skips the abandoned response", _long_story, _barge_in, _barge),
+    Check("barge_in_chain", "barge-in: no later chain uses the abandoned response", _long_story, _barge_in, _barge),
     Check("no_resend", "chained turns resend nothing the server has", _tool_scenario, _no_resend, _no_resend_judge),
     Check(
         "connection_age_limit",
@@ -424,6 +433,7 @@ CHECKS: list[Check] = [
         apis=BOTH,
     ),
     Check("http_500", "HTTP 500", _server_error, _two, _recovering(0, False), ("http",), apis=BOTH),
+    Check("legacy_usage", "older usage shape (no cache_write_tokens)", _legacy_usage, _two, _recovering(0, True)),
 ]
 
 

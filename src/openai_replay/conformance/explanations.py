@@ -1,6 +1,6 @@
 """Why each non-passing cell looks the way it does, naming the client code responsible (our words).
 
-Written from the observed runs and a reading of the installed clients: openai 3.54.0,
+Written from the observed runs and a reading of the installed clients: openai 3.57.0,
 livekit-plugins-openai / livekit-agents 1.8.9, pipecat-ai 1.14.0, videosdk-plugins-openai 1.0.30,
 @livekit/agents-plugin-openai 1.9.0. A client upgrade that changes a cell fails the pinned tests
 (tests/conformance_clients/); update the cell's pin and its explanation together.
@@ -23,8 +23,9 @@ _LK_ERROR = (
     "once; LLM.chat keeps chaining on the same _prev_resp_id (only a completed response replaces it)."
 )
 _LK_LIMIT = (
-    _LK_ERROR + " _ResponsesWebsocket.generate_response also counts the error frame as a clean end and returns the "
-    "socket to its pool, so the next turn reuses the expired connection."
+    _LK_ERROR + " The failed turn is not retried, so its answer is lost. The next turn runs on a new connection and "
+    "chains on the last completed response (which the server holds in its store), sending the failed turn's input "
+    "again with its own."
 )
 _LK_RESEND = (
     "LLM.chat (livekit/plugins/openai/responses/llm.py, and WSLLM.chat in the JS plugin's ws/llm.ts) compares the new "
@@ -45,7 +46,8 @@ _VSDK_CANCEL = (
     "videosdk/plugins/openai/llm.py, OpenAILLM.cancel_current_generation sends response.cancel, which the API does "
     "not have (the server answers with an error frame); the next _chat_websocket drains stale events until "
     "response.created but lets error frames through, so it reads the cancel's rejection as its own failure and "
-    "raises RuntimeError."
+    "raises RuntimeError. These cells cancel the way VideoSDK's pipeline does: cancel_current_generation() first, then "
+    "the chat iterator closed; an application that closes the iterator first is not what they score."
 )
 
 EXPLANATIONS: dict[tuple[str, str], str] = {
@@ -87,6 +89,17 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "unlike the WebSocket branch it does not check _response_completed, so a cut body ends the turn silently."
     ),
     ("no_resend", "livekit-http"): _LK_RESEND,
+    ("legacy_usage", "livekit-ws"): (
+        "livekit/plugins/openai/responses/llm.py, LLMStream._parse_ws_event: validates each frame with the openai "
+        "SDK's pydantic models (ResponseCompletedEvent.model_validate), and openai 3.57's InputTokensDetails requires "
+        "cache_write_tokens, so a response.completed in the older usage shape raises ValidationError, surfaced as an "
+        "unrecoverable APIConnectionError: the whole answer is lost."
+    ),
+    ("legacy_usage", "livekit-http"): (
+        "Observed: the completed response in the older usage shape raises the same pydantic ValidationError "
+        "(ResponseCompletedEvent: input_tokens_details.cache_write_tokens missing), surfaced as an unrecoverable "
+        "APIConnectionError, and the turn is lost; the openai SDK alone reads the same stream without complaint."
+    ),
     ("http_429_retry_after", "livekit-http"): (
         "livekit/plugins/openai/responses/llm.py builds its AsyncClient with max_retries=0, so the SDK's "
         "retry-after handling is off; livekit-agents' LLMStream._main_task retries instead after "

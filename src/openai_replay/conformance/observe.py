@@ -192,4 +192,6 @@ def turn_facts(session: Session, turn: TurnLog, later: list[TurnLog]) -> dict[st
         "lost_text": not ok(turn) and not surfaced(turn) and turn.result.ended == "done",
         "hung": turn.result.ended == "hung",
         "later_turns_ok": all(ok(t) for t in later) if later else None,
+        # Frames the client sent into a socket the server had already closed (nothing answered them).
+        "discarded_after_close": sum(1 for f in list(session.log.frames) if f.discarded),
     }

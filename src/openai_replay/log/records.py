@@ -167,6 +167,8 @@ class FrameRecord:
     type: str | None
     problem: str | None = None
     data: Any = None
+    #: True for a frame that arrived after the server closed the connection: nothing acted on it.
+    discarded: bool = False
 
 
 class LogRecords:
@@ -185,6 +187,8 @@ class LogRecords:
         self._per_connection: dict[int, int] = {}
         self._last_by_step: dict[str, RequestRecord] = {}
         self.frames: list[FrameRecord] = []
+        #: Client frames ever logged (``frames`` may keep only the newest): numbers them for polling.
+        self.frames_seen = 0
 
     @property
     def limit(self) -> int | None:
@@ -200,11 +204,19 @@ class LogRecords:
         self._limit = value
 
     def add_frame(
-        self, connection_id: int, now: float, type_: str | None, problem: str | None = None, data: Any = None
+        self,
+        connection_id: int,
+        now: float,
+        type_: str | None,
+        problem: str | None = None,
+        data: Any = None,
+        *,
+        discarded: bool = False,
     ) -> FrameRecord:
         with self._lock:
-            frame = FrameRecord(connection_id, now, type_, problem, data)
+            frame = FrameRecord(connection_id, now, type_, problem, data, discarded)
             self.frames.append(frame)
+            self.frames_seen += 1
             if self.limit is not None and len(self.frames) > self.limit + self.limit // 4 + 1:
                 del self.frames[: len(self.frames) - self.limit]
             return frame
@@ -273,6 +285,7 @@ class LogRecords:
             self._per_connection.clear()
             self._last_by_step.clear()
             self._turns = 0
+            self.frames_seen = 0
 
     def __len__(self) -> int:
         return len(self.requests)

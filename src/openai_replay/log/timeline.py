@@ -24,7 +24,7 @@ from openai_replay.items import item_text
 if TYPE_CHECKING:
     from openai_replay.log.records import LogRecords, RequestRecord
 
-__all__ = ["describe_item", "describe_items", "fail", "offset", "render", "short_id"]
+__all__ = ["describe_item", "describe_items", "fail", "finished_line", "offset", "render", "short_id"]
 
 #: A timeline longer than this is cut to the lines around the marked requests.
 MAX_LINES = 40
@@ -121,6 +121,12 @@ def _outcome_line(record: RequestRecord) -> str:
     return "  ".join(parts)
 
 
+def finished_line(record: RequestRecord) -> str:
+    """A finished request on one line: what the client sent and how it ended (``serve -v`` prints it)."""
+    ended = _outcome_line(record).split("  <- ", 1)[1]
+    return f"{_request_line(record)}  <- {ended}"
+
+
 def _lines(log: LogRecords) -> list[_Line]:
     lines: list[_Line] = []
     order = 0
@@ -148,13 +154,15 @@ def _lines(log: LogRecords) -> list[_Line]:
         add(record.received_at, _request_line(record), turn, conns)
         add(record.terminal_at or record.finished_at, _outcome_line(record), turn, conns)
     for frame in list(log.frames):
-        if frame.type == "response.create" and frame.problem is None:
+        if frame.type == "response.create" and frame.problem is None and not frame.discarded:
             continue  # shown as its request
         what = frame.type or "frame"
         detail = ""
         if isinstance(frame.data, dict) and frame.data.get("response_id"):
             detail = f" response_id={short_id(str(frame.data['response_id']))}"
         problem = f"  (server answered: {_clip(frame.problem, 60)})" if frame.problem else ""
+        if frame.discarded:
+            problem = "  (discarded: it arrived after the server's close)"
         add(frame.received_at, f"conn {frame.connection_id}  -> {what}{detail}{problem}", conns=frozenset({frame.connection_id}))
     lines.sort(key=lambda line: (line.at, line.order))
     return lines

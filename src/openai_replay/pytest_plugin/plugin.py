@@ -83,6 +83,11 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         "openai-replay: cassette folder, relative to each test file's folder, or absolute (default: cassettes)",
     )
     parser.addini("openai_replay_upstream_url", "openai-replay: the API to record from (default: https://api.openai.com/v1)")
+    parser.addoption(
+        "--openai-replay-url",
+        default=None,
+        help="openai-replay: drive a fake server running elsewhere (openai-replay serve) over its control API",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -183,7 +188,6 @@ def openai_replay_session_server() -> Iterator[FakeServer]:
 def openai_server(
     request: pytest.FixtureRequest,
     openai_replay_settings: Settings,
-    openai_replay_session_server: FakeServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[ReplayServer]:
     """A running fake Responses server for this test: ``url``, ``ws_url``, ``log``, ``use()``, ``reset()``."""
@@ -201,14 +205,21 @@ def openai_server(
         notice=_notice,
     )
     settings = openai_replay_settings
+    remote = request.config.getoption("openai_replay_url", default=None)
     with contextlib.ExitStack() as stack:
         try:
             refusal = disable_recording_refusal(request) if uses_a_cassette(settings, test) else None
             if refusal:
                 pytest.fail(f"openai-replay: {refusal}", pytrace=False)
-            upstream = [settings.upstream] if settings.record_mode != "none" else []
-            stack.enter_context(loopback_allowed(request, openai_replay_session_server.url, *upstream))
-            handle = stack.enter_context(open_for_test(openai_replay_session_server, settings, test))
+            if remote:
+                from openai_replay.pytest_plugin.remote import open_remote
+
+                handle: Any = stack.enter_context(open_remote(remote, settings, search=(test.test_dir, test.rootdir)))
+            else:
+                session_server = request.getfixturevalue("openai_replay_session_server")
+                upstream = [settings.upstream] if settings.record_mode != "none" else []
+                stack.enter_context(loopback_allowed(request, session_server.url, *upstream))
+                handle = stack.enter_context(open_for_test(session_server, settings, test))
         except (CassetteMissing, SettingsError) as exc:
             pytest.fail(f"openai-replay: {exc}", pytrace=False)
         node.stash[HANDLE] = handle

@@ -110,8 +110,11 @@ class ResponseBuilder:
         obfuscate: bool = True,
         input_tokens: int = 0,
         cached_tokens: int = 0,
+        cache_write_tokens: bool = True,
     ) -> None:
         self.payload = payload
+        #: False: usage in the older shape, without ``input_tokens_details.cache_write_tokens``.
+        self.cache_write_tokens = cache_write_tokens
         self.response_id = response_id
         self.group = group
         self.created_at = int(created_at)
@@ -224,9 +227,12 @@ class ResponseBuilder:
 
     def usage(self) -> dict[str, Any]:
         output_tokens = self.reasoning_tokens + sum(_item_tokens(i) for i in self.output)
+        details = {"cache_write_tokens": 0, "cached_tokens": self.cached_tokens}
+        if not self.cache_write_tokens:
+            del details["cache_write_tokens"]
         return {
             "input_tokens": self.input_tokens,
-            "input_tokens_details": {"cache_write_tokens": 0, "cached_tokens": self.cached_tokens},
+            "input_tokens_details": details,
             "output_tokens": output_tokens,
             "output_tokens_details": {"reasoning_tokens": self.reasoning_tokens},
             "total_tokens": self.input_tokens + output_tokens,

@@ -12,6 +12,7 @@ Rules (protocol.md §1.4-§1.7):
 from __future__ import annotations
 
 import json
+import math
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +73,9 @@ class ResponseStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: dict[str, CachedResponse] = {}
+        #: Ids the server has called gone (an injected ``previous_response_not_found``): no cache
+        #: or store lookup finds them again until the store is cleared.
+        self.gone: set[str] = set()
 
     def put(self, response: CachedResponse) -> None:
         with self._lock:
@@ -88,6 +92,13 @@ class ResponseStore:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self.gone.clear()
+
+    def forget(self, response_id: str) -> None:
+        """Make ``response_id`` gone for the rest of the run (store and every connection cache)."""
+        with self._lock:
+            self._items.pop(response_id, None)
+            self.gone.add(response_id)
 
 
 class Protocol:
@@ -120,7 +131,7 @@ class Protocol:
         previous = payload.get("previous_response_id")
         if not previous:
             return Resolution()
-        if conn is not None:
+        if conn is not None and previous not in self.store.gone:
             for cached in conn.lanes.values():
                 if cached is not None and cached.id == previous:
                     return Resolution(parent=cached, from_cache=True)
@@ -147,6 +158,19 @@ class Protocol:
         if cached is not None and cached.id == previous:
             conn.lanes[lane] = None
         conn.lanes.setdefault(lane, None)
+
+    def injected(self, conn: ConnectionState | None, code: str | None, payload: dict[str, Any]) -> None:
+        """A scripted error leaves the server as the real one would: an id called gone is gone (cache
+        and store) for the rest of the run; a connection told it hit its limit stays over it."""
+        previous = payload.get("previous_response_id")
+        if code == "previous_response_not_found" and isinstance(previous, str):
+            self.store.forget(previous)
+        elif code == "websocket_connection_limit_reached" and conn is not None:
+            self.expire(conn)
+
+    def expire(self, conn: ConnectionState) -> None:
+        """The connection is over its time limit from now on, whatever the clock says."""
+        conn.opened_at = -math.inf
 
     def touch_lane(self, conn: ConnectionState, lane: str | None) -> None:
         conn.lanes.setdefault(lane, None)

@@ -19,6 +19,7 @@ and pacing applied to it: ``[Close(1011, after=5)]`` cuts a normal reply after f
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -225,15 +226,22 @@ class Cut(Action):
 
 @dataclass(frozen=True)
 class Stall(Action):
-    """Send nothing for ``seconds`` (server clock: a `ManualClock` makes it instant)."""
+    """Send nothing for ``seconds`` (server clock: a `ManualClock` makes it instant), or with
+    ``forever`` never again: the turn hangs until the client gives up (closes, cancels, times out)."""
 
     kind: ClassVar[str] = "stall"
     role: ClassVar[str] = "fault"
     seconds: float = 1.0
     after: At | None = None
+    forever: bool = False
+
+    @property
+    def wait(self) -> float:
+        """Seconds to wait; ``math.inf`` for ``forever`` (no clock, manual or real, ends it)."""
+        return math.inf if self.forever else self.seconds
 
     def _details(self) -> str:
-        return f" {self.seconds}s"
+        return " forever" if self.forever else f" {self.seconds}s"
 
 
 @dataclass(frozen=True)

@@ -215,6 +215,10 @@ class _Chain:
     def stall(self: C, seconds: float, *, after: Any = None) -> C:
         return self._add(a.Stall(seconds=seconds, after=a.At.of(after)))
 
+    def stall_forever(self: C, *, after: Any = None) -> C:
+        """Send nothing more, ever: the turn hangs until the client closes, cancels or times out."""
+        return self._add(a.Stall(forever=True, after=a.At.of(after)))
+
     def malformed(self: C, text: str | None = None, *, after: Any = None) -> C:
         return self._add(a.Malformed(after=a.At.of(after)) if text is None else a.Malformed(text=text, after=a.At.of(after)))
 

@@ -2,6 +2,8 @@
 
 ``builtin("close_mid_stream")`` returns a fresh `Scenario`; keyword parameters change its numbers
 (``builtin("connection_limit", turn=3)``). On the command line: ``--scenario connection_limit:turn=3``.
+The built-ins that fault one request take ``turn=n`` to fault request n (counting every request,
+warm-ups included) instead of the first generating one.
 "First generating request" means the first request that is not a ``generate: false`` warm-up.
 """
 
@@ -21,11 +23,22 @@ from openai_replay.scenarios.scenario import Scenario
 LONG_REPLY = " ".join(f"word{i}" for i in range(1, 61))
 
 
-def cache_miss() -> Scenario:
+def _one(turn: int | None) -> dict[str, Any]:
+    """The selectors of a built-in that faults one request: request ``turn`` if given, else the first
+    generating one."""
+    return {"warmup": False} if turn is None else {"turn": turn}
+
+
+def _which(turn: int | None) -> str:
+    """How a rule's name says which request it faults: nothing for the default, ``request n: `` else."""
+    return "" if turn is None else f"request {turn}: "
+
+
+def cache_miss(turn: int | None = None) -> Scenario:
     return (
         scenario("cache_miss", BUILTINS["cache_miss"])
-        .on(chained=True)
-        .named("first chained request misses the cache")
+        .on(chained=True, turn=turn)
+        .named(f"{'first chained request' if turn is None else f'chained request {turn}'} misses the cache")
         .times(1)
         .error("previous_response_not_found")
         .build()
@@ -42,11 +55,11 @@ def connection_limit(turn: int = 2, close: int | None = None) -> Scenario:
     return (rule.close(close) if close else rule).build()
 
 
-def close_mid_stream(code: int = 1011, deltas: int = 2) -> Scenario:
+def close_mid_stream(code: int = 1011, deltas: int = 2, turn: int | None = None) -> Scenario:
     return (
         scenario("close_mid_stream", BUILTINS["close_mid_stream"])
-        .on(warmup=False)
-        .named(f"close {code} after {deltas} deltas")
+        .on(**_one(turn))
+        .named(f"{_which(turn)}close {code} after {deltas} deltas")
         .times(1)
         .reply("This answer is cut off before it can finish, so the client must cope.")
         .close(code, "scripted close", after=("response.output_text.delta", deltas))
@@ -54,22 +67,22 @@ def close_mid_stream(code: int = 1011, deltas: int = 2) -> Scenario:
     )
 
 
-def close_before_created(code: int = 1011) -> Scenario:
+def close_before_created(code: int = 1011, turn: int | None = None) -> Scenario:
     return (
         scenario("close_before_created", BUILTINS["close_before_created"])
-        .on(warmup=False)
-        .named(f"close {code} before response.created")
+        .on(**_one(turn))
+        .named(f"{_which(turn)}close {code} before response.created")
         .times(1)
         .close(code, "scripted close", after=0)
         .build()
     )
 
 
-def drop_mid_stream(deltas: int = 2) -> Scenario:
+def drop_mid_stream(deltas: int = 2, turn: int | None = None) -> Scenario:
     return (
         scenario("drop_mid_stream", BUILTINS["drop_mid_stream"])
-        .on(warmup=False)
-        .named(f"TCP drop after {deltas} deltas")
+        .on(**_one(turn))
+        .named(f"{_which(turn)}TCP drop after {deltas} deltas")
         .times(1)
         .reply("This answer dies with the connection before it can finish.")
         .drop(after=("response.output_text.delta", deltas))
@@ -77,22 +90,24 @@ def drop_mid_stream(deltas: int = 2) -> Scenario:
     )
 
 
-def failed(code: str = "server_error", message: str = "The model failed to generate a response.") -> Scenario:
+def failed(
+    code: str = "server_error", message: str = "The model failed to generate a response.", turn: int | None = None
+) -> Scenario:
     return (
         scenario("failed", BUILTINS["failed"])
-        .on(warmup=False)
-        .named(f"response.failed ({code})")
+        .on(**_one(turn))
+        .named(f"{_which(turn)}response.failed ({code})")
         .times(1)
         .fail(code, message)
         .build()
     )
 
 
-def incomplete(reason: str = "max_output_tokens") -> Scenario:
+def incomplete(reason: str = "max_output_tokens", turn: int | None = None) -> Scenario:
     return (
         scenario("incomplete", BUILTINS["incomplete"])
-        .on(warmup=False)
-        .named(f"response.incomplete ({reason})")
+        .on(**_one(turn))
+        .named(f"{_which(turn)}response.incomplete ({reason})")
         .times(1)
         .reply("This answer runs out of tokens before")
         .incomplete(reason)
@@ -127,11 +142,13 @@ def tool_call(name: str = "get_weather", arguments: Any = None) -> Scenario:
     )
 
 
-def rate_limit(status: int = 429, retry_after: float = 1, retry_after_ms: float | None = None, times: int = 1) -> Scenario:
+def rate_limit(
+    status: int = 429, retry_after: float = 1, retry_after_ms: float | None = None, times: int = 1, turn: int | None = None
+) -> Scenario:
     return (
         scenario("rate_limit", BUILTINS["rate_limit"])
-        .on()
-        .named(f"HTTP {status} rate limit")
+        .on(turn=turn)
+        .named(f"{_which(turn)}HTTP {status} rate limit")
         .times(times)
         .http_status(status, "rate_limit_exceeded", retry_after=retry_after, retry_after_ms=retry_after_ms)
         .build()
@@ -172,6 +189,22 @@ def idle_connection_limit(after_turns: int = 1, seconds: float = 0.0) -> Scenari
     )
 
 
+def stall_forever(deltas: int = 0, turn: int | None = None) -> Scenario:
+    return (
+        scenario("stall_forever", BUILTINS["stall_forever"])
+        .on(**_one(turn))
+        .named(f"{_which(turn)}nothing more after {f'{deltas} delta(s)' if deltas else 'response.in_progress'}, ever")
+        .times(1)
+        .reply("This answer stops and never resumes, so only the client's own timeout or cancel ends it.")
+        .stall_forever(after=("response.output_text.delta", deltas) if deltas else 2)
+        .build()
+    )
+
+
+def legacy_usage() -> Scenario:
+    return scenario("legacy_usage", BUILTINS["legacy_usage"]).config(usage_cache_write_tokens=False).build()
+
+
 BUILTINS: dict[str, str] = {
     "cache_miss": "the first chained request gets previous_response_not_found; the full-context resend works",
     "connection_limit": "connection 1 answers websocket_connection_limit_reached from its request n (turn=2) on",
@@ -186,6 +219,8 @@ BUILTINS: dict[str, str] = {
     "slow_first_token": "every reply waits 2 s (server clock) after response.in_progress before its first output",
     "reject_handshake": "the first WebSocket upgrade is refused with HTTP 429 (retry-after: 1); the next works",
     "idle_connection_limit": "after its first request, connection 1 is pushed an unprompted connection-limit error",
+    "stall_forever": "the first reply stops after response.in_progress (deltas=n: after n text deltas) and never resumes",
+    "legacy_usage": "every response's usage comes in the older shape, without input_tokens_details.cache_write_tokens",
 }
 
 _FACTORIES: dict[str, Callable[..., Scenario]] = {
@@ -202,6 +237,8 @@ _FACTORIES: dict[str, Callable[..., Scenario]] = {
     "slow_first_token": slow_first_token,
     "reject_handshake": reject_handshake,
     "idle_connection_limit": idle_connection_limit,
+    "stall_forever": stall_forever,
+    "legacy_usage": legacy_usage,
 }
 
 

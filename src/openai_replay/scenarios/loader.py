@@ -70,6 +70,8 @@ def schema_problems(doc: Any) -> list[str]:
         where = tuple(error.absolute_path)
         if error.validator in ("unevaluatedProperties", "if", "allOf") and where in unknown_actions:
             continue  # the unknown action name says it all
+        if _invalid_not_unknown(error):
+            continue  # a known field with a bad value: its own error names it (e.g. `after`)
         lines.append(f"{error.json_path}{_rule_name(doc, where)}: {_message(error)}")
     return list(dict.fromkeys(lines))
 
@@ -99,6 +101,14 @@ def _message(error: jsonschema.ValidationError) -> str:
     if error.validator == "oneOf" and error.schema == defs["after"]:
         return f'{error.instance!r} is not a position: give a number of events, or {{"event": type, "nth": n}}'
     return str(error.message)
+
+
+def _invalid_not_unknown(error: jsonschema.ValidationError) -> bool:
+    """An "unevaluated properties" error whose fields are all known: one of them failed its own check,
+    so the schema stopped counting it as evaluated; the error about that field is the one to show."""
+    if error.validator not in ("additionalProperties", "unevaluatedProperties") or not isinstance(error.instance, Mapping):
+        return False
+    return not set(error.instance) - _allowed(error)
 
 
 def _allowed(error: jsonschema.ValidationError) -> set[str]:

@@ -117,7 +117,7 @@ def _fault(action: a.Action, s: _Stream) -> Iterator[Step]:
     elif isinstance(action, a.Cut):
         s.cut_pending = action
     elif isinstance(action, a.Stall):
-        yield Sleep(action.seconds)
+        yield Sleep(action.wait)
     elif isinstance(action, a.Malformed):
         if s.turn.chat is not None:
             yield RawText(sse_line(action.text))

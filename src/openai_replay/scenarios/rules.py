@@ -146,7 +146,7 @@ class IdleRule(Counted):
     def steps(self) -> Iterator[Step]:
         for action in self.actions:
             if isinstance(action, a.Stall):
-                yield Sleep(action.seconds)
+                yield Sleep(action.wait)
             elif isinstance(action, a.Error):
                 yield Fail(action.error.build(), action.error.header_values())
             elif isinstance(action, a.Event):

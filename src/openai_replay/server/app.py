@@ -10,9 +10,11 @@ from aiohttp import web
 
 from openai_replay import errors
 from openai_replay.server.chat import create_chat_completion
+from openai_replay.server.control import add_control_routes, control_errors
 from openai_replay.server.http import create_response, delete_response, get_response
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import SESSIONS, STATE
+from openai_replay.server.sessions import SESSIONS_KEY, Sessions
 from openai_replay.server.state import ServerState
 from openai_replay.server.websocket import handle_websocket
 
@@ -47,9 +49,15 @@ async def openai_errors(request: web.Request, handler: Handler) -> web.StreamRes
         return error_response(state, errors.SERVER_ERROR)
 
 
-def build_app(state: ServerState) -> web.Application:
-    app = web.Application(middlewares=[openai_errors], client_max_size=64 * 1024 * 1024)
+def build_app(state: ServerState, sessions: Sessions | None = None, *, control: bool = False) -> web.Application:
+    """The app; ``sessions`` turns on ``X-Replay-Session`` isolation, ``control`` the test-only
+    control API under ``/__replay/``."""
+    app = web.Application(middlewares=[openai_errors, control_errors], client_max_size=64 * 1024 * 1024)
     app[STATE] = state
+    if sessions is not None:
+        app[SESSIONS_KEY] = sessions
+    if control:
+        add_control_routes(app)
     app[SESSIONS] = set()
     for path, methods in ROUTES.items():
         for method, handler in methods.items():

@@ -13,9 +13,9 @@ from openai_replay.log import RequestRecord
 from openai_replay.server.auth import auth_error
 from openai_replay.server.coalesce import coalesce
 from openai_replay.server.httpjson import common_headers, error_response, json_response, raw_json_response
-from openai_replay.server.keys import STATE
+from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
-from openai_replay.server.turns import ClientGone, run_turn
+from openai_replay.server.turns import ClientGone, note_finished, run_turn
 from openai_replay.wire import compact, sse
 
 SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8"
@@ -173,7 +173,7 @@ def _body_key(key: str) -> tuple[int, str]:
 
 
 async def create_response(request: web.Request) -> web.StreamResponse:
-    state = request.app[STATE]
+    state = state_for(request)
     problem = auth_error(state, request)
     if problem is not None:
         return error_response(state, problem)
@@ -200,6 +200,7 @@ async def read_request(
             transport="http", payload={"_invalid_json": raw[:200].decode(errors="replace")}, now=state.clock.time(), api=api
         )
         record.outcome.kind = "error"
+        note_finished(state, record)
         return None
     headers = {k.lower(): v for k, v in request.headers.items() if k.lower().startswith("x-stainless-retry")}
     record = state.log.add_request(transport="http", payload=payload, now=state.clock.time(), headers=headers, api=api)
@@ -220,7 +221,7 @@ async def finish(state: ServerState, channel: SseChannel | JsonChannel) -> web.S
 
 
 async def get_response(request: web.Request) -> web.StreamResponse:
-    state = request.app[STATE]
+    state = state_for(request)
     problem = auth_error(state, request)
     if problem is not None:
         return error_response(state, problem)
@@ -238,7 +239,7 @@ async def get_response(request: web.Request) -> web.StreamResponse:
 
 
 async def delete_response(request: web.Request) -> web.StreamResponse:
-    state = request.app[STATE]
+    state = state_for(request)
     problem = auth_error(state, request)
     if problem is not None:
         return error_response(state, problem)

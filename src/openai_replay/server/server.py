@@ -17,6 +17,7 @@ from openai_replay.config import ServerConfig
 from openai_replay.log import RequestLog
 from openai_replay.server.app import build_app
 from openai_replay.server.loopback import LoopbackService
+from openai_replay.server.sessions import Session, Sessions
 from openai_replay.server.state import ServerState
 from openai_replay.server.tls import make_tls
 from openai_replay.source import Source
@@ -39,18 +40,30 @@ class FakeServer(LoopbackService):
         source: Source | None = None,
         clock: Clock | None = None,
         tls: bool = False,
+        control: bool = True,
         **settings: Any,
     ) -> None:
         base = config or ServerConfig()
-        #: The config the server was built with; ``config`` is the one in effect (a scenario may override).
-        self.base_config = base.replace(**settings) if settings else base
-        self.config = self.base_config
-        self.state = ServerState(config=self.config, clock=clock or SystemClock())
-        self._base_source: Source = self.state.source
+        base = base.replace(**settings) if settings else base
+        self.config = base
+        self.state = ServerState(config=base, clock=clock or SystemClock())
+        #: The default session (``state``) and the named ones (``X-Replay-Session``).
+        self.sessions = Sessions(Session(None, self.state, base, self.state.source))
+        #: Serve the test-only control API under ``/__replay/`` (``serve --no-control`` turns it off).
+        self.control = control
         if source is not None:
             self.use(source)
-            self._base_source = source
+            self.sessions.default.base_source = source
         super().__init__(host, port, make_tls() if tls else None)
+
+    @property
+    def base_config(self) -> ServerConfig:
+        """The config the server was built with; ``config`` is the one in effect (a scenario may override)."""
+        return self.sessions.default.base_config
+
+    @base_config.setter
+    def base_config(self, value: ServerConfig) -> None:
+        self.sessions.default.base_config = value
 
     # -- what happened -------------------------------------------------------------------------
     @property
@@ -62,6 +75,11 @@ class FakeServer(LoopbackService):
         return self.state.log
 
     @property
+    def control_url(self) -> str:
+        """Where the test-only control API answers (``.../__replay``); see docs/control-api.md."""
+        return self.url[: -len("/v1")] + "/__replay"
+
+    @property
     def clock(self) -> Clock:
         return self.state.clock
 
@@ -71,25 +89,18 @@ class FakeServer(LoopbackService):
         A source with ``config_overrides`` (a scenario turning protocol rules off, say) gets them
         applied over the base config; any other source runs on the base config.
         """
-        overrides = dict(getattr(source, "config_overrides", None) or {})
-        self._apply_config(self.base_config.replace(**overrides) if overrides else self.base_config)
-        self.state.source = source
+        self.sessions.default.use(source)
+        self.config = self.state.config
 
     def reset(self) -> None:
         """Forget requests, stored responses and id state, and undo ``use()``: back to the source the
         server was built with, on the base config (plus that source's own overrides). The port stays."""
-        self.use(self._base_source)
+        self.use(self.sessions.default.base_source)
         self.state.reset()
-
-    def _apply_config(self, config: ServerConfig) -> None:
-        self.config = config
-        self.state.config = config
-        self.state.protocol.config = config  # the protocol rules read the same object
-        self.state.log.limit = config.log_limit
 
     # -- lifecycle (the thread-backed one comes from LoopbackService) --------------------------
     async def start(self) -> FakeServer:
-        await self._listen(build_app(self.state))
+        await self._listen(build_app(self.state, self.sessions, control=self.control))
         log.info("openai_replay.server: listening on %s", self.url)
         return self
 

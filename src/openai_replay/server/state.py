@@ -22,6 +22,8 @@ class ServerState:
     source: Source = field(default_factory=SimulatedModel)
     log: RequestLog = field(default_factory=RequestLog)
     store: ResponseStore = field(default_factory=ResponseStore)
+    #: The ``X-Replay-Session`` this state belongs to (None: the default session).
+    session: str | None = None
 
     def __post_init__(self) -> None:
         if self.config.log_limit is not None:

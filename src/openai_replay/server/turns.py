@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -17,6 +18,7 @@ from openai_replay import errors
 from openai_replay.errors import ApiError
 from openai_replay.ids import group_of
 from openai_replay.log import RequestRecord
+from openai_replay.log.timeline import finished_line
 from openai_replay.responses.events import ResponseBuilder
 from openai_replay.responses.protocol import CachedResponse, ConnectionState, Resolution
 from openai_replay.responses.validation import validate_create
@@ -26,6 +28,8 @@ from openai_replay.steps import Binary, Close, Drop, Emit, EmitRaw, Fail, RawTex
 from openai_replay.wire import compact
 
 log = logging.getLogger("openai_replay.server")
+#: One INFO line per finished request (``serve -v``); ``extra["replay_record"]`` is the record itself.
+requests_log = logging.getLogger("openai_replay.requests")
 
 TERMINAL = {"response.completed": "completed", "response.failed": "failed", "response.incomplete": "incomplete"}
 
@@ -116,6 +120,16 @@ async def run_turn(
         record.finished_at = state.clock.time()
         if record.outcome.kind != "pending":
             record.ended(record.finished_at)
+            note_finished(state, record)
+
+
+def note_finished(state: ServerState, record: RequestRecord) -> None:
+    """Log a request that has its outcome: its timeline line (after its session's name, if any), and
+    the record and session for a JSON-lines handler."""
+    if requests_log.isEnabledFor(logging.INFO):
+        where = f"[session {state.session}] " if state.session is not None else ""
+        extra = {"replay_record": record, "replay_session": state.session}
+        requests_log.info("%s%s", where, finished_line(record), extra=extra)
 
 
 async def _serve(
@@ -161,6 +175,7 @@ async def _serve(
         obfuscate=state.config.obfuscation,
         input_tokens=_input_tokens(payload, context),
         cached_tokens=resolution.cached_tokens(),
+        cache_write_tokens=state.config.usage_cache_write_tokens,
     )
     turn = Turn(
         payload=payload, transport=channel.transport, record=record, builder=builder, context=context, config=state.config
@@ -178,6 +193,7 @@ async def _serve(
         state.protocol.completed(conn, record.lane, cached)
     elif kind in ("failed", "error"):
         state.protocol.failed(conn, record.lane, payload)
+        state.protocol.injected(conn, record.outcome.code, payload)  # the source's error, not a protocol rule's
     elif not ended and kind == "pending":
         record.outcome.kind = "closed_by_server"
 
@@ -238,7 +254,7 @@ async def _execute(state: ServerState, channel: Channel, record: RequestRecord, 
             record.ended(state.clock.time(), {**step.error.headers, **step.headers})
             await channel.fail(step.error, {**step.error.headers, **step.headers}, turn.builder.sequence)
         elif isinstance(step, Sleep):
-            await _sleep(state, step.seconds, control)
+            await _sleep(state, step.seconds, control, channel)
         elif isinstance(step, Close):
             if record.outcome.kind == "pending":
                 record.outcome.kind = "closed_by_server"
@@ -267,7 +283,11 @@ async def _execute(state: ServerState, channel: Channel, record: RequestRecord, 
     return False
 
 
-async def _sleep(state: ServerState, seconds: float, control: TurnControl) -> None:
+async def _sleep(state: ServerState, seconds: float, control: TurnControl, channel: Channel | None = None) -> None:
+    """Wait on the server's clock, or until a cancel; ``inf`` waits for the cancel or the client's close alone."""
+    if math.isinf(seconds):
+        await _until_cancelled_or_gone(control, channel)
+        return
     sleeper = asyncio.ensure_future(state.clock.sleep(seconds))
     waiter = asyncio.ensure_future(control.cancel.wait())
     try:
@@ -275,6 +295,20 @@ async def _sleep(state: ServerState, seconds: float, control: TurnControl) -> No
     finally:
         for task in (sleeper, waiter):
             task.cancel()
+
+
+async def _until_cancelled_or_gone(control: TurnControl, channel: Channel | None) -> None:
+    """A WebSocket lane is cancelled when its socket closes; an HTTP handler is not, so look at its socket."""
+    request = getattr(channel, "request", None)
+    waiter = asyncio.ensure_future(control.cancel.wait())
+    try:
+        while not waiter.done():
+            transport = getattr(request, "transport", None)
+            if request is not None and (transport is None or transport.is_closing()):
+                raise ClientGone()
+            await asyncio.wait({waiter}, timeout=0.5)
+    finally:
+        waiter.cancel()
 
 
 async def _cancelled(state: ServerState, channel: Channel, record: RequestRecord, turn: Turn) -> None:

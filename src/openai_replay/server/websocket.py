@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSMessage, WSMsgType, web
 
 from openai_replay import errors
 from openai_replay.errors import ApiError
@@ -22,9 +23,11 @@ from openai_replay.responses.protocol import ConnectionState
 from openai_replay.server.auth import auth_error
 from openai_replay.server.coalesce import coalesce
 from openai_replay.server.httpjson import error_response
-from openai_replay.server.keys import SESSIONS, STATE
+from openai_replay.server.keys import SESSIONS
+from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
-from openai_replay.server.turns import ClientGone, TurnControl, run_turn
+from openai_replay.server.turns import ClientGone, TurnControl, note_finished, run_turn
+from openai_replay.server.wsclose import CLOSE_TIMEOUT, send_close_frame
 from openai_replay.steps import Binary, Close, Drop, Emit, Fail, RawText, Sleep, Step
 from openai_replay.wire import compact, with_stream_id
 
@@ -115,6 +118,9 @@ class WsSession:
         #: reset or trimmed under a live connection; these stay ours).
         self.turns = 0
         self.records: list[RequestRecord] = []
+        #: Our close frame is out; frames until the client's close frame are discarded (and logged).
+        self.close_sent = False
+        self.close_timer: asyncio.TimerHandle | None = None
 
     # No lock of our own around a send: aiohttp writes each frame to the transport in one piece
     # before it can yield (and locks its compressor itself), so frames from several lanes never
@@ -149,13 +155,16 @@ class WsSession:
     async def _push(self, steps: Iterator[Step]) -> None:
         try:
             for step in steps:
-                if isinstance(step, Sleep):
+                if isinstance(step, Sleep) and math.isinf(step.seconds):
+                    await asyncio.get_running_loop().create_future()  # until the next request or the close
+                elif isinstance(step, Sleep):
                     await self.state.clock.sleep(step.seconds)
                 elif isinstance(step, (Emit, Fail)):
                     frame = step.event if isinstance(step, Emit) else step.error.ws_frame()
                     await self.send_text(compact(frame))
                     code = (frame.get("error") or {}).get("code") if frame.get("type") == "error" else None
                     self.record.pushed.append(f"{frame.get('type')} ({code})" if code else str(frame.get("type")))
+                    self.state.protocol.injected(self.conn, code, {})
                 elif isinstance(step, RawText):
                     self.record.pushed.append(f"raw text {step.data[:40]!r}")
                     await self.send_text(step.data)
@@ -180,7 +189,22 @@ class WsSession:
             self.record.close_code = code
             self.record.closed_at = self.state.clock.time()
         self.closing = True
-        await self.ws.close(code=code, message=reason.encode())
+        if self.close_sent:
+            return
+        try:
+            self.close_sent = await send_close_frame(self.ws, code, reason.encode())
+        except (ConnectionError, RuntimeError):
+            self.close_sent = False
+        if self.close_sent:  # the reader loop goes on until the client's close frame, or the timeout
+            self.close_timer = asyncio.get_running_loop().call_later(CLOSE_TIMEOUT, self._cut_off)
+        else:
+            await self.ws.close(code=code, message=reason.encode())
+
+    def _cut_off(self) -> None:
+        """The client never answered our close frame: drop the TCP connection."""
+        transport = self.request.transport
+        if transport is not None:
+            transport.close()
 
     def drop(self) -> None:
         """Abort the TCP connection: no close frame reaches the client."""
@@ -202,7 +226,9 @@ class WsSession:
         self.maybe_idle()
         try:
             async for msg in self.ws:
-                if msg.type == WSMsgType.TEXT:
+                if self.close_sent and msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                    self.discarded(msg)
+                elif msg.type == WSMsgType.TEXT:
                     await self.on_text(msg.data)
                 elif msg.type == WSMsgType.BINARY:
                     self.state.log.add_frame(self.record.id, self.state.clock.time(), None, "binary frame")
@@ -218,6 +244,8 @@ class WsSession:
             self.record.close_code = self.ws.close_code
             self.record.closed_at = self.state.clock.time()
         self.closing = True
+        if self.close_timer is not None:
+            self.close_timer.cancel()
         if self.idle_task is not None:
             self.idle_task.cancel()
         for lane in self.lanes.values():
@@ -232,6 +260,21 @@ class WsSession:
                 record.outcome.kind = "closed_by_client" if self.record.closed_by == "client" else "closed_by_server"
                 record.outcome.close_code = self.record.close_code
                 record.ended(now)
+                note_finished(self.state, record)
+
+    def discarded(self, msg: WSMessage) -> None:
+        """A frame that arrived after the server's close: logged, marked discarded, never answered."""
+        data: Any = msg.data
+        kind: str | None = None
+        if msg.type == WSMsgType.TEXT:
+            try:
+                data = json.loads(msg.data)
+            except json.JSONDecodeError:
+                pass
+            kind = data.get("type") if isinstance(data, dict) and isinstance(data.get("type"), str) else None
+        else:
+            data = f"binary frame ({len(msg.data)} bytes)"
+        self.state.log.add_frame(self.record.id, self.state.clock.time(), kind, None, data, discarded=True)
 
     async def on_text(self, data: str) -> None:
         now = self.state.clock.time()
@@ -295,7 +338,7 @@ class WsSession:
 
 async def handle_websocket(request: web.Request) -> web.StreamResponse:
     """The upgrade on ``GET /v1/responses``."""
-    state = request.app[STATE]
+    state = state_for(request)
     if request.headers.get("Upgrade", "").lower() != "websocket":
         return error_response(state, errors.method_not_allowed("GET", request.path, ["POST"]), {"Allow": "POST"})
     problem = auth_error(state, request)
@@ -305,7 +348,7 @@ async def handle_websocket(request: web.Request) -> web.StreamResponse:
     refusal = _refuse_handshake(state, request, record)
     if refusal is not None:
         return refusal
-    ws = web.WebSocketResponse(max_msg_size=64 * 1024 * 1024, autoping=True)
+    ws = web.WebSocketResponse(max_msg_size=64 * 1024 * 1024, autoping=True, timeout=CLOSE_TIMEOUT)
     coalesce(request)  # the frames ready in one loop tick leave in one write
     try:
         await ws.prepare(request)

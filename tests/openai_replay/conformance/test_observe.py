@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from openai_replay.conformance.adapter import TurnResult
-from openai_replay.conformance.observe import Session, TurnLog, duplicated, grade, lost_silently, ok
+from openai_replay.conformance.observe import Session, TurnLog, duplicated, grade, lost_silently, ok, turn_facts
 from openai_replay.log import RequestLog
 
 ANSWER = "This answer is cut off before it can finish, so the client must cope."
@@ -54,3 +54,11 @@ def test_grade_accepts_a_surfaced_error_only_when_recovery_is_not_required() -> 
     broken_later = [turn("", ended="hung", expected="You said: next")]
     assert grade(s, surfaced, must_recover=False, later=broken_later).status == "fail"
     assert ok(later[0])
+
+
+def test_facts_count_frames_discarded_after_the_servers_close() -> None:
+    """A turn sent into a socket the server had closed shows up as discarded_after_close, whatever the timing."""
+    s = session()
+    s.log.add_frame(1, 1.0, "response.create", None, {"input": "x"}, discarded=True)
+    s.log.add_frame(1, 0.5, "response.create", None, {"input": "y"})
+    assert turn_facts(s, turn(ANSWER), [])["discarded_after_close"] == 1

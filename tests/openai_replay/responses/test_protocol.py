@@ -96,3 +96,20 @@ def test_named_lanes_are_limited() -> None:
     error = proto.lane_error(conn, "c")
     assert error is not None and error.code == "websocket_stream_limit_reached"
     assert proto.lane_error(conn, None) is None and proto.lane_error(conn, "a") is None
+
+
+def test_injected_miss_forgets_the_id_in_store_and_cache_and_injected_limit_expires() -> None:
+    """injected(previous_response_not_found) makes the id unresolvable; injected(limit) expires the connection."""
+    protocol, _ = make()
+    conn = protocol.open_connection(1)
+    protocol.completed(conn, None, cached("resp_a", store=True))
+    protocol.injected(conn, "previous_response_not_found", {"previous_response_id": "resp_a"})
+    for where in (conn, protocol.open_connection(2), None):
+        missed = protocol.resolve(where, {"previous_response_id": "resp_a"})
+        assert isinstance(missed, ApiError) and missed.code == "previous_response_not_found"
+    assert protocol.limit_error(conn) is None
+    protocol.injected(conn, "websocket_connection_limit_reached", {})
+    limited = protocol.limit_error(conn)
+    assert limited is not None and limited.code == "websocket_connection_limit_reached"
+    protocol.store.clear()
+    assert protocol.store.gone == set()

@@ -25,7 +25,7 @@ def test_every_builtin_has_a_one_line_description_and_builds() -> None:
         builtin("nope")
     with pytest.raises(ScenarioError, match=r"connection_limit takes no parameter n; it takes: turn=2, close=None"):
         builtin("connection_limit", n=3)
-    assert parameters("close_mid_stream") == {"code": 1011, "deltas": 2}
+    assert parameters("close_mid_stream") == {"code": 1011, "deltas": 2, "turn": None}
 
 
 async def test_cache_miss() -> None:
@@ -243,3 +243,84 @@ async def test_builtins_work_over_raw_aiohttp_http_too() -> None:
             body = await response.json()
     assert response.status == 429 and response.headers["retry-after"] == "1"
     assert body["error"]["type"] == "requests" and body["error"]["code"] == "rate_limit_exceeded"
+
+
+ONE_REQUEST_FAULTS = (
+    "cache_miss",
+    "close_mid_stream",
+    "close_before_created",
+    "drop_mid_stream",
+    "failed",
+    "incomplete",
+    "rate_limit",
+)
+
+
+def test_every_one_request_fault_takes_turn() -> None:
+    """Each built-in that faults one request takes turn= (default: the first generating request, as before)."""
+    for name in (*ONE_REQUEST_FAULTS, "stall_forever"):
+        assert parameters(name)["turn"] is None, name
+
+
+async def test_failed_on_turn_3_leaves_the_first_two_alone() -> None:
+    """failed:turn=3: requests 1 and 2 complete, request 3 gets response.failed, the rule fired once."""
+    s = builtin("failed", turn=3)
+    async with FakeServer(source=s) as server, client_for(server).responses.connect() as conn:
+        for text in ("one", "two", "three"):
+            await sdk_turn(conn, input=[user(text)])
+    assert [r.outcome.kind for r in server.log] == ["completed", "completed", "failed"]
+    assert s.verify() == []
+
+
+async def test_close_mid_stream_on_turn_2_closes_the_second_reply() -> None:
+    """close_mid_stream:turn=2 closes request 2 with 1011 after two deltas; request 1 completes."""
+    s = builtin("close_mid_stream", turn=2)
+    async with FakeServer(source=s) as server, client_for(server).responses.connect() as conn:
+        first, _ = await sdk_turn(conn, input=[user("one")])
+        cut, error = await sdk_turn(conn, input=[user("two")])
+    assert first[-1]["type"] == "response.completed" and error is not None
+    assert [t["type"] for t in cut].count("response.output_text.delta") == 2
+    assert str(server.log.request(2).outcome) == "closed_by_server [close 1011]"
+
+
+async def test_stall_forever_over_websocket_ends_only_when_the_client_gives_up() -> None:
+    """No event after response.in_progress; the client's own timeout and close end the turn (closed_by_client)."""
+    async with FakeServer(source=builtin("stall_forever")) as server:
+        async with client_for(server).responses.connect() as conn:
+            with pytest.raises(TimeoutError):
+                await sdk_turn(conn, timeout=1.0, input=[user("hi")])
+        for _ in range(100):
+            if server.log.request(1).outcome.kind != "pending":
+                break
+            await asyncio.sleep(0.02)
+    assert server.log.request(1).event_types == ["response.created", "response.in_progress"]
+    assert server.log.request(1).outcome.kind == "closed_by_client"
+
+
+async def test_stall_forever_over_http_frees_the_handler_when_the_client_disconnects() -> None:
+    """An HTTP stream stalled forever ends on the server once the client's socket closes (no lingering turn)."""
+    async with FakeServer(source=builtin("stall_forever", deltas=1)) as server:
+        client = client_for(server).with_options(timeout=1.0)
+        with pytest.raises(Exception):  # noqa: B017 - the SDK's read timeout, whatever its class
+            stream = await client.responses.create(model="gpt-4o-mini", input="hi", stream=True)
+            async for _ in stream:
+                pass
+        for _ in range(150):
+            if server.log.request(1).outcome.kind != "pending":
+                break
+            await asyncio.sleep(0.02)
+    assert server.log.request(1).outcome.kind == "closed_by_client"
+    assert server.log.request(1).event_types.count("response.output_text.delta") == 1
+
+
+async def test_legacy_usage_drops_cache_write_tokens_and_still_parses() -> None:
+    """legacy_usage: usage.input_tokens_details has cached_tokens only; the SDK parses it (HTTP and WS)."""
+    async with FakeServer(source=builtin("legacy_usage")) as server:
+        reply = await client_for(server).responses.create(model="gpt-4o-mini", input="hi")
+        async with aiohttp.ClientSession() as http:
+            async with http.post(
+                f"{server.url}/responses", json={"model": "gpt-4o-mini", "input": "hi"}, headers={"Authorization": "Bearer k"}
+            ) as answer:
+                body = await answer.json()
+    assert reply.usage is not None and reply.usage.input_tokens_details.cached_tokens == 0
+    assert body["usage"]["input_tokens_details"] == {"cached_tokens": 0}

@@ -186,3 +186,18 @@ def test_idle_and_handshake_rules_are_checked() -> None:
     assert _problems({"handshakes": [{"name": "h", "status": 200}]}) == [
         "$.handshakes[0].status (rule 'h'): 200 is less than the minimum of 400"
     ]
+
+
+def test_a_bad_value_for_a_known_field_names_that_field_not_an_empty_unknown_list() -> None:
+    """A close with a bad `after` points at $.…after; no 'unknown field(s)  for action' line with nothing in it."""
+    doc = {"rules": [{"match": {"turn": 1}, "do": [{"action": "close", "after": {"event": "x", "nth": 0}}]}]}
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(doc)
+    assert len(raised.value.problems) == 1
+    assert raised.value.problems[0].startswith("$.rules[0].do[0].after: {'event': 'x', 'nth': 0} is not a position")
+
+
+def test_stall_forever_in_json() -> None:
+    """{"action": "stall", "forever": true} loads as a stall with no end."""
+    s = load_scenario({"rules": [{"do": [{"action": "stall", "forever": True, "after": 2}]}]})
+    assert s.rules[0].actions[0].describe().startswith("stall forever")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import openai
+import pytest
 from scenariokit import client_for, sdk_turn, user
 
 from fake_server import FakeServer
@@ -70,3 +72,33 @@ async def test_scripted_failure_evicts_the_cached_parent_like_a_real_one() -> No
         again, _ = await sdk_turn(conn, input=[user("next")], previous_response_id=parent)
     assert failed[0]["error"]["code"] == "server_error"
     assert again[0]["error"]["code"] == "previous_response_not_found"
+
+
+async def test_an_injected_previous_response_not_found_makes_the_id_gone_everywhere() -> None:
+    """After a scripted miss on a stored id, the id is gone: a new connection and HTTP get the real miss too."""
+    async with FakeServer(source=builtin("cache_miss")) as server:
+        client = client_for(server)
+        async with client.responses.connect() as conn:
+            first, _ = await sdk_turn(conn, input=[user("hi")], store=True)
+            kept = first[-1]["response"]["id"]
+            miss, _ = await sdk_turn(conn, input=[user("more")], previous_response_id=kept, store=True)
+        async with client.responses.connect() as conn:
+            again, _ = await sdk_turn(conn, input=[user("more")], previous_response_id=kept, store=True)
+        with pytest.raises(openai.BadRequestError, match=r"Previous response with id .* not found"):
+            await client.responses.create(model="gpt-4o-mini", input="more", previous_response_id=kept)
+    assert miss[0]["error"]["code"] == again[0]["error"]["code"] == "previous_response_not_found"
+    assert server.log.request(3).answered_by is None  # the protocol's own miss: the rule fired once, on #2
+
+
+async def test_an_injected_connection_limit_keeps_the_connection_over_its_limit() -> None:
+    """A scripted limit error (times=1) leaves connection 1 expired: its next request gets the limit error too."""
+    once = scenario("once").on(turn=2).times(1).error("websocket_connection_limit_reached").build()
+    async with FakeServer(source=once) as server, client_for(server).responses.connect() as conn:
+        for text in ("one", "two", "three"):
+            await sdk_turn(conn, input=text)
+    assert [str(r.outcome) for r in server.log] == [
+        "completed",
+        "error (websocket_connection_limit_reached)",
+        "error (websocket_connection_limit_reached)",
+    ]
+    assert server.log.request(3).answered_by is None

@@ -97,6 +97,10 @@ class VideoSDKWebSocketAdapter(Adapter):
         await self.llm.prewarm(instructions=instructions, tools=[self._tool(t) for t in tools])
         return True
 
+    #: The order VideoSDK's own pipeline uses; closing the iterator first is also legitimate, and is
+    #: not what these cells score.
+    cancel_style = "cancel_current_generation() first, then the chat iterator closed (the pipeline's order)"
+
     async def cancel(self) -> None:
         await self.llm.cancel_current_generation()
         iterator, self._iter = self._iter, None

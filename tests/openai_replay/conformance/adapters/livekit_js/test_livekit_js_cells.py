@@ -21,11 +21,12 @@ PINS: Pins = {
         "warmup": ("n/a", "the client has no warm-up"),
         "stall_past_timeout": ("pass", "no response timeout"),
         "never_ending_stream": ("fail", "hung"),
-        "barge_in_chain": ("pass", "did not chain on the abandoned response"),
+        "barge_in_chain": ("pass", "did not chain on the abandoned response in any later turn"),
         "no_resend": ("fail", "#"),
         "connection_age_limit": ("pass", "recovered"),
         "http_429_retry_after": ("n/a", "http only; this client is ws"),
         "http_500": ("n/a", "http only; this client is ws"),
+        "legacy_usage": ("pass", "recovered"),
     },
 }
 

@@ -1,4 +1,4 @@
-"""The openai SDK (openai 3.54.0): today's observed result for every check of the battery
+"""The openai SDK (openai 3.57.0): today's observed result for every check of the battery
 (Responses over WebSocket and HTTP, and Chat Completions)."""
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ PINS: Pins = {
         "warmup": ("n/a", "the client has no warm-up"),
         "stall_past_timeout": ("pass", "no response timeout"),
         "never_ending_stream": ("fail", "hung"),
-        "barge_in_chain": ("pass", "did not chain on the abandoned response"),
+        "barge_in_chain": ("pass", "did not chain on the abandoned response in any later turn"),
         "no_resend": ("pass", ""),
         "connection_age_limit": ("fail", "did not recover"),
         "http_429_retry_after": ("n/a", "http only; this client is ws"),
         "http_500": ("n/a", "http only; this client is ws"),
+        "legacy_usage": ("pass", "recovered"),
     },
     "openai-http": {
         "plain_turn": ("pass", "one request, the whole answer"),
@@ -42,11 +43,12 @@ PINS: Pins = {
         "warmup": ("n/a", "ws only; this client is http"),
         "stall_past_timeout": ("pass", "surfaced the error"),
         "never_ending_stream": ("pass", "surfaced the error"),
-        "barge_in_chain": ("pass", "did not chain on the abandoned response"),
+        "barge_in_chain": ("pass", "did not chain on the abandoned response in any later turn"),
         "no_resend": ("n/a", "never chained"),
         "connection_age_limit": ("n/a", "ws only; this client is http"),
         "http_429_retry_after": ("pass", "honoured retry-after"),
         "http_500": ("pass", "recovered"),
+        "legacy_usage": ("pass", "recovered"),
     },
     "openai-chat": {
         "plain_turn": ("pass", "one request, the whole answer"),

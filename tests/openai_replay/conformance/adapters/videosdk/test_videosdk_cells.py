@@ -27,6 +27,7 @@ PINS: Pins = {
         "connection_age_limit": ("pass", "recovered"),
         "http_429_retry_after": ("n/a", "http only; this client is ws"),
         "http_500": ("n/a", "http only; this client is ws"),
+        "legacy_usage": ("pass", "recovered"),
     },
     "videosdk-chat": {
         "plain_turn": ("pass", "one request, the whole answer"),

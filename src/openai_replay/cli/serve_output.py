@@ -1,0 +1,103 @@
+"""What ``serve`` tells the person or program running it: a line per request (``-v``), JSON lines
+(``--log-file``), a summary at exit; and the switches for the control API and the manual clock."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from typing import Any
+
+from openai_replay.clock import ManualClock
+from openai_replay.log.export import export_request
+from openai_replay.server.server import FakeServer
+from openai_replay.server.turns import requests_log
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-control",
+        action="store_true",
+        help="turn off the test-only control API under /__replay/ (request log, scenarios, assertions; see docs/control-api.md)",
+    )
+    parser.add_argument(
+        "--manual-clock",
+        action="store_true",
+        help="run on a clock that moves only when told (POST /__replay/clock/advance), e.g. to reach the connection limit",
+    )
+    parser.add_argument("--log-file", default=None, metavar="PATH", help="append each finished request to PATH as a JSON line")
+
+
+def server_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The `FakeServer` keyword arguments these switches ask for."""
+    manual = getattr(args, "manual_clock", False)
+    return {"control": not getattr(args, "no_control", False), "clock": ManualClock() if manual else None}
+
+
+class JsonLines(logging.Handler):
+    """Writes each finished request as one JSON object per line (the control API's request shape)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(logging.INFO)
+        self.stream = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        request = getattr(record, "replay_record", None)
+        if request is None:
+            return
+        try:
+            line = {"session": getattr(record, "replay_session", None), **export_request(request)}
+            self.stream.write(json.dumps(line, default=str) + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.handleError(record)
+
+    def close(self) -> None:
+        self.stream.close()
+        super().close()
+
+
+def start_request_output(args: argparse.Namespace) -> JsonLines | None:
+    """``-v`` prints a timeline line per request; ``--log-file`` adds JSON lines (and only them without ``-v``).
+
+    Raises ``OSError`` when the log file cannot be opened."""
+    verbose = bool(getattr(args, "verbose", False))
+    path = getattr(args, "log_file", None)
+    if not (verbose or path):
+        return None
+    requests_log.setLevel(logging.INFO)
+    handler = None
+    if path:
+        handler = JsonLines(path)
+        requests_log.addHandler(handler)
+        requests_log.propagate = verbose  # without -v the lines go to the file only
+    return handler
+
+
+def stop_request_output(handler: JsonLines | None) -> None:
+    if handler is not None:
+        requests_log.removeHandler(handler)
+        handler.close()
+    requests_log.propagate = True
+
+
+def summary(server: FakeServer) -> list[str]:
+    """One line per session that saw anything: requests, connections, rules fired, interactions unplayed."""
+    lines = []
+    for session in server.sessions.all():
+        log = session.state.log
+        requests = log.requests[-1].turn if len(log.requests) else 0
+        if session.name is not None and not requests and not log.connections:
+            continue
+        who = f"session {session.name!r}" if session.name is not None else "openai-replay"
+        parts = [f"{requests} request(s)", f"{len(log.connections)} connection(s)"]
+        source = session.state.source
+        fired = getattr(source, "fired", None)
+        if callable(fired):
+            counts = fired()
+            parts.append(f"{sum(1 for n in counts.values() if n)} of {len(counts)} rule(s) fired")
+        unplayed = getattr(source, "unplayed", None)
+        if callable(unplayed):
+            parts.append(f"{len(unplayed())} recorded interaction(s) unplayed")
+        lines.append(f"{who}: " + ", ".join(parts))
+    return lines
