@@ -15,7 +15,7 @@ from openai_replay.conformance.explanations import EXPLANATIONS
 
 SCORECARD = Path(__file__).resolve().parents[3] / "docs" / "conformance.json"
 REQUEST = re.compile(
-    r"^#(?P<turn>\d+) (?:conn (?P<conn>\d+)|http) attempt (?P<attempt>\d+): "
+    r"^#(?P<turn>\d+) (?:conn (?P<conn>\d+)|http(?: chat)?) attempt (?P<attempt>\d+): "
     r"prev=(?P<prev>\S+) input=(?P<input>\d+) -> \S+ (?P<outcome>.*)$"
 )
 KEPT = ("completed", "incomplete", "cancelled")
