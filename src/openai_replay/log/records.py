@@ -214,7 +214,10 @@ class LogRecords:
         connection: ConnectionRecord | None = None,
         lane: str | None = None,
         headers: dict[str, str] | None = None,
+        valid: bool = True,
     ) -> RequestRecord:
+        """Log a request. One the validator refused (``valid=False``) is kept as sent but not read:
+        it is no attempt at a conversation step."""
         with self._lock:
             on_conn = None
             if connection is not None:
@@ -230,9 +233,10 @@ class LogRecords:
                 lane=lane,
                 headers=dict(headers or {}),
             )
-            key = record.step_key()
-            record.attempt = self._attempt_of(self._last_by_step.get(key))
-            self._last_by_step[key] = record
+            if valid:
+                key = record.step_key()
+                record.attempt = self._attempt_of(self._last_by_step.get(key))
+                self._last_by_step[key] = record
             self.requests.append(record)
             if self.limit is not None and len(self.requests) > self.limit + self.limit // 4 + 1:
                 self._forget(len(self.requests) - self.limit)

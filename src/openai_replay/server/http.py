@@ -9,6 +9,8 @@ from aiohttp import web
 
 from openai_replay import errors
 from openai_replay.errors import ApiError
+from openai_replay.inbound import JsonInputError, parse
+from openai_replay.responses.validation import validate_create
 from openai_replay.server.auth import auth_error
 from openai_replay.server.httpjson import common_headers, error_response, json_response, raw_json_response
 from openai_replay.server.keys import STATE
@@ -173,16 +175,18 @@ async def create_response(request: web.Request) -> web.StreamResponse:
         return error_response(state, problem)
     raw = await request.read()
     try:
-        payload = json.loads(raw) if raw else None
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        payload = parse(raw) if raw else None
+    except JsonInputError:
         payload = None
-        state.log.add_request(
-            transport="http", payload={"_invalid_json": raw[:200].decode(errors="replace")}, now=state.clock.time()
+        record = state.log.add_request(
+            transport="http", payload={"_invalid_json": raw[:200].decode(errors="replace")}, now=state.clock.time(), valid=False
         )
-        state.log.requests[-1].outcome.kind = "error"
+        record.outcome.kind = "error"
         return error_response(state, errors.INVALID_JSON_BODY)
     headers = {k.lower(): v for k, v in request.headers.items() if k.lower().startswith("x-stainless-retry")}
-    record = state.log.add_request(transport="http", payload=payload, now=state.clock.time(), headers=headers)
+    # Validated before the log reads it; the turn answers with the error.
+    valid = getattr(state.source, "bypass_protocol", False) or validate_create(payload, websocket=False) is None
+    record = state.log.add_request(transport="http", payload=payload, now=state.clock.time(), headers=headers, valid=valid)
     streaming = isinstance(payload, dict) and payload.get("stream") is True
     channel: SseChannel | JsonChannel = SseChannel(state, request) if streaming else JsonChannel(state, request)
     await run_turn(state, channel, record, payload)

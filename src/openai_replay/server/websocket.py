@@ -8,7 +8,6 @@ an ``error`` frame and the connection stays usable.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Iterator
 from typing import Any, Literal
@@ -17,8 +16,10 @@ from aiohttp import WSMsgType, web
 
 from openai_replay import errors
 from openai_replay.errors import ApiError
+from openai_replay.inbound import JsonInputError, parse
 from openai_replay.log import ConnectionRecord, RequestRecord
 from openai_replay.responses.protocol import ConnectionState
+from openai_replay.responses.validation import validate_create
 from openai_replay.server.auth import auth_error
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import SESSIONS, STATE
@@ -235,11 +236,11 @@ class WsSession:
     async def on_text(self, data: str) -> None:
         now = self.state.clock.time()
         try:
-            event = json.loads(data)
-        except json.JSONDecodeError as exc:
-            self.state.log.add_frame(self.record.id, now, None, f"invalid JSON: {exc.msg}", data)
+            event = parse(data)
+        except JsonInputError as exc:
+            self.state.log.add_frame(self.record.id, now, None, f"invalid JSON: {exc}", data)
             log.info("openai_replay.server: connection %s sent invalid JSON: %s", self.record.id, exc)
-            await self.reply_error(errors.invalid_ws_json(f"{exc.msg} at line {exc.lineno} column {exc.colno}"))
+            await self.reply_error(errors.invalid_ws_json(str(exc)))
             return
         if not isinstance(event, dict):
             self.state.log.add_frame(self.record.id, now, None, "not a JSON object", event)
@@ -266,6 +267,8 @@ class WsSession:
         stream_id = payload.get("stream_id")
         lane_name = stream_id if isinstance(stream_id, str) and stream_id else None
         headers = {"x-stainless-retry-count": self.request.headers.get("x-stainless-retry-count", "")}
+        # Validated before the log reads it; the error itself goes out in lane order, from the turn.
+        valid = getattr(self.state.source, "bypass_protocol", False) or validate_create(payload, websocket=True) is None
         record = self.state.log.add_request(
             transport="ws",
             payload=payload,
@@ -273,6 +276,7 @@ class WsSession:
             connection=self.record,
             lane=lane_name,
             headers=headers,
+            valid=valid,
         )
         lane = self.lanes.get(lane_name)
         if lane is None:
