@@ -9,6 +9,7 @@ import signal
 import sys
 from typing import Any
 
+from openai_replay.cli.argtypes import non_negative, port, seconds, whole_number
 from openai_replay.config import ServerConfig
 from openai_replay.server.server import FakeServer
 
@@ -18,7 +19,7 @@ DEFAULT_LOG_LIMIT = 1000
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
-    parser.add_argument("--port", type=int, default=8765, help="port to bind, 0 for any free port (default: 8765)")
+    parser.add_argument("--port", type=port, default=8765, help="port to bind, 0 for any free port (default: 8765)")
     parser.add_argument("--no-auth", action="store_true", help="accept requests without an Authorization header")
     parser.add_argument(
         "--cancel-mode",
@@ -27,13 +28,18 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="how to answer response.cancel: like the real API (reject) or end the response (honour)",
     )
     parser.add_argument("--seed", type=int, default=None, help="seed for ids and padding (same seed, same bytes)")
-    parser.add_argument("--chunk-size", type=int, default=None, help="characters per text delta (default: one word)")
+    parser.add_argument(
+        "--chunk-size",
+        type=whole_number("characters per text delta", 1),
+        default=None,
+        help="characters per text delta (default: one word)",
+    )
     parser.add_argument(
         "--connection-limit",
-        type=float,
+        type=seconds("a connection-time limit", note=" (0: no limit)"),
         default=3600.0,
         metavar="SECONDS",
-        help="WebSocket connection-time limit (default: 3600)",
+        help="WebSocket connection-time limit (default: 3600; 0: no limit)",
     )
     parser.add_argument(
         "--scenario",
@@ -50,29 +56,19 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--speed",
-        type=float,
+        type=non_negative("a speed factor, 0 or more (0 sends at once)"),
         default=0.0,
         metavar="X",
         help="cassette timing: 0 sends at once (default), 1 as recorded, 2 twice as slow",
     )
     parser.add_argument(
         "--log-limit",
-        type=_requests_to_keep,
+        type=whole_number("a number of requests to keep", 0, note=" (0 keeps every request)"),
         default=DEFAULT_LOG_LIMIT,
         metavar="N",
         help=f"keep only the newest N requests in the in-memory request log (default: {DEFAULT_LOG_LIMIT}; 0 keeps all)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
-
-
-def _requests_to_keep(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of requests, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 (keep every request) or more, got {value}")
-    return value
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
