@@ -15,6 +15,10 @@ from openai_replay.server.server import FakeServer
 
 #: Requests a standalone server keeps in its request log (nobody reads it after they are answered).
 DEFAULT_LOG_LIMIT = 1000
+#: Bytes of one payload a standalone server's request log keeps (larger ones are cut, with a note).
+DEFAULT_LOG_PAYLOAD_LIMIT = 16 * 1024
+#: Stored (``store: true``) responses a standalone server keeps for ``previous_response_id``.
+DEFAULT_STORE_LIMIT = 10_000
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,6 +72,37 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"keep only the newest N requests in the in-memory request log (default: {DEFAULT_LOG_LIMIT}; 0 keeps all)",
     )
+    parser.add_argument(
+        "--log-payload-limit",
+        type=whole_number("a number of bytes", 0, note=" (0 keeps payloads whole)"),
+        default=DEFAULT_LOG_PAYLOAD_LIMIT,
+        metavar="BYTES",
+        help=f"cut request payloads over this size in the request log, with a note (default: {DEFAULT_LOG_PAYLOAD_LIMIT}; "
+        "0 keeps them whole)",
+    )
+    parser.add_argument(
+        "--store-limit",
+        type=whole_number("a number of stored responses to keep", 0, note=" (0 keeps all)"),
+        default=DEFAULT_STORE_LIMIT,
+        metavar="N",
+        help=f"keep only the newest N stored (store: true) responses (default: {DEFAULT_STORE_LIMIT}; 0 keeps all)",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=seconds("a header timeout", note=" (0: none)"),
+        default=ServerConfig.header_timeout,
+        metavar="SECONDS",
+        help=f"close a connection that has not sent a request's headers within this time (default: "
+        f"{ServerConfig.header_timeout:g}; 0: never)",
+    )
+    parser.add_argument(
+        "--body-timeout",
+        type=seconds("a body timeout", note=" (0: none)"),
+        default=ServerConfig.body_timeout,
+        metavar="SECONDS",
+        help=f"answer 408 to an HTTP request whose body has not arrived within this time (default: "
+        f"{ServerConfig.body_timeout:g}; 0: never)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
 
 
@@ -79,6 +114,10 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         chunk_size=args.chunk_size,
         connection_limit_seconds=args.connection_limit,
         log_limit=args.log_limit or None,
+        log_payload_limit=args.log_payload_limit or None,
+        store_limit=args.store_limit or None,
+        header_timeout=args.header_timeout or None,
+        body_timeout=args.body_timeout or None,
     )
 
 

@@ -186,7 +186,9 @@ async def create_response(request: web.Request) -> web.StreamResponse:
     headers = {k.lower(): v for k, v in request.headers.items() if k.lower().startswith("x-stainless-retry")}
     # Validated before the log reads it; the turn answers with the error.
     valid = getattr(state.source, "bypass_protocol", False) or validate_create(payload, websocket=False) is None
-    record = state.log.add_request(transport="http", payload=payload, now=state.clock.time(), headers=headers, valid=valid)
+    record = state.log.add_request(
+        transport="http", payload=payload, now=state.clock.time(), headers=headers, valid=valid, size=len(raw)
+    )
     streaming = isinstance(payload, dict) and payload.get("stream") is True
     channel: SseChannel | JsonChannel = SseChannel(state, request) if streaming else JsonChannel(state, request)
     await run_turn(state, channel, record, payload)

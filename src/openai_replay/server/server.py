@@ -86,6 +86,8 @@ class FakeServer(LoopbackService):
         self.state.config = config
         self.state.protocol.config = config  # the protocol rules read the same object
         self.state.log.limit = config.log_limit
+        self.state.log.payload_limit = config.log_payload_limit
+        self.state.store.limit = config.store_limit
 
     # -- lifecycle (the thread-backed one comes from LoopbackService) --------------------------
     async def start(self) -> FakeServer:

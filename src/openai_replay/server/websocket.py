@@ -243,24 +243,26 @@ class WsSession:
             await self.reply_error(errors.invalid_ws_json(str(exc)))
             return
         if not isinstance(event, dict):
-            self.state.log.add_frame(self.record.id, now, None, "not a JSON object", event)
+            self.state.log.add_frame(self.record.id, now, None, "not a JSON object", event, size=len(data))
             await self.reply_error(errors.invalid_ws_json("expected a JSON object"))
             return
         kind = event.get("type")
         if kind == "response.create":
             del event["type"]  # the rest is the request's payload; the frame's log entry shares it
-            self.state.log.add_frame(self.record.id, now, kind, None, event)
-            self.enqueue(event, now)
+            self.state.log.add_frame(self.record.id, now, kind, None, event, size=len(data))
+            self.enqueue(event, now, len(data))
         elif kind == "response.cancel" and self.state.config.cancel_mode == "honour":
-            self.state.log.add_frame(self.record.id, now, kind, None, event)
+            self.state.log.add_frame(self.record.id, now, kind, None, event, size=len(data))
             self.cancel(event)
         else:
             problem = errors.missing_parameter("type") if kind is None else errors.unknown_event_type(kind, SUPPORTED_EVENTS)
-            self.state.log.add_frame(self.record.id, now, kind if isinstance(kind, str) else None, problem.message, event)
+            self.state.log.add_frame(
+                self.record.id, now, kind if isinstance(kind, str) else None, problem.message, event, size=len(data)
+            )
             log.info("openai_replay.server: connection %s sent unsupported event %r", self.record.id, kind)
             await self.reply_error(problem)
 
-    def enqueue(self, payload: dict[str, Any], now: float) -> None:
+    def enqueue(self, payload: dict[str, Any], now: float, size: int = 0) -> None:
         if self.idle_task is not None:  # a request arrived: the connection is no longer idle
             self.idle_task.cancel()
             self.idle_task = None
@@ -277,6 +279,7 @@ class WsSession:
             lane=lane_name,
             headers=headers,
             valid=valid,
+            size=size,
         )
         lane = self.lanes.get(lane_name)
         if lane is None:

@@ -56,3 +56,22 @@ def test_out_of_range_serve_values_are_usage_errors(argv: list[str], expected: s
     assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
     assert expected in done.stderr and "Traceback" not in done.stderr
     assert "listening" not in done.stdout
+
+
+def test_a_standalone_server_bounds_its_store_and_log_bytes_by_default() -> None:
+    """`serve` keeps 10,000 stored responses and 16 KiB per logged payload; 0 lifts either bound."""
+    from openai_replay.cli.serve import DEFAULT_LOG_PAYLOAD_LIMIT, DEFAULT_STORE_LIMIT
+
+    assert (DEFAULT_STORE_LIMIT, DEFAULT_LOG_PAYLOAD_LIMIT) == (10_000, 16 * 1024)
+    state = _config()
+    assert state.store.limit == 10_000 and state.log.payload_limit == 16 * 1024
+    state = _config("--store-limit", "0", "--log-payload-limit", "0")
+    assert state.store.limit is None and state.log.payload_limit is None
+    assert _config("--store-limit", "5").store.limit == 5
+
+
+def test_timeouts_have_defaults_and_flags() -> None:
+    """--header-timeout and --body-timeout default to 10 s and 60 s; 0 turns either off."""
+    assert (_config().config.header_timeout, _config().config.body_timeout) == (10.0, 60.0)
+    state = _config("--header-timeout", "2.5", "--body-timeout", "0")
+    assert (state.config.header_timeout, state.config.body_timeout) == (2.5, None)
