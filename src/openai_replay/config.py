@@ -56,8 +56,10 @@ class ServerConfig:
     #: ``previous_response_not_found`` like an expired response. None keeps all (in-process servers);
     #: ``openai-replay serve`` keeps 10,000.
     store_limit: int | None = None
-    #: Seconds a new connection may take to send a request's headers before it is closed.
-    header_timeout: float | None = 10.0
+    #: Seconds a connection may take to send a request's headers (from when it opens, or from the end
+    #: of its previous answer) before it is closed: trickled headers are reaped, and so are idle
+    #: keep-alive connections (fixed when the server starts).
+    header_timeout: float | None = 30.0
     #: Seconds an HTTP request's body may take to arrive (then 408 and the connection closes).
     body_timeout: float | None = 60.0
     extra: dict[str, Any] = field(default_factory=dict)

@@ -96,17 +96,23 @@ class _Collect(logging.Handler):
             self.bad.append(self.format(record))
 
 
+#: The loggers the server and aiohttp's server side write to (not other tests' leftovers on this worker).
+SERVER_LOGGERS = ("openai_replay", "aiohttp")
+
+
 @contextmanager
 def no_tracebacks() -> Iterator[list[str]]:
-    """Collect every log record with a traceback or at ERROR and above while the block runs."""
+    """Collect the server's log records with a traceback or at ERROR and above while the block runs."""
     handler = _Collect()
     handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
+    loggers = [logging.getLogger(name) for name in SERVER_LOGGERS]
+    for logger in loggers:
+        logger.addHandler(handler)
     try:
         yield handler.bad
     finally:
-        root.removeHandler(handler)
+        for logger in loggers:
+            logger.removeHandler(handler)
 
 #: The server thread's id factory uses ``random``; Hypothesis warns when anything does while it draws.
 QUIET_RANDOM = "ignore:Do not use the `random` module inside strategies"

@@ -12,6 +12,7 @@ from openai_replay import errors
 from openai_replay.server.http import create_response, delete_response, get_response
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import SESSIONS, STATE
+from openai_replay.server.receive import CLIENT_FAULTS
 from openai_replay.server.state import ServerState
 from openai_replay.server.websocket import handle_websocket
 
@@ -40,6 +41,11 @@ async def openai_errors(request: web.Request, handler: Handler) -> web.StreamRes
         )
     except web.HTTPException:
         raise
+    except CLIENT_FAULTS as exc:  # the client hung up (mid-body, mid-handshake): its event, not our bug
+        log.info("openai_replay.server: client left during %s %s (%s)", request.method, request.path, type(exc).__name__)
+        response = error_response(state, errors.unreadable_request(type(exc).__name__))  # if anyone is left to read it
+        response.force_close()
+        return response
     except Exception:
         log.exception("openai_replay.server: internal error on %s %s", request.method, request.path)
         return error_response(state, errors.SERVER_ERROR)

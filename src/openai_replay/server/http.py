@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, Literal
 
 from aiohttp import web
@@ -14,9 +15,12 @@ from openai_replay.responses.validation import validate_create
 from openai_replay.server.auth import auth_error
 from openai_replay.server.httpjson import common_headers, error_response, json_response, raw_json_response
 from openai_replay.server.keys import STATE
+from openai_replay.server.receive import BodyTimeout, read_body
 from openai_replay.server.state import ServerState
 from openai_replay.server.turns import ClientGone, run_turn
 from openai_replay.wire import compact, sse
+
+log = logging.getLogger("openai_replay.server")
 
 SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8"
 RATE_LIMIT_HEADERS = {
@@ -173,7 +177,13 @@ async def create_response(request: web.Request) -> web.StreamResponse:
     problem = auth_error(state, request)
     if problem is not None:
         return error_response(state, problem)
-    raw = await request.read()
+    try:
+        raw = await read_body(request, state.config.body_timeout)
+    except BodyTimeout:
+        log.info("openai_replay.server: request body not received within %s s", state.config.body_timeout)
+        answer = error_response(state, errors.body_timeout(state.config.body_timeout or 0))
+        answer.force_close()  # the rest of the body may still come: this connection is done
+        return answer
     try:
         payload = parse(raw) if raw else None
     except JsonInputError:

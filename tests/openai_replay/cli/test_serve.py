@@ -71,7 +71,7 @@ def test_a_standalone_server_bounds_its_store_and_log_bytes_by_default() -> None
 
 
 def test_timeouts_have_defaults_and_flags() -> None:
-    """--header-timeout and --body-timeout default to 10 s and 60 s; 0 turns either off."""
-    assert (_config().config.header_timeout, _config().config.body_timeout) == (10.0, 60.0)
+    """--header-timeout and --body-timeout default to 30 s and 60 s; 0 turns either off."""
+    assert (_config().config.header_timeout, _config().config.body_timeout) == (30.0, 60.0)
     state = _config("--header-timeout", "2.5", "--body-timeout", "0")
     assert (state.config.header_timeout, state.config.body_timeout) == (2.5, None)

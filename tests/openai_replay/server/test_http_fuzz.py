@@ -21,7 +21,9 @@ Conn = tuple[http.client.HTTPConnection, list[str]]
 
 @pytest.fixture(scope="module")
 def conn() -> Iterator[Conn]:
-    with no_tracebacks() as bad, FakeServer(seed=1, require_auth=False) as server:
+    # No header deadline: it also closes idle keep-alive connections, and xdist may run other tests
+    # between two of this module's examples (http.client does not reconnect on its own).
+    with no_tracebacks() as bad, FakeServer(seed=1, require_auth=False, header_timeout=None) as server:
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
         yield connection, bad
         connection.close()
