@@ -23,6 +23,7 @@ from openai_replay.responses.validation import validate_create
 from openai_replay.server.auth import auth_error
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import SESSIONS, STATE
+from openai_replay.server.receive import CLIENT_FAULTS
 from openai_replay.server.state import ServerState
 from openai_replay.server.turns import ClientGone, TurnControl, run_turn
 from openai_replay.steps import Binary, Close, Drop, Emit, Fail, RawText, Sleep, Step
@@ -321,6 +322,11 @@ async def handle_websocket(request: web.Request) -> web.StreamResponse:
     request.app[SESSIONS].add(session)
     try:
         await session.run()
+    except CLIENT_FAULTS as exc:
+        log.info("openai_replay.server: connection %s: the client went away (%s)", record.id, type(exc).__name__)
+    except Exception:  # a bug of ours: the socket is upgraded, so close it (1011), never answer in HTTP
+        log.exception("openai_replay.server: internal error on WebSocket connection %s", record.id)
+        await ws.close(code=1011, message=b"internal error")
     finally:
         request.app[SESSIONS].discard(session)
     return ws
