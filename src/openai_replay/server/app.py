@@ -39,6 +39,8 @@ async def openai_errors(request: web.Request, handler: Handler) -> web.StreamRes
         return error_response(
             state, errors.method_not_allowed(request.method, request.path, allowed), {"Allow": ", ".join(allowed)}
         )
+    except web.HTTPRequestEntityTooLarge as exc:  # raised by request.read() past client_max_size
+        return error_response(state, errors.body_too_large(exc.text or exc.reason))
     except web.HTTPException:
         raise
     except CLIENT_FAULTS as exc:  # the client hung up (mid-body, mid-handshake): its event, not our bug

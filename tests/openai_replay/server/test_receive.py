@@ -151,3 +151,14 @@ async def test_malformed_requests_get_400_without_a_traceback(caplog: pytest.Log
         assert answer.split(b"\r\n", 1)[0].endswith(b"400 Bad Request")
         await _normal_request(server)
     assert not tracebacks(caplog)
+
+
+async def test_a_body_over_the_size_limit_is_413_in_the_api_shape() -> None:
+    """A body over the 64 MiB limit gets a 413 in the API's error shape, not aiohttp's plain-text page."""
+    async with FakeServer(require_auth=False) as server, aiohttp.ClientSession() as http:
+        body = b'{"model":"m","input":"' + b"x" * (64 * 1024 * 1024 + 10) + b'"}'
+        async with http.post(f"{server.url}/responses", data=body, headers={"Content-Type": "application/json"}) as resp:
+            assert resp.status == 413
+            error = (await resp.json())["error"]
+        assert set(error) == {"message", "type", "param", "code"} and error["message"].startswith("The request body is too large")
+        await _normal_request(server)
