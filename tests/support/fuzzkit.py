@@ -17,9 +17,7 @@ from hypothesis import strategies as st
 
 from openai_replay.responses.validation import CREATE_RESPONSE_FIELDS, WS_ONLY_FIELDS
 
-settings.register_profile(
-    "fuzz-ci", max_examples=120, deadline=None, suppress_health_check=list(HealthCheck), derandomize=False
-)
+settings.register_profile("fuzz-ci", max_examples=120, deadline=None, suppress_health_check=list(HealthCheck), derandomize=False)
 settings.register_profile("fuzz-long", max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck))
 PROFILE = settings.get_profile("fuzz-long" if os.environ.get("OPENAI_REPLAY_FUZZ") == "long" else "fuzz-ci")
 
@@ -50,6 +48,65 @@ json_values = st.recursive(
 create_payloads = st.fixed_dictionaries(
     {"model": st.one_of(st.just("gpt-4o-mini"), json_values)},
     optional={name: json_values for name in sorted((CREATE_RESPONSE_FIELDS | WS_ONLY_FIELDS) - {"type", "model"})},
+)
+
+
+_objects = st.dictionaries(keys, json_values, max_size=5)
+_items = st.lists(
+    st.fixed_dictionaries(
+        {
+            "role": st.sampled_from(["user", "assistant", "system", "developer"]),
+            "content": st.text(max_size=20) | st.lists(_objects, max_size=3),
+        },
+        optional={
+            "type": st.sampled_from(["message", "function_call_output", "function_call", "reasoning", "x"]) | st.text(max_size=5),
+            "call_id": json_values,
+            "output": json_values,
+            "name": json_values,
+            "arguments": json_values,
+            "id": json_values,
+        },
+    ),
+    max_size=4,
+)
+_tools = st.lists(
+    st.fixed_dictionaries(
+        {"type": st.sampled_from(["function", "web_search", "x"])},
+        optional={"name": st.text(max_size=10), "parameters": json_values, "strict": json_values, "description": json_values},
+    ),
+    max_size=3,
+)
+
+#: ``response.create`` payloads whose fields have the right top-level type but anything inside: they
+#: pass validation and reach the response builder, the simulated model and the log.
+typed_create_payloads = st.fixed_dictionaries(
+    {"model": st.text(min_size=1, max_size=20)},
+    optional={
+        "input": st.text(max_size=40) | _items,
+        "instructions": st.text(max_size=40),
+        "tools": _tools,
+        "tool_choice": st.sampled_from(["auto", "none", "required", "x"]) | _objects,
+        "text": _objects,
+        "reasoning": _objects,
+        "metadata": st.dictionaries(st.text(max_size=10), st.text(max_size=10) | json_values, max_size=4),
+        "include": st.lists(json_values, max_size=3),
+        "temperature": st.floats(0, 2),
+        "top_p": st.floats(0, 1),
+        "max_output_tokens": st.integers(16, 2**63),
+        "max_tool_calls": st.integers(1, 2**63),
+        "top_logprobs": st.integers(0, 20),
+        "parallel_tool_calls": st.booleans(),
+        "store": st.booleans(),
+        "stream_options": _objects,
+        "prompt_cache_key": st.text(max_size=10),
+        "user": st.text(max_size=10),
+        "safety_identifier": st.text(max_size=10),
+        "truncation": st.sampled_from(["auto", "disabled"]),
+        "service_tier": st.sampled_from(["auto", "default", "flex", "scale", "priority"]),
+        "prompt": _objects,
+        "conversation": st.text(max_size=10) | _objects,
+        "context_management": st.lists(json_values, max_size=3),
+    },
 )
 
 
@@ -113,6 +170,7 @@ def no_tracebacks() -> Iterator[list[str]]:
     finally:
         for logger in loggers:
             logger.removeHandler(handler)
+
 
 #: The server thread's id factory uses ``random``; Hypothesis warns when anything does while it draws.
 QUIET_RANDOM = "ignore:Do not use the `random` module inside strategies"

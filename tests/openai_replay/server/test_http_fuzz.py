@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fuzzkit import PROFILE, QUIET_RANDOM, create_payloads, dumps, json_values, no_tracebacks, raw_texts
+from fuzzkit import PROFILE, QUIET_RANDOM, create_payloads, dumps, json_values, no_tracebacks, raw_texts, typed_create_payloads
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,6 +59,13 @@ def test_random_create_fields(conn: Conn, payload: dict[str, Any]) -> None:
     payload.pop("stream_id", None)
     payload.pop("generate", None)
     _exchange(conn, dumps(payload).encode())
+
+
+@settings(PROFILE)
+@given(payload=typed_create_payloads, stream=st.booleans())
+def test_typed_create_fields(conn: Conn, payload: dict[str, Any], stream: bool) -> None:
+    """Fields of the right type with anything inside pass validation: a 200 (JSON or SSE) or a 400, then a normal request."""
+    _exchange(conn, dumps({**payload, "stream": stream}).encode())
 
 
 @settings(PROFILE)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fuzzkit import PROFILE, QUIET_RANDOM, create_payloads, dumps, json_values, no_tracebacks, raw_texts
+from fuzzkit import PROFILE, QUIET_RANDOM, create_payloads, dumps, json_values, no_tracebacks, raw_texts, typed_create_payloads
 from hypothesis import given, settings
 from websockets.sync.client import ClientConnection, connect
 
@@ -57,6 +57,13 @@ def _exchange(ws: tuple[ClientConnection, list[str]], text: str) -> None:
 @given(payload=create_payloads)
 def test_random_create_fields(ws: tuple[ClientConnection, list[str]], payload: dict[str, Any]) -> None:
     """response.create with any value in any field: one answer (stream or one 400 error frame), then a normal turn."""
+    _exchange(ws, dumps({"type": "response.create", **payload}))
+
+
+@settings(PROFILE)
+@given(payload=typed_create_payloads)
+def test_typed_create_fields(ws: tuple[ClientConnection, list[str]], payload: dict[str, Any]) -> None:
+    """Fields of the right type with anything inside pass validation: a stream or one 400 frame, then a normal turn."""
     _exchange(ws, dumps({"type": "response.create", **payload}))
 
 
