@@ -6,6 +6,7 @@ the alternative is a switch.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
@@ -50,7 +51,30 @@ class ServerConfig:
     #: keeps all. Tests want the whole log; ``openai-replay serve`` keeps 1,000 unless told otherwise,
     #: so a server left running does not grow without bound. Turn numbers still count every request.
     log_limit: int | None = None
+    #: Bytes of one request payload (or client frame) the request log keeps; a larger one is cut to
+    #: this in the log's copy, with a note saying so. None keeps every payload whole (tests read them);
+    #: ``openai-replay serve`` keeps 16 KiB.
+    log_payload_limit: int | None = None
+    #: Keep only the newest this many stored (``store: true``) responses; older ones answer
+    #: ``previous_response_not_found`` like an expired response. None keeps all (in-process servers);
+    #: ``openai-replay serve`` keeps 10,000.
+    store_limit: int | None = None
+    #: Seconds a connection may take to send a request's headers (from when it opens, or from the end
+    #: of its previous answer) before it is closed: trickled headers are reaped, and so are idle
+    #: keep-alive connections (fixed when the server starts).
+    header_timeout: float | None = 30.0
+    #: Seconds an HTTP request's body may take to arrive (then 408 and the connection closes).
+    body_timeout: float | None = 60.0
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("log_limit", "store_limit"):
+            _check_count(name, getattr(self, name), low=0)
+        _check_count("log_payload_limit", self.log_payload_limit, low=1)
+        _check_count("chunk_size", self.chunk_size, low=1)
+        for name in ("header_timeout", "body_timeout"):
+            _check_seconds(name, getattr(self, name), optional=True)
+        _check_seconds("connection_limit_seconds", self.connection_limit_seconds, optional=False)
 
     def replace(self, **changes: Any) -> ServerConfig:
         known = {f.name for f in fields(self)}
@@ -60,3 +84,16 @@ class ServerConfig:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update(changes)
         return ServerConfig(**values)
+
+
+def _check_count(name: str, value: Any, *, low: int) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < low):
+        raise ValueError(f"ServerConfig.{name} must be a whole number, {low} or more, or None; got {value!r}")
+
+
+def _check_seconds(name: str, value: Any, *, optional: bool) -> None:
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        allowed = " or None" if optional else ""
+        raise ValueError(f"ServerConfig.{name} must be a finite number of seconds, 0 or more{allowed}; got {value!r}")

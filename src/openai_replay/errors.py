@@ -108,6 +108,21 @@ INVALID_JSON_BODY = ApiError(
     "help center at help.openai.com.)",
 )
 
+def unreadable_request(detail: str) -> ApiError:
+    """The request could not be read to its end (the client hung up, or its framing was broken)."""
+    return ApiError(400, f"The request could not be read ({detail}). Send the whole request and wait for the answer.")
+
+
+def body_too_large(detail: str) -> ApiError:
+    """The body is over the server's size limit (413)."""
+    return ApiError(413, f"The request body is too large: {' '.join(detail.split())}.")
+
+
+def body_timeout(seconds: float) -> ApiError:
+    """The request body did not arrive in time (the server's read deadline, 408)."""
+    return ApiError(408, f"The request body did not arrive within {_num(seconds)} seconds. Send the whole body promptly.")
+
+
 MISSING_API_KEY = ApiError(
     401,
     "You didn't provide an API key. You need to provide your API key in an Authorization header "

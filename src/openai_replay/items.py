@@ -13,6 +13,8 @@ def normalize_input(value: Any) -> list[dict[str, Any]]:
         return []
     if isinstance(value, str):
         return [{"type": "message", "role": "user", "content": value}]
+    if not isinstance(value, list):  # a request the validator refuses (a number, an object) has no items
+        return []
     # The items themselves are shared, not copied: the log, the connection cache and every rule
     # read them, none changes them, and a copy per reader was a third of what a turn keeps in memory.
     return [item for item in value if isinstance(item, dict)]

@@ -18,25 +18,52 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from openai_replay.cli.argtypes import one_of
 from openai_replay.conformance.checks import CHECKS
-from openai_replay.conformance.clients import EXTRAS, select
+from openai_replay.conformance.clients import BY_NAME, EXTRAS, select
 from openai_replay.conformance.scorecard import as_json, markdown, table
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--client", action="append", default=[], metavar="NAME", help="client or extra to run (repeatable; default: all)"
+        "--client",
+        action="append",
+        default=[],
+        metavar="NAME",
+        type=one_of("client", [*BY_NAME, *EXTRAS]),
+        help="client or extra to run (repeatable; default: all)",
     )
-    parser.add_argument("--check", action="append", default=[], metavar="NAME", help="only these checks (repeatable)")
+    parser.add_argument(
+        "--check",
+        action="append",
+        default=[],
+        metavar="NAME",
+        type=one_of("check", [c.name for c in CHECKS]),
+        help="only these checks (repeatable)",
+    )
     parser.add_argument(
         "--output", type=Path, default=Path("conformance-report"), help="directory for conformance.md and conformance.json"
     )
     parser.add_argument(
-        "--python", action="append", default=[], metavar="EXTRA=PATH", help="interpreter for an extra's environment"
+        "--python",
+        action="append",
+        default=[],
+        metavar="EXTRA=PATH",
+        type=_interpreter_override,
+        help="interpreter for an extra's environment",
     )
     parser.add_argument(
         "--from-json", type=Path, default=None, metavar="FILE", help="render an earlier run's JSON instead of running"
     )
+
+
+def _interpreter_override(text: str) -> tuple[str, str]:
+    extra, sep, path = text.partition("=")
+    if not sep or not path:
+        raise argparse.ArgumentTypeError(f"expected EXTRA=PATH (e.g. openai=.venv-openai/bin/python), got {text!r}")
+    if extra not in EXTRAS:
+        raise argparse.ArgumentTypeError(f"unknown extra {extra!r} in {text!r}; expected one of: {', '.join(EXTRAS)}")
+    return extra, path
 
 
 def interpreter(extra: str, overrides: dict[str, str]) -> str:
@@ -76,7 +103,7 @@ def run_all(clients: list[str], checks: list[str], overrides: dict[str, str]) ->
 
 
 def main(args: argparse.Namespace) -> int:
-    overrides = dict(item.split("=", 1) for item in args.python)
+    overrides = dict(args.python)
     results = json.loads(args.from_json.read_text()) if args.from_json else run_all(args.client, args.check, overrides)
     print(table(results))
     args.output.mkdir(parents=True, exist_ok=True)

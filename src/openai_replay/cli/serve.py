@@ -11,6 +11,7 @@ import warnings
 from typing import Any
 
 from openai_replay.cli import eventloop
+from openai_replay.cli.argtypes import non_negative, port, seconds, whole_number
 from openai_replay.cli.serve_output import (
     add_output_arguments,
     server_options,
@@ -23,11 +24,15 @@ from openai_replay.server.server import FakeServer
 
 #: Requests a standalone server keeps in its request log (nobody reads it after they are answered).
 DEFAULT_LOG_LIMIT = 1000
+#: Bytes of one payload a standalone server's request log keeps (larger ones are cut, with a note).
+DEFAULT_LOG_PAYLOAD_LIMIT = 16 * 1024
+#: Stored (``store: true``) responses a standalone server keeps for ``previous_response_id``.
+DEFAULT_STORE_LIMIT = 10_000
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
-    parser.add_argument("--port", type=int, default=8765, help="port to bind, 0 for any free port (default: 8765)")
+    parser.add_argument("--port", type=port, default=8765, help="port to bind, 0 for any free port (default: 8765)")
     parser.add_argument("--no-auth", action="store_true", help="accept requests without an Authorization header")
     parser.add_argument(
         "--cancel-mode",
@@ -36,13 +41,18 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="how to answer response.cancel: like the real API (reject) or end the response (honour)",
     )
     parser.add_argument("--seed", type=int, default=None, help="seed for ids and padding (same seed, same bytes)")
-    parser.add_argument("--chunk-size", type=int, default=None, help="characters per text delta (default: one word)")
+    parser.add_argument(
+        "--chunk-size",
+        type=whole_number("characters per text delta", 1),
+        default=None,
+        help="characters per text delta (default: one word)",
+    )
     parser.add_argument(
         "--connection-limit",
-        type=float,
+        type=seconds("a connection-time limit", note=" (0: no limit)"),
         default=3600.0,
         metavar="SECONDS",
-        help="WebSocket connection-time limit (default: 3600)",
+        help="WebSocket connection-time limit (default: 3600; 0: no limit)",
     )
     parser.add_argument(
         "--scenario",
@@ -59,21 +69,21 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--speed",
-        type=_rate,
+        type=non_negative("a speed, 0 or more (1 = as recorded, 2 = twice as fast, 0 = no waiting)"),
         default=0.0,
         metavar="X",
         help="cassette replay rate: 1 as recorded, 2 twice as fast, 0.5 half as fast, 0 no waiting (default)",
     )
     parser.add_argument(
         "--time-scale",
-        type=_rate,
+        type=non_negative("a time scale, 0 or more (the old --speed: a factor on the recorded delays)"),
         default=None,
         metavar="X",
         help="deprecated: the old meaning of --speed, a factor on the recorded delays (2 = twice as slow)",
     )
     parser.add_argument(
         "--log-limit",
-        type=_requests_to_keep,
+        type=whole_number("a number of requests to keep", 0, note=" (0 keeps every request)"),
         default=DEFAULT_LOG_LIMIT,
         metavar="N",
         help=f"keep only the newest N requests in the in-memory request log (default: {DEFAULT_LOG_LIMIT}; 0 keeps all)",
@@ -84,28 +94,39 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="event loop: uvloop when installed (the 'uvloop' extra), else asyncio's (default: auto)",
     )
+    parser.add_argument(
+        "--log-payload-limit",
+        type=whole_number("a number of bytes", 0, note=" (0 keeps payloads whole)"),
+        default=DEFAULT_LOG_PAYLOAD_LIMIT,
+        metavar="BYTES",
+        help=f"cut request payloads over this size in the request log, with a note (default: {DEFAULT_LOG_PAYLOAD_LIMIT}; "
+        "0 keeps them whole)",
+    )
+    parser.add_argument(
+        "--store-limit",
+        type=whole_number("a number of stored responses to keep", 0, note=" (0 keeps all)"),
+        default=DEFAULT_STORE_LIMIT,
+        metavar="N",
+        help=f"keep only the newest N stored (store: true) responses (default: {DEFAULT_STORE_LIMIT}; 0 keeps all)",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=seconds("a header timeout", note=" (0: none)"),
+        default=ServerConfig.header_timeout,
+        metavar="SECONDS",
+        help=f"close a connection that has not sent a request's headers within this time (default: "
+        f"{ServerConfig.header_timeout:g}; 0: never)",
+    )
+    parser.add_argument(
+        "--body-timeout",
+        type=seconds("a body timeout", note=" (0: none)"),
+        default=ServerConfig.body_timeout,
+        metavar="SECONDS",
+        help=f"answer 408 to an HTTP request whose body has not arrived within this time (default: "
+        f"{ServerConfig.body_timeout:g}; 0: never)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request (one timeline line each)")
     add_output_arguments(parser)
-
-
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number (1 = as recorded, 2 = twice as fast), got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0 (0 = no waiting), got {text!r}")
-    return value
-
-
-def _requests_to_keep(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of requests, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 (keep every request) or more, got {value}")
-    return value
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
@@ -116,6 +137,10 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         chunk_size=args.chunk_size,
         connection_limit_seconds=args.connection_limit,
         log_limit=args.log_limit or None,
+        log_payload_limit=args.log_payload_limit or None,
+        store_limit=args.store_limit or None,
+        header_timeout=args.header_timeout or None,
+        body_timeout=args.body_timeout or None,
     )
 
 

@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 import orjson
 
+from openai_replay.log.trim import shrink
+
 OutcomeKind = Literal[
     "pending",
     "completed",
@@ -92,11 +94,20 @@ class RequestRecord:
     output_items: list[dict[str, Any]] = field(default_factory=list)
     #: Which API the request spoke: ``responses`` (``/v1/responses``, WS) or ``chat`` (``/v1/chat/completions``).
     api: Literal["responses", "chat"] = "responses"
+    #: The conversation step this request performs (see `step_key`); None for a refused request.
+    step: str | None = field(default=None, repr=False, compare=False)
+    #: Set on a payload larger than the log keeps: its byte budget once the outcome is decided.
+    shrink_to: int | None = field(default=None, repr=False, compare=False)
 
     def ended(self, now: float, headers: Mapping[str, str] | None = None) -> None:
-        """Note that the outcome was decided at ``now`` (first call wins), with any retry hint."""
+        """Note that the outcome was decided at ``now`` (first call wins), with any retry hint.
+
+        A payload over the log's byte limit is cut to it now: the turn has read it (the original
+        stays with the turn, the connection cache and the store; only the log's copy is cut)."""
         if self.terminal_at is None:
             self.terminal_at = now
+        if self.shrink_to is not None:
+            self.payload, self.shrink_to, self._input_items = shrink(self.payload, self.shrink_to), None, None
         if headers:
             self.retry_after = retry_after_seconds(headers)
 
@@ -177,10 +188,12 @@ class LogRecords:
     Only records: the readers (timeline, assertions) live beside it and are attached to the public
     `RequestLog` in ``openai_replay.log``, so this module imports none of them."""
 
-    def __init__(self, limit: int | None = None) -> None:
+    def __init__(self, limit: int | None = None, payload_limit: int | None = None) -> None:
         self._lock = threading.Lock()
         self.limit = limit
+        self.payload_limit = payload_limit
         self.connections: list[ConnectionRecord] = []
+        self._connection_ids = 0
         self.requests: list[RequestRecord] = []
         self._turns = 0
         # Indexes so that logging a request costs the same on the 10,000th turn as on the first.
@@ -203,6 +216,18 @@ class LogRecords:
             raise ValueError(f"the request log limit is a number of requests to keep (0 or more) or None for all; got {value!r}")
         self._limit = value
 
+    @property
+    def payload_limit(self) -> int | None:
+        """Bytes of a request payload or client frame the log keeps; larger ones are cut to this, with a
+        note saying so (None: keep them whole). Tests read whole payloads, so no default."""
+        return self._payload_limit
+
+    @payload_limit.setter
+    def payload_limit(self, value: int | None) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"the request log's payload limit is a number of bytes (1 or more) or None for whole; got {value!r}")
+        self._payload_limit = value
+
     def add_frame(
         self,
         connection_id: int,
@@ -212,7 +237,12 @@ class LogRecords:
         data: Any = None,
         *,
         discarded: bool = False,
+        size: int = 0,
     ) -> FrameRecord:
+        """Log a client frame; ``size`` is its length as received (a larger one than the limit is cut)."""
+        cap = self.payload_limit
+        if cap is not None and (size > cap or (isinstance(data, str) and len(data) > cap)):
+            data = shrink(data, cap)
         with self._lock:
             frame = FrameRecord(connection_id, now, type_, problem, data, discarded)
             self.frames.append(frame)
@@ -223,9 +253,24 @@ class LogRecords:
 
     def open_connection(self, path: str, query: str, now: float) -> ConnectionRecord:
         with self._lock:
-            record = ConnectionRecord(id=len(self.connections) + 1, path=path, query=query, opened_at=now)
+            self._connection_ids += 1
+            record = ConnectionRecord(id=self._connection_ids, path=path, query=query, opened_at=now)
             self.connections.append(record)
+            if self.limit is not None and len(self.connections) > self.limit + self.limit // 4 + 1:
+                self._forget_connections(len(self.connections) - self.limit)
             return record
+
+    def _forget_connections(self, count: int) -> None:
+        """Drop up to ``count`` of the oldest closed connections (open ones stay listed)."""
+        dropped: set[int] = set()
+        for conn in self.connections:
+            if len(dropped) >= count:
+                break
+            if conn.closed_at is not None or conn.handshake_status is not None:
+                dropped.add(conn.id)
+        self.connections = [c for c in self.connections if c.id not in dropped]
+        for conn_id in dropped:
+            self._per_connection.pop(conn_id, None)
 
     def add_request(
         self,
@@ -237,7 +282,12 @@ class LogRecords:
         lane: str | None = None,
         headers: dict[str, str] | None = None,
         api: Literal["responses", "chat"] = "responses",
+        valid: bool = True,
+        size: int = 0,
     ) -> RequestRecord:
+        """Log a request. One the validator refused (``valid=False``) is kept as sent but not read:
+        it is no attempt at a conversation step. ``size`` is its length as received: over the
+        payload limit, the log's copy is cut once the outcome is decided."""
         with self._lock:
             on_conn = None
             if connection is not None:
@@ -254,9 +304,12 @@ class LogRecords:
                 headers=dict(headers or {}),
                 api=api,
             )
-            key = record.step_key()
-            record.attempt = self._attempt_of(self._last_by_step.get(key))
-            self._last_by_step[key] = record
+            if valid:
+                key = record.step = record.step_key()
+                record.attempt = self._attempt_of(self._last_by_step.get(key))
+                self._last_by_step[key] = record
+            if self.payload_limit is not None and size > self.payload_limit:
+                record.shrink_to = self.payload_limit
             self.requests.append(record)
             if self.limit is not None and len(self.requests) > self.limit + self.limit // 4 + 1:
                 self._forget(len(self.requests) - self.limit)
@@ -265,9 +318,8 @@ class LogRecords:
     def _forget(self, count: int) -> None:
         """Drop the oldest ``count`` requests (in batches, so the cost per request stays flat)."""
         for old in self.requests[:count]:
-            key = old.step_key()
-            if self._last_by_step.get(key) is old:
-                del self._last_by_step[key]
+            if old.step is not None and self._last_by_step.get(old.step) is old:
+                del self._last_by_step[old.step]
         del self.requests[:count]
 
     @staticmethod
@@ -286,6 +338,7 @@ class LogRecords:
             self._last_by_step.clear()
             self._turns = 0
             self.frames_seen = 0
+            self._connection_ids = 0
 
     def __len__(self) -> int:
         return len(self.requests)

@@ -70,16 +70,24 @@ class Resolution:
 class ResponseStore:
     """Responses created with ``store: true``, reachable from any connection and over HTTP."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int | None = None) -> None:
         self._lock = threading.Lock()
         self._items: dict[str, CachedResponse] = {}
         #: Ids the server has called gone (an injected ``previous_response_not_found``): no cache
         #: or store lookup finds them again until the store is cleared.
         self.gone: set[str] = set()
+        #: Keep only the newest this many (None: all). An evicted id is ``previous_response_not_found``.
+        self.limit = limit
 
     def put(self, response: CachedResponse) -> None:
         with self._lock:
             self._items[response.id] = response
+            if self.limit:
+                while len(self._items) > self.limit:  # dicts keep insertion order: the first is the oldest
+                    del self._items[next(iter(self._items))]
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def get(self, response_id: str) -> CachedResponse | None:
         with self._lock:
@@ -107,7 +115,7 @@ class Protocol:
     def __init__(self, config: ServerConfig, clock: Clock, store: ResponseStore | None = None) -> None:
         self.config = config
         self.clock = clock
-        self.store = store or ResponseStore()
+        self.store = store if store is not None else ResponseStore()
 
     def open_connection(self, connection_id: int) -> ConnectionState:
         return ConnectionState(id=connection_id, opened_at=self.clock.time())

@@ -14,6 +14,7 @@ from openai_replay.server.control import add_control_routes, control_errors
 from openai_replay.server.http import create_response, delete_response, get_response
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import SESSIONS, STATE
+from openai_replay.server.receive import CLIENT_FAULTS
 from openai_replay.server.sessions import SESSIONS_KEY, Sessions
 from openai_replay.server.state import ServerState
 from openai_replay.server.websocket import handle_websocket
@@ -42,8 +43,15 @@ async def openai_errors(request: web.Request, handler: Handler) -> web.StreamRes
         return error_response(
             state, errors.method_not_allowed(request.method, request.path, allowed), {"Allow": ", ".join(allowed)}
         )
+    except web.HTTPRequestEntityTooLarge as exc:  # raised by request.read() past client_max_size
+        return error_response(state, errors.body_too_large(exc.text or exc.reason))
     except web.HTTPException:
         raise
+    except CLIENT_FAULTS as exc:  # the client hung up (mid-body, mid-handshake): its event, not our bug
+        log.info("openai_replay.server: client left during %s %s (%s)", request.method, request.path, type(exc).__name__)
+        response = error_response(state, errors.unreadable_request(type(exc).__name__))  # if anyone is left to read it
+        response.force_close()
+        return response
     except Exception:
         log.exception("openai_replay.server: internal error on %s %s", request.method, request.path)
         return error_response(state, errors.SERVER_ERROR)

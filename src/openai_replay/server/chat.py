@@ -22,9 +22,9 @@ from openai_replay.log import RequestRecord
 from openai_replay.responses.events import ResponseBuilder
 from openai_replay.responses.protocol import ConnectionState
 from openai_replay.server.auth import auth_error
-from openai_replay.server.http import RATE_LIMIT_HEADERS, JsonChannel, SseChannel, finish, read_request
+from openai_replay.server.http import RATE_LIMIT_HEADERS, JsonChannel, Refused, SseChannel, finish, read_request
 from openai_replay.server.httpjson import common_headers
-from openai_replay.server.keys import STATE
+from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
 from openai_replay.server.turns import Channel, ClientGone, TurnControl, _execute, _input_tokens, _reject, _replay, run_turn
 from openai_replay.source import Turn
@@ -154,13 +154,13 @@ def _serve_chat(chat: ChatStream) -> Any:
 
 
 async def create_chat_completion(request: web.Request) -> web.StreamResponse:
-    state = request.app[STATE]
+    state = state_for(request)
     problem = auth_error(state, request)
     if problem is not None:
         return chat_error(state, problem)
-    read = await read_request(state, request, api="chat")
-    if read is None:
-        return chat_error(state, errors.INVALID_JSON_BODY)
+    read = await read_request(state, request, api="chat", validate=lambda payload: validate_chat(payload) is None)
+    if isinstance(read, Refused):
+        return read.answer(chat_error(state, read.error))
     record, payload = read
     body = payload if isinstance(payload, dict) else {}
     chat = ChatStream(body, ids=state.ids, created=state.clock.time(), obfuscate=state.config.obfuscation)

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from aiohttp import web
 
 from openai_replay import errors
 from openai_replay.errors import ApiError
+from openai_replay.inbound import JsonInputError, parse
 from openai_replay.log import RequestRecord
+from openai_replay.responses.validation import validate_create
 from openai_replay.server.auth import auth_error
 from openai_replay.server.coalesce import coalesce
 from openai_replay.server.httpjson import common_headers, error_response, json_response, raw_json_response
+from openai_replay.server.receive import BodyTimeout, read_body
 from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
 from openai_replay.server.turns import ClientGone, note_finished, run_turn
 from openai_replay.wire import compact, sse
+
+log = logging.getLogger("openai_replay.server")
 
 SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8"
 RATE_LIMIT_HEADERS = {
@@ -177,9 +185,9 @@ async def create_response(request: web.Request) -> web.StreamResponse:
     problem = auth_error(state, request)
     if problem is not None:
         return error_response(state, problem)
-    read = await read_request(state, request)
-    if read is None:
-        return error_response(state, errors.INVALID_JSON_BODY)
+    read = await read_request(state, request, validate=lambda payload: validate_create(payload, websocket=False) is None)
+    if isinstance(read, Refused):
+        return read.answer(error_response(state, read.error))
     record, payload = read
     streaming = isinstance(payload, dict) and payload.get("stream") is True
     channel: SseChannel | JsonChannel = SseChannel(state, request) if streaming else JsonChannel(state, request)
@@ -187,23 +195,53 @@ async def create_response(request: web.Request) -> web.StreamResponse:
     return await finish(state, channel)
 
 
+@dataclass
+class Refused:
+    """A request body the server could not take: the error to answer with, and whether the
+    connection is done (a body that timed out may still be arriving)."""
+
+    error: ApiError
+    close: bool = False
+
+    def answer(self, response: web.Response) -> web.Response:
+        if self.close:
+            response.force_close()
+        return response
+
+
 async def read_request(
-    state: ServerState, request: web.Request, api: Literal["responses", "chat"] = "responses"
-) -> tuple[RequestRecord, Any] | None:
-    """Read a POST body into the request log: its record and the parsed body, or None (logged as an
-    error) when the body is not JSON."""
-    raw = await request.read()
+    state: ServerState,
+    request: web.Request,
+    api: Literal["responses", "chat"] = "responses",
+    validate: Callable[[Any], bool] | None = None,
+) -> tuple[RequestRecord, Any] | Refused:
+    """Read a POST body into the request log: its record and the parsed body, or why it was refused
+    (a body that did not arrive in time, or is not JSON: logged as an error). ``validate`` runs before
+    the log reads the payload; a payload it refuses is logged as sent but not read, and the turn
+    answers with the validation error."""
     try:
-        payload = json.loads(raw) if raw else None
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        raw = await read_body(request, state.config.body_timeout)
+    except BodyTimeout:
+        log.info("openai_replay.server: request body not received within %s s", state.config.body_timeout)
+        return Refused(errors.body_timeout(state.config.body_timeout or 0), close=True)
+    try:
+        payload = parse(raw) if raw else None
+    except JsonInputError:
         record = state.log.add_request(
-            transport="http", payload={"_invalid_json": raw[:200].decode(errors="replace")}, now=state.clock.time(), api=api
+            transport="http",
+            payload={"_invalid_json": raw[:200].decode(errors="replace")},
+            now=state.clock.time(),
+            api=api,
+            valid=False,
         )
         record.outcome.kind = "error"
         note_finished(state, record)
-        return None
+        return Refused(errors.INVALID_JSON_BODY)
     headers = {k.lower(): v for k, v in request.headers.items() if k.lower().startswith("x-stainless-retry")}
-    record = state.log.add_request(transport="http", payload=payload, now=state.clock.time(), headers=headers, api=api)
+    valid = getattr(state.source, "bypass_protocol", False) or validate is None or validate(payload)
+    record = state.log.add_request(
+        transport="http", payload=payload, now=state.clock.time(), headers=headers, api=api, valid=valid, size=len(raw)
+    )
     return record, payload
 
 

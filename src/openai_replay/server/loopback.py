@@ -54,8 +54,9 @@ class LoopbackService:
         return f"[{self.host}]" if ":" in self.host else self.host
 
     # -- the site ------------------------------------------------------------------------------
-    async def _listen(self, app: web.Application) -> None:
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
+    async def _listen(self, app: web.Application, **handler_settings: Any) -> None:
+        """Serve ``app``; ``handler_settings`` go to aiohttp's per-connection handler (timeouts, logger)."""
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0, **handler_settings)
         await self._runner.setup()
         ssl_ctx = self.tls.server_context if self.tls else None
         if self.tls is not None:

@@ -17,6 +17,7 @@ from openai_replay.config import ServerConfig
 from openai_replay.log import RequestLog
 from openai_replay.server.app import build_app
 from openai_replay.server.loopback import LoopbackService
+from openai_replay.server.receive import handler_settings
 from openai_replay.server.sessions import Session, Sessions
 from openai_replay.server.state import ServerState
 from openai_replay.server.tls import make_tls
@@ -100,7 +101,7 @@ class FakeServer(LoopbackService):
 
     # -- lifecycle (the thread-backed one comes from LoopbackService) --------------------------
     async def start(self) -> FakeServer:
-        await self._listen(build_app(self.state, self.sessions, control=self.control))
+        await self._listen(build_app(self.state, self.sessions, control=self.control), **handler_settings(self.base_config))
         log.info("openai_replay.server: listening on %s", self.url)
         return self
 

@@ -49,6 +49,8 @@ class Session:
         self.state.config = config
         self.state.protocol.config = config  # the protocol rules read the same object
         self.state.log.limit = config.log_limit
+        self.state.log.payload_limit = config.log_payload_limit
+        self.state.store.limit = config.store_limit
         self.state.source = source
 
     def reset(self) -> None:

@@ -28,6 +28,8 @@ class ServerState:
     def __post_init__(self) -> None:
         if self.config.log_limit is not None:
             self.log.limit = self.config.log_limit
+        self.log.payload_limit = self.config.log_payload_limit
+        self.store.limit = self.config.store_limit
         self.ids = IdFactory(self.config.seed)
         self.protocol = Protocol(self.config, self.clock, self.store)
 

@@ -8,7 +8,6 @@ an ``error`` frame and the connection stays usable.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 from collections.abc import Iterator
@@ -18,12 +17,15 @@ from aiohttp import WSMessage, WSMsgType, web
 
 from openai_replay import errors
 from openai_replay.errors import ApiError
+from openai_replay.inbound import JsonInputError, parse
 from openai_replay.log import ConnectionRecord, RequestRecord
 from openai_replay.responses.protocol import ConnectionState
+from openai_replay.responses.validation import validate_create
 from openai_replay.server.auth import auth_error
 from openai_replay.server.coalesce import coalesce
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import SESSIONS
+from openai_replay.server.receive import CLIENT_FAULTS
 from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
 from openai_replay.server.turns import ClientGone, TurnControl, note_finished, run_turn
@@ -268,48 +270,52 @@ class WsSession:
         kind: str | None = None
         if msg.type == WSMsgType.TEXT:
             try:
-                data = json.loads(msg.data)
-            except json.JSONDecodeError:
+                data = parse(msg.data)  # the depth-guarded parser: a discarded frame is client input too
+            except JsonInputError:
                 pass
             kind = data.get("type") if isinstance(data, dict) and isinstance(data.get("type"), str) else None
         else:
             data = f"binary frame ({len(msg.data)} bytes)"
-        self.state.log.add_frame(self.record.id, self.state.clock.time(), kind, None, data, discarded=True)
+        self.state.log.add_frame(self.record.id, self.state.clock.time(), kind, None, data, discarded=True, size=len(msg.data))
 
     async def on_text(self, data: str) -> None:
         now = self.state.clock.time()
         try:
-            event = json.loads(data)
-        except json.JSONDecodeError as exc:
-            self.state.log.add_frame(self.record.id, now, None, f"invalid JSON: {exc.msg}", data)
+            event = parse(data)
+        except JsonInputError as exc:
+            self.state.log.add_frame(self.record.id, now, None, f"invalid JSON: {exc}", data)
             log.info("openai_replay.server: connection %s sent invalid JSON: %s", self.record.id, exc)
-            await self.reply_error(errors.invalid_ws_json(f"{exc.msg} at line {exc.lineno} column {exc.colno}"))
+            await self.reply_error(errors.invalid_ws_json(str(exc)))
             return
         if not isinstance(event, dict):
-            self.state.log.add_frame(self.record.id, now, None, "not a JSON object", event)
+            self.state.log.add_frame(self.record.id, now, None, "not a JSON object", event, size=len(data))
             await self.reply_error(errors.invalid_ws_json("expected a JSON object"))
             return
         kind = event.get("type")
         if kind == "response.create":
             del event["type"]  # the rest is the request's payload; the frame's log entry shares it
-            self.state.log.add_frame(self.record.id, now, kind, None, event)
-            self.enqueue(event, now)
+            self.state.log.add_frame(self.record.id, now, kind, None, event, size=len(data))
+            self.enqueue(event, now, len(data))
         elif kind == "response.cancel" and self.state.config.cancel_mode == "honour":
-            self.state.log.add_frame(self.record.id, now, kind, None, event)
+            self.state.log.add_frame(self.record.id, now, kind, None, event, size=len(data))
             self.cancel(event)
         else:
             problem = errors.missing_parameter("type") if kind is None else errors.unknown_event_type(kind, SUPPORTED_EVENTS)
-            self.state.log.add_frame(self.record.id, now, kind if isinstance(kind, str) else None, problem.message, event)
+            self.state.log.add_frame(
+                self.record.id, now, kind if isinstance(kind, str) else None, problem.message, event, size=len(data)
+            )
             log.info("openai_replay.server: connection %s sent unsupported event %r", self.record.id, kind)
             await self.reply_error(problem)
 
-    def enqueue(self, payload: dict[str, Any], now: float) -> None:
+    def enqueue(self, payload: dict[str, Any], now: float, size: int = 0) -> None:
         if self.idle_task is not None:  # a request arrived: the connection is no longer idle
             self.idle_task.cancel()
             self.idle_task = None
         stream_id = payload.get("stream_id")
         lane_name = stream_id if isinstance(stream_id, str) and stream_id else None
         headers = {"x-stainless-retry-count": self.request.headers.get("x-stainless-retry-count", "")}
+        # Validated before the log reads it; the error itself goes out in lane order, from the turn.
+        valid = getattr(self.state.source, "bypass_protocol", False) or validate_create(payload, websocket=True) is None
         record = self.state.log.add_request(
             transport="ws",
             payload=payload,
@@ -317,6 +323,8 @@ class WsSession:
             connection=self.record,
             lane=lane_name,
             headers=headers,
+            valid=valid,
+            size=size,
         )
         lane = self.lanes.get(lane_name)
         if lane is None:
@@ -359,6 +367,11 @@ async def handle_websocket(request: web.Request) -> web.StreamResponse:
     request.app[SESSIONS].add(session)
     try:
         await session.run()
+    except CLIENT_FAULTS as exc:
+        log.info("openai_replay.server: connection %s: the client went away (%s)", record.id, type(exc).__name__)
+    except Exception:  # a bug of ours: the socket is upgraded, so close it (1011), never answer in HTTP
+        log.exception("openai_replay.server: internal error on WebSocket connection %s", record.id)
+        await ws.close(code=1011, message=b"internal error")
     finally:
         request.app[SESSIONS].discard(session)
     return ws

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 
 import pytest
 
@@ -26,7 +28,8 @@ def test_a_standalone_server_bounds_its_log_by_default_and_0_keeps_all() -> None
 
 def test_a_bad_log_limit_is_a_usage_error_naming_the_value(capsys: pytest.CaptureFixture[str]) -> None:
     """--log-limit -3 or --log-limit many exits 2 with argparse's usage error saying what was expected."""
-    for value, expected in (("-3", "expected 0 (keep every request) or more, got -3"), ("many", "expected a whole number")):
+    cases = (("-3", "a whole number 0 or more (0 keeps every request), got -3"), ("many", "expected a number of requests"))
+    for value, expected in cases:
         with pytest.raises(SystemExit) as exited:
             _config("--log-limit", value)
         assert exited.value.code == 2
@@ -44,3 +47,44 @@ def test_speed_is_a_rate_and_bad_values_are_usage_errors(capsys: pytest.CaptureF
             parser.parse_args([flag, value])
         assert exited.value.code == 2
         assert "expected a" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--port", "99999"], "expected a port: a whole number from 0 to 65535"),
+        (["--port", "-1"], "expected a port: a whole number from 0 to 65535"),
+        (["--port", "http"], "expected a port"),
+        (["--connection-limit", "-3"], "expected a connection-time limit: a number of seconds, 0 or more"),
+        (["--connection-limit", "inf"], "expected a connection-time limit"),
+        (["--chunk-size", "0"], "expected characters per text delta: a whole number 1 or more, got 0"),
+        (["--speed", "-1"], "expected a speed factor"),
+    ],
+)
+def test_out_of_range_serve_values_are_usage_errors(argv: list[str], expected: str) -> None:
+    """Issue 12 item 15: `serve` with an out-of-range value exits 2 saying what was expected, and serves nothing."""
+    done = subprocess.run(
+        [sys.executable, "-m", "openai_replay.cli", "serve", *argv], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
+    assert expected in done.stderr and "Traceback" not in done.stderr
+    assert "listening" not in done.stdout
+
+
+def test_a_standalone_server_bounds_its_store_and_log_bytes_by_default() -> None:
+    """`serve` keeps 10,000 stored responses and 16 KiB per logged payload; 0 lifts either bound."""
+    from openai_replay.cli.serve import DEFAULT_LOG_PAYLOAD_LIMIT, DEFAULT_STORE_LIMIT
+
+    assert (DEFAULT_STORE_LIMIT, DEFAULT_LOG_PAYLOAD_LIMIT) == (10_000, 16 * 1024)
+    state = _config()
+    assert state.store.limit == 10_000 and state.log.payload_limit == 16 * 1024
+    state = _config("--store-limit", "0", "--log-payload-limit", "0")
+    assert state.store.limit is None and state.log.payload_limit is None
+    assert _config("--store-limit", "5").store.limit == 5
+
+
+def test_timeouts_have_defaults_and_flags() -> None:
+    """--header-timeout and --body-timeout default to 30 s and 60 s; 0 turns either off."""
+    assert (_config().config.header_timeout, _config().config.body_timeout) == (30.0, 60.0)
+    state = _config("--header-timeout", "2.5", "--body-timeout", "0")
+    assert (state.config.header_timeout, state.config.body_timeout) == (2.5, None)

@@ -103,3 +103,21 @@ async def test_idle_drop_aborts_the_connection() -> None:
     assert last.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSE)
     assert last.type != aiohttp.WSMsgType.CLOSE or last.data == 1006
     assert (server.log.connections[0].closed_by, server.log.connections[0].close_code) == ("server", 1006)
+
+
+async def test_a_server_bug_on_an_upgraded_socket_closes_it_1011_never_answers_in_http(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 12 item 1: an exception outside a turn (here a broken idle hook) closes the WebSocket with 1011
+    instead of the middleware writing an HTTP 500 onto the upgraded socket."""
+    from openai_replay.simulated import SimulatedModel
+
+    class BrokenIdle(SimulatedModel):
+        def idle(self, connection: object, turns: int) -> None:
+            raise RuntimeError("a bug in a source")
+
+    async with FakeServer(source=BrokenIdle(), require_auth=False) as server, aiohttp.ClientSession() as session:
+        async with session.ws_connect(server.ws_url) as ws:
+            msg = await ws.receive(timeout=10)
+            assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == 1011, msg
+    assert any("internal error on WebSocket connection" in r.getMessage() for r in caplog.records)

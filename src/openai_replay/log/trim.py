@@ -1,0 +1,68 @@
+"""Shrinking a large payload for the request log of a long-running server: a copy within a byte budget.
+
+The copy keeps the payload's shape (small fields such as ``model`` first, whatever order they came
+in) and says where it cut, with `MARKER` text, so a reader of the log never mistakes a cut payload
+for what the client sent. The original is never changed: the turn, the connection cache and the
+store share its items.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Starts every note of a cut; the note says how much was left out.
+MARKER = "[truncated by the request log:"
+#: The key under which a cut object notes the fields it left out.
+MARKER_KEY = "_truncated"
+
+
+def shrink(value: Any, budget: int) -> Any:
+    """A copy of ``value`` that takes about ``budget`` bytes of JSON, with a note at every cut."""
+    left = [budget]
+    return _shrink(value, left)
+
+
+def _note(count: int, what: str) -> str:
+    return f"{MARKER} {count} more {what}]"
+
+
+def _weight(value: Any) -> tuple[bool, int]:
+    """Containers last; strings by length; other scalars first."""
+    return isinstance(value, (list, dict)), len(value) if isinstance(value, str) else 0
+
+
+def _shrink(value: Any, left: list[int]) -> Any:
+    if isinstance(value, str):
+        if len(value) <= left[0]:
+            left[0] -= len(value) + 2
+            return value
+        keep = max(left[0], 0)
+        left[0] = 0
+        return value[:keep] + _note(len(value) - keep, "characters")
+    if isinstance(value, list):
+        out: list[Any] = []
+        left[0] -= 2
+        for index, item in enumerate(value):
+            if left[0] <= 0:
+                out.append(_note(len(value) - index, "items"))
+                break
+            out.append(_shrink(item, left))
+        return out
+    if isinstance(value, dict):
+        left[0] -= 2
+        # Scalars first (model, stream, previous_response_id...), so a huge input cannot crowd them out.
+        order = sorted(value, key=lambda key: _weight(value[key]))
+        kept: dict[Any, Any] = {}
+        for index, key in enumerate(order):
+            if left[0] <= 0:
+                kept[MARKER_KEY] = _note(len(order) - index, "fields")
+                break
+            left[0] -= len(str(key)) + 3
+            # Each field gets a fair share of what is left, so one huge field leaves room for the rest.
+            share = [max(left[0] // (len(order) - index), 64)]
+            start = share[0]
+            kept[key] = _shrink(value[key], share)
+            left[0] -= start - share[0]
+        return {key: kept[key] for key in [*value, MARKER_KEY] if key in kept}
+    left[0] -= 8
+    return value
