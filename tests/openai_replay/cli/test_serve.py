@@ -58,7 +58,7 @@ def test_speed_is_a_rate_and_bad_values_are_usage_errors(capsys: pytest.CaptureF
         (["--connection-limit", "-3"], "expected a connection-time limit: a number of seconds, 0 or more"),
         (["--connection-limit", "inf"], "expected a connection-time limit"),
         (["--chunk-size", "0"], "expected characters per text delta: a whole number 1 or more, got 0"),
-        (["--speed", "-1"], "expected a speed factor"),
+        (["--speed", "-1"], "expected a speed, 0 or more"),
     ],
 )
 def test_out_of_range_serve_values_are_usage_errors(argv: list[str], expected: str) -> None:
