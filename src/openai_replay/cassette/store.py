@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from functools import cache
 from importlib import resources
@@ -194,8 +195,16 @@ def save_cassette(cassette: Cassette, path: str | os.PathLike[str]) -> Path:
 
 
 def dumps(data: Any) -> str:
-    """The cassette layout: indented JSON, one frame or event per line, trailing newline."""
-    return _render(data, 0, None) + "\n"
+    """The cassette layout: indented JSON, one frame or event per line, trailing newline.
+
+    A lone surrogate (``"\\ud800"`` in a client's JSON, kept as text) cannot be written as UTF-8;
+    it is written as its JSON escape, which reads back as the same string.
+    """
+    text = _render(data, 0, None) + "\n"
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _line(value: Any) -> str:

@@ -47,4 +47,7 @@ def run(args: argparse.Namespace) -> int:
     except CassetteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the target cannot be written
+        print(f"error: cannot write {exc.filename or args.target}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     return 2
