@@ -17,9 +17,8 @@ import json
 import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
 
-from openai_replay.cassette.interactions import Interaction, interactions, response_ids
+from openai_replay.cassette.interactions import Interaction, interactions, parse_object, response_ids
 from openai_replay.cassette.matching import (
     DEFAULT_MATCH_ON,
     LiveRequest,
@@ -223,7 +222,7 @@ class CassetteReplay:
                     return
                 yield EmitRaw(event.data, event.type)
         elif rec.body is not None:
-            response = _json(rec.body)
+            response = parse_object(rec.body)
             if response.get("object") == "response" and turn.transport == "http" and turn.payload.get("stream") is not True:
                 yield Respond(rec.body, rec.status or 200)  # the recorded JSON answer, byte for byte
                 return
@@ -244,17 +243,9 @@ class CassetteReplay:
             yield Close(ending.code if ending.code is not None else 1000, ending.reason)
 
 
-def _json(text: str | None) -> dict[str, Any]:
-    try:
-        value = json.loads(text or "")
-    except json.JSONDecodeError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def _api_error(status: int, body: str | None, headers: Mapping[str, str]) -> ApiError:
     """The recorded error answer (``{"error": {...}}``) as an `ApiError`, retry headers kept."""
-    inner = _json(body).get("error")
+    inner = parse_object(body).get("error")
     keep = {k: v for k, v in headers.items() if k.lower() in RETRY_HEADERS}
     if not isinstance(inner, dict):
         text = (body or "").strip() or f"HTTP {status}"
@@ -271,6 +262,6 @@ def _api_error(status: int, body: str | None, headers: Mapping[str, str]) -> Api
 
 
 def _frame_error(data: str) -> ApiError:
-    frame = _json(data)
+    frame = parse_object(data)
     status = frame.get("status")
     return _api_error(status if isinstance(status, int) else 400, json.dumps({"error": frame.get("error")}), {})

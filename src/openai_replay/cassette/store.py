@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from openai_replay.bounded import MAX_DEPTH, json_depth_problem
 from openai_replay.cassette.model import FORMAT_VERSION, Cassette
 
 DEFAULT_UPSTREAM = "https://api.openai.com/v1"
@@ -82,7 +83,10 @@ def _offset_ok(value: Any) -> bool:
 
 def _leaves_ok(connection: dict[str, Any]) -> bool:
     """The schema's rules for ``frame`` and ``sse_event``, written out (cassette.schema.json ``$defs``)."""
-    for frame in connection.get("frames") or ():
+    frames, events = connection.get("frames") or [], connection.get("events") or []
+    if type(frames) is not list or type(events) is not list:
+        return False
+    for frame in frames:
         if not (
             type(frame) is dict
             and frame.keys() <= _FRAME_KEYS
@@ -92,7 +96,7 @@ def _leaves_ok(connection: dict[str, Any]) -> bool:
             and type(frame.get("text", frame.get("binary"))) is str
         ):
             return False
-    for event in connection.get("events") or ():
+    for event in events:
         if not (
             type(event) is dict
             and event.keys() == _EVENT_KEYS
@@ -147,12 +151,19 @@ def load_cassette(path: str | os.PathLike[str]) -> Cassette:
             f"openai-replay import-vcr {os.fspath(path)} OUT.json"
         )
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         ending = "it ends early (truncated)" if exc.pos >= len(text.rstrip()) else "the file is corrupt"
         raise CassetteError(
             f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; {ending}. {redo}"
         ) from None
+    except ValueError as exc:  # NaN or Infinity
+        raise CassetteError(f"{where} is not valid: {exc}. {redo}") from None
+    except RecursionError:
+        raise CassetteError(f"{where} nests deeper than {MAX_DEPTH} levels: it is not a cassette. {redo}") from None
+    deep = json_depth_problem(data)
+    if deep is not None:
+        raise CassetteError(f"{where} nests deeper than {MAX_DEPTH} levels at {deep}: it is not a cassette. {redo}")
     if not isinstance(data, dict):
         raise CassetteError(f"{where} holds a JSON {type(data).__name__}, not a cassette object. {redo}")
     if "version" not in data:
@@ -168,6 +179,10 @@ def load_cassette(path: str | os.PathLike[str]) -> Cassette:
         )
     validate(data, where)
     return Cassette.from_json(data, path=os.fspath(path))
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def save_cassette(cassette: Cassette, path: str | os.PathLike[str]) -> Path:

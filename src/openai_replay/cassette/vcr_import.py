@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from openai_replay import __version__
-from openai_replay.cassette.bounded import MAX_BODY_BYTES, LimitExceeded, inflate, yaml_load
+from openai_replay.bounded import MAX_BODY_BYTES, LimitExceeded, inflate, yaml_load
 from openai_replay.cassette.model import Cassette, Ending, HttpExchange, SseEvent
 from openai_replay.cassette.recording import public_url
 from openai_replay.cassette.redact import Redactor
@@ -41,7 +41,7 @@ def import_vcr(path: str | os.PathLike[str], *, redactor: Redactor | None = None
 
     Any problem, whatever the file holds, raises `CassetteError` with one line naming the file and
     the place (``interactions[2].response.body``); YAML aliases and compressed bodies are bounded
-    (see `openai_replay.cassette.bounded`).
+    (see `openai_replay.bounded`).
     """
     where = f"vcrpy cassette {os.fspath(path)}"
     data = _read(path, where)

@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from openai_replay.cassette.bounded import MAX_DEPTH, LimitExceeded, inflate, json_depth_problem, yaml_load
+from openai_replay.bounded import MAX_DEPTH, LimitExceeded, inflate, json_depth_problem, yaml_load
 
 
 def alias_bomb() -> str:
