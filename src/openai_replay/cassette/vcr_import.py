@@ -30,8 +30,9 @@ from openai_replay.cassette.model import Cassette, Ending, HttpExchange, SseEven
 from openai_replay.cassette.recording import public_url
 from openai_replay.cassette.redact import Redactor
 from openai_replay.cassette.sse import split_body
-from openai_replay.cassette.store import CassetteError
+from openai_replay.cassette.store import CassetteError, validate
 
+METHODS = ("GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS")
 #: The most decompressed body text one file may hold in all.
 MAX_FILE_BODIES = 128 * 1024 * 1024
 
@@ -83,7 +84,9 @@ def import_vcr(path: str | os.PathLike[str], *, redactor: Redactor | None = None
     }
     if skipped:
         meta["skipped"] = skipped
-    return Cassette(connections=list(exchanges), meta=scrub.value(meta)), skipped
+    cassette = Cassette(connections=list(exchanges), meta=scrub.value(meta))
+    validate(cassette.to_json(), f"{where} (imported)")
+    return cassette, skipped
 
 
 class _Bad(Exception):
@@ -221,9 +224,12 @@ def _exchange(
     headers = _headers(response.get("headers"), f"{at}.response.headers")
     text = _body(response, f"{at}.response", headers.get("content-encoding", ""), budget, pretty=True)
     headers.pop("content-encoding", None)
+    method = request.get("method", "POST")
+    if not isinstance(method, str) or method.upper() not in METHODS:
+        raise _Bad(f"{at}.request.method", f"is {method!r}, not an HTTP method ({', '.join(METHODS)})")
     exchange = HttpExchange(
         started_at=0.0,
-        method=str(request.get("method", "POST")).upper(),
+        method=method.upper(),
         path=path,
         query=query,
         request_headers=_headers(request.get("headers"), f"{at}.request.headers"),
