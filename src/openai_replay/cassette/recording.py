@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from openai_replay import __version__
 from openai_replay.cassette.model import Cassette, Connection, Ending, HttpExchange, Sender, SseEvent, WsConnection, WsFrame
 from openai_replay.cassette.redact import Redactor
+from openai_replay.cassette.store import assemble, connection_text
 
 
 def _round(seconds: float) -> float:
@@ -119,6 +120,9 @@ class Recording:
         self.connections: list[Connection] = []
         self.on_finished = on_finished
         self._lock = threading.Lock()
+        #: id(connection) -> ((redactor generation, size when rendered), its text or None if a hook dropped it)
+        self._pieces: dict[int, tuple[tuple[int, int], str | None]] = {}
+        self._kept: list[str] | None = None
 
     def _offset(self) -> float:
         return _round(self.clock() - self.started)
@@ -161,11 +165,59 @@ class Recording:
 
     def cassette(self) -> Cassette:
         """Everything so far, scrubbed; kept (earlier) connections first."""
-        with self._lock:
-            current = list(self.connections)
+        current = self._learned()
         kept = list(self.keep.connections) if self.keep else []
         fresh = [c for c in (self.redactor.connection(_snapshot(conn)) for conn in current) if c is not None]
         return Cassette(connections=kept + fresh, meta=self.redactor.value(self.meta()))
+
+    def render(self, where: str = "recording") -> str:
+        """The cassette file's text (as `dumps` of `cassette()`), scrubbed and validated.
+
+        A finished connection is scrubbed, validated and rendered once, and its text reused by every
+        later call (until the redactor learns a new secret), so saving after each connection costs
+        about the time to write the file, not to rebuild it.
+        """
+        current = self._learned()
+        generation = self.redactor.generation
+        pieces = list(self._kept_pieces(where))
+        for conn in current:
+            key = (generation, _grown(conn))
+            cached = self._pieces.get(id(conn))
+            if cached is not None and cached[0] == key:
+                piece = cached[1]
+            else:
+                scrubbed = self.redactor.connection(_snapshot(conn))
+                piece = connection_text(scrubbed.to_json(), where) if scrubbed is not None else None
+                if _done(conn):
+                    self._pieces[id(conn)] = (key, piece)
+            if piece is not None:
+                pieces.append(piece)
+        return assemble(self.redactor.value(self.meta()), pieces)
+
+    def _learned(self) -> list[Connection]:
+        """The connections so far, their secrets noted first (a secret seen late is scrubbed everywhere)."""
+        with self._lock:
+            current = list(self.connections)
+        for conn in current:
+            self.redactor.learn(conn)
+        return current
+
+    def _kept_pieces(self, where: str) -> list[str]:
+        if self._kept is None:
+            kept = self.keep.connections if self.keep else []
+            self._kept = [connection_text(conn.to_json(), where) for conn in kept]
+        return self._kept
+
+
+def _done(conn: Connection) -> bool:
+    """Nothing more will be noted on ``conn``: closed, refused or ended."""
+    if isinstance(conn, WsConnection):
+        return conn.close is not None or conn.status != 101
+    return conn.end is not None
+
+
+def _grown(conn: Connection) -> int:
+    return len(conn.frames) if isinstance(conn, WsConnection) else len(conn.events or ())
 
 
 def _snapshot(conn: Connection) -> Connection:

@@ -124,12 +124,21 @@ class Redactor:
                 keep[key] = value if key not in keep else f"{keep[key]}, {value}"
         return {k: self.text(v) for k, v in keep.items()}
 
+    @property
+    def generation(self) -> int:
+        """Grows whenever a new secret is learned: text scrubbed at an older generation may hold it."""
+        return len(self._found)
+
     # -- whole records -------------------------------------------------------------------------
-    def connection(self, conn: Connection) -> Connection | None:
-        """Scrub one connection and run the hooks; None when a hook dropped it."""
+    def learn(self, conn: Connection) -> None:
+        """Note the secrets ``conn`` carries, so they are scrubbed wherever else they appear."""
         for name, value in [*conn.request_headers.items(), *conn.response_headers.items()]:
             if name.lower() in NEVER_HEADERS:
                 self.add_secret(value)
+
+    def connection(self, conn: Connection) -> Connection | None:
+        """Scrub one connection and run the hooks; None when a hook dropped it."""
+        self.learn(conn)
         scrubbed: Connection | None = self._scrub(conn)
         for hook in self.hooks:  # type: ignore[union-attr]
             if scrubbed is None:
@@ -138,6 +147,8 @@ class Redactor:
         return self._scrub(scrubbed) if scrubbed is not None else None
 
     def cassette(self, cassette: Cassette) -> Cassette:
+        for conn in cassette.connections:
+            self.learn(conn)  # first, so a secret seen late is scrubbed from earlier connections too
         kept = [c for c in (self.connection(conn) for conn in cassette.connections) if c is not None]
         meta = {k: self.value(v) for k, v in cassette.meta.items()}
         return Cassette(connections=kept, meta=meta, version=cassette.version, path=cassette.path)

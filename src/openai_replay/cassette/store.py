@@ -187,10 +187,16 @@ def _no_constant(name: str) -> Any:
 
 def save_cassette(cassette: Cassette, path: str | os.PathLike[str]) -> Path:
     """Validate and write ``cassette`` to ``path`` atomically; returns the path written."""
-    target = Path(path)
     data = cassette.to_json()
     validate(data, f"cassette for {os.fspath(path)} (not written)")
-    text = dumps(data)
+    target = write_atomic(path, dumps(data))
+    cassette.path = os.fspath(target)
+    return target
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` to ``path`` through a flushed temporary file renamed over it."""
+    target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -205,8 +211,22 @@ def save_cassette(cassette: Cassette, path: str | os.PathLike[str]) -> Path:
         except FileNotFoundError:
             pass
         raise
-    cassette.path = os.fspath(target)
     return target
+
+
+def connection_text(connection: dict[str, Any], where: str) -> str:
+    """One connection (its ``to_json()``), validated and rendered as it sits in a cassette file."""
+    validate({"version": FORMAT_VERSION, "connections": [connection]}, where)
+    return _escape_surrogates(_render(connection, 2, None))
+
+
+def assemble(meta: dict[str, Any], connections: list[str]) -> str:
+    """A cassette file's text from its meta and `connection_text` pieces: the same as `dumps`."""
+    rendered = _escape_surrogates(_render(dict(sorted(meta.items())), 1, "meta"))
+    head = f'{{\n  "version": {FORMAT_VERSION},\n  "meta": {rendered},\n'
+    if not connections:
+        return head + '  "connections": []\n}\n'
+    return head + '  "connections": [\n' + ",\n".join("    " + c for c in connections) + "\n  ]\n}\n"
 
 
 def dumps(data: Any) -> str:
@@ -215,7 +235,10 @@ def dumps(data: Any) -> str:
     A lone surrogate (``"\\ud800"`` in a client's JSON, kept as text) cannot be written as UTF-8;
     it is written as its JSON escape, which reads back as the same string.
     """
-    text = _render(data, 0, None) + "\n"
+    return _escape_surrogates(_render(data, 0, None) + "\n")
+
+
+def _escape_surrogates(text: str) -> str:
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

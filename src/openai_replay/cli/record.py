@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
+from openai_replay.cassette import Cassette, CassetteError, load_cassette
 from openai_replay.cli.serve import stop_on_signals
 from openai_replay.server.recorder import RecordingProxy
 
@@ -15,7 +17,8 @@ from openai_replay.server.recorder import RecordingProxy
 def run_record(args: argparse.Namespace) -> int:
     """Record through a loopback proxy to ``args.upstream`` into ``args.out``."""
     try:
-        proxy = RecordingProxy(upstream=args.upstream, out=args.out, host=args.host, port=args.port)
+        keep = _existing(args)
+        proxy = RecordingProxy(upstream=args.upstream, out=args.out, host=args.host, port=args.port, keep=keep)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -30,6 +33,22 @@ def run_record(args: argparse.Namespace) -> int:
     print(f"saved {len(cassette.connections)} connection(s) / exchange(s) to {args.out}", flush=True)
     print(f"replay it with: openai-replay serve --cassette {args.out}", flush=True)
     return 0
+
+
+def _existing(args: argparse.Namespace) -> Cassette | None:
+    """What ``--out`` holds when ``--append`` keeps it; refuses to replace it without ``--overwrite``."""
+    out = Path(args.out)
+    if not out.exists() or args.overwrite:
+        return None
+    if not args.append:
+        raise ValueError(
+            f"{out} already exists; pass --overwrite to replace it, --append to add this session after it, "
+            "or choose another --out"
+        )
+    try:
+        return load_cassette(out)
+    except CassetteError as exc:
+        raise ValueError(f"--append cannot read it: {exc}") from None
 
 
 async def _record_until_stopped(proxy: Any, args: argparse.Namespace) -> None:
