@@ -29,9 +29,7 @@ def _round(seconds: float) -> float:
 def public_url(url: str) -> str:
     """``url`` without any user:password part."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    host = parts.netloc.rpartition("@")[2]
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 

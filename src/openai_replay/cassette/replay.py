@@ -31,6 +31,7 @@ from openai_replay.cassette.matching import (
 )
 from openai_replay.cassette.matching import transport as transport_matcher
 from openai_replay.cassette.model import Cassette, WsConnection
+from openai_replay.cassette.redact import Redactor, RequestPart
 from openai_replay.cassette.store import load_cassette, rerecord_command
 from openai_replay.cassette.synth import events_from_response
 from openai_replay.errors import ApiError
@@ -58,6 +59,7 @@ class CassetteReplay:
         match_on: Sequence[str | Matcher] = DEFAULT_MATCH_ON,
         cross_transport: bool = True,
         rerecord: str | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
         if speed < 0:
             raise ValueError(f"speed must be 0 (no waiting) or more (1 = recorded timing), not {speed}")
@@ -65,6 +67,8 @@ class CassetteReplay:
         self.speed = speed
         self.items = interactions(self.cassette)
         self.matchers = resolve(match_on)
+        #: Applied to each live request before matching, as it was to the recording.
+        self.redactor = redactor or Redactor()
         self.cross_transport = cross_transport
         self.rerecord = (
             rerecord
@@ -133,13 +137,19 @@ class CassetteReplay:
                 return _api_error(conn.status, conn.body, conn.response_headers)
         return None
 
+    def _as_recorded(self, turn: Turn) -> RequestPart:
+        body = json.dumps(turn.payload, ensure_ascii=False, separators=(",", ":")) if turn.payload else None
+        method = "WS" if turn.transport == "ws" else turn.method
+        return self.redactor.live(RequestPart(method, turn.path, turn.query, {}, body))
+
     def plan(self, turn: Turn) -> Iterator[Step]:
+        seen = self._as_recorded(turn)
         live = LiveRequest(
             transport=turn.transport,
-            body=turn.payload or None,
+            body=parse_object(seen.body) or None,
             method=turn.method,
-            path=turn.path,
-            query=turn.query,
+            path=seen.path,
+            query=seen.query,
             connection_id=turn.record.connection_id,
             turn_on_connection=turn.record.turn_on_connection,
         )

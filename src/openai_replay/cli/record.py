@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from openai_replay.cassette import Cassette, CassetteError, load_cassette
+from openai_replay.cassette.recording import public_url
+from openai_replay.cassette.redact import Redactor
 from openai_replay.cli.serve import stop_on_signals
 from openai_replay.server.recorder import RecordingProxy
 
@@ -54,7 +56,8 @@ def _existing(args: argparse.Namespace) -> Cassette | None:
 async def _record_until_stopped(proxy: Any, args: argparse.Namespace) -> None:
     stop = stop_on_signals()
     await proxy.start()
-    print(f"openai-replay recording proxy on {proxy.url} (WebSocket: {proxy.ws_url}) -> {args.upstream}", flush=True)
+    upstream = Redactor().text(public_url(args.upstream))  # never print a password or a key in the URL
+    print(f"openai-replay recording proxy on {proxy.url} (WebSocket: {proxy.ws_url}) -> {upstream}", flush=True)
     print(f"writing {args.out}; point your client's base_url at {proxy.url}. Press Ctrl-C to stop.", flush=True)
     try:
         await stop.wait()
