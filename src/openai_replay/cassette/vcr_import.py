@@ -61,6 +61,10 @@ def import_vcr(path: str | os.PathLike[str], *, redactor: Redactor | None = None
             request = _mapping(entry.get("request"), f"{at}.request")
             uri = str(request.get("uri", ""))
             parts = urlsplit(uri)
+            try:
+                parts.port  # noqa: B018 - urlsplit checks the port only when asked
+            except ValueError as exc:
+                raise _Bad(f"{at}.request.uri", f"has a bad port: {exc}") from None
             if "/responses" not in parts.path:
                 call = f"{request.get('method', '?')} {public_url(uri)}"
                 skipped.append(f"interaction {number}: {call} is not a Responses API call")
