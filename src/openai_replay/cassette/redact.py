@@ -238,12 +238,21 @@ class Redactor:
         for name, value in parse_qsl(conn.query, keep_blank_values=True):
             if name in self._query or secret_query_name(name):
                 self.add_secret(value)
-        if isinstance(conn, HttpExchange):
-            self.learn_text(conn.request_body)
-        else:
-            for frame in conn.frames:
-                if frame.sender == "client":
-                    self.learn_text(frame.text)
+        bodies = [conn.request_body] if isinstance(conn, HttpExchange) else [f.text for f in conn.frames if f.sender == "client"]
+        for body in bodies:
+            self.learn_text(body)
+            if self._post and body:
+                self._learn_post(body)
+
+    def _learn_post(self, body: str) -> None:
+        """The values of ``filter_post_data_parameters`` are secrets too (a reply may echo them)."""
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            return
+        for name in self._post.keys() & (data.keys() if isinstance(data, dict) else set()):
+            if isinstance(data[name], str):
+                self.add_secret(data[name])
 
     def connection(self, conn: Connection) -> Connection | None:
         """Scrub one connection and run the filters and hooks; None when a hook dropped it."""

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from openai_replay.cassette.redact import Redactor
 from openai_replay.pytest_plugin.server import ReplayServer, prepare, resolve_scenario
 from openai_replay.pytest_plugin.settings import Settings, cassette_path
 from openai_replay.server import FakeServer
@@ -54,7 +55,7 @@ def open_for_test(
 
     if settings.record_mode == "none":
         decide("none", path, upstream=settings.upstream)  # raises CassetteNotFound, naming the fix
-        source = CassetteReplay(load_cassette(path), **_speed(settings))
+        source = CassetteReplay(load_cassette(path), **_speed(settings), **_matching(settings))
         with _closing(prepare(server, settings, path, source, "replay")) as handle:
             yield handle
         return
@@ -63,7 +64,7 @@ def open_for_test(
         plan = decide(settings.record_mode, path, upstream=settings.upstream)
         if not plan.record:
             locked.close()  # replaying needs no lock
-            source = CassetteReplay(load_cassette(path), **_speed(settings))
+            source = CassetteReplay(load_cassette(path), **_speed(settings), **_matching(settings))
             with _closing(prepare(server, settings, path, source, "replay")) as handle:
                 yield handle
             return
@@ -73,6 +74,25 @@ def open_for_test(
 
 def _speed(settings: Settings) -> dict[str, Any]:
     return {} if settings.speed is None else {"speed": settings.speed}
+
+
+def _redactor(settings: Settings) -> Redactor:
+    """The test's redaction: the defaults plus the vcrpy-style keys of ``openai_replay_config``."""
+    return Redactor(
+        filter_headers=settings.filter_headers,
+        filter_query_parameters=settings.filter_query_parameters,
+        filter_post_data_parameters=settings.filter_post_data_parameters,
+        before_record_request=settings.before_record_request,
+        before_record_response=settings.before_record_response,
+    )
+
+
+def _matching(settings: Settings) -> dict[str, Any]:
+    """Replay options: the same request-side redaction on live requests, and ``match_on``."""
+    options: dict[str, Any] = {"redactor": _redactor(settings)}
+    if settings.match_on is not None:
+        options["match_on"] = settings.match_on
+    return options
 
 
 @contextlib.contextmanager
@@ -96,7 +116,7 @@ def _recording(
     if replay and existing is not None:
         options["replay"] = existing
     path.parent.mkdir(parents=True, exist_ok=True)
-    proxy = RecordingProxy(upstream=settings.upstream, out=path, **options)
+    proxy = RecordingProxy(upstream=settings.upstream, out=path, redact=_redactor(settings), **options)
     proxy.start_in_thread()
     try:
         yield ReplayServer(server=proxy, settings=settings, cassette_path=path, mode="record")

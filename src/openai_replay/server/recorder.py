@@ -81,7 +81,7 @@ class RecordingProxy(LoopbackService):
         self._save_lock = threading.Lock()
         self._saver = BackgroundSaver(self.save, name=f"openai-replay-autosave {self.out.name}")
         #: Record mode ``new_episodes``: what ``replay`` holds is answered from it, not recorded again.
-        self.replayer = CassetteReplay(replay) if replay is not None else None
+        self.replayer = CassetteReplay(replay, redactor=self.redactor) if replay is not None else None
         self._replay_server: FakeServer | None = None
 
     # -- what happened ---------------------------------------------------------------------------
