@@ -8,6 +8,7 @@ import sys
 from openai_replay.cli.cassette import register as register_cassette_commands
 from openai_replay.cli.cassette import run as run_cassette_command
 from openai_replay.cli.serve import add_serve_arguments, run
+from openai_replay.cli.validate import register as register_validate
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="run a chained conversation through the openai SDK against the fake server")
     sub.add_parser("scenarios", help="list the built-in scenarios (use one with 'serve --scenario NAME')")
     register_cassette_commands(sub)
+    register_validate(sub)
     # Parsed by benchmarks/run.py, not here (main() hands it every argument); listed for --help.
     sub.add_parser(
         "bench",
@@ -50,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_record(args)
     if args.command in ("import-vcr", "show"):
         return run_cassette_command(args)
+    if args.command == "validate":
+        from openai_replay.cli.validate import run as run_validate
+
+        return run_validate(args)
     if args.command == "conformance":
         from openai_replay.cli.conformance import main as conformance_main
 

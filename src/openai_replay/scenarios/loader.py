@@ -19,6 +19,7 @@ import jsonschema
 
 from openai_replay.bounded import MAX_DEPTH, json_depth_problem
 from openai_replay.scenarios import actions as a
+from openai_replay.scenarios import values
 from openai_replay.scenarios.catalog import ErrorSpec
 from openai_replay.scenarios.match import IntSet, Match, ScenarioError
 from openai_replay.scenarios.rules import HandshakeRule, IdleRule, Rule
@@ -136,6 +137,7 @@ def _build(doc: Mapping[str, Any], default_name: str) -> Scenario:
     rules = [_rule(spec, f"$.rules[{i}]", problems) for i, spec in enumerate(doc.get("rules", []))]
     handshakes = [_handshake(spec, f"$.handshakes[{i}]", problems) for i, spec in enumerate(doc.get("handshakes", []))]
     idle = [_idle(spec, f"$.idle[{i}]", problems) for i, spec in enumerate(doc.get("idle", []))]
+    problems += values.config(doc.get("config") or {})  # with the rules' problems, not in a second round
     if problems:
         raise ScenarioError(problems)
     return Scenario(
