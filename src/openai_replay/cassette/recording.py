@@ -56,7 +56,7 @@ class WsTap(_Tap):
     def refused(self, status: int, headers: Mapping[str, str], body: str | None, note: str | None = None) -> None:
         self.conn.status, self.conn.response_headers, self.conn.body = status, dict(headers), body
         self.conn.note = note
-        self.recording.finished()
+        self.recording.finished(self.conn)
 
     def accepted(self, headers: Mapping[str, str]) -> None:
         self.conn.response_headers = dict(headers)
@@ -64,7 +64,7 @@ class WsTap(_Tap):
     def closed(self, by: Sender, code: int | None, reason: str = "", *, dropped: bool = False) -> None:
         if self.conn.close is None:
             self.conn.close = Ending(self.now(), by, code, reason, dropped)
-            self.recording.finished()
+            self.recording.finished(self.conn)
 
 
 class HttpTap(_Tap):
@@ -92,7 +92,7 @@ class HttpTap(_Tap):
             self.exchange.end = Ending(self.now(), by, None, "", dropped)
             if note:
                 self.exchange.note = note
-            self.recording.finished()
+            self.recording.finished(self.exchange)
 
 
 class Recording:
@@ -118,9 +118,11 @@ class Recording:
         self.connections: list[Connection] = []
         self.on_finished = on_finished
         self._lock = threading.Lock()
-        #: id(connection) -> ((redactor generation, size when rendered), its text or None if a hook dropped it)
-        self._pieces: dict[int, tuple[tuple[int, int], str | None]] = {}
+        #: id(finished connection) -> (redactor generation, its text, or None if a hook dropped it)
+        self._pieces: dict[int, tuple[int, str | None]] = {}
         self._kept: list[str] | None = None
+        self._learned_at: dict[int, tuple[int, bool]] = {}
+        self._done: set[int] = set()  # ids of connections whose tap has finished
 
     def _offset(self) -> float:
         return _round(self.clock() - self.started)
@@ -146,7 +148,10 @@ class Recording:
             self.connections.append(exchange)
         return HttpTap(self, exchange)
 
-    def finished(self) -> None:
+    def finished(self, conn: Connection | None = None) -> None:
+        """A tap is done with ``conn`` (every field set): its text may now be rendered once and kept."""
+        if conn is not None:
+            self._done.add(id(conn))
         if self.on_finished is not None:
             self.on_finished()
 
@@ -179,15 +184,15 @@ class Recording:
         generation = self.redactor.generation
         pieces = list(self._kept_pieces(where))
         for conn in current:
-            key = (generation, _grown(conn))
             cached = self._pieces.get(id(conn))
-            if cached is not None and cached[0] == key:
+            if cached is not None and cached[0] == generation:
                 piece = cached[1]
             else:
+                done = id(conn) in self._done  # read before the copy: only a copy taken after the end is final
                 scrubbed = self.redactor.connection(_snapshot(conn))
                 piece = connection_text(scrubbed.to_json(), where) if scrubbed is not None else None
-                if _done(conn):
-                    self._pieces[id(conn)] = (key, piece)
+                if done:
+                    self._pieces[id(conn)] = (generation, piece)
             if piece is not None:
                 pieces.append(piece)
         return assemble(self.redactor.value(self.meta()), pieces)
@@ -197,7 +202,10 @@ class Recording:
         with self._lock:
             current = list(self.connections)
         for conn in current:
-            self.redactor.learn(conn)
+            size = (_grown(conn), id(conn) in self._done)  # read before learning: a later change is learned again
+            if self._learned_at.get(id(conn)) != size:  # a finished connection is read for secrets once
+                self.redactor.learn(conn)
+                self._learned_at[id(conn)] = size
         return current
 
     def _kept_pieces(self, where: str) -> list[str]:
@@ -205,13 +213,6 @@ class Recording:
             kept = self.keep.connections if self.keep else []
             self._kept = [connection_text(conn.to_json(), where) for conn in kept]
         return self._kept
-
-
-def _done(conn: Connection) -> bool:
-    """Nothing more will be noted on ``conn``: closed, refused or ended."""
-    if isinstance(conn, WsConnection):
-        return conn.close is not None or conn.status != 101
-    return conn.end is not None
 
 
 def _grown(conn: Connection) -> int:

@@ -158,16 +158,19 @@ def test_bad_gzip_body_names_the_interaction(tmp_path: Path) -> None:
 def _bounded_run(args: list[str]) -> tuple[int, str, float, int]:
     """Run the CLI in a fresh interpreter: exit code, stderr, CPU seconds in main() (imports done), peak RSS (MB).
 
+    The peak is VmHWM, which starts afresh at exec (ru_maxrss would include the forking parent's).
+
     CPU time, not wall time, so a busy machine does not fail the test."""
     import subprocess
     import sys
 
     code = (
-        "import resource, sys, time\n"
+        "import sys, time\n"
         "from openai_replay.cli.main import main\n"
         "import openai_replay.cassette.vcr_import, openai_replay.cli.cassette  # time the work, not the imports\n"
         "start = time.process_time(); rc = main(sys.argv[1:]); spent = time.process_time() - start\n"
-        "print(f'@@ {spent} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}', file=sys.stderr)\n"
+        "peak = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM'))\n"
+        "print(f'@@ {spent} {peak // 1024}', file=sys.stderr)\n"
         "sys.exit(rc)\n"
     )
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
@@ -189,6 +192,7 @@ def test_alias_bomb_gets_a_clear_error_fast_and_small(tmp_path: Path) -> None:
     assert rc == 2 and err.startswith(f"error: vcrpy cassette {bomb} is refused: its aliases expand to more than 32 MiB")
     assert "\n" not in err and "Traceback" not in err
     assert spent < 1.0 and rss < 150, (spent, rss)
+    print(f"alias bomb: {spent:.3f} s CPU, peak {rss} MB")
     assert not (tmp_path / "out.json").exists()
 
 
@@ -203,4 +207,5 @@ def test_gzip_bomb_gets_a_clear_error_fast_and_small(tmp_path: Path) -> None:
     assert rc == 2 and "interactions[0].response.body.string is refused: it decompresses to more than 32 MiB" in err
     assert "\n" not in err and "Traceback" not in err
     assert spent < 1.0 and rss < 200, (spent, rss)
+    print(f"gzip bomb: {spent:.3f} s CPU, peak {rss} MB")
     assert not (tmp_path / "out.json").exists()
