@@ -97,6 +97,11 @@ class RecordingProxy(LoopbackService):
         """What has been recorded so far, scrubbed (as it would be written)."""
         return self.recording.cassette()
 
+    @property
+    def autosaves(self) -> int:
+        """How many autosaves (on the saver's thread) have completed."""
+        return self._saver.saves
+
     def save(self) -> Path:
         """Write the cassette now (atomically); finished connections are not rendered again."""
         with self._save_lock:
