@@ -136,7 +136,7 @@ class RecordingProxy(LoopbackService):
         app.router.add_route("*", "/{tail:.*}", dispatch)
         app.on_shutdown.append(self._close_sockets)
         await self._listen(app)
-        log.info("openai-replay record: proxy on %s -> %s", self.url, self.upstream.base_url)
+        log.info("openai-replay record: proxy on %s -> %s", self.url, self.redactor.text(self.upstream.base_url))
         return self
 
     async def _close_sockets(self, app: web.Application) -> None:
