@@ -75,6 +75,10 @@ def config(overrides: Mapping[str, Any]) -> list[str]:
     known = {f.name for f in fields(ServerConfig)} - {"extra"}
     found = []
     for key, value in overrides.items():
+        if key == "extra":
+            if not isinstance(value, Mapping):
+                found.append(f"config.extra: expected an object, got {value!r}")
+            continue
         if key not in known:
             found.append(f"config: unknown server setting '{key}'; known: {', '.join(sorted(known))}")
             continue

@@ -116,3 +116,16 @@ def test_serve_scenario_exits_2_without_traceback(
     assert main(["serve", "--port", "0", "--scenario", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: scenario file {path} is not valid:") and "Traceback" not in err
+
+
+def test_config_checks_follow_the_server_config_types() -> None:
+    """Literal choices, NaN durations and a non-object `extra` are refused; a negative seed and null close code are fine."""
+    from openai_replay.scenarios import values
+
+    assert values.config({"extra": {"a": 1}, "seed": -3, "limit_close_code": None, "require_auth": False}) == []
+    assert values.config({"cancel_mode": "x", "event_delay": float("nan"), "extra": 5, "require_auth": "yes"}) == [
+        "config.cancel_mode: expected 'reject' or 'honour', got 'x'",
+        "config.event_delay: must be a finite number >= 0, got nan",
+        "config.extra: expected an object, got 5",
+        "config.require_auth: expected true or false, got 'yes'",
+    ]
