@@ -116,12 +116,16 @@ class Interaction:
         return "no answer"
 
 
-def _parse(text: str) -> dict[str, Any]:
+def parse_object(text: str | None) -> dict[str, Any]:
+    """``text`` as a JSON object, or ``{}`` when it is anything else (not JSON, an array, too deep)."""
     try:
-        value = json.loads(text)
-    except (json.JSONDecodeError, TypeError):
+        value = json.loads(text or "")
+    except (ValueError, TypeError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}
+
+
+_parse = parse_object
 
 
 def _response_id(event: dict[str, Any]) -> str | None:

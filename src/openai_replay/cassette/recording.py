@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from openai_replay import __version__
 from openai_replay.cassette.model import Cassette, Connection, Ending, HttpExchange, Sender, SseEvent, WsConnection, WsFrame
 from openai_replay.cassette.redact import Redactor
+from openai_replay.cassette.store import assemble, connection_text
 
 
 def _round(seconds: float) -> float:
@@ -28,9 +29,7 @@ def _round(seconds: float) -> float:
 def public_url(url: str) -> str:
     """``url`` without any user:password part."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    host = parts.netloc.rpartition("@")[2]
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
@@ -57,7 +56,7 @@ class WsTap(_Tap):
     def refused(self, status: int, headers: Mapping[str, str], body: str | None, note: str | None = None) -> None:
         self.conn.status, self.conn.response_headers, self.conn.body = status, dict(headers), body
         self.conn.note = note
-        self.recording.finished()
+        self.recording.finished(self.conn)
 
     def accepted(self, headers: Mapping[str, str]) -> None:
         self.conn.response_headers = dict(headers)
@@ -65,7 +64,7 @@ class WsTap(_Tap):
     def closed(self, by: Sender, code: int | None, reason: str = "", *, dropped: bool = False) -> None:
         if self.conn.close is None:
             self.conn.close = Ending(self.now(), by, code, reason, dropped)
-            self.recording.finished()
+            self.recording.finished(self.conn)
 
 
 class HttpTap(_Tap):
@@ -93,7 +92,7 @@ class HttpTap(_Tap):
             self.exchange.end = Ending(self.now(), by, None, "", dropped)
             if note:
                 self.exchange.note = note
-            self.recording.finished()
+            self.recording.finished(self.exchange)
 
 
 class Recording:
@@ -121,6 +120,11 @@ class Recording:
         #: Errors the recorder made up because the upstream could not answer (never a real answer).
         self.failures: list[str] = []
         self._lock = threading.Lock()
+        #: id(finished connection) -> (redactor generation, its text, or None if a hook dropped it)
+        self._pieces: dict[int, tuple[int, str | None]] = {}
+        self._kept: list[str] | None = None
+        self._learned_at: dict[int, tuple[int, bool]] = {}
+        self._done: set[int] = set()  # ids of connections whose tap has finished
 
     def _offset(self) -> float:
         return _round(self.clock() - self.started)
@@ -151,7 +155,10 @@ class Recording:
         with self._lock:
             self.failures.append(message)
 
-    def finished(self) -> None:
+    def finished(self, conn: Connection | None = None) -> None:
+        """A tap is done with ``conn`` (every field set): its text may now be rendered once and kept."""
+        if conn is not None:
+            self._done.add(id(conn))
         if self.on_finished is not None:
             self.on_finished()
 
@@ -168,11 +175,55 @@ class Recording:
 
     def cassette(self) -> Cassette:
         """Everything so far, scrubbed; kept (earlier) connections first."""
-        with self._lock:
-            current = list(self.connections)
+        current = self._learned()
         kept = list(self.keep.connections) if self.keep else []
         fresh = [c for c in (self.redactor.connection(_snapshot(conn)) for conn in current) if c is not None]
         return Cassette(connections=kept + fresh, meta=self.redactor.value(self.meta()))
+
+    def render(self, where: str = "recording") -> str:
+        """The cassette file's text (as `dumps` of `cassette()`), scrubbed and validated.
+
+        A finished connection is scrubbed, validated and rendered once, and its text reused by every
+        later call (until the redactor learns a new secret), so saving after each connection costs
+        about the time to write the file, not to rebuild it.
+        """
+        current = self._learned()
+        generation = self.redactor.generation
+        pieces = list(self._kept_pieces(where))
+        for conn in current:
+            cached = self._pieces.get(id(conn))
+            if cached is not None and cached[0] == generation:
+                piece = cached[1]
+            else:
+                done = id(conn) in self._done  # read before the copy: only a copy taken after the end is final
+                scrubbed = self.redactor.connection(_snapshot(conn))
+                piece = connection_text(scrubbed.to_json(), where) if scrubbed is not None else None
+                if done:
+                    self._pieces[id(conn)] = (generation, piece)
+            if piece is not None:
+                pieces.append(piece)
+        return assemble(self.redactor.value(self.meta()), pieces)
+
+    def _learned(self) -> list[Connection]:
+        """The connections so far, their secrets noted first (a secret seen late is scrubbed everywhere)."""
+        with self._lock:
+            current = list(self.connections)
+        for conn in current:
+            size = (_grown(conn), id(conn) in self._done)  # read before learning: a later change is learned again
+            if self._learned_at.get(id(conn)) != size:  # a finished connection is read for secrets once
+                self.redactor.learn(conn)
+                self._learned_at[id(conn)] = size
+        return current
+
+    def _kept_pieces(self, where: str) -> list[str]:
+        if self._kept is None:
+            kept = self.keep.connections if self.keep else []
+            self._kept = [connection_text(conn.to_json(), where) for conn in kept]
+        return self._kept
+
+
+def _grown(conn: Connection) -> int:
+    return len(conn.frames) if isinstance(conn, WsConnection) else len(conn.events or ())
 
 
 def _snapshot(conn: Connection) -> Connection:

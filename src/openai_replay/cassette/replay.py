@@ -19,9 +19,8 @@ import os
 import threading
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
 
-from openai_replay.cassette.interactions import Interaction, interactions, response_ids
+from openai_replay.cassette.interactions import Interaction, interactions, parse_object, response_ids
 from openai_replay.cassette.matching import (
     DEFAULT_MATCH_ON,
     LiveRequest,
@@ -34,6 +33,7 @@ from openai_replay.cassette.matching import (
 )
 from openai_replay.cassette.matching import transport as transport_matcher
 from openai_replay.cassette.model import Cassette, WsConnection
+from openai_replay.cassette.redact import Redactor, RequestPart
 from openai_replay.cassette.store import load_cassette, rerecord_command
 from openai_replay.cassette.synth import events_from_response
 from openai_replay.errors import ApiError
@@ -87,6 +87,7 @@ class CassetteReplay:
         cross_transport: bool = True,
         rerecord: str | None = None,
         time_scale: float | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
         self.speed = check_speed(speed)
         #: What the recorded delays are multiplied by (0: no waiting).
@@ -96,6 +97,8 @@ class CassetteReplay:
         self.cassette = cassette if isinstance(cassette, Cassette) else load_cassette(cassette)
         self.items = interactions(self.cassette)
         self.matchers = resolve(match_on)
+        #: Applied to each live request before matching, as it was to the recording.
+        self.redactor = redactor or Redactor()
         self.cross_transport = cross_transport
         self.rerecord = (
             rerecord
@@ -164,13 +167,19 @@ class CassetteReplay:
                 return _api_error(conn.status, conn.body, conn.response_headers)
         return None
 
+    def _as_recorded(self, turn: Turn) -> RequestPart:
+        body = json.dumps(turn.payload, ensure_ascii=False, separators=(",", ":")) if turn.payload else None
+        method = "WS" if turn.transport == "ws" else turn.method
+        return self.redactor.live(RequestPart(method, turn.path, turn.query, {}, body))
+
     def plan(self, turn: Turn) -> Iterator[Step]:
+        seen = self._as_recorded(turn)
         live = LiveRequest(
             transport=turn.transport,
-            body=turn.payload or None,
+            body=parse_object(seen.body) or None,
             method=turn.method,
-            path=turn.path,
-            query=turn.query,
+            path=seen.path,
+            query=seen.query,
             connection_id=turn.record.connection_id,
             turn_on_connection=turn.record.turn_on_connection,
         )
@@ -253,7 +262,7 @@ class CassetteReplay:
                     return
                 yield EmitRaw(event.data, event.type)
         elif rec.body is not None:
-            response = _json(rec.body)
+            response = parse_object(rec.body)
             whole = response.get("object") in ("response", "chat.completion")
             if whole and turn.transport == "http" and turn.payload.get("stream") is not True:
                 yield Respond(rec.body, rec.status or 200)  # the recorded JSON answer, byte for byte
@@ -275,17 +284,9 @@ class CassetteReplay:
             yield Close(ending.code if ending.code is not None else 1000, ending.reason)
 
 
-def _json(text: str | None) -> dict[str, Any]:
-    try:
-        value = json.loads(text or "")
-    except json.JSONDecodeError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def _api_error(status: int, body: str | None, headers: Mapping[str, str]) -> ApiError:
     """The recorded error answer (``{"error": {...}}``) as an `ApiError`, retry headers kept."""
-    inner = _json(body).get("error")
+    inner = parse_object(body).get("error")
     keep = {k: v for k, v in headers.items() if k.lower() in RETRY_HEADERS}
     if not isinstance(inner, dict):
         text = (body or "").strip() or f"HTTP {status}"
@@ -302,6 +303,6 @@ def _api_error(status: int, body: str | None, headers: Mapping[str, str]) -> Api
 
 
 def _frame_error(data: str) -> ApiError:
-    frame = _json(data)
+    frame = parse_object(data)
     status = frame.get("status")
     return _api_error(status if isinstance(status, int) else 400, json.dumps({"error": frame.get("error")}), {})

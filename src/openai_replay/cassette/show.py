@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from openai_replay.cassette.interactions import Interaction, interactions
+from openai_replay.cassette.interactions import Interaction, interactions, parse_object
 from openai_replay.cassette.model import Cassette, HttpExchange, WsConnection
 from openai_replay.chat.messages import message_items
 from openai_replay.chat.recorded import said as chat_said
@@ -54,23 +54,22 @@ def _what_was_sent(request: dict[str, Any] | None) -> str:
 
 def _outputs(item: Interaction) -> str:
     """What the model produced: text snippets and function calls, from the terminal event/body."""
-    import json
 
     chat = item.chat
     if chat is not None:
         return chat_said(chat, _clip)
-    final: dict[str, Any] = {}
+    final: Any = {}
     for event in reversed(item.events):
         if event.type in ("response.completed", "response.incomplete", "response.failed"):
-            final = (json.loads(event.data) or {}).get("response") or {}
+            final = parse_object(event.data).get("response")
             break
     if not final and item.body:
-        try:
-            final = json.loads(item.body)
-        except json.JSONDecodeError:
-            final = {}
+        final = parse_object(item.body)
     said = []
-    for output in final.get("output") or [] if isinstance(final, dict) else []:
+    outputs = final.get("output") if isinstance(final, dict) else None
+    for output in outputs if isinstance(outputs, list) else []:
+        if not isinstance(output, dict):
+            continue
         if output.get("type") == "function_call":
             said.append(f"calls {output.get('name')}({_clip(str(output.get('arguments')), 40)})")
         elif output.get("type") == "message":

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from openai_replay.bounded import MAX_DEPTH, json_depth_problem
 from openai_replay.cassette.model import FORMAT_VERSION, Cassette
 
 DEFAULT_UPSTREAM = "https://api.openai.com/v1"
@@ -81,7 +83,10 @@ def _offset_ok(value: Any) -> bool:
 
 def _leaves_ok(connection: dict[str, Any]) -> bool:
     """The schema's rules for ``frame`` and ``sse_event``, written out (cassette.schema.json ``$defs``)."""
-    for frame in connection.get("frames") or ():
+    frames, events = connection.get("frames") or [], connection.get("events") or []
+    if type(frames) is not list or type(events) is not list:
+        return False
+    for frame in frames:
         if not (
             type(frame) is dict
             and frame.keys() <= _FRAME_KEYS
@@ -91,7 +96,7 @@ def _leaves_ok(connection: dict[str, Any]) -> bool:
             and type(frame.get("text", frame.get("binary"))) is str
         ):
             return False
-    for event in connection.get("events") or ():
+    for event in events:
         if not (
             type(event) is dict
             and event.keys() == _EVENT_KEYS
@@ -146,12 +151,19 @@ def load_cassette(path: str | os.PathLike[str]) -> Cassette:
             f"openai-replay import-vcr {os.fspath(path)} OUT.json"
         )
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         ending = "it ends early (truncated)" if exc.pos >= len(text.rstrip()) else "the file is corrupt"
         raise CassetteError(
             f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; {ending}. {redo}"
         ) from None
+    except ValueError as exc:  # NaN or Infinity
+        raise CassetteError(f"{where} is not valid: {exc}. {redo}") from None
+    except RecursionError:
+        raise CassetteError(f"{where} nests deeper than {MAX_DEPTH} levels: it is not a cassette. {redo}") from None
+    deep = json_depth_problem(data)
+    if deep is not None:
+        raise CassetteError(f"{where} nests deeper than {MAX_DEPTH} levels at {deep}: it is not a cassette. {redo}")
     if not isinstance(data, dict):
         raise CassetteError(f"{where} holds a JSON {type(data).__name__}, not a cassette object. {redo}")
     if "version" not in data:
@@ -187,12 +199,22 @@ def current_umask() -> int:
     return mask
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def save_cassette(cassette: Cassette, path: str | os.PathLike[str]) -> Path:
     """Validate and write ``cassette`` to ``path`` atomically; returns the path written."""
-    target = Path(path)
     data = cassette.to_json()
     validate(data, f"cassette for {os.fspath(path)} (not written)")
-    text = dumps(data)
+    target = write_atomic(path, dumps(data))
+    cassette.path = os.fspath(target)
+    return target
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` to ``path`` through a flushed temporary file renamed over it."""
+    target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -209,13 +231,38 @@ def save_cassette(cassette: Cassette, path: str | os.PathLike[str]) -> Path:
         except FileNotFoundError:
             pass
         raise
-    cassette.path = os.fspath(target)
     return target
 
 
+def connection_text(connection: dict[str, Any], where: str) -> str:
+    """One connection (its ``to_json()``), validated and rendered as it sits in a cassette file."""
+    validate({"version": FORMAT_VERSION, "connections": [connection]}, where)
+    return _escape_surrogates(_render(connection, 2, None))
+
+
+def assemble(meta: dict[str, Any], connections: list[str]) -> str:
+    """A cassette file's text from its meta and `connection_text` pieces: the same as `dumps`."""
+    rendered = _escape_surrogates(_render(dict(sorted(meta.items())), 1, "meta"))
+    head = f'{{\n  "version": {FORMAT_VERSION},\n  "meta": {rendered},\n'
+    if not connections:
+        return head + '  "connections": []\n}\n'
+    return head + '  "connections": [\n' + ",\n".join("    " + c for c in connections) + "\n  ]\n}\n"
+
+
 def dumps(data: Any) -> str:
-    """The cassette layout: indented JSON, one frame or event per line, trailing newline."""
-    return _render(data, 0, None) + "\n"
+    """The cassette layout: indented JSON, one frame or event per line, trailing newline.
+
+    A lone surrogate (``"\\ud800"`` in a client's JSON, kept as text) cannot be written as UTF-8;
+    it is written as its JSON escape, which reads back as the same string.
+    """
+    return _escape_surrogates(_render(data, 0, None) + "\n")
+
+
+def _escape_surrogates(text: str) -> str:
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _line(value: Any) -> str:

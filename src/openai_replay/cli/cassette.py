@@ -20,6 +20,9 @@ def register(sub: Any) -> None:
         "--upstream", default="https://api.openai.com/v1", help="the API base URL to forward to (default: %(default)s)"
     )
     record.add_argument("--out", required=True, metavar="FILE", help="the cassette to write (JSON, format v1)")
+    existing = record.add_mutually_exclusive_group()
+    existing.add_argument("--overwrite", action="store_true", help="replace FILE if it exists (it is refused otherwise)")
+    existing.add_argument("--append", action="store_true", help="keep what FILE holds and add this session after it")
     record.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, loopback only)")
     record.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on, 0 for any (default: {DEFAULT_PORT})")
     imp = sub.add_parser("import-vcr", help="convert a vcrpy / Ruby VCR YAML cassette (Responses or Chat Completions)")
@@ -46,5 +49,8 @@ def run(args: argparse.Namespace) -> int:
             return 0
     except CassetteError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the target cannot be written
+        print(f"error: cannot write {exc.filename or args.target}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     return 2

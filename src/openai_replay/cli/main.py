@@ -9,6 +9,7 @@ from pathlib import Path
 from openai_replay.cli.cassette import register as register_cassette_commands
 from openai_replay.cli.cassette import run as run_cassette_command
 from openai_replay.cli.serve import add_serve_arguments, run
+from openai_replay.cli.validate import register as register_validate
 
 
 def bench_available() -> bool:
@@ -27,6 +28,7 @@ def build_parser(*, with_bench: bool | None = None) -> argparse.ArgumentParser:
     sub.add_parser("demo", help="run a chained conversation through the openai SDK against the fake server")
     sub.add_parser("scenarios", help="list the built-in scenarios (use one with 'serve --scenario NAME')")
     register_cassette_commands(sub)
+    register_validate(sub)
     # Parsed by benchmarks/run.py, not here (main() hands it every argument); listed in --help only
     # where it works: an installed package has no benchmarks (`openai-replay bench` then says so).
     if bench_available() if with_bench is None else with_bench:
@@ -61,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_record(args)
     if args.command in ("import-vcr", "show"):
         return run_cassette_command(args)
+    if args.command == "validate":
+        from openai_replay.cli.validate import run as run_validate
+
+        return run_validate(args)
     if args.command == "conformance":
         from openai_replay.cli.conformance import main as conformance_main
 

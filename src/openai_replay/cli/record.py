@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from openai_replay.cassette import Cassette, CassetteError, load_cassette
+from openai_replay.cassette.recording import public_url
+from openai_replay.cassette.redact import Redactor
 from openai_replay.cli.serve import stop_on_signals
 from openai_replay.server.recorder import RecordingProxy
 
@@ -16,7 +19,8 @@ from openai_replay.server.recorder import RecordingProxy
 def run_record(args: argparse.Namespace) -> int:
     """Record through a loopback proxy to ``args.upstream`` into ``args.out``."""
     try:
-        proxy = RecordingProxy(upstream=args.upstream, out=args.out, host=args.host, port=args.port)
+        keep = _existing(args)
+        proxy = RecordingProxy(upstream=args.upstream, out=args.out, host=args.host, port=args.port, keep=keep)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -47,10 +51,27 @@ def run_record(args: argparse.Namespace) -> int:
     return 0
 
 
+def _existing(args: argparse.Namespace) -> Cassette | None:
+    """What ``--out`` holds when ``--append`` keeps it; refuses to replace it without ``--overwrite``."""
+    out = Path(args.out)
+    if not out.exists() or args.overwrite:
+        return None
+    if not args.append:
+        raise ValueError(
+            f"{out} already exists; pass --overwrite to replace it, --append to add this session after it, "
+            "or choose another --out"
+        )
+    try:
+        return load_cassette(out)
+    except CassetteError as exc:
+        raise ValueError(f"--append cannot read it: {exc}") from None
+
+
 async def _record_until_stopped(proxy: Any, args: argparse.Namespace) -> None:
     stop = stop_on_signals()
     await proxy.start()
-    print(f"openai-replay recording proxy on {proxy.url} (WebSocket: {proxy.ws_url}) -> {args.upstream}", flush=True)
+    upstream = Redactor().text(public_url(args.upstream))  # never print a password or a key in the URL
+    print(f"openai-replay recording proxy on {proxy.url} (WebSocket: {proxy.ws_url}) -> {upstream}", flush=True)
     print(f"writing {args.out}; point your client's base_url at {proxy.url}. Press Ctrl-C to stop.", flush=True)
     try:
         await stop.wait()

@@ -37,8 +37,11 @@ DEFAULT_CASSETTE_DIR = "cassettes"
 #: What the marker accepts. ``server`` holds `ServerConfig` changes for this test;
 #: ``allow_unplayed`` lets a test leave recorded interactions or scenario rules unplayed.
 MARKER_KEYS = ("cassette", "scenario", "record_mode", "speed", "upstream", "server", "allow_unplayed", "time_scale")
-#: What the config fixture accepts: the marker's keys, the cassette folder, and client options.
-CONFIG_KEYS = (*MARKER_KEYS, "cassette_dir", "client")
+#: Redaction and matching, in vcrpy's words (only in the config fixture, like pytest-recording's vcr_config).
+FILTER_KEYS = ("filter_headers", "filter_query_parameters", "filter_post_data_parameters")
+HOOK_KEYS = ("before_record_request", "before_record_response")
+#: What the config fixture accepts: the marker's keys, the cassette folder, client options, redaction, matching.
+CONFIG_KEYS = (*MARKER_KEYS, "cassette_dir", "client", *FILTER_KEYS, *HOOK_KEYS, "match_on")
 
 
 class SettingsError(ValueError):
@@ -60,6 +63,14 @@ class Settings:
     server: Mapping[str, Any] = field(default_factory=dict)
     client: Mapping[str, Any] = field(default_factory=dict)
     allow_unplayed: bool = False
+    #: vcrpy-style redaction: names or (name, replacement) pairs, and the two record hooks.
+    filter_headers: tuple[Any, ...] = ()
+    filter_query_parameters: tuple[Any, ...] = ()
+    filter_post_data_parameters: tuple[Any, ...] = ()
+    before_record_request: Any = None
+    before_record_response: Any = None
+    #: Matcher names (or callables); None uses the default (transport, method, path, query, body).
+    match_on: tuple[Any, ...] | None = None
     #: setting name -> "command line" | "marker" | "openai_replay_config" | "ini" | "default"
     origin: Mapping[str, str] = field(default_factory=dict)
 
@@ -104,7 +115,41 @@ def _check_value(name: str, value: Any, where: str) -> Any:
         return dict(value)
     elif name == "allow_unplayed" and not isinstance(value, bool):
         raise SettingsError(f"{where}: allow_unplayed must be True or False, got {value!r}.")
+    elif name in FILTER_KEYS:
+        return _filters(name, value, where)
+    elif name in HOOK_KEYS and not callable(value):
+        raise SettingsError(f"{where}: {name} must be a function taking the request/response and returning it or None.")
+    elif name == "match_on":
+        return _matchers(value, where)
     return value
+
+
+def _filters(name: str, value: Any, where: str) -> tuple[Any, ...]:
+    """vcrpy's filter lists: names, or (name, replacement) pairs where None removes the item."""
+    entries = [value] if isinstance(value, str) else value
+    if not isinstance(entries, (list, tuple)):
+        raise SettingsError(f"{where}: {name} must be a list of names or (name, replacement) pairs, got {value!r}.")
+    for entry in entries:
+        pair = isinstance(entry, (list, tuple)) and len(entry) == 2 and isinstance(entry[0], str)
+        if not (isinstance(entry, str) or (pair and (entry[1] is None or isinstance(entry[1], str)))):
+            raise SettingsError(f"{where}: {name} entry {entry!r} is not a name or a (name, replacement) pair.")
+    return tuple(e if isinstance(e, str) else (e[0], e[1]) for e in entries)
+
+
+def _matchers(value: Any, where: str) -> tuple[Any, ...]:
+    from openai_replay.cassette.matching import DEFAULT_MATCH_ON, MATCHERS
+
+    entries = [value] if isinstance(value, str) else value
+    if not isinstance(entries, (list, tuple)) or not entries:
+        default = list(DEFAULT_MATCH_ON)
+        raise SettingsError(f"{where}: match_on must be a list of matcher names, got {value!r}. Default: {default}.")
+    for entry in entries:
+        if not callable(entry) and entry not in MATCHERS:
+            raise SettingsError(
+                f"{where}: unknown matcher {entry!r} in match_on; known: {', '.join(MATCHERS)} (or a callable). "
+                f"Default: {list(DEFAULT_MATCH_ON)}."
+            )
+    return tuple(entries)
 
 
 def resolve(

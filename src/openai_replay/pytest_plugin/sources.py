@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from openai_replay.cassette.redact import Redactor
 from openai_replay.pytest_plugin.server import ReplayServer, prepare, resolve_scenario
 from openai_replay.pytest_plugin.settings import Settings, cassette_path, legacy_cassette_path
 from openai_replay.server import FakeServer
@@ -150,12 +151,31 @@ def open_for_test(server: FakeServer, settings: Settings, test: TestInfo) -> Ite
 def _replay(path: Path, settings: Settings, test: TestInfo) -> Any:
     from openai_replay.cassette import CassetteReplay, load_cassette
 
-    options: dict[str, Any] = {"rerecord": test.command("rewrite")}
+    options: dict[str, Any] = {"rerecord": test.command("rewrite"), **_matching(settings)}
     if settings.speed is not None:
         options["speed"] = settings.speed
     if settings.time_scale is not None:
         options["time_scale"] = settings.time_scale
     return CassetteReplay(load_cassette(path), **options)
+
+
+def _redactor(settings: Settings) -> Redactor:
+    """The test's redaction: the defaults plus the vcrpy-style keys of ``openai_replay_config``."""
+    return Redactor(
+        filter_headers=settings.filter_headers,
+        filter_query_parameters=settings.filter_query_parameters,
+        filter_post_data_parameters=settings.filter_post_data_parameters,
+        before_record_request=settings.before_record_request,
+        before_record_response=settings.before_record_response,
+    )
+
+
+def _matching(settings: Settings) -> dict[str, Any]:
+    """Replay options: the same request-side redaction on live requests, and ``match_on``."""
+    options: dict[str, Any] = {"redactor": _redactor(settings)}
+    if settings.match_on is not None:
+        options["match_on"] = settings.match_on
+    return options
 
 
 @contextlib.contextmanager
@@ -184,7 +204,7 @@ def _recording(settings: Settings, path: Path, test: TestInfo, *, keep_existing:
         options["replay"] = existing
     path.parent.mkdir(parents=True, exist_ok=True)
     working = path.with_name(path.stem + ".recording.json")
-    proxy = RecordingProxy(upstream=settings.upstream, out=working, **options)
+    proxy = RecordingProxy(upstream=settings.upstream, out=working, redact=_redactor(settings), **options)
     proxy.start_in_thread()
     try:
         yield ReplayServer(server=proxy, settings=settings, cassette_path=path, mode="record")

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from openai_replay.scenarios import values
 from openai_replay.scenarios.catalog import ErrorSpec
 from openai_replay.scenarios.match import ScenarioError
 
@@ -35,6 +36,11 @@ class At:
     events: int | None = None
     event: str | None = None
     nth: int = 1
+
+    def __post_init__(self) -> None:
+        if self.events is not None:
+            values.count(self.events, "after", minimum=0)
+        values.count(self.nth, "after: the nth event", minimum=1)
 
     @classmethod
     def of(cls, value: Any) -> At | None:
@@ -49,7 +55,7 @@ class At:
         if isinstance(value, str):
             return cls(event=value)
         if isinstance(value, Mapping) and "event" in value and set(value) <= {"event", "nth"}:
-            return cls(event=str(value["event"]), nth=int(value.get("nth", 1)))
+            return cls(event=str(value["event"]), nth=value.get("nth", 1))
         if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str) and isinstance(value[1], int):
             return cls(event=value[0], nth=value[1])
         raise ScenarioError([f"after: expected a number of events or (event type, n), got {value!r}"])
@@ -87,6 +93,11 @@ class Action:
         return ""
 
 
+def _chunk(chunk: int | None) -> None:
+    if chunk is not None:
+        values.count(chunk, "chunk", minimum=1)
+
+
 # -- content -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Text(Action):
@@ -101,6 +112,9 @@ class Text(Action):
 
     def _details(self) -> str:
         return f" {self.text[:30]!r}"
+
+    def __post_init__(self) -> None:
+        _chunk(self.chunk)
 
 
 @dataclass(frozen=True)
@@ -117,6 +131,9 @@ class FunctionCall(Action):
     def _details(self) -> str:
         return f" {self.name}({self.arguments[:30]})"
 
+    def __post_init__(self) -> None:
+        _chunk(self.chunk)
+
 
 @dataclass(frozen=True)
 class Reasoning(Action):
@@ -126,6 +143,9 @@ class Reasoning(Action):
     role: ClassVar[str] = "content"
     summary: tuple[str, ...] = ()
     chunk: int | None = None
+
+    def __post_init__(self) -> None:
+        _chunk(self.chunk)
 
 
 # -- endings -------------------------------------------------------------------------------------
@@ -200,6 +220,12 @@ class Close(Action):
     def _details(self) -> str:
         return f" {self.code}"
 
+    def __post_init__(self) -> None:
+        values.count(self.code, "code", minimum=1000)
+        if self.code > 4999:
+            raise ScenarioError([f"code: a close code is between 1000 and 4999, got {self.code}"])
+        values.close_reason(self.reason)
+
 
 @dataclass(frozen=True)
 class Drop(Action):
@@ -223,6 +249,10 @@ class Cut(Action):
     keep: int | None = None
     after: At | None = None
 
+    def __post_init__(self) -> None:
+        if self.keep is not None:
+            values.count(self.keep, "keep", minimum=1)
+
 
 @dataclass(frozen=True)
 class Stall(Action):
@@ -242,6 +272,9 @@ class Stall(Action):
 
     def _details(self) -> str:
         return " forever" if self.forever else f" {self.seconds}s"
+
+    def __post_init__(self) -> None:
+        values.duration(self.seconds, "seconds")
 
 
 @dataclass(frozen=True)
@@ -313,6 +346,10 @@ class Slow(Action):
     delay: float = 0.0
     jitter: float = 0.0
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("ttfb", "delay", "jitter"):
+            values.duration(getattr(self, name), name)
 
 
 ACTIONS: dict[str, type[Action]] = {

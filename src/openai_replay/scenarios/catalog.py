@@ -13,6 +13,8 @@ from typing import Any
 
 from openai_replay import errors
 from openai_replay.errors import ApiError
+from openai_replay.scenarios import values
+from openai_replay.scenarios.match import ScenarioError
 
 _QUOTA = (
     "You exceeded your current quota, please check your plan and billing details. For more information on this "
@@ -85,6 +87,14 @@ class ErrorSpec:
     retry_after_ms: float | None = None
     should_retry: bool | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.status is not None and (isinstance(self.status, bool) or self.status not in range(400, 600)):
+            raise ScenarioError([f"status: an error status is between 400 and 599, got {self.status!r}"])
+        for name in ("retry_after", "retry_after_ms"):
+            if getattr(self, name) is not None:
+                values.duration(getattr(self, name), name)
+        values.headers(self.headers)
 
     def build(self, payload: Mapping[str, Any] | None = None) -> ApiError:
         payload = payload or {}

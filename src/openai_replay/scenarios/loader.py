@@ -17,7 +17,9 @@ from typing import Any
 
 import jsonschema
 
+from openai_replay.bounded import MAX_DEPTH, json_depth_problem
 from openai_replay.scenarios import actions as a
+from openai_replay.scenarios import values
 from openai_replay.scenarios.catalog import ErrorSpec
 from openai_replay.scenarios.match import IntSet, Match, ScenarioError
 from openai_replay.scenarios.rules import HandshakeRule, IdleRule, Rule
@@ -41,14 +43,10 @@ def load_scenario(source: str | os.PathLike[str] | Mapping[str, Any]) -> Scenari
     else:
         path = Path(source)
         origin, default_name = f"scenario file {path}", path.stem
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ScenarioError([f"cannot read it: {exc.strerror or exc}"], origin) from None
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ScenarioError([f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"], origin) from None
+        doc = _read(path, origin)
+    deep = json_depth_problem(doc)
+    if deep is not None:
+        raise ScenarioError([f"{deep}: nests deeper than {MAX_DEPTH} levels"], origin)
     problems = schema_problems(doc)
     if problems:
         raise ScenarioError(problems, origin)
@@ -56,6 +54,30 @@ def load_scenario(source: str | os.PathLike[str] | Mapping[str, Any]) -> Scenari
         return _build(doc, default_name)
     except ScenarioError as exc:
         raise ScenarioError(exc.problems, origin) from None
+
+
+def _read(path: Path, origin: str) -> Any:
+    """The JSON document in ``path``; any problem is a `ScenarioError` with one line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError([f"cannot read it: {exc.strerror or exc}"], origin) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([f"not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"], origin) from None
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError([f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"], origin) from None
+    except ValueError as exc:  # NaN / Infinity
+        raise ScenarioError([str(exc)], origin) from None
+    except RecursionError:
+        raise ScenarioError([f"nests deeper than {MAX_DEPTH} levels"], origin) from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number; give a finite number")
 
 
 def schema_problems(doc: Any) -> list[str]:
@@ -125,6 +147,7 @@ def _build(doc: Mapping[str, Any], default_name: str) -> Scenario:
     rules = [_rule(spec, f"$.rules[{i}]", problems) for i, spec in enumerate(doc.get("rules", []))]
     handshakes = [_handshake(spec, f"$.handshakes[{i}]", problems) for i, spec in enumerate(doc.get("handshakes", []))]
     idle = [_idle(spec, f"$.idle[{i}]", problems) for i, spec in enumerate(doc.get("idle", []))]
+    problems += values.config(doc.get("config") or {})  # with the rules' problems, not in a second round
     if problems:
         raise ScenarioError(problems)
     return Scenario(
@@ -174,11 +197,15 @@ def _idle(spec: Mapping[str, Any], path: str, problems: list[str]) -> IdleRule |
 def _handshake(spec: Mapping[str, Any], path: str, problems: list[str]) -> HandshakeRule | None:
     fields = {k: v for k, v in spec.items() if k not in ("name", "times", "expect", "optional", "match")}
     connection = (spec.get("match") or {}).get("connection")
-    return HandshakeRule(
-        **_counting(spec, path),
-        connection=IntSet.of(connection, "connection") if connection is not None else None,
-        error=_error_spec({"status": 429, **fields}),
-    )
+    try:
+        return HandshakeRule(
+            **_counting(spec, path),
+            connection=IntSet.of(connection, "connection") if connection is not None else None,
+            error=_error_spec({"status": 429, **fields}),
+        )
+    except ScenarioError as exc:
+        problems += [f"{path}: {p}" for p in exc.problems]
+        return None
 
 
 def _actions(specs: list[Mapping[str, Any]], path: str, problems: list[str]) -> tuple[a.Action, ...] | None:

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import fields
 from typing import Any, Literal
 
-from openai_replay.config import ServerConfig
 from openai_replay.errors import ApiError
 from openai_replay.log import ConnectionRecord
+from openai_replay.scenarios import values
 from openai_replay.scenarios.match import ScenarioError, describe_request
 from openai_replay.scenarios.play import play
 from openai_replay.scenarios.rules import Counted, HandshakeRule, IdleRule, Rule
@@ -66,10 +65,7 @@ class Scenario:
         found: list[str] = []
         if self.unmatched not in ("simulate", "fail"):
             found.append(f"unmatched: expected 'simulate' or 'fail', got {self.unmatched!r}")
-        known = {f.name for f in fields(ServerConfig)}
-        for key in self.config_overrides:
-            if key not in known:
-                found.append(f"config: unknown server setting '{key}'; known: {', '.join(sorted(known - {'extra'}))}")
+        found += values.config(self.config_overrides)
         for rule in [*self.rules, *self.handshakes, *self.idle_rules]:
             found += [f"{rule.label()}: {p}" for p in rule.problems()]
         for index, rule in enumerate(self.rules):

@@ -21,6 +21,7 @@ Options: ``redact`` (a `Redactor`, or hooks that see each connection before it i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
@@ -31,11 +32,12 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from openai_replay.cassette.autosave import BackgroundSaver
 from openai_replay.cassette.model import Cassette
 from openai_replay.cassette.recording import Recording
 from openai_replay.cassette.redact import Hook, Redactor, as_redactor
 from openai_replay.cassette.replay import CassetteReplay
-from openai_replay.cassette.store import save_cassette
+from openai_replay.cassette.store import write_atomic
 from openai_replay.log import RequestLog
 from openai_replay.server.episodes import Discard, relay_episode_ws, replays_http
 from openai_replay.server.loopback import LoopbackService
@@ -77,8 +79,9 @@ class RecordingProxy(LoopbackService):
         self._session: aiohttp.ClientSession | None = None
         self._sockets: set[web.WebSocketResponse] = set()
         self._save_lock = threading.Lock()
+        self._saver = BackgroundSaver(self.save, name=f"openai-replay-autosave {self.out.name}")
         #: Record mode ``new_episodes``: what ``replay`` holds is answered from it, not recorded again.
-        self.replayer = CassetteReplay(replay) if replay is not None else None
+        self.replayer = CassetteReplay(replay, redactor=self.redactor) if replay is not None else None
         self._replay_server: FakeServer | None = None
 
     # -- what happened ---------------------------------------------------------------------------
@@ -99,17 +102,19 @@ class RecordingProxy(LoopbackService):
         any of these is not a cassette: `openai-replay record` and the pytest plugin set it aside)."""
         return list(self.recording.failures)
 
+    @property
+    def autosaves(self) -> int:
+        """How many autosaves (on the saver's thread) have completed."""
+        return self._saver.saves
+
     def save(self) -> Path:
-        """Write the cassette now (atomically)."""
+        """Write the cassette now (atomically); finished connections are not rendered again."""
         with self._save_lock:
-            return save_cassette(self.recording.cassette(), self.out)
+            return write_atomic(self.out, self.recording.render(f"cassette for {self.out} (not written)"))
 
     def _finished(self) -> None:
         if self.autosave and self._runner is not None:
-            try:
-                self.save()
-            except Exception:  # a failed autosave must not break the session; stop() saves again
-                log.exception("openai-replay record: could not save %s", self.out)
+            self._saver.request()  # saved on the saver's thread: the event loop keeps relaying
 
     # -- async lifecycle -------------------------------------------------------------------------
     async def start(self) -> RecordingProxy:
@@ -136,7 +141,7 @@ class RecordingProxy(LoopbackService):
         app.router.add_route("*", "/{tail:.*}", dispatch)
         app.on_shutdown.append(self._close_sockets)
         await self._listen(app)
-        log.info("openai-replay record: proxy on %s -> %s", self.url, self.upstream.base_url)
+        log.info("openai-replay record: proxy on %s -> %s", self.url, self.redactor.text(self.upstream.base_url))
         return self
 
     async def _close_sockets(self, app: web.Application) -> None:
@@ -151,4 +156,5 @@ class RecordingProxy(LoopbackService):
         if self._replay_server is not None:
             server, self._replay_server = self._replay_server, None
             await server.stop()
+        await asyncio.to_thread(self._saver.close)  # let a save in flight finish, off the loop
         self.save()

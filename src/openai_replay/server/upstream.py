@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
+from openai_replay.cassette.recording import public_url
+
 HOP_BY_HOP = frozenset(
     {
         "connection",
@@ -45,7 +47,8 @@ class Upstream:
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"upstream must be an http(s) base URL like https://api.openai.com/v1, not {self.base_url!r}")
+            shown = public_url(self.base_url) if parts.netloc else self.base_url
+            raise ValueError(f"upstream must be an http(s) base URL like https://api.openai.com/v1, not {shown!r}")
         if parts.username or parts.password:  # credentials travel in Authorization, never in the URL
             host = parts.hostname or ""
             netloc = f"[{host}]" if ":" in host else host

@@ -90,7 +90,7 @@ async def test_planted_secrets_never_reach_the_cassette(tmp_path: Path) -> None:
     assert len(cassette.connections) == 3  # the hook dropped the fourth
     ws_conn = cassette.connections[0]
     assert isinstance(ws_conn, WsConnection) and "[city]" in (ws_conn.frames[0].text or "")
-    assert ws_conn.close is not None and ws_conn.close.reason == "closing with REDACTED"  # a known credential value
+    assert ws_conn.close is not None and ws_conn.close.reason == "closing with sk-REDACTED"  # a key shape, also a known value
     assert set(ws_conn.request_headers) <= {"user-agent", "accept", "content-type"}
     limited = cassette.connections[2]
     assert isinstance(limited, HttpExchange) and limited.status == 429

@@ -34,3 +34,25 @@ def test_bad_files_exit_2_with_the_reason(tmp_path: Path, capsys: pytest.Capture
     assert main(["import-vcr", str(other), str(tmp_path / "o.json")]) == 2
     assert "it is not a vcrpy cassette" in capsys.readouterr().err
     assert not (tmp_path / "o.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nests deeper than 200 levels"),
+        ('{"version": 1, "connections": [], "meta": ' + '{"a":' * 500 + "1" + "}" * 500 + "}", "at $.meta.a.a"),
+        ('{"version": 1, "connections": [{"transport": "ws", "started_at": NaN}]}', "NaN is not a JSON number"),
+        (b'{"version": 1, \xff}', "is not UTF-8 text"),
+        ('{"version": 1, "connections": [{"transport": "ws", "frames": true}]}', "does not match the cassette format"),
+    ],
+)
+@pytest.mark.parametrize("command", [["show"], ["serve", "--port", "0", "--cassette"]])
+def test_bad_cassettes_exit_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | bytes, expected: str, command: list[str]
+) -> None:
+    """Deep JSON (RecursionError on main), NaN, bad bytes, wrong shapes: `show` and `serve --cassette` exit 2, one line."""
+    path = tmp_path / "bad.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    assert main([*command, str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cassette {path} ") and expected in err and err.count("\n") == 1

@@ -167,3 +167,29 @@ async def test_time_scale_keeps_the_old_speed_with_a_deprecation_note() -> None:
     text = "".join(server.output)
     assert "--time-scale is deprecated" in text and "use --speed 0.5" in text
     assert "(delays x2)" in text
+
+
+async def test_record_never_replaces_an_existing_cassette(tmp_path: Path) -> None:
+    """`record --out FILE` on an existing cassette (silently replaced on main) is refused, naming --overwrite and
+    --append; --append keeps the old connections and adds the new session after them; --overwrite replaces."""
+    out = tmp_path / "kept.json"
+    async with FakeServer(seed=11) as upstream:
+        async with Running(str(BIN), "record", "--upstream", upstream.url, "--out", str(out), "--port", "0") as recorder:
+            await asyncio.wait_for(conversation(recorder.url), 30)
+            assert await recorder.stop() == 0
+        before = out.read_bytes()
+        refused = await asyncio.create_subprocess_exec(
+            str(BIN), "record", "--upstream", upstream.url, "--out", str(out), "--port", "0", stderr=asyncio.subprocess.PIPE
+        )
+        _, err = await asyncio.wait_for(refused.communicate(), 20)
+        assert refused.returncode == 2 and out.read_bytes() == before
+        assert err.decode() == f"error: {out} already exists; pass --overwrite to replace it, --append to add this " \
+            "session after it, or choose another --out\n"
+        args = ("record", "--upstream", upstream.url, "--out", str(out), "--port", "0")
+        async with Running(str(BIN), *args, "--append") as recorder:
+            await asyncio.wait_for(conversation(recorder.url), 30)
+            assert await recorder.stop() == 0
+        assert [i.transport for i in interactions(load_cassette(out))] == ["ws", "ws", "http"] * 2
+        async with Running(str(BIN), *args, "--overwrite") as recorder:
+            assert await recorder.stop() == 0
+        assert load_cassette(out).connections == []
