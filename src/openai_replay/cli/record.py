@@ -20,7 +20,10 @@ def run_record(args: argparse.Namespace) -> int:
     """Record through a loopback proxy to ``args.upstream`` into ``args.out``."""
     try:
         keep = _existing(args)
-        proxy = RecordingProxy(upstream=args.upstream, out=args.out, host=args.host, port=args.port, keep=keep)
+        # The proxy writes a working file; it becomes --out only when the recording succeeded, so a
+        # failed one never replaces (or, with --append, carries off) the cassette already there.
+        working = working_path(Path(args.out))
+        proxy = RecordingProxy(upstream=args.upstream, out=working, host=args.host, port=args.port, keep=keep)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -35,8 +38,8 @@ def run_record(args: argparse.Namespace) -> int:
     if failures:
         out = Path(args.out)
         aside = out.with_name(out.stem + ".failed.json")
-        if out.is_file():
-            os.replace(out, aside)
+        if working.is_file():
+            os.replace(working, aside)
         print(
             f"error: the recording failed, so {args.out} is not a cassette: {failures[0]}"
             + (f" (and {len(failures) - 1} more)" if len(failures) > 1 else "")
@@ -45,10 +48,17 @@ def run_record(args: argparse.Namespace) -> int:
             flush=True,
         )
         return 1
+    if working.is_file():
+        os.replace(working, args.out)
     cassette = proxy.cassette()
     print(f"saved {len(cassette.connections)} connection(s) / exchange(s) to {args.out}", flush=True)
     print(f"replay it with: openai-replay serve --cassette {args.out}", flush=True)
     return 0
+
+
+def working_path(out: Path) -> Path:
+    """Where a recording is written until it is known to be good: ``<name>.recording.json``."""
+    return out.with_name(out.stem + ".recording.json")
 
 
 def _existing(args: argparse.Namespace) -> Cassette | None:
@@ -72,7 +82,12 @@ async def _record_until_stopped(proxy: Any, args: argparse.Namespace) -> None:
     await proxy.start()
     upstream = Redactor().text(public_url(args.upstream))  # never print a password or a key in the URL
     print(f"openai-replay recording proxy on {proxy.url} (WebSocket: {proxy.ws_url}) -> {upstream}", flush=True)
-    print(f"writing {args.out}; point your client's base_url at {proxy.url}. Press Ctrl-C to stop.", flush=True)
+    working = working_path(Path(args.out)).name
+    print(
+        f"writing {args.out} (as {working} until the recording stops cleanly); point your client's base_url at "
+        f"{proxy.url}. Press Ctrl-C to stop.",
+        flush=True,
+    )
     try:
         await stop.wait()
     finally:

@@ -193,3 +193,23 @@ async def test_record_never_replaces_an_existing_cassette(tmp_path: Path) -> Non
         async with Running(str(BIN), *args, "--overwrite") as recorder:
             assert await recorder.stop() == 0
         assert load_cassette(out).connections == []
+
+
+async def test_a_failed_append_or_overwrite_leaves_the_existing_cassette_in_place(tmp_path: Path) -> None:
+    """A failed recording with --append or --overwrite goes aside; the cassette already at --out stays as it was."""
+    out = tmp_path / "kept.json"
+    async with FakeServer(seed=11) as upstream:
+        async with Running(str(BIN), "record", "--upstream", upstream.url, "--out", str(out), "--port", "0") as recorder:
+            await asyncio.wait_for(conversation(recorder.url), 30)
+            assert await recorder.stop() == 0
+    before = out.read_bytes()
+    for flag in ("--append", "--overwrite"):
+        args = ("record", "--upstream", closed_port_url(), "--out", str(out), "--port", "0", flag)
+        async with Running(str(BIN), *args) as recorder:
+            client = AsyncOpenAI(base_url=recorder.url, api_key="k", max_retries=0)
+            with pytest.raises(openai.InternalServerError):
+                await client.responses.create(model="m", input="hello")
+            await client.close()
+            assert await recorder.stop() == 1
+        assert out.read_bytes() == before, flag
+        assert (tmp_path / "kept.failed.json").is_file() and not (tmp_path / "kept.recording.json").exists()
