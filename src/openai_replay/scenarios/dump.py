@@ -14,6 +14,7 @@ from openai_replay.scenarios import actions as a
 from openai_replay.scenarios.catalog import ErrorSpec
 from openai_replay.scenarios.match import IntSet, Match, ScenarioError
 from openai_replay.scenarios.rules import Counted, HandshakeRule, IdleRule, Rule
+from openai_replay.scenarios.schemafile import schema
 
 if TYPE_CHECKING:
     from openai_replay.scenarios.scenario import Scenario
@@ -143,8 +144,6 @@ def action_to_json(action: a.Action) -> dict[str, Any]:
 
 def _required(kind: str) -> set[str]:
     """The fields the schema requires for this action (written even when they hold the default)."""
-    from openai_replay.scenarios.loader import schema
-
     for branch in schema()["$defs"]["action"]["allOf"]:
         if branch["if"]["properties"]["action"]["const"] == kind:
             return set(branch["then"].get("required", ()))
