@@ -110,10 +110,13 @@ class ReplayServer:
 
     # -- changing what answers --------------------------------------------------------------------
     def use(self, source: Any) -> None:
-        """Answer from now on with ``source``: a scenario name, a scenario file, or a `Source`."""
+        """Start over answering with ``source`` (a scenario name, a scenario file, or a `Source`): the log,
+        stored responses, ids and the source's rule counts are reset, so each Hypothesis example (or each
+        phase of a test) begins on a clean server. The port and the test's settings stay."""
         self._not_recording("use()")
         resolved = resolve_scenario(source)
         _fresh(resolved)
+        self.server.reset()
         self.server.use(resolved)
         self.source = resolved
         self.mode = "scenario"
