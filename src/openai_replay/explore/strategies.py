@@ -117,12 +117,14 @@ def _drawn_rule(draw: st.DrawFn, kinds: tuple[str, ...], top: int, transport: st
     lowers one (a plainer kind, an earlier request) or deletes a whole rule, the rest still line up:
     that is what lets it shrink all the way to the plainest schedule."""
     kind = draw(st.sampled_from(kinds))
-    turn = draw(st.integers(0, top))  # 0: the next request the other selectors match
+    numbered, number_drawn = draw(st.booleans()), draw(st.integers(1, top))
+    turn = number_drawn if numbered else 0  # 0: the next request the other selectors match
     chained = draw(st.sampled_from((None, True, False)))
     attempt = draw(st.sampled_from((None, 2)))
     variant = draw(st.integers(0, 5))  # which code / reason / close code / stall length, plainest first
     hint = draw(st.integers(0, len(RETRY_HINTS) - 1))
     flag = draw(st.booleans())  # mid-stream error, error event before response.failed, close after the limit
+    protocol = draw(st.booleans())  # a protocol error (cache miss, connection limit) rather than a generic one
     by_delta, number = draw(st.booleans()), draw(st.integers(0, 4))
     connection, from_request = draw(st.integers(1, 3)), draw(st.integers(1, top))
 
@@ -134,11 +136,14 @@ def _drawn_rule(draw: st.DrawFn, kinds: tuple[str, ...], top: int, transport: st
         return a.At(event=DELTA, nth=1 + number % 2) if by_delta else a.At(events=max(lowest, number))
 
     if kind == "error":
-        code = pick([*ERROR_CODES, CACHE_MISS] + ([CONNECTION_LIMIT] if transport != "http" else []))
+        # Protocol errors are half of all errors whatever the number of generic codes: they are what
+        # chaining clients get wrong.
+        protocols = [CACHE_MISS] + ([CONNECTION_LIMIT] if transport != "http" else [])
+        code = pick(protocols) if protocol else pick(ERROR_CODES)
         if code == CONNECTION_LIMIT:
             return _connection_limit(connection, from_request, 1000 if flag else None)
-        if code == CACHE_MISS:  # only a chained request can miss, and only before any event
-            return _once(_request(turn, True, attempt), a.Error(ErrorSpec(code=code)))
+        if code == CACHE_MISS:  # only a chained request's first try can miss, and only before any event
+            return _once(_request(turn, True, None), a.Error(ErrorSpec(code=code)))
         hints = RETRY_HINTS[hint] if transport != "ws" else {}
         at = position(1) if code in MID_STREAM_CODES and flag else None
         return _once(_request(turn, chained, attempt), a.Error(ErrorSpec(code=code, **hints), after=at))

@@ -57,7 +57,8 @@ CACHE_MISS = "previous_response_not_found"
 class Ended(Protocol):
     """What a user turn looked like to the caller: ``ended`` is done, error, hung or abandoned."""
 
-    ended: str
+    @property
+    def ended(self) -> str: ...
 
 
 #: Per user turn, how it ended: an object with ``ended`` (a conformance `TurnResult`) or the word itself.
