@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import json
 import textwrap
+from pathlib import Path
 
 import openai
 import pytest
 from servekit import serve
+
+ROOT = Path(__file__).resolve().parents[3]
+#: The README's worked example, quoted there byte for byte.
+README_EXAMPLE = ROOT / "examples" / "explore" / "failing_example.py"
 
 INI = """
 [pytest]
@@ -86,6 +91,19 @@ def test_a_failure_shows_and_writes_the_shrunk_schedule_which_replays(pytester: 
     )
     pytester.makepyfile(test_inner=textwrap.dedent(REPLAY))
     pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_the_readme_example_fails_and_writes_the_file_it_shows(pytester: pytest.Pytester) -> None:
+    """The README's worked example, run as tests/test_chat.py, fails with the one-rule schedule the README shows."""
+    example = README_EXAMPLE.read_text()
+    assert f"```python\n{example}```" in (ROOT / "README.md").read_text()
+    pytester.makeini(INI)
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "test_chat.py").write_text(example)
+    pytester.runpytest("tests").assert_outcomes(failed=1)
+    written = pytester.path / "tests" / ".openai-replay" / "failures" / "test_chat.test_client.json"
+    assert json.loads(written.read_text()) == MINIMAL
+    assert json.dumps({"name": "explore", "rules": MINIMAL["rules"]}) in (ROOT / "README.md").read_text()
 
 
 def test_the_one_decorator_helper_is_the_same_pattern(pytester: pytest.Pytester) -> None:
