@@ -89,9 +89,19 @@ async def _drive(adapter_cls: type[Adapter], server: FakeServer, turns: int, tur
     finally:
         with contextlib.suppress(BaseException):
             await asyncio.wait_for(adapter.close(), timeout=turn_timeout)
-    await asyncio.sleep(0.05)  # let the server log what the client sent last
+    await _settled(server)
     violations = check_invariants(server.log, [t.result for t in session.turns])
     return Run(violations, render(server.log, max_lines=80), problems)
+
+
+async def _settled(server: FakeServer, bound: float = 1.0) -> None:
+    """Wait until the server has logged how every request ended (at most ``bound`` s: a hung request
+    stays pending), so a verdict never depends on how fast the server thread got there."""
+    await asyncio.sleep(0.05)  # let the server log what the client sent last
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + bound
+    while any(r.outcome.kind == "pending" for r in server.log) and loop.time() < deadline:
+        await asyncio.sleep(0.01)
 
 
 def explore_client(

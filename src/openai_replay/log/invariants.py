@@ -5,7 +5,8 @@ its `Violation` list; none needs to know the scenario. `assert_invariants` runs 
 fails with the timeline, as ``openai_server.log.assert_invariants()`` does. Explore uses them as its
 oracles, one name per invariant:
 
-- ``no_hang``: every user turn got an answer or the client surfaced an error, within its bound;
+- ``no_hang``: every user turn got an answer or the client surfaced an error, within its bound (and
+  did not end silently with neither);
 - ``no_stale_chain``: no request chains on an id the server reported gone, or on a response that
   never finished (failed, cut off, abandoned);
 - ``full_context_after_miss``: the retry after ``previous_response_not_found`` carries the whole
@@ -78,10 +79,18 @@ class Violation:
 
 
 def no_hang(log: LogRecords, surfaced: Surfaced | None = None) -> list[Violation]:
-    """Every user turn ended with an answer or a surfaced error; none ran into the caller's bound."""
+    """Every user turn ended with an answer or a surfaced error; none ran into the caller's bound, and
+    none ended silently (done, with no text, no tool call and no error, when the turn says so)."""
     found = []
     for number, turn in enumerate(surfaced or (), 1):
         ended = turn if isinstance(turn, str) else turn.ended
+        if ended == "done" and _silent(turn):
+            found.append(
+                Violation(
+                    "no_hang",
+                    f"user turn {number} ended silently: no answer, no tool call and no error reached the caller.",
+                )
+            )
         if ended == "hung":
             pending = [r.turn for r in list(log.requests) if r.outcome.kind == "pending"]
             found.append(
@@ -94,6 +103,13 @@ def no_hang(log: LogRecords, surfaced: Surfaced | None = None) -> list[Violation
                 )
             )
     return found
+
+
+def _silent(turn: object) -> bool:
+    """A turn that reports what it surfaced (``text``, ``tool_calls``, ``errors``) and surfaced nothing."""
+    if not all(hasattr(turn, name) for name in ("text", "tool_calls", "errors")):
+        return False
+    return not (getattr(turn, "text") or getattr(turn, "tool_calls") or getattr(turn, "errors"))  # noqa: B009
 
 
 def no_stale_chain(log: LogRecords, surfaced: Surfaced | None = None) -> list[Violation]:

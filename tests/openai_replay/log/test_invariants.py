@@ -144,6 +144,10 @@ def test_a_hung_turn_breaks_no_hang(openai_server: ReplayServer) -> None:
     assert [str(v) for v in found] == [
         "[no_hang] user turn 2 hung: the client neither answered nor surfaced an error within its bound."
     ]
+    silent = check_invariants(openai_server.log, [TurnResult(text="hi"), TurnResult(), TurnResult(errors=["x"])])
+    assert [str(v) for v in silent] == [
+        "[no_hang] user turn 2 ended silently: no answer, no tool call and no error reached the caller."
+    ]
 
 
 def test_unknown_invariant_names_are_refused(openai_server: ReplayServer) -> None:
