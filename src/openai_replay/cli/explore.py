@@ -55,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from openai_replay.conformance.clients import select
-    from openai_replay.conformance.explore import USER_TURNS, explore_client
+    from openai_replay.conformance.explore import USER_TURNS, ExploreError, explore_client
     from openai_replay.log.invariants import INVARIANTS
 
     try:
@@ -89,6 +89,9 @@ def main(args: argparse.Namespace) -> int:
     except ValueError as exc:  # bad --faults, named by fault_schedules
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except ExploreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     args.output.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     for name, found in findings.items():

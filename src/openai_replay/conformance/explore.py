@@ -22,10 +22,14 @@ from openai_replay.log.timeline import render
 from openai_replay.scenarios import Scenario
 from openai_replay.server import FakeServer
 
-__all__ = ["USER_TURNS", "Finding", "explore_client", "run_schedule"]
+__all__ = ["USER_TURNS", "ExploreError", "Finding", "explore_client", "run_schedule"]
 
 #: What the user says, turn by turn (the simulated model answers "You said: ...").
 USER_TURNS = ("First question", "Second question", "Third question", "Fourth question", "Fifth question")
+
+
+class ExploreError(RuntimeError):
+    """Explore could not give a trustworthy answer (say, a verdict that changed between two runs)."""
 
 
 class InvariantBroken(AssertionError):
@@ -154,8 +158,15 @@ def explore_client(
         pass
     except BaseException as exc:  # several invariants broken (an exception group), or a harness problem
         inner = getattr(exc, "exceptions", None)
-        if inner is None or not all(isinstance(e, InvariantBroken) for e in inner):
-            raise
+        flaky = [e for e in [exc, *(inner or [])] if "Flaky" in type(e).__name__]  # FlakyFailure is a group too
+        if not flaky and inner is not None and all(isinstance(e, InvariantBroken) for e in inner):
+            return findings
+        if flaky:
+            raise ExploreError(
+                "the same schedule gave different verdicts on two runs, so no minimal schedule can be trusted "
+                f"(the client, or this machine's load, is not deterministic): {' '.join(str(flaky[0]).split())[:300]}"
+            ) from exc
+        raise
     finally:
         server.stop_thread()
     return findings

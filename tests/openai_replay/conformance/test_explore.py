@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import pytest
+
 from openai_replay.conformance.adapter import ErrorSeen, Surfaced
 from openai_replay.conformance.adapters.openai_sdk import OpenAIWebSocketAdapter
 from openai_replay.conformance.conversation import Item, Tool
-from openai_replay.conformance.explore import explore_client, run_schedule
+from openai_replay.conformance.explore import ExploreError, explore_client, run_schedule
 from openai_replay.scenarios import builtin, load_scenario
 
 MISS = "previous_response_not_found"
@@ -85,3 +87,28 @@ async def test_the_minimal_schedule_replays_the_bug_deterministically() -> None:
 def test_the_fixed_client_passes_every_example() -> None:
     """Without the bug, PASSES random schedules of every default fault kind break no invariant."""
     assert explore_client(FixedClient, examples=PASSES, seed=SEED) == {}
+
+
+class CoinFlipClient(FixedClient):
+    """Ends its first turn silently in its first conversation only: a verdict that cannot be reproduced."""
+
+    client = "coin-flip"
+    conversations = 0
+
+    async def open(self) -> None:
+        await super().open()
+        type(self).conversations += 1
+        self._turns = 0
+
+    async def stream(self, history: list[Item], tools: list[Tool]) -> AsyncIterator[Surfaced]:
+        self._turns += 1
+        if self._turns == 1 and type(self).conversations == 1:
+            return
+        async for seen in super().stream(history, tools):
+            yield seen
+
+
+def test_a_verdict_that_changes_between_runs_is_refused() -> None:
+    """When replaying a schedule gives another verdict, explore says so instead of reporting a minimal schedule."""
+    with pytest.raises(ExploreError, match="the same schedule gave different verdicts on two runs"):
+        explore_client(CoinFlipClient, examples=5, seed=SEED, faults=["error"])
