@@ -41,6 +41,10 @@ def build_parser(*, with_bench: bool | None = None) -> argparse.ArgumentParser:
 
     conformance = sub.add_parser("conformance", help="drive the real clients through every fault and print the scorecard")
     add_conformance_arguments(conformance)
+    from openai_replay.cli.explore import add_arguments as add_explore_arguments
+
+    explore = sub.add_parser("explore", help="random fault schedules against a real client; minimal failures per invariant")
+    add_explore_arguments(explore)
     return parser
 
 
@@ -71,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         from openai_replay.cli.conformance import main as conformance_main
 
         return conformance_main(args)
+    if args.command == "explore":
+        from openai_replay.cli.explore import main as explore_main
+
+        return explore_main(args)
     if args.command == "demo":
         from openai_replay.cli.demo import main as demo_main
 

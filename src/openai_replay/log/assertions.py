@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from openai_replay.log.exchange import FAILED, KEPT, context_before, conversation_through, request, where
 from openai_replay.log.history import assert_history_intact, assert_tool_results
+from openai_replay.log.invariants import DEFAULT_MAX_ATTEMPTS, Surfaced, assert_invariants, in_flight_problems
 from openai_replay.log.recovery import assert_cancelled, assert_reconnected, assert_retried
 from openai_replay.log.reproduce import check_full_context, resent_items
 from openai_replay.log.timeline import fail, offset, render
@@ -28,6 +29,7 @@ __all__ = [
     "assert_chained",
     "assert_full_context",
     "assert_history_intact",
+    "assert_invariants",
     "assert_one_in_flight",
     "assert_reconnected",
     "assert_retried",
@@ -111,24 +113,7 @@ def assert_full_context(log: LogRecords, turn: int, expected: Iterable[Any] | No
 def assert_one_in_flight(log: LogRecords) -> None:
     """The client never had two responses in flight on one connection lane (it waited for the end)."""
     __tracebackhide__ = True
-    last: dict[tuple[int, str | None], RequestRecord] = {}
-    problems: list[str] = []
-    marks: list[int] = []
-    for record in list(log.requests):
-        if record.connection_id is None:
-            continue
-        key = (record.connection_id, record.lane)
-        before = last.get(key)
-        last[key] = record
-        if before is None:
-            continue
-        if before.terminal_at is None or record.received_at < before.terminal_at:
-            ended = f"its terminal event came at {offset(log, before.terminal_at)}" if before.terminal_at else "it never ended"
-            problems.append(
-                f"two responses in flight on {where(record)}: request #{record.turn} arrived at "
-                f"{offset(log, record.received_at)} while #{before.turn} was still in flight ({ended})."
-            )
-            marks += [before.turn, record.turn]
+    problems, marks = in_flight_problems(log)
     if problems:
         fail(log, "\n".join(problems), turns=marks)
 
@@ -225,3 +210,15 @@ class LogAssertions:
         """Every connection closed by the end (see `assert_all_closed`)."""
         __tracebackhide__ = True
         assert_all_closed(self, wait=wait)
+
+    def assert_invariants(
+        self: Any,
+        surfaced: Surfaced | None = None,
+        *,
+        only: Iterable[str] | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    ) -> None:
+        """No hang, no stale chain, full context after a miss, no duplicated or lost text, one in flight
+        per lane, bounded retries that honour retry-after (see `openai_replay.log.invariants`)."""
+        __tracebackhide__ = True
+        assert_invariants(self, surfaced, only=only, max_attempts=max_attempts)

@@ -14,7 +14,7 @@ from openai_replay.log.timeline import fail, offset, short_id
 if TYPE_CHECKING:
     from openai_replay.log.records import ConnectionRecord, FrameRecord, LogRecords, RequestRecord
 
-__all__ = ["assert_cancelled", "assert_reconnected", "assert_retried"]
+__all__ = ["assert_cancelled", "assert_reconnected", "assert_retried", "too_early"]
 
 #: Clock jitter allowed when checking a retry delay (an SDK's sleep can wake a hair early).
 DELAY_TOLERANCE = 0.005
@@ -111,16 +111,22 @@ def _check_retry(
             problem = check_reproduces(retry, want, f"the conversation of request #{failed.turn}'s step", exact=True)
             if problem:
                 problems.append(problem)
-    wait = min_delay if min_delay is not None else failed.retry_after
-    if wait:
-        gap = retry.received_at - _ended_at(failed)
-        if gap + DELAY_TOLERANCE < wait:
-            source = "the test asked" if min_delay is not None else "the server asked for (retry-after)"
-            problems.append(
-                f"retried too early: request #{retry.turn} came {gap:.3f}s after #{failed.turn} failed; "
-                f"{source} at least {wait:g}s."
-            )
+    early = too_early(failed, retry, min_delay)
+    if early:
+        problems.append(early)
     return problems
+
+
+def too_early(failed: RequestRecord, retry: RequestRecord, min_delay: float | None = None) -> str | None:
+    """Why ``retry`` came sooner than ``min_delay`` (default: the retry-after ``failed`` got), or None."""
+    wait = min_delay if min_delay is not None else failed.retry_after
+    if not wait:
+        return None
+    gap = retry.received_at - _ended_at(failed)
+    if gap + DELAY_TOLERANCE >= wait:
+        return None
+    source = "the test asked" if min_delay is not None else "the server asked for (retry-after)"
+    return f"retried too early: request #{retry.turn} came {gap:.3f}s after #{failed.turn} failed; {source} at least {wait:g}s."
 
 
 def _connection(log: LogRecords, connection_id: int | None) -> ConnectionRecord | None:

@@ -45,6 +45,9 @@ __all__ = [
     "openai_server",
 ]
 
+#: Failing explore schedules written to files and shown in the report (pytest_plugin/explore.py).
+pytest_plugins = ["openai_replay.pytest_plugin.explore"]
+
 HANDLE = pytest.StashKey["ReplayServer"]()
 CALL_REPORT = pytest.StashKey[pytest.TestReport]()
 DUMMY_KEY = "sk-openai-replay-fake-key"

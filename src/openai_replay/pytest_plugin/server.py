@@ -13,7 +13,7 @@ No pytest here: the plugin module wires these into fixtures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -63,6 +63,8 @@ class ReplayServer:
     source: Source | None = None
     #: The server's own base config, put back by `close` (a test's ``server`` settings replace it).
     base_config: Any = None
+    #: Every source `use()` installed in this test, oldest first (explore reports the last ones).
+    used: list[Source] = field(default_factory=list, repr=False)
 
     def __repr__(self) -> str:
         return f"<ReplayServer {self.describe()} at {self.url}>"
@@ -110,11 +112,15 @@ class ReplayServer:
 
     # -- changing what answers --------------------------------------------------------------------
     def use(self, source: Any) -> None:
-        """Answer from now on with ``source``: a scenario name, a scenario file, or a `Source`."""
+        """Start over answering with ``source`` (a scenario name, a scenario file, or a `Source`): the log,
+        stored responses, ids and the source's rule counts are reset, so each Hypothesis example (or each
+        phase of a test) begins on a clean server. The port and the test's settings stay."""
         self._not_recording("use()")
         resolved = resolve_scenario(source)
         _fresh(resolved)
+        self.server.reset()
         self.server.use(resolved)
+        self.used.append(resolved)
         self.source = resolved
         self.mode = "scenario"
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +22,9 @@ from openai_replay.scenarios.catalog import ErrorSpec
 from openai_replay.scenarios.match import IntSet, Match, ScenarioError
 from openai_replay.scenarios.rules import HandshakeRule, IdleRule, Rule
 from openai_replay.scenarios.scenario import Scenario
+from openai_replay.scenarios.schemafile import SCHEMA_FILE, schema
 
-SCHEMA_FILE = "scenario.schema.json"
-
-
-@lru_cache(maxsize=1)
-def schema() -> dict[str, Any]:
-    """The scenario JSON Schema (draft 2020-12) shipped with the package."""
-    text = resources.files(__package__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
+__all__ = ["SCHEMA_FILE", "action_from_json", "load_scenario", "schema", "schema_problems"]
 
 
 def load_scenario(source: str | os.PathLike[str] | Mapping[str, Any]) -> Scenario:

@@ -165,6 +165,12 @@ class Scenario:
         with self._lock:
             self._runtime.append(problem)
 
+    def to_json(self) -> dict[str, Any]:
+        """The scenario file for this scenario (``load_scenario`` of it gives the same scenario back)."""
+        from openai_replay.scenarios.dump import scenario_to_json
+
+        return scenario_to_json(self)
+
     def __repr__(self) -> str:
         return f"Scenario({self.name!r}, {len(self.rules)} rules)"
 

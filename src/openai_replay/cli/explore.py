@@ -1,0 +1,116 @@
+"""``openai-replay explore``: random fault schedules against a real client, minimal failures per invariant.
+
+Runs in this interpreter, so the client must be installed here (for LiveKit, Pipecat or VideoSDK use
+that client's environment: ``.venv-livekit/bin/openai-replay explore --client livekit-ws``). For each
+invariant the client broke it prints the minimal schedule Hypothesis shrank to, what broke and the
+exchange, writes the schedule to ``OUTPUT/<client>.<invariant>.json`` (replay it with
+``openai-replay serve --scenario FILE`` or ``@pytest.mark.openai_replay(scenario=FILE)``), and ends
+with a summary table. ``--seed`` reproduces a run. Exit status: 0 when every invariant held, 1 when
+one broke, 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+__all__ = ["add_arguments", "main"]
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {value}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--client", required=True, metavar="NAME", help="the conformance client to explore (e.g. openai-ws)")
+    parser.add_argument("--examples", type=_positive, default=100, metavar="N", help="random schedules to try (default 100)")
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help="the run's seed: the same seed gives the same run")
+    parser.add_argument("--max-faults", type=_count, default=3, metavar="K", help="fault rules per schedule, at most (default 3)")
+    parser.add_argument(
+        "--faults", action="append", default=None, metavar="KIND", help="fault kinds to draw (repeatable; default: the usual six)"
+    )
+    parser.add_argument("--turns", type=_positive, default=3, metavar="T", help="user turns per conversation (3; at most 5)")
+    parser.add_argument(
+        "--output", type=Path, default=Path(".openai-replay/explore"), help="folder for the minimal schedules (JSON)"
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    from openai_replay.conformance.clients import select
+    from openai_replay.conformance.explore import USER_TURNS, ExploreError, explore_client
+    from openai_replay.log.invariants import INVARIANTS
+
+    try:
+        (client,) = select([args.client])[:1]
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    missing = client.missing()
+    if missing:
+        print(
+            f"error: client {client.name} cannot run in this interpreter: {missing}; run this command in its "
+            f"environment (.venv-{client.extra}/bin/openai-replay explore --client {client.name})",
+            file=sys.stderr,
+        )
+        return 2
+    if args.turns > len(USER_TURNS):
+        print(f"error: --turns is at most {len(USER_TURNS)}, got {args.turns}", file=sys.stderr)
+        return 2
+    from openai_replay.conformance.runner import _quiet
+
+    _quiet()
+    try:
+        findings = explore_client(
+            client.load(),
+            examples=args.examples,
+            seed=args.seed,
+            max_faults=args.max_faults,
+            faults=args.faults,
+            turns=args.turns,
+        )
+    except ValueError as exc:  # bad --faults, named by fault_schedules
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ExploreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    args.output.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    for name, found in findings.items():
+        path = args.output / f"{client.name}.{name}.json"
+        path.write_text(json.dumps(found.schedule, indent=2) + "\n", encoding="utf-8")
+        files[name] = path
+        print(f"== {name}: broken; found and shrunk within {found.examples} run(s); minimal schedule written to {path}")
+        print(json.dumps(found.schedule["rules"], indent=2))
+        print("\n".join(found.violations))
+        print(found.timeline)
+        print()
+    print(f"explore {client.name}: {args.examples} example(s), seed {args.seed}, up to {args.max_faults} fault(s) each")
+    width = max(len(n) for n in INVARIANTS)
+    print(f"{'invariant':{width}}  verdict  rules  file")
+    for name in INVARIANTS:
+        if name in findings:
+            rules = len(findings[name].schedule["rules"])
+            print(f"{name:{width}}  broken   {rules:5}  {files[name]}")
+        else:
+            print(f"{name:{width}}  held         -  -")
+    print(f"replay a file: openai-replay serve --scenario FILE, or --seed {args.seed} to run this again")
+    return 1 if findings else 0

@@ -1,0 +1,20 @@
+"""Explore: random fault schedules against a real client, each failure shrunk to a scenario file.
+
+    from hypothesis import given, settings, HealthCheck
+    from openai_replay.explore import fault_schedules
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(schedule=fault_schedules(max_faults=3))
+    async def test_client(openai_server, schedule):
+        openai_server.use(schedule)      # a clean server each example
+        ...                              # drive the client
+        openai_server.log.assert_invariants()
+
+`fault_schedules` draws ordinary `Scenario` objects; Hypothesis generates and shrinks them. The
+invariants live in `openai_replay.log.invariants`. Needs Hypothesis (``pip install
+'openai-replay[explore]'``). See docs/explore.md.
+"""
+
+from openai_replay.explore.strategies import DEFAULT_CLIENT_TIMEOUT, DEFAULT_FAULTS, DEFAULT_TURNS, FAULTS, fault_schedules
+
+__all__ = ["DEFAULT_CLIENT_TIMEOUT", "DEFAULT_FAULTS", "DEFAULT_TURNS", "FAULTS", "fault_schedules"]

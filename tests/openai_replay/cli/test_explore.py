@@ -1,0 +1,77 @@
+"""`openai-replay explore`: minimal failing schedules per invariant for a real client, a summary table,
+files that replay, the same run again from the same seed, and one-line errors for bad usage."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from openai_replay.cli.main import main
+from openai_replay.scenarios import load_scenario
+
+#: The openai-ws adapter stops reading at an ``error`` event; when ``response.failed`` follows it (as for
+#: quota errors), the next turn reads that stale event as its own end and loses its answer.
+DESYNC = [{"times": 1, "optional": True, "do": [{"action": "fail", "error_event": True}]}]
+
+
+def explore(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["explore", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_finds_writes_and_reproduces_a_real_adapter_bug(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The openai-ws adapter's desync after error+response.failed is found, shrunk to one rule, written; same seed, same run."""
+    args = ("--client", "openai-ws", "--faults", "fail", "--max-faults", "1", "--examples", "10", "--seed", "16")
+    code, out, err = explore(capsys, *args, "--output", str(tmp_path / "a"))
+    assert code == 1, err
+    written = tmp_path / "a" / "openai-ws.no_duplicated_or_lost_text.json"
+    assert json.loads(written.read_text())["rules"] == DESYNC
+    assert load_scenario(written).to_json()["rules"] == DESYNC  # the file loads as a scenario
+    assert "== no_duplicated_or_lost_text: broken; found and shrunk within" in out
+    assert "[no_duplicated_or_lost_text] request #3's input does not reproduce the conversation through request #2's" in out
+    table = out[out.index("explore openai-ws: 10 example(s), seed 16, up to 1 fault(s) each") :]
+    assert f"no_duplicated_or_lost_text  broken       1  {written}" in table
+    assert "no_stale_chain              held         -  -" in table
+    again, out_again, _ = explore(capsys, *args, "--output", str(tmp_path / "b"))
+    assert again == 1
+    assert (tmp_path / "b" / written.name).read_text() == written.read_text()
+    table_again = out_again[out_again.index("explore openai-ws: 10 example(s), seed 16") :]
+    assert table_again.replace(str(tmp_path / "b"), "X") == table.replace(str(tmp_path / "a"), "X")
+
+
+def test_every_invariant_held_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With only stalls below its timeout the HTTP client breaks nothing: exit 0, no file, every row 'held'."""
+    code, out, err = explore(
+        capsys, "--client", "openai-http", "--faults", "stall", "--examples", "5", "--max-faults", "1", "--output", str(tmp_path)
+    )
+    assert code == 0, err
+    assert list(tmp_path.iterdir()) == []
+    assert out.count(" held ") == 6
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--client", "nope"], "error: unknown client 'nope'; known: openai-ws"),
+        (["--client", "openai-ws", "--faults", "explode"], "error: fault_schedules: unknown fault kind(s) 'explode'"),
+        (["--client", "openai-ws", "--turns", "9"], "error: --turns is at most 5, got 9"),
+        (["--client", "livekit-ws"], "error: client livekit-ws cannot run in this interpreter"),
+    ],
+)
+def test_bad_usage_is_one_line_and_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A wrong client, fault kind or turn count, or a client not installed here: one line, exit 2, nothing run."""
+    code, out, err = explore(capsys, *argv, "--examples", "1")
+    assert code == 2 and out == ""
+    assert err.startswith(message) and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("argv", [["--examples", "0"], ["--max-faults", "-1"], ["--seed", "x"]])
+def test_bad_numbers_are_refused_by_the_parser(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """Non-positive examples, negative fault counts and non-numeric seeds are usage errors (exit 2)."""
+    with pytest.raises(SystemExit) as info:
+        main(["explore", "--client", "openai-ws", *argv])
+    assert info.value.code == 2
+    assert "error: argument" in capsys.readouterr().err

@@ -1,0 +1,114 @@
+"""Explore finds a planted bug no single built-in scenario catches, shrinks it to the minimal two-rule
+schedule, and passes the same client without the bug. Real SDK, real WebSocket, real server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from openai_replay.conformance.adapter import ErrorSeen, Surfaced
+from openai_replay.conformance.adapters.openai_sdk import OpenAIWebSocketAdapter
+from openai_replay.conformance.conversation import Item, Tool
+from openai_replay.conformance.explore import ExploreError, explore_client, run_schedule
+from openai_replay.scenarios import builtin, load_scenario
+
+MISS = "previous_response_not_found"
+#: Examples the search may use, the seed that makes it reproducible, and the examples the fixed client passes.
+EXAMPLES, SEED, PASSES = 150, 16, 60
+MINIMAL_MISS = {"times": 1, "optional": True, "match": {"chained": True}, "do": [{"action": "error", "code": MISS}]}
+
+
+class FixedClient(OpenAIWebSocketAdapter):
+    """Chains each turn over one WebSocket; after every cache miss, resends the full context; after any
+    other error, drops the connection (so no late event of the failed response is read as the next
+    turn's) and starts the next turn on a new one with the full context."""
+
+    client = "planted-fixed"
+    #: The planted bug: only the first cache miss of a conversation is handled.
+    once_per_conversation = False
+
+    async def open(self) -> None:
+        await super().open()
+        self._handled = 0
+
+    async def stream(self, history: list[Item], tools: list[Tool]) -> AsyncIterator[Surfaced]:
+        stale = self._prev_id
+        missed = failed = False
+        async for seen in super().stream(history, tools):
+            if isinstance(seen, ErrorSeen) and MISS in seen.message:
+                missed = True
+                continue
+            failed = failed or isinstance(seen, ErrorSeen)
+            yield seen
+        if failed:
+            await self._drop()
+        if not missed:
+            return
+        self._handled += 1
+        if self.once_per_conversation and self._handled > 1:
+            self._prev_id = stale  # the bug: "already recovered once", so it chains on the gone id again
+        async for seen in super().stream(history, tools):
+            yield seen
+
+
+class BuggyClient(FixedClient):
+    client = "planted-buggy"
+    once_per_conversation = True
+
+
+async def test_no_single_builtin_scenario_catches_the_planted_bug() -> None:
+    """One cache miss (the built-in scenario) is handled: every invariant holds for the buggy client."""
+    run = await run_schedule(BuggyClient, builtin("cache_miss"))
+    assert run.problems == [] and run.violations == []
+    assert "previous_response_not_found" in run.timeline
+
+
+def test_explore_finds_and_shrinks_the_planted_bug() -> None:
+    """Within EXAMPLES schedules, explore breaks no_stale_chain and shrinks it to two cache misses."""
+    findings = explore_client(BuggyClient, examples=EXAMPLES, seed=SEED, faults=["error"])
+    assert list(findings) == ["no_stale_chain"], {k: f.violations for k, f in findings.items()}
+    found = findings["no_stale_chain"]
+    assert found.schedule["rules"] == [MINIMAL_MISS, MINIMAL_MISS], found.schedule
+    assert found.examples <= EXAMPLES
+    assert "which the server reported gone (previous_response_not_found)" in found.violations[0]
+    assert found.timeline.count("error (previous_response_not_found)") == 3
+
+
+async def test_the_minimal_schedule_replays_the_bug_deterministically() -> None:
+    """The written schedule, loaded from JSON, breaks the same invariant on every run; the fixed client passes it."""
+    schedule = {"name": "explore", "rules": [MINIMAL_MISS, MINIMAL_MISS]}
+    for _ in range(3):
+        run = await run_schedule(BuggyClient, load_scenario(schedule))
+        assert [v.invariant for v in run.violations] == ["no_stale_chain", "full_context_after_miss"]
+    assert (await run_schedule(FixedClient, load_scenario(schedule))).violations == []
+
+
+def test_the_fixed_client_passes_every_example() -> None:
+    """Without the bug, PASSES random schedules of every default fault kind break no invariant."""
+    assert explore_client(FixedClient, examples=PASSES, seed=SEED) == {}
+
+
+class CoinFlipClient(FixedClient):
+    """Ends its first turn silently in its first conversation only: a verdict that cannot be reproduced."""
+
+    client = "coin-flip"
+    conversations = 0
+
+    async def open(self) -> None:
+        await super().open()
+        type(self).conversations += 1
+        self._turns = 0
+
+    async def stream(self, history: list[Item], tools: list[Tool]) -> AsyncIterator[Surfaced]:
+        self._turns += 1
+        if self._turns == 1 and type(self).conversations == 1:
+            return
+        async for seen in super().stream(history, tools):
+            yield seen
+
+
+def test_a_verdict_that_changes_between_runs_is_refused() -> None:
+    """When replaying a schedule gives another verdict, explore says so instead of reporting a minimal schedule."""
+    with pytest.raises(ExploreError, match="the same schedule gave different verdicts on two runs"):
+        explore_client(CoinFlipClient, examples=5, seed=SEED, faults=["error"])
