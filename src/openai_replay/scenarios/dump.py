@@ -136,6 +136,8 @@ def action_to_json(action: a.Action) -> dict[str, Any]:
             value = getattr(action, f.name)
             if f.name == "after" or (value == getattr(default, f.name) and f.name not in required):
                 continue
+            if isinstance(action, a.Stall) and action.forever and f.name == "seconds":
+                continue  # a forever stall has no duration
             out[f.name] = _value(action, f.name, value)
     if action.after is not None:
         out["after"] = _position(action.after)
@@ -143,10 +145,12 @@ def action_to_json(action: a.Action) -> dict[str, Any]:
 
 
 def _required(kind: str) -> set[str]:
-    """The fields the schema requires for this action (written even when they hold the default)."""
+    """The fields the schema requires for this action (written even when they hold the default),
+    including those a nested ``if``/``then`` requires (``stall`` needs ``seconds`` unless ``forever``)."""
     for branch in schema()["$defs"]["action"]["allOf"]:
         if branch["if"]["properties"]["action"]["const"] == kind:
-            return set(branch["then"].get("required", ()))
+            then = branch["then"]
+            return set(then.get("required", ())) | set(then.get("then", {}).get("required", ()))
     return set()
 
 
