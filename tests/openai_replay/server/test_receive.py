@@ -80,7 +80,7 @@ async def test_trickled_headers_are_reaped(caplog: pytest.LogCaptureFixture) -> 
 
 async def test_long_websocket_and_sse_outlive_the_header_deadline() -> None:
     """The header deadline never cuts a WebSocket idle past it or an SSE stream longer than it."""
-    async with FakeServer(require_auth=False, header_timeout=0.3, event_delay=0.02) as server:
+    async with FakeServer(require_auth=False, header_timeout=0.3, event_delay=0.05) as server:
         async with aiohttp.ClientSession() as http:
             async with http.ws_connect(server.ws_url) as ws:
                 await asyncio.sleep(0.8)
