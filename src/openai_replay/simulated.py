@@ -58,7 +58,7 @@ class SimulatedModel:
         choice = turn.payload.get("tool_choice")
         if choice == "none":
             return None
-        if isinstance(choice, dict) and choice.get("name") in tools:
+        if isinstance(choice, dict) and isinstance(choice.get("name"), str) and choice["name"] in tools:
             return choice["name"], _example_arguments(tools[choice["name"]])
         match = _CALL.search(last_user_text(turn.context) or "")
         if match and match.group(1) in tools:
@@ -99,22 +99,29 @@ def _text(value: Any) -> str:
 
 
 def _call_names(items: list[dict[str, Any]]) -> dict[Any, str]:
-    return {i.get("call_id"): str(i.get("name")) for i in items if i.get("type") == "function_call"}
+    return {
+        i["call_id"]: str(i.get("name")) for i in items if i.get("type") == "function_call" and isinstance(i.get("call_id"), str)
+    }
 
 
 _EXAMPLES: dict[str, Any] = {"string": "example", "integer": 1, "number": 1, "boolean": True, "array": [], "object": {}}
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _example_arguments(tool: dict[str, Any]) -> str:
     """Arguments that satisfy the tool's JSON schema at its simplest: one value per required field."""
-    params = tool.get("parameters") or {}
-    props = params.get("properties") or {}
-    required = params.get("required") or list(props)
+    params = _mapping(tool.get("parameters"))  # a client's schema may be any JSON: read it defensively
+    props = _mapping(params.get("properties"))
+    listed = params.get("required")
+    required = [r for r in listed if isinstance(r, str)] if isinstance(listed, list) else list(props)
     args = {}
     for name in required:
-        spec = props.get(name) or {}
+        spec = _mapping(props.get(name))
         enum = spec.get("enum")
         kind = spec.get("type")
-        kind_name = str(kind[0] if isinstance(kind, list) else kind)
-        args[name] = enum[0] if enum else _EXAMPLES.get(kind_name, "example")
+        kind_name = str(kind[0] if isinstance(kind, list) and kind else kind)
+        args[name] = enum[0] if isinstance(enum, list) and enum else _EXAMPLES.get(kind_name, "example")
     return json.dumps(args, separators=(",", ":"))

@@ -215,10 +215,16 @@ def _validate_input(value: Any) -> ApiError | None:
             for required in ("call_id", "output"):
                 if required not in item:
                     return errors.missing_parameter(f"{where}.{required}")
+            problem = _is_str(f"{where}.call_id", item["call_id"]) or _str_or_arr(f"{where}.output", item["output"])
+            if problem:
+                return problem
         elif kind == "function_call":
             for required in ("call_id", "name", "arguments"):
                 if required not in item:
                     return errors.missing_parameter(f"{where}.{required}")
+                problem = _is_str(f"{where}.{required}", item[required])
+                if problem:
+                    return problem
     return None
 
 
@@ -233,4 +239,7 @@ def _validate_tools(value: Any) -> ApiError | None:
             return errors.missing_parameter(f"{where}.type")
         if tool["type"] == "function" and not isinstance(tool.get("name"), str):
             return errors.missing_parameter(f"{where}.name")
+        problem = _is_obj(f"{where}.parameters", tool.get("parameters"))
+        if problem:
+            return problem
     return None

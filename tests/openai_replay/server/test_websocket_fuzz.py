@@ -94,3 +94,13 @@ def test_issue_12_inputs_get_one_error_frame(ws: tuple[ClientConnection, list[st
     frames = _answer(conn)
     assert [f["type"] for f in frames] == ["error"] and frames[0]["status"] == 400, frames
     _exchange(ws, '{"type":"response.create","model":"m","input":' + value + "}")
+
+
+def test_function_call_with_an_object_call_id_is_a_400(ws: tuple[ClientConnection, list[str]]) -> None:
+    """Found by the typed fuzz: a function_call item whose call_id is an object was a 500 and close 1011."""
+    item = {"type": "function_call", "call_id": {"x": 1}, "name": "f", "arguments": "{}", "role": "user", "content": ""}
+    conn, _ = ws
+    conn.send(json.dumps({"type": "response.create", "model": "m", "input": [item]}))
+    frames = _answer(conn)
+    assert [f["type"] for f in frames] == ["error"] and frames[0]["error"]["param"] == "input[0].call_id", frames
+    _exchange(ws, json.dumps({"type": "response.create", "model": "m", "input": [item]}))
