@@ -74,18 +74,18 @@ def main(args: argparse.Namespace) -> int:
     if args.turns > len(USER_TURNS):
         print(f"error: --turns is at most {len(USER_TURNS)}, got {args.turns}", file=sys.stderr)
         return 2
-    from openai_replay.conformance.runner import _quiet
+    from openai_replay.conformance.runner import quiet
 
-    _quiet()
     try:
-        findings = explore_client(
-            client.load(),
-            examples=args.examples,
-            seed=args.seed,
-            max_faults=args.max_faults,
-            faults=args.faults,
-            turns=args.turns,
-        )
+        with quiet():
+            findings = explore_client(
+                client.load(),
+                examples=args.examples,
+                seed=args.seed,
+                max_faults=args.max_faults,
+                faults=args.faults,
+                turns=args.turns,
+            )
     except ValueError as exc:  # bad --faults, named by fault_schedules
         print(f"error: {exc}", file=sys.stderr)
         return 2

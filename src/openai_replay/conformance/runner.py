@@ -14,6 +14,7 @@ import logging
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -95,9 +96,29 @@ async def run_client(client: Client, checks: list[Check] | None = None, *, progr
     return cells
 
 
+NOISY_LOGGERS = ("livekit", "livekit.agents", "livekit.plugins.openai", "videosdk", "openai_replay.server", "openai", "httpx")
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """`_quiet` for a block, with every logger level and warning filter put back after it (an
+    in-process caller, such as `openai-replay explore` under test, must not silence its host)."""
+    loggers = [logging.getLogger(), *(logging.getLogger(name) for name in NOISY_LOGGERS)]
+    levels = [logger.level for logger in loggers]
+    handlers = list(logging.getLogger().handlers)
+    try:
+        with warnings.catch_warnings():
+            _quiet()
+            yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+        logging.getLogger().handlers[:] = handlers
+
+
 def _quiet() -> None:
     logging.basicConfig(level=logging.CRITICAL)
-    for name in ("livekit", "livekit.agents", "livekit.plugins.openai", "videosdk", "openai_replay.server", "openai", "httpx"):
+    for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.CRITICAL)
     warnings.simplefilter("ignore")
     with contextlib.suppress(ImportError):
