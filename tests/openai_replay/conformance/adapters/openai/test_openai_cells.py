@@ -65,6 +65,7 @@ PINS: Pins = {
         "stall_past_timeout": ("pass", "surfaced the error"),
         "never_ending_stream": ("pass", "surfaced the error"),
         "barge_in_chain": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "legacy_usage": ("n/a", "Responses API only; this client speaks Chat Completions"),
         "no_resend": ("n/a", "Responses API only; this client speaks Chat Completions"),
         "connection_age_limit": ("n/a", "Responses API only; this client speaks Chat Completions"),
         "http_429_retry_after": ("pass", "honoured retry-after"),

@@ -65,6 +65,7 @@ PINS: Pins = {
         "stall_past_timeout": ("pass", "no response timeout"),
         "never_ending_stream": ("fail", "hung"),
         "barge_in_chain": ("n/a", "Responses API only; this client speaks Chat Completions"),
+        "legacy_usage": ("n/a", "Responses API only; this client speaks Chat Completions"),
         "no_resend": ("n/a", "Responses API only; this client speaks Chat Completions"),
         "connection_age_limit": ("n/a", "Responses API only; this client speaks Chat Completions"),
         "http_429_retry_after": ("pass", "honoured retry-after"),
