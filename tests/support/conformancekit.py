@@ -10,7 +10,7 @@ import pytest
 
 from openai_replay.conformance.checks import CHECKS, check
 from openai_replay.conformance.clients import BY_NAME
-from openai_replay.conformance.runner import run_check
+from openai_replay.conformance.runner import RESPONSES_ONLY, run_check
 
 Pins = dict[str, dict[str, tuple[str, str]]]
 
@@ -18,6 +18,12 @@ Pins = dict[str, dict[str, tuple[str, str]]]
 def reason_key(reason: str) -> str:
     """The stable head of a reason: up to its first colon, parenthesis or digit (ids and timings vary)."""
     return re.split(r"[:(\d]", reason, maxsplit=1)[0].strip()
+
+
+def chat_pins(cells: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """A Chat Completions client's pins: ``cells`` for the checks that apply to chat, and n/a for every
+    Responses-only check (the runner answers those without driving the client), derived from `CHECKS`."""
+    return {c.name: ("n/a", RESPONSES_ONLY) for c in CHECKS if "chat" not in c.apis} | cells
 
 
 def cases(pins: Pins) -> list[tuple[str, str, str, str]]:

@@ -25,12 +25,15 @@ from openai_replay.conformance.observe import Session, Verdict
 from openai_replay.log.timeline import render
 from openai_replay.server import FakeServer
 
+#: The reason of a Chat Completions client's cell for a check of the Responses API only.
+RESPONSES_ONLY = "Responses API only; this client speaks Chat Completions"
+
 
 async def run_check(adapter_cls: type[Adapter], check: Check) -> dict[str, Any]:
     """One cell: the check's scenario on a fresh server, the client driven through its script."""
     cell: dict[str, Any] = {"check": check.name, "client": adapter_cls.client}
     if adapter_cls.api not in check.apis:
-        return cell | {"status": "n/a", "reason": "Responses API only; this client speaks Chat Completions", "facts": {}}
+        return cell | {"status": "n/a", "reason": RESPONSES_ONLY, "facts": {}}
     if adapter_cls.transport not in check.transports:
         only = " and ".join(check.transports)
         return cell | {"status": "n/a", "reason": f"{only} only; this client is {adapter_cls.transport}", "facts": {}}

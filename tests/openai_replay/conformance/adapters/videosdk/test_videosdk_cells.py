@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from conformancekit import Pins, pinned_cell_tests
+from conformancekit import Pins, chat_pins, pinned_cell_tests
 
 #: (status, head of the reason) per check, as observed; non-passing cells are explained in
 #: src/openai_replay/conformance/explanations.py and docs/conformance.md.
@@ -29,27 +29,21 @@ PINS: Pins = {
         "http_500": ("n/a", "http only; this client is ws"),
         "legacy_usage": ("pass", "recovered"),
     },
-    "videosdk-chat": {
-        "plain_turn": ("pass", "one request, the whole answer"),
-        "chained_turn": ("n/a", "Responses API only; this client speaks Chat Completions"),
-        "tool_round_trip": ("pass", "round trip with the full context"),
-        "previous_response_not_found": ("n/a", "Responses API only; this client speaks Chat Completions"),
-        "connection_limit": ("n/a", "Responses API only; this client speaks Chat Completions"),
-        "close_mid_stream": ("fail", "lost the turn silently"),
-        "close_before_created": ("pass", "surfaced the error"),
-        "response_failed": ("pass", "surfaced the error"),
-        "response_incomplete": ("fail", "passed on the partial text"),
-        "cancel_then_new_turn": ("pass", "sent no response.cancel; next turn"),
-        "warmup": ("n/a", "Responses API only; this client speaks Chat Completions"),
-        "stall_past_timeout": ("pass", "no response timeout"),
-        "never_ending_stream": ("pass", "surfaced the error"),
-        "barge_in_chain": ("n/a", "Responses API only; this client speaks Chat Completions"),
-        "legacy_usage": ("n/a", "Responses API only; this client speaks Chat Completions"),
-        "no_resend": ("n/a", "Responses API only; this client speaks Chat Completions"),
-        "connection_age_limit": ("n/a", "Responses API only; this client speaks Chat Completions"),
-        "http_429_retry_after": ("fail", "did not recover"),
-        "http_500": ("pass", "surfaced the error"),
-    },
+    "videosdk-chat": chat_pins(
+        {
+            "plain_turn": ("pass", "one request, the whole answer"),
+            "tool_round_trip": ("pass", "round trip with the full context"),
+            "close_mid_stream": ("fail", "lost the turn silently"),
+            "close_before_created": ("pass", "surfaced the error"),
+            "response_failed": ("pass", "surfaced the error"),
+            "response_incomplete": ("fail", "passed on the partial text"),
+            "cancel_then_new_turn": ("pass", "sent no response.cancel; next turn"),
+            "stall_past_timeout": ("pass", "no response timeout"),
+            "never_ending_stream": ("pass", "surfaced the error"),
+            "http_429_retry_after": ("fail", "did not recover"),
+            "http_500": ("pass", "surfaced the error"),
+        }
+    ),
 }
 
 
