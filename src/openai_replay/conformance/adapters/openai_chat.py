@@ -9,28 +9,19 @@ by their ``index`` (as the SDK's docs show), the SDK's own retry policy (``max_r
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from openai import AsyncOpenAI
-
-from openai_replay.conformance.adapter import Adapter, ErrorSeen, Surfaced, TextDelta, ToolCallSeen
+from openai_replay.conformance.adapter import ErrorSeen, Surfaced, TextDelta, ToolCallSeen
+from openai_replay.conformance.adapters.openai_sdk import SdkStreamAdapter
 from openai_replay.conformance.conversation import Call, Item, Tool, chat_messages
 
 
-class OpenAIChatAdapter(Adapter):
+class OpenAIChatAdapter(SdkStreamAdapter):
     """``AsyncOpenAI().chat.completions.create(stream=True)``: public API, full context every turn."""
 
     client = "openai-chat"
-    package = "openai"
-    transport = "http"
     api = "chat"
-    client_timeout = 3.0
-
-    async def open(self) -> None:
-        self.sdk = AsyncOpenAI(base_url=self.endpoint.url, api_key=self.api_key, timeout=self.client_timeout)
-        self._stream: Any = None
 
     async def stream(self, history: list[Item], tools: list[Tool]) -> AsyncIterator[Surfaced]:
         kwargs: dict[str, Any] = {"tools": [t.chat_param() for t in tools]} if tools else {}
@@ -56,16 +47,6 @@ class OpenAIChatAdapter(Adapter):
                 yield ToolCallSeen(Call(call_id=call["id"], name=call["name"], arguments=call["arguments"]))
         finally:
             await self.cancel()
-
-    async def cancel(self) -> None:
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            with contextlib.suppress(Exception):
-                await stream.close()
-
-    async def close(self) -> None:
-        await self.cancel()
-        await self.sdk.close()
 
 
 __all__ = ["OpenAIChatAdapter"]

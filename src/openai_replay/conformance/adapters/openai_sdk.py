@@ -124,10 +124,10 @@ def _reason(response: Any) -> str:
     return f"incomplete ({getattr(details, 'reason', None)})"
 
 
-class OpenAIHttpAdapter(Adapter):
-    """``AsyncOpenAI().responses.create(stream=True)`` — public API, full context every turn."""
+class SdkStreamAdapter(Adapter):
+    """What the SDK's HTTP streaming adapters share (Responses and Chat Completions): one
+    `AsyncOpenAI` client with the SDK's retry policy and a timeout, and a stream closed on cancel."""
 
-    client = "openai-http"
     package = "openai"
     transport = "http"
     client_timeout = 3.0
@@ -135,6 +135,22 @@ class OpenAIHttpAdapter(Adapter):
     async def open(self) -> None:
         self.sdk = AsyncOpenAI(base_url=self.endpoint.url, api_key=self.api_key, timeout=self.client_timeout)
         self._stream: Any = None
+
+    async def cancel(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                await stream.close()
+
+    async def close(self) -> None:
+        await self.cancel()
+        await self.sdk.close()
+
+
+class OpenAIHttpAdapter(SdkStreamAdapter):
+    """``AsyncOpenAI().responses.create(stream=True)`` — public API, full context every turn."""
+
+    client = "openai-http"
 
     async def stream(self, history: list[Item], tools: list[Tool]) -> AsyncIterator[Surfaced]:
         kwargs: dict[str, Any] = {"tools": [t.responses_param() for t in tools]} if tools else {}
@@ -155,20 +171,7 @@ class OpenAIHttpAdapter(Adapter):
                 elif kind == "error":
                     yield ErrorSeen(f"error event: {getattr(event, 'message', event)}")
         finally:
-            stream, self._stream = self._stream, None
-            if stream is not None:
-                with contextlib.suppress(Exception):
-                    await stream.close()
-
-    async def cancel(self) -> None:
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            with contextlib.suppress(Exception):
-                await stream.close()
-
-    async def close(self) -> None:
-        await self.cancel()
-        await self.sdk.close()
+            await self.cancel()
 
 
-__all__ = ["OpenAIHttpAdapter", "OpenAIWebSocketAdapter"]
+__all__ = ["OpenAIHttpAdapter", "OpenAIWebSocketAdapter", "SdkStreamAdapter"]
