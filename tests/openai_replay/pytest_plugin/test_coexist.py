@@ -5,19 +5,11 @@ and a user's fake_server.py does not shadow the implementation."""
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
 
 import pytest
+from pluginkit import RECORDING_INI as INI
 
 from openai_replay.server import FakeServer
-
-INI = """
-[pytest]
-addopts = --strict-markers --strict-config -p no:cacheprovider
-asyncio_mode = auto
-asyncio_default_fixture_loop_scope = function
-openai_replay_upstream_url = {url}
-"""
 
 TESTS = """
 import socket
@@ -41,12 +33,6 @@ def test_plain_loopback_is_blocked(openai_replay_session_server):
     with pytest.raises(RuntimeError, match="Network is disabled"):
         socket.create_connection(("127.0.0.1", openai_replay_session_server.port), timeout=2)
 """
-
-
-@pytest.fixture
-def upstream() -> Iterator[FakeServer]:
-    with FakeServer() as server:
-        yield server
 
 
 def project(pytester: pytest.Pytester, upstream: FakeServer, source: str = TESTS) -> None:

@@ -5,23 +5,16 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pluginkit import RECORDING_INI as INI
 
 from fake_server import FakeServer
 from openai_replay.cassette import interactions, load_cassette
 from openai_replay.pytest_plugin.settings import SettingsError, resolve
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "cassettes.md"
-INI = """
-[pytest]
-addopts = --strict-markers --strict-config -p no:cacheprovider
-asyncio_mode = auto
-asyncio_default_fixture_loop_scope = function
-openai_replay_upstream_url = {url}
-"""
 
 
 def documented_example() -> str:
@@ -31,12 +24,6 @@ def documented_example() -> str:
     found = re.search(r"```python\n(.*?)```", text[start:], re.S)
     assert found, "the no_emails example is missing from docs/cassettes.md"
     return found.group(1)
-
-
-@pytest.fixture
-def upstream() -> Iterator[FakeServer]:
-    with FakeServer() as server:
-        yield server
 
 
 def test_documented_no_emails_example_records_clean_and_replays(pytester: pytest.Pytester, upstream: FakeServer) -> None:

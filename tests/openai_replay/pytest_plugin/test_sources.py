@@ -7,21 +7,13 @@ sockets) and offline.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pluginkit import RECORDING_INI as INI
 
 from fake_server import FakeServer
 from openai_replay.cassette import interactions, load_cassette
-
-INI = """
-[pytest]
-addopts = --strict-markers --strict-config -p no:cacheprovider
-asyncio_mode = auto
-asyncio_default_fixture_loop_scope = function
-openai_replay_upstream_url = {url}
-"""
 
 CHAT = """
 import pytest
@@ -35,13 +27,6 @@ def test_chat(openai_server, openai_client):
         done = next(e for e in conn if e.type in ("response.completed", "error"))
         assert done.type == "response.completed", done
 """
-
-
-@pytest.fixture
-def upstream() -> Iterator[FakeServer]:
-    """The 'real API' the recordings come from."""
-    with FakeServer() as server:
-        yield server
 
 
 def project(pytester: pytest.Pytester, upstream: FakeServer, source: str = CHAT) -> Path:

@@ -6,20 +6,12 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pluginkit import RECORDING_INI as INI
 
 from openai_replay.server import FakeServer
-
-INI = """
-[pytest]
-addopts = --strict-markers --strict-config -p no:cacheprovider
-asyncio_mode = auto
-asyncio_default_fixture_loop_scope = function
-openai_replay_upstream_url = {url}
-"""
 
 SAYS = """
 import pytest
@@ -28,13 +20,6 @@ import pytest
 def test_chat(openai_client):
     assert openai_client.responses.create(model="m", input="{text}").output_text == "You said: {text}"
 """
-
-
-@pytest.fixture
-def upstream() -> Iterator[FakeServer]:
-    """The 'real API' the recordings come from."""
-    with FakeServer() as server:
-        yield server
 
 
 def closed_port_url() -> str:
