@@ -20,6 +20,7 @@ asyncio_default_fixture_loop_scope = function
 """
 
 
+@pytest.mark.slow
 def test_examples_suite_passes() -> None:
     """`pytest examples` (the chat loop against the built-in fault scenarios) passes in a fresh process."""
     done = subprocess.run(
@@ -40,6 +41,7 @@ def test_docs_show_the_readme_example_as_tested() -> None:
         assert f"```python\n{example}```" in (ROOT / doc).read_text(), doc
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("snippet", all_snippets(), ids=lambda s: s.id)
 def test_doc_snippet_runs_as_written(snippet: Snippet, tmp_path: Path) -> None:
     """The snippet runs in a fresh process (under pytest if it defines tests), offline, and exits 0."""

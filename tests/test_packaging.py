@@ -68,3 +68,11 @@ def test_the_openai_lower_bound_is_a_version_the_tests_run() -> None:
     tox = configparser.ConfigParser()
     tox.read(ROOT / "tox.ini")
     assert f"=={pinned.split('==')[1]}" in tox["testenv:openai-floor"]["deps"]
+
+
+def test_the_slow_tier_is_left_out_by_default_and_run_by_ci() -> None:
+    """The README's command deselects only `slow` tests, and `.ci/run` runs that tier, so CI runs every test."""
+    ini = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert "-m 'not slow'" in ini["addopts"]
+    assert any(marker.startswith("slow:") for marker in ini["markers"])
+    assert "pytest -n auto -m slow" in (ROOT / ".ci" / "run").read_text()

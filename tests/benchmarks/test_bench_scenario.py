@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any
 
 import aiohttp
+import pytest
 from testkit import assert_event_conforms, assert_stream_well_formed, sse_events
 
 from fake_server import FakeServer
@@ -102,6 +103,7 @@ def test_scenario_file_is_what_fixtures_py_regenerates(tmp_path: Path) -> None:
     assert texts == {"bench-long": fixtures.LONG, "bench-short": fixtures.SHORT}
 
 
+@pytest.mark.slow
 async def test_websocket_counts_match_the_harness() -> None:
     """Over WebSocket: bench-short is 10 spec-valid events (2 deltas) every turn, bench-long 10,008 (10,000 4-char deltas)."""
     async with bench_server() as server, aiohttp.ClientSession() as session:
@@ -113,6 +115,7 @@ async def test_websocket_counts_match_the_harness() -> None:
         assert frames[-1].startswith('{"type":"response.completed"')  # what bench.py's no-parse client waits for
 
 
+@pytest.mark.slow
 async def test_http_sse_counts_match_the_harness() -> None:
     """Over HTTP SSE (POST /v1/responses, stream true): the same 10 and 10,008 events, in the real framing."""
     async with bench_server() as server:
@@ -137,6 +140,7 @@ async def test_unmatched_input_fails_loudly() -> None:
         assert status == 500 and json.loads(body)["error"]["code"] == "scenario_unmatched"
 
 
+@pytest.mark.slow
 async def test_peer_py_server_command_serves_the_harness() -> None:
     """peer.py's server command, split as run_all.py splits it, serves both inputs without auth; SIGTERM stops it cleanly."""
     argv = by_path("peer").COMMAND.replace("{port}", "0").split()

@@ -65,6 +65,7 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"proc": proc, "outdir": outdir, "results": results}
 
 
+@pytest.mark.slow
 def test_tiny_run_measures_every_test_on_both_servers(smoke: dict[str, Any]) -> None:
     """run.py exits 0 and results.json holds every test for both servers, with the right event counts."""
     proc = smoke["proc"]
@@ -88,6 +89,7 @@ def test_tiny_run_measures_every_test_on_both_servers(smoke: dict[str, Any]) -> 
     assert results["runs"]["raw"][0]["tests"]["cassette_replay"]["events_per_turn"] == [10] * 5
 
 
+@pytest.mark.slow
 def test_tiny_run_writes_the_tables_with_ratios(smoke: dict[str, Any]) -> None:
     """summary.md has the 1,000-connection (here 20), cassette replay and cassette load rows with a ratio to raw."""
     summary = (smoke["outdir"] / "summary.md").read_text()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from openai import OpenAI
+from sdkkit import sync_sdk
 
 from fake_server import FakeServer
 from openai_replay.control_client import ControlError, ReplayControl
@@ -17,7 +17,7 @@ def test_log_assertions_run_over_the_api_with_the_same_signatures() -> None:
     """control.log.assert_chained(2) passes; assert_full_context(2) raises AssertionError with the timeline."""
     with FakeServer(seed=1) as server:
         control = ReplayControl(server.url, session="suite")
-        client = OpenAI(base_url=server.url, api_key="k", max_retries=0, default_headers={"X-Replay-Session": "suite"})
+        client = sync_sdk(base_url=server.url, api_key="k", max_retries=0, default_headers={"X-Replay-Session": "suite"})
         first = client.responses.create(model="gpt-4o-mini", input=[user("hi")])
         client.responses.create(model="gpt-4o-mini", input=[user("again")], previous_response_id=first.id)
         assert control.log.assert_chained(2)["passed"] is True
@@ -35,7 +35,7 @@ def test_scenarios_verify_and_reset_through_the_client() -> None:
         control = ReplayControl(server.url)
         control.load_builtin("failed", code="server_error")
         assert control.verify()["ok"] is False
-        reply = OpenAI(base_url=server.url, api_key="k", max_retries=0).responses.create(model="gpt-4o-mini", input="hi")
+        reply = sync_sdk(base_url=server.url, api_key="k", max_retries=0).responses.create(model="gpt-4o-mini", input="hi")
         assert reply.status == "failed" and control.verify()["ok"] is True
         control.reset()
         assert control.requests()["requests"] == []

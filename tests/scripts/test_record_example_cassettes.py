@@ -8,7 +8,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from openai import AsyncOpenAI
+from sdkkit import async_sdk
 
 from fake_server import FakeServer
 from openai_replay.cassette import CassetteReplay, WsConnection, load_cassette
@@ -34,7 +34,7 @@ async def test_example_cassette_replays_with_the_sdk(name: str) -> None:
     """The committed cassette answers the same SDK conversation over WebSocket mode, every turn used."""
     replay = CassetteReplay(load_cassette(EXAMPLES / name))
     async with FakeServer(source=replay) as server:
-        client = AsyncOpenAI(base_url=server.url, api_key="test-key", max_retries=0)
+        client = async_sdk(base_url=server.url, api_key="test-key", max_retries=0)
         seen = await asyncio.wait_for(script().CONVERSATIONS[name](client), 30)
         await client.close()
     assert seen == EXPECTED[name]

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from openai import AsyncOpenAI
+from sdkkit import async_sdk
 
 TERMINAL = ("response.completed", "response.failed", "response.incomplete", "error")
 
@@ -21,7 +22,7 @@ def assistant(text: str) -> dict[str, Any]:
 def sdk(server: Any, **options: Any) -> AsyncOpenAI:
     """An async SDK client for ``server`` (no retries unless asked)."""
     options.setdefault("max_retries", 0)
-    return AsyncOpenAI(base_url=server.url, api_key="sk-test", **options)
+    return async_sdk(base_url=server.url, api_key="sk-test", **options)
 
 
 async def until_terminal(connection: Any, timeout: float = 10) -> Any:

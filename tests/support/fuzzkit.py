@@ -1,6 +1,7 @@
 """Hostile request bodies for the fuzz suites, Hypothesis profiles, and a watch on the server's log.
 
-``OPENAI_REPLAY_FUZZ=long`` runs the long profile (thousands of examples); CI runs the bounded one.
+The everyday run takes 40 examples a test; ``OPENAI_REPLAY_FUZZ=ci`` (set by ``.ci/run``) 120, and
+``OPENAI_REPLAY_FUZZ=long`` thousands.
 """
 
 from __future__ import annotations
@@ -17,9 +18,20 @@ from hypothesis import strategies as st
 
 from openai_replay.responses.validation import CREATE_RESPONSE_FIELDS, WS_ONLY_FIELDS
 
+settings.register_profile(
+    "fuzz-quick", max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=False
+)
 settings.register_profile("fuzz-ci", max_examples=120, deadline=None, suppress_health_check=list(HealthCheck), derandomize=False)
 settings.register_profile("fuzz-long", max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck))
-PROFILE = settings.get_profile("fuzz-long" if os.environ.get("OPENAI_REPLAY_FUZZ") == "long" else "fuzz-ci")
+FUZZ = os.environ.get("OPENAI_REPLAY_FUZZ", "")
+
+
+def budget(ci: int) -> int:
+    """Examples for a property test that takes ``ci`` in CI: a third of that in the everyday run, 40x long."""
+    return {"ci": ci, "long": ci * 40}.get(FUZZ, max(10, ci // 3))
+
+
+PROFILE = settings.get_profile({"long": "fuzz-long", "ci": "fuzz-ci"}.get(os.environ.get("OPENAI_REPLAY_FUZZ", ""), "fuzz-quick"))
 
 #: Scalars of every JSON type, with the edges: huge integers, extreme floats, odd strings.
 scalars = st.one_of(

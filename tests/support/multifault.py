@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 import websockets
-from openai import AsyncOpenAI
 from scenariokit import sdk_events, sdk_turn, user
+from sdkkit import async_sdk
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "scenarios" / "multi_fault.json"
 WEATHER = {
@@ -25,7 +25,7 @@ WEATHER = {
 
 async def drive(base_url: str) -> dict[str, Any]:
     """Run the whole conversation, asserting what the client sees at each fault; return what it saw."""
-    client = AsyncOpenAI(base_url=base_url, api_key="test-key", max_retries=2)
+    client = async_sdk(base_url=base_url, api_key="test-key", max_retries=2)
     seen: dict[str, Any] = {}
     base = {"model": "gpt-4o-mini", "store": False, "tools": [WEATHER]}
 

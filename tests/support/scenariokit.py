@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 from openai import AsyncOpenAI
+from sdkkit import async_sdk
 
 from fake_server import FakeServer
 
@@ -17,7 +18,7 @@ MODEL = "gpt-4o-mini"
 
 
 def client_for(server: FakeServer, max_retries: int = 0) -> AsyncOpenAI:
-    return AsyncOpenAI(base_url=server.url, api_key="test-key", max_retries=max_retries)
+    return async_sdk(base_url=server.url, api_key="test-key", max_retries=max_retries)
 
 
 async def sdk_turn(connection: Any, timeout: float = 10, **create: Any) -> tuple[list[dict[str, Any]], BaseException | None]:

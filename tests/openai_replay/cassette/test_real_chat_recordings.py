@@ -11,7 +11,7 @@ import openai
 import pytest
 import yaml
 from cassettekit import REAL_CHAT_EVENTS, http_raw, real_chat_cassette
-from openai import AsyncOpenAI
+from sdkkit import async_sdk
 
 from fake_server import FakeServer
 from openai_replay.cassette import CassetteReplay
@@ -67,7 +67,7 @@ async def test_the_sdk_parses_each_chat_replay(name: str) -> None:
     """chat.completions.create (streaming or not, as recorded) parses every replayed answer; a 404 raises NotFoundError."""
     replay, _ = recorded(real_chat_cassette(name))
     async with FakeServer(source=replay) as server:
-        client = AsyncOpenAI(base_url=server.url, api_key="k", max_retries=0)
+        client = async_sdk(base_url=server.url, api_key="k", max_retries=0)
         for item in replay.items:
             body = dict(item.request or {})
             if item.status and item.status >= 400:

@@ -13,6 +13,7 @@ import yaml
 from cassettekit import REAL_EVENTS, TERMINAL, http_raw, real_cassette
 from openai import AsyncOpenAI, AsyncStream
 from openai.types.responses import Response, ResponseStreamEvent
+from sdkkit import async_sdk
 from testkit import sdk_parse_problems
 
 from fake_server import FakeServer
@@ -82,7 +83,7 @@ async def test_replays_over_http_to_the_sdk(name: str) -> None:
     """The openai SDK parses every replayed stream and JSON answer; recorded errors raise its real exception."""
     replay, _ = recorded(name)
     async with FakeServer(source=replay) as server:
-        client = AsyncOpenAI(base_url=server.url, api_key="test-key", max_retries=0)
+        client = async_sdk(base_url=server.url, api_key="test-key", max_retries=0)
         for item in replay.items:
             if (item.status or 200) >= 400:
                 with pytest.raises(openai.BadRequestError) as raised:
@@ -105,7 +106,7 @@ async def test_replays_over_websocket_mode(name: str) -> None:
     replay, _ = recorded(name)
     posts = [i for i in replay.items if i.method == "POST"]
     async with FakeServer(source=replay) as server:
-        client = AsyncOpenAI(base_url=server.url, api_key="test-key", max_retries=0)
+        client = async_sdk(base_url=server.url, api_key="test-key", max_retries=0)
         async with client.responses.connect() as connection:
             for item in posts:
                 body = {k: v for k, v in (item.request or {}).items() if k != "stream"}

@@ -11,7 +11,7 @@ from typing import Any
 import openai
 import pytest
 from cassettekit import http_raw, real_cassette, user, ws_conversation
-from openai import AsyncOpenAI
+from sdkkit import async_sdk
 
 from fake_server import FakeServer
 from openai_replay.cassette import (
@@ -91,7 +91,7 @@ async def test_unmatched_request_answers_with_the_closest_recording_and_the_fix(
     path = paced_cassette(tmp_path)
     replay = CassetteReplay(load_cassette(path))
     async with FakeServer(source=replay) as server:
-        client = AsyncOpenAI(base_url=server.url, api_key="test-key", max_retries=0)
+        client = async_sdk(base_url=server.url, api_key="test-key", max_retries=0)
         async with client.responses.connect() as connection:
             await connection.response.create(**MODEL, input="pace you")  # type: ignore[arg-type]
             frame = await asyncio.wait_for(connection.recv(), 10)

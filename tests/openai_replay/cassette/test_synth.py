@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from testkit import assert_event_conforms, assert_stream_well_formed
 
 from openai_replay.cassette.synth import events_from_response
@@ -55,6 +56,7 @@ CALL = {
 REASONING = {"id": "rs_1", "type": "reasoning", "summary": [{"type": "summary_text", "text": "thinking"}]}
 
 
+@pytest.mark.slow
 def test_message_call_and_reasoning_events_are_well_formed() -> None:
     """created, in_progress, each item's events, then completed with the recorded response (no billing)."""
     events = events_from_response(response([REASONING, MESSAGE, CALL]))

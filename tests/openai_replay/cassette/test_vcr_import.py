@@ -202,6 +202,7 @@ def test_alias_bomb_gets_a_clear_error_fast_and_small(tmp_path: Path) -> None:
     assert not (tmp_path / "out.json").exists()
 
 
+@pytest.mark.slow
 def test_gzip_bomb_gets_a_clear_error_fast_and_small(tmp_path: Path) -> None:
     """A 400 KB gzip bomb (1.27 GB and a 314 MB cassette on main): exit 2 within a second, bounded memory."""
     squeeze = zlib.compressobj(9, zlib.DEFLATED, 31)

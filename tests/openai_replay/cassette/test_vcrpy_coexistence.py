@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import vcr
 from cassettekit import user
-from openai import AsyncOpenAI
+from sdkkit import async_sdk
 from vcr.errors import CannotOverwriteExistingCassetteException
 
 from fake_server import FakeServer
@@ -18,7 +18,7 @@ from openai_replay.server.recorder import RecordingProxy
 
 
 async def sdk_calls(url: str) -> list[str]:
-    client = AsyncOpenAI(base_url=url, api_key="test-key", max_retries=0)
+    client = async_sdk(base_url=url, api_key="test-key", max_retries=0)
     answer = await client.responses.create(model="gpt-4o-mini", input="over http")
     async with client.responses.connect() as connection:
         await connection.response.create(model="gpt-4o-mini", input=[user("over ws")], store=False)
@@ -50,13 +50,14 @@ async def test_without_ignore_localhost_vcrpy_intercepts_the_sdk(tmp_path: Path)
     recorder = vcr.VCR(record_mode="none")
     async with FakeServer(seed=1) as server:
         with recorder.use_cassette(str(tmp_path / "vcr.yaml")):
-            client = AsyncOpenAI(base_url=server.url, api_key="test-key", max_retries=0)
+            client = async_sdk(base_url=server.url, api_key="test-key", max_retries=0)
             with pytest.raises(CannotOverwriteExistingCassetteException):
                 await asyncio.wait_for(client.responses.create(model="gpt-4o-mini", input="hi"), 20)
             await client.close()
         assert len(server.log) == 0
 
 
+@pytest.mark.slow
 def test_pytest_recording_vcr_config_recipe(pytester: pytest.Pytester) -> None:
     """The documented pytest-recording recipe: a ``vcr_config`` fixture with ``ignore_localhost`` lets a
     ``@pytest.mark.vcr`` test use the fake server, while the same test without it fails."""

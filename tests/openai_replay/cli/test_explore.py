@@ -22,6 +22,7 @@ def explore(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     return code, out, err
 
 
+@pytest.mark.slow
 def test_finds_writes_and_reproduces_a_real_adapter_bug(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The openai-ws adapter's desync after error+response.failed is found, shrunk to one rule, written; same seed, same run."""
     args = ("--client", "openai-ws", "--faults", "fail", "--max-faults", "1", "--examples", "10", "--seed", "16")
@@ -42,6 +43,7 @@ def test_finds_writes_and_reproduces_a_real_adapter_bug(tmp_path: Path, capsys: 
     assert table_again.replace(str(tmp_path / "b"), "X") == table.replace(str(tmp_path / "a"), "X")
 
 
+@pytest.mark.slow
 def test_every_invariant_held_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """With only stalls below its timeout the HTTP client breaks nothing: exit 0, no file, every row 'held'."""
     code, out, err = explore(

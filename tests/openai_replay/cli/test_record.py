@@ -13,7 +13,7 @@ from typing import Any
 import openai
 import pytest
 from cassettekit import user
-from openai import AsyncOpenAI
+from sdkkit import async_sdk
 
 from fake_server import FakeServer
 from openai_replay.cassette import interactions, load_cassette
@@ -59,7 +59,7 @@ class Running:
 
 async def conversation(url: str) -> list[str]:
     """Two chained turns over WebSocket mode and one streamed HTTP request, as the SDK sees them."""
-    client = AsyncOpenAI(base_url=url, api_key="sk-cli-test-key-0123456789abcdef", max_retries=0)
+    client = async_sdk(base_url=url, api_key="sk-cli-test-key-0123456789abcdef", max_retries=0)
     said: list[str] = []
     async with client.responses.connect() as connection:
         previous = None
@@ -78,6 +78,7 @@ async def conversation(url: str) -> list[str]:
     return said
 
 
+@pytest.mark.slow
 async def test_record_then_serve_from_the_command_line(tmp_path: Path) -> None:
     """``record --upstream --out`` writes a cassette on Ctrl-C; ``serve --cassette`` answers the SDK the same."""
     out = tmp_path / "cli.json"
@@ -99,6 +100,7 @@ async def test_record_then_serve_from_the_command_line(tmp_path: Path) -> None:
     assert "every interaction played" in "".join(server.output)
 
 
+@pytest.mark.slow
 async def test_python_m_fake_server_serves_a_cassette_and_reports_mismatches(tmp_path: Path) -> None:
     """``python -m fake_server --cassette`` replays; an unmatched request makes it exit 1 with the diff."""
     out = tmp_path / "m.json"
@@ -107,7 +109,7 @@ async def test_python_m_fake_server_serves_a_cassette_and_reports_mismatches(tmp
             await asyncio.wait_for(conversation(recorder.url), 30)
             await recorder.stop()
     async with Running(sys.executable, "-m", "fake_server", "--cassette", str(out), "--speed", "1", "--port", "0") as server:
-        client = AsyncOpenAI(base_url=server.url, api_key="k", max_retries=0)
+        client = async_sdk(base_url=server.url, api_key="k", max_retries=0)
         stream = await client.responses.create(model="gpt-4o-mini", input="streamed", stream=True)
         assert [e.type async for e in stream][-1] == "response.completed"
         with pytest.raises(openai.BadRequestError, match="no recorded interaction"):
@@ -120,6 +122,7 @@ async def test_python_m_fake_server_serves_a_cassette_and_reports_mismatches(tmp
     assert "2 recorded interaction(s) in " in output and "never played" in output
 
 
+@pytest.mark.slow
 async def test_cli_errors_are_clear(tmp_path: Path) -> None:
     """A missing cassette and a bad upstream URL stop the commands with exit 2 and a readable message."""
     missing = await asyncio.create_subprocess_exec(
@@ -148,7 +151,7 @@ async def test_a_failed_recording_is_not_saved_as_a_cassette(tmp_path: Path) -> 
     """With the upstream unreachable, record exits 1 without 'saved', and the recording goes to <name>.failed.json."""
     out = tmp_path / "chat.json"
     async with Running(str(BIN), "record", "--upstream", closed_port_url(), "--out", str(out), "--port", "0") as recorder:
-        client = AsyncOpenAI(base_url=recorder.url, api_key="k", max_retries=0)
+        client = async_sdk(base_url=recorder.url, api_key="k", max_retries=0)
         with pytest.raises(openai.InternalServerError):
             await client.responses.create(model="m", input="hello")
         await client.close()
@@ -169,6 +172,7 @@ async def test_time_scale_keeps_the_old_speed_with_a_deprecation_note() -> None:
     assert "(delays x2)" in text
 
 
+@pytest.mark.slow
 async def test_record_never_replaces_an_existing_cassette(tmp_path: Path) -> None:
     """`record --out FILE` on an existing cassette (silently replaced on main) is refused, naming --overwrite and
     --append; --append keeps the old connections and adds the new session after them; --overwrite replaces."""
@@ -183,8 +187,10 @@ async def test_record_never_replaces_an_existing_cassette(tmp_path: Path) -> Non
         )
         _, err = await asyncio.wait_for(refused.communicate(), 20)
         assert refused.returncode == 2 and out.read_bytes() == before
-        assert err.decode() == f"error: {out} already exists; pass --overwrite to replace it, --append to add this " \
+        assert (
+            err.decode() == f"error: {out} already exists; pass --overwrite to replace it, --append to add this "
             "session after it, or choose another --out\n"
+        )
         args = ("record", "--upstream", upstream.url, "--out", str(out), "--port", "0")
         async with Running(str(BIN), *args, "--append") as recorder:
             await asyncio.wait_for(conversation(recorder.url), 30)
@@ -195,6 +201,7 @@ async def test_record_never_replaces_an_existing_cassette(tmp_path: Path) -> Non
         assert load_cassette(out).connections == []
 
 
+@pytest.mark.slow
 async def test_a_failed_append_or_overwrite_leaves_the_existing_cassette_in_place(tmp_path: Path) -> None:
     """A failed recording with --append or --overwrite goes aside; the cassette already at --out stays as it was."""
     out = tmp_path / "kept.json"
@@ -206,7 +213,7 @@ async def test_a_failed_append_or_overwrite_leaves_the_existing_cassette_in_plac
     for flag in ("--append", "--overwrite"):
         args = ("record", "--upstream", closed_port_url(), "--out", str(out), "--port", "0", flag)
         async with Running(str(BIN), *args) as recorder:
-            client = AsyncOpenAI(base_url=recorder.url, api_key="k", max_retries=0)
+            client = async_sdk(base_url=recorder.url, api_key="k", max_retries=0)
             with pytest.raises(openai.InternalServerError):
                 await client.responses.create(model="m", input="hello")
             await client.close()

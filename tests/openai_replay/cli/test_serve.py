@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from openai_replay.cli.main import main
 from openai_replay.cli.serve import DEFAULT_LOG_LIMIT, add_serve_arguments, config_from_args
 from openai_replay.server.state import ServerState
 
@@ -61,13 +62,26 @@ def test_speed_is_a_rate_and_bad_values_are_usage_errors(capsys: pytest.CaptureF
         (["--speed", "-1"], "expected a speed, 0 or more"),
     ],
 )
-def test_out_of_range_serve_values_are_usage_errors(argv: list[str], expected: str) -> None:
-    """Issue 12 item 15: `serve` with an out-of-range value exits 2 saying what was expected, and serves nothing."""
+def test_out_of_range_serve_values_are_usage_errors(argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 12 item 15: `serve` with an out-of-range value exits 2 saying what was expected, before serving."""
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", *argv])  # the parser refuses it: nothing is started in this process
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
+
+
+def test_the_serve_command_exits_2_on_a_bad_value_and_serves_nothing() -> None:
+    """The same refusal from the installed command line: exit 2, one clear line, no listening banner."""
     done = subprocess.run(
-        [sys.executable, "-m", "openai_replay.cli", "serve", *argv], capture_output=True, text=True, timeout=30, check=False
+        [sys.executable, "-m", "openai_replay.cli", "serve", "--port", "99999"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
-    assert expected in done.stderr and "Traceback" not in done.stderr
+    assert "expected a port: a whole number from 0 to 65535" in done.stderr and "Traceback" not in done.stderr
     assert "listening" not in done.stdout
 
 

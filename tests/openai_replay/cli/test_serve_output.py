@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import aiohttp
-from openai import AsyncOpenAI
+import pytest
+from sdkkit import async_sdk
 from servekit import serve
 
 
@@ -23,7 +24,7 @@ async def test_verbose_prints_a_timeline_line_per_request_the_log_file_gets_json
     log_file = tmp_path / "requests.jsonl"
     args = ("-m", "openai_replay.cli.main", "serve", "-v", "--log-file", str(log_file), "--scenario", "failed")
     async with serve(*args) as served:
-        client = AsyncOpenAI(base_url=served.url, api_key="k", max_retries=0)
+        client = async_sdk(base_url=served.url, api_key="k", max_retries=0)
         first = await asyncio.wait_for(client.responses.create(model="gpt-4o-mini", input="hi"), 10)
         async with client.responses.connect() as conn:
             await conn.response.create(model="gpt-4o-mini", input="again")
@@ -48,6 +49,7 @@ async def test_verbose_prints_a_timeline_line_per_request_the_log_file_gets_json
     assert served.returncode == 0, served.stderr
 
 
+@pytest.mark.slow
 async def test_log_file_alone_keeps_stderr_quiet_and_an_unwritable_path_exits_2(tmp_path: Path) -> None:
     """Without -v the request lines go only to the file; a log file that cannot be opened is a one-line error."""
     log_file = tmp_path / "quiet.jsonl"
@@ -70,10 +72,11 @@ async def test_log_file_alone_keeps_stderr_quiet_and_an_unwritable_path_exits_2(
     assert proc.returncode == 2 and err.decode().startswith("error: cannot write the log file")
 
 
+@pytest.mark.slow
 async def test_manual_clock_moves_over_the_api_and_no_control_turns_the_api_off() -> None:
     """--manual-clock: clock/advance reaches the connection limit at once; --no-control: /__replay/ is a 404."""
     async with serve("-m", "fake_server", "--manual-clock", "--connection-limit", "60") as served:
-        client = AsyncOpenAI(base_url=served.url, api_key="k", max_retries=0)
+        client = async_sdk(base_url=served.url, api_key="k", max_retries=0)
         async with client.responses.connect() as conn, aiohttp.ClientSession() as http:
             async with http.post(f"{control(served.url)}/clock/advance", json={"seconds": 61}) as answer:
                 assert answer.status == 200

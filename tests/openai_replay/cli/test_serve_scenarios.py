@@ -15,6 +15,7 @@ from servekit import serve
 from openai_replay.scenarios import BUILTINS
 
 
+@pytest.mark.slow
 async def test_example_scenario_file_from_python_m_fake_server() -> None:
     """`python -m fake_server --scenario FILE`: a client drives the whole multi-fault chat; exit 0 at stop."""
     async with serve("-m", "fake_server", "--scenario", str(EXAMPLE)) as served:
@@ -32,6 +33,7 @@ FAST = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(BUILTINS))
 async def test_every_builtin_runs_from_openai_replay_serve(name: str) -> None:
     """`openai-replay serve --scenario NAME` serves a real request; at stop it reports unfired rules (exit 1)."""
@@ -75,6 +77,7 @@ async def test_builtin_parameters_on_the_command_line() -> None:
     assert seen == ["error"] and served.returncode == 0
 
 
+@pytest.mark.slow
 async def test_bad_scenario_on_the_command_line_exits_2_naming_the_problem(tmp_path: Path) -> None:
     """A bad file or unknown name: exit status 2 and a message naming the JSON path or the built-ins."""
     bad = tmp_path / "bad.json"

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from fake_server import FakeServer
 from openai_replay.cli.main import build_parser
@@ -43,6 +44,7 @@ async def _turns(ws: aiohttp.ClientWebSocketResponse, count: int, start: int) ->
     return ids
 
 
+@pytest.mark.slow
 async def test_serve_soak_keeps_store_and_memory_bounded() -> None:
     """Turns with store on through a real `serve`: only the newest --store-limit stay retrievable; RSS levels off."""
     total, per_socket, store_limit = (20_000, 500, None) if LONG else (300, 100, 100)

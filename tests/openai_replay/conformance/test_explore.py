@@ -64,6 +64,7 @@ async def test_no_single_builtin_scenario_catches_the_planted_bug() -> None:
     assert "previous_response_not_found" in run.timeline
 
 
+@pytest.mark.slow
 def test_explore_finds_and_shrinks_the_planted_bug() -> None:
     """Within EXAMPLES schedules, explore breaks no_stale_chain and shrinks it to two cache misses."""
     findings = explore_client(BuggyClient, examples=EXAMPLES, seed=SEED, faults=["error"])
@@ -84,6 +85,7 @@ async def test_the_minimal_schedule_replays_the_bug_deterministically() -> None:
     assert (await run_schedule(FixedClient, load_scenario(schedule))).violations == []
 
 
+@pytest.mark.slow
 def test_the_fixed_client_passes_every_example() -> None:
     """Without the bug, PASSES random schedules of every default fault kind break no invariant."""
     assert explore_client(FixedClient, examples=PASSES, seed=SEED) == {}
@@ -108,6 +110,7 @@ class CoinFlipClient(FixedClient):
             yield seen
 
 
+@pytest.mark.slow
 def test_a_verdict_that_changes_between_runs_is_refused() -> None:
     """When replaying a schedule gives another verdict, explore says so instead of reporting a minimal schedule."""
     with pytest.raises(ExploreError, match="the same schedule gave different verdicts on two runs"):

@@ -6,13 +6,14 @@ from typing import Any
 
 import jsonschema
 import pytest
+from fuzzkit import budget
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from openai_replay.explore import DEFAULT_CLIENT_TIMEOUT, FAULTS, fault_schedules
 from openai_replay.scenarios import Scenario, load_scenario, schema
 
-FAST = settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+FAST = settings(max_examples=budget(150), deadline=None, database=None, suppress_health_check=list(HealthCheck))
 VALIDATOR = jsonschema.Draft202012Validator(schema())
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import aiohttp
 import pytest
 from openai import AsyncOpenAI
+from sdkkit import async_sdk
 
 from fake_server import FakeServer
 from openai_replay.scenarios import scenario
@@ -19,7 +20,7 @@ WEATHER = {
 
 
 def client_for(server: FakeServer, retries: int = 0) -> AsyncOpenAI:
-    return AsyncOpenAI(base_url=server.url, api_key="k", max_retries=retries)
+    return async_sdk(base_url=server.url, api_key="k", max_retries=retries)
 
 
 async def _post(server: FakeServer, messages: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:

@@ -103,9 +103,10 @@ async def test_chained_resend_of_the_assistant_output_is_duplicated_text(openai_
     async with sdk(openai_server).responses.connect() as conn:
         first = await turn(conn, input=[user("hi")], **BASE)
         await turn(conn, input=[*output_items(first), user("again")], previous_response_id=first.response.id, **BASE)
-    assert "request #2 resends what the server already has: the assistant's own output" in broken(openai_server)[
-        "no_duplicated_or_lost_text"
-    ][0]
+    assert (
+        "request #2 resends what the server already has: the assistant's own output"
+        in broken(openai_server)["no_duplicated_or_lost_text"][0]
+    )
 
 
 async def test_two_responses_in_flight_on_one_lane(openai_server: ReplayServer) -> None:

@@ -67,6 +67,7 @@ def test_the_record_mode_help_names_openai_replay(pytester: pytest.Pytester, arg
     assert "Cassette record mode for openai-replay" in " ".join(result.stdout.str().split())
 
 
+@pytest.mark.slow
 def test_a_users_own_fake_server_module_does_not_shadow_the_plugin(pytester: pytest.Pytester) -> None:
     """A project with its own fake_server.py (imported first on sys.path) still gets a working plugin."""
     pytester.makeini(INI.format(url="http://127.0.0.1:9/v1"))

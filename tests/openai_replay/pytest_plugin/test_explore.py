@@ -9,6 +9,7 @@ from pathlib import Path
 
 import openai
 import pytest
+from sdkkit import async_sdk
 from servekit import serve
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -38,7 +39,9 @@ async def ask(openai_server):
         return None
 """
 
-PATTERN = CLIENT + """
+PATTERN = (
+    CLIENT
+    + """
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)
 @given(schedule=fault_schedules(max_faults=2, faults=["error"], transport="http"))
 async def test_client(openai_server, schedule):
@@ -46,21 +49,28 @@ async def test_client(openai_server, schedule):
     assert len(openai_server.log) == 0 and all(n == 0 for n in schedule.fired().values())  # a clean server
     assert await ask(openai_server) == "You said: hello"
 """
+)
 
-HELPER = CLIENT + """
+HELPER = (
+    CLIENT
+    + """
 @explore(max_examples=40, seed=7, max_faults=2, faults=["error"], transport="http")
 async def test_helper(openai_server, schedule):
     openai_server.use(schedule)
     assert await ask(openai_server) == "You said: hello"
 """
+)
 
-REPLAY = CLIENT + """
+REPLAY = (
+    CLIENT
+    + """
 @pytest.mark.openai_replay(scenario=".openai-replay/failures/test_inner.test_client.json")
 async def test_replayed(openai_server):
     assert await ask(openai_server) is None  # the shrunk failure, again
     assert openai_server.log[0].outcome.code == "server_error"
     assert await ask(openai_server) == "You said: hello"  # the rule fired once; the next request is answered
 """
+)
 
 MINIMAL = {
     "name": "explore",
@@ -69,6 +79,7 @@ MINIMAL = {
 }
 
 
+@pytest.mark.slow
 def test_a_failure_shows_and_writes_the_shrunk_schedule_which_replays(pytester: pytest.Pytester) -> None:
     """The issue's pattern finds the bug, shrinks it to one plain rule, writes it beside the test, and it replays."""
     pytester.makeini(INI)
@@ -106,6 +117,7 @@ def test_the_readme_example_fails_and_writes_the_file_it_shows(pytester: pytest.
     assert json.dumps({"name": "explore", "rules": MINIMAL["rules"]}) in (ROOT / "README.md").read_text()
 
 
+@pytest.mark.slow
 def test_the_one_decorator_helper_is_the_same_pattern(pytester: pytest.Pytester) -> None:
     """@explore(...) gives the test a schedule with the usual settings; a failure is written the same way."""
     pytester.makeini(INI)
@@ -120,7 +132,7 @@ async def test_the_written_file_replays_with_openai_replay_serve(tmp_path: objec
     path = tmp_path / "schedule.json"  # type: ignore[operator]
     path.write_text(json.dumps(MINIMAL))
     async with serve("-m", "openai_replay.cli", "serve", "--scenario", str(path)) as served:
-        client = openai.AsyncOpenAI(base_url=served.url, api_key="k", max_retries=0)
+        client = async_sdk(base_url=served.url, api_key="k", max_retries=0)
         with pytest.raises(openai.InternalServerError):
             await client.responses.create(model="m", input="hello")
         assert (await client.responses.create(model="m", input="hello")).output_text == "You said: hello"

@@ -55,6 +55,7 @@ def test_strict_markers_and_strict_config_with_every_option_set(pytester: pytest
     result.stdout.fnmatch_lines(["@pytest.mark.openai_replay(cassette=None, scenario=None, record_mode=None, speed=None*"])
 
 
+@pytest.mark.slow
 def test_no_fixture_is_autouse(pytester: pytest.Pytester) -> None:
     """A test that asks for nothing gets no server: no fixture of ours runs, no thread starts."""
     make(

@@ -17,9 +17,10 @@ asyncio_default_fixture_loop_scope = function
 INNER = """
 import pytest
 from openai import OpenAI
+from sdkkit import sync_sdk
 
 def client(openai_server):
-    return OpenAI(base_url=openai_server.url, api_key="k", max_retries=0)
+    return sync_sdk(base_url=openai_server.url, api_key="k", max_retries=0)
 
 @pytest.mark.openai_replay(scenario="failed:code=\\"server_error\\"")
 def test_scenario_loads_and_assertions_run_remotely(openai_server):

@@ -98,8 +98,10 @@ def test_none_mode_names_the_missing_cassette_and_how_to_record_it(pytester: pyt
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["*no cassette at *cassettes/test_inner/greeting.json*record mode is 'none'*"
-         "Record it with: pytest test_inner.py::test_chat --record-mode=once"]
+        [
+            "*no cassette at *cassettes/test_inner/greeting.json*record mode is 'none'*"
+            "Record it with: pytest test_inner.py::test_chat --record-mode=once"
+        ]
     )
     assert len(upstream.log) == 0
 
@@ -191,6 +193,7 @@ def test_simulated(openai_client, n):
 """
 
 
+@pytest.mark.slow
 def test_xdist_workers_have_their_own_server_and_never_clobber_cassettes(pytester: pytest.Pytester, upstream: FakeServer) -> None:
     """With -n 2: one server (port) per worker; every cassette is written, and a cassette that tests
     on both workers record into keeps every test's interaction."""

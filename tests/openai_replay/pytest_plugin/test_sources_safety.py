@@ -66,8 +66,10 @@ def test_a_missing_cassette_implied_by_upstream_is_an_error(pytester: pytest.Pyt
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["*no cassette at *cassettes/test_inner/test_chat.json*implied by this test's upstream setting.*"
-         "Record it with: pytest test_inner.py::test_chat --record-mode=once"]
+        [
+            "*no cassette at *cassettes/test_inner/test_chat.json*implied by this test's upstream setting.*"
+            "Record it with: pytest test_inner.py::test_chat --record-mode=once"
+        ]
     )
     assert len(upstream.log) == 0
 
@@ -94,8 +96,12 @@ def test_a_recording_against_an_unreachable_upstream_is_set_aside(pytester: pyte
     write(pytester, closed_port_url(), {"test_inner.py": source})
     result = pytester.runpytest(f"--record-mode={mode}")
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*not saved as its cassette (openai-replay record: cannot reach the upstream*",
-                                 "*test_chat.failed.json, which is never replayed*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*not saved as its cassette (openai-replay record: cannot reach the upstream*",
+            "*test_chat.failed.json, which is never replayed*",
+        ]
+    )
     folder = pytester.path / "cassettes" / "test_inner"
     assert not (folder / "test_chat.json").exists() and (folder / "test_chat.failed.json").is_file()
     again = pytester.runpytest("--record-mode=once")
@@ -194,5 +200,6 @@ def test_the_documented_ini_snippet_makes_the_documented_folder(pytester: pytest
     pytester.makeini(ini + "asyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(test_inner=textwrap.dedent(SAYS.format(text="ini")))
     pytester.runpytest("--strict-config", "--record-mode=once", "-p", "no:cacheprovider").assert_outcomes(passed=1)
-    assert sorted(p.name for p in pytester.path.iterdir() if p.is_dir()) == ["cassettes"]
+    # Python's own __pycache__ (written unless PYTHONDONTWRITEBYTECODE is set) is not ours.
+    assert sorted(p.name for p in pytester.path.iterdir() if p.is_dir() and p.name != "__pycache__") == ["cassettes"]
     assert (pytester.path / "cassettes" / "test_inner" / "test_chat.json").is_file()

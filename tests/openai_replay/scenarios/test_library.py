@@ -297,6 +297,7 @@ async def test_stall_forever_over_websocket_ends_only_when_the_client_gives_up()
     assert server.log.request(1).outcome.kind == "closed_by_client"
 
 
+@pytest.mark.slow
 async def test_stall_forever_over_http_frees_the_handler_when_the_client_disconnects() -> None:
     """An HTTP stream stalled forever ends on the server once the client's socket closes (no lingering turn)."""
     async with FakeServer(source=builtin("stall_forever", deltas=1)) as server:

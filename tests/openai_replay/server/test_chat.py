@@ -10,6 +10,7 @@ import openai
 import pytest
 from multidict import CIMultiDict
 from openai import AsyncOpenAI
+from sdkkit import async_sdk
 from testkit import assert_chat_conforms, chat_sse_chunks, spec
 
 from fake_server import FakeServer
@@ -26,7 +27,7 @@ USER = [{"role": "user", "content": "hello world"}]
 
 
 def client_for(server: FakeServer) -> AsyncOpenAI:
-    return AsyncOpenAI(base_url=server.url, api_key="test-key", max_retries=0)
+    return async_sdk(base_url=server.url, api_key="test-key", max_retries=0)
 
 
 async def post(server: FakeServer, body: Any, headers: dict[str, str] | None = None) -> tuple[int, CIMultiDict[str], bytes]:

@@ -8,6 +8,7 @@ import time
 import openai
 import pytest
 from scenariokit import chat_raw, chat_stream, client_for
+from sdkkit import async_sdk
 from testkit import assert_chat_conforms, chat_sse_chunks
 
 from fake_server import FakeServer
@@ -65,11 +66,12 @@ async def test_cut_mid_chunk_and_drop_end_the_stream_without_done(fault: str) ->
     assert server.log.requests[0].outcome.kind == "dropped"
 
 
+@pytest.mark.slow
 async def test_stall_past_the_client_timeout_and_a_slow_stream() -> None:
     """A stall before the first chunk times the SDK out; a slow rule spaces chunks by its delay."""
     rules = scenario().on(turn=1).stall(5).reply("late").on(turn=2).slow(delay=0.05).reply("a b c d").build()
     async with FakeServer(source=rules) as server:
-        client = openai.AsyncOpenAI(base_url=server.url, api_key="k", max_retries=0, timeout=0.3)
+        client = async_sdk(base_url=server.url, api_key="k", max_retries=0, timeout=0.3)
         _, exc = await chat_stream(client)
         assert isinstance(exc, openai.APITimeoutError)
         started = time.monotonic()

@@ -10,6 +10,7 @@ import openai
 import pytest
 from multidict import CIMultiDict
 from openai import AsyncOpenAI
+from sdkkit import async_sdk
 from testkit import assert_event_conforms, assert_stream_well_formed, spec, sse_events
 
 from fake_server import FakeServer
@@ -22,7 +23,7 @@ WEATHER = {
 
 
 def client_for(server: FakeServer) -> AsyncOpenAI:
-    return AsyncOpenAI(base_url=server.url, api_key="test-key", max_retries=0)
+    return async_sdk(base_url=server.url, api_key="test-key", max_retries=0)
 
 
 async def post(server: FakeServer, body: Any, headers: dict[str, str] | None = None) -> tuple[int, CIMultiDict[str], bytes]:

@@ -78,6 +78,7 @@ async def test_trickled_headers_are_reaped(caplog: pytest.LogCaptureFixture) -> 
     assert not tracebacks(caplog)
 
 
+@pytest.mark.slow
 async def test_long_websocket_and_sse_outlive_the_header_deadline() -> None:
     """The header deadline never cuts a WebSocket idle past it or an SSE stream longer than it."""
     async with FakeServer(require_auth=False, header_timeout=0.3, event_delay=0.05) as server:
@@ -97,12 +98,13 @@ async def test_long_websocket_and_sse_outlive_the_header_deadline() -> None:
             assert time.monotonic() - started > 0.3 and "event: response.completed" in text
 
 
+@pytest.mark.slow
 async def test_slow_body_gets_408_and_the_connection_closes(caplog: pytest.LogCaptureFixture) -> None:
     """Issue 12 item 5: a body that does not arrive within body_timeout is a 408 in the API's error shape."""
     caplog.set_level(logging.INFO)
     async with FakeServer(require_auth=False, body_timeout=0.5) as server:
         reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-        writer.write(HEADERS + b"Content-Length: 100\r\n\r\n{\"model\":")
+        writer.write(HEADERS + b'Content-Length: 100\r\n\r\n{"model":')
         await writer.drain()
         started = time.monotonic()
         answer = await asyncio.wait_for(reader.read(), 6)  # the 408, then the close after the linger
@@ -122,7 +124,7 @@ async def test_hang_ups_mid_body_are_quiet_client_events(caplog: pytest.LogCaptu
     async with FakeServer(require_auth=False) as server:
         for _ in range(50):
             _, writer = await asyncio.open_connection("127.0.0.1", server.port)
-            writer.write(HEADERS + b"Content-Length: 1000\r\n\r\n{\"model\":")
+            writer.write(HEADERS + b'Content-Length: 1000\r\n\r\n{"model":')
             await writer.drain()
             writer.close()
         for _ in range(100):  # bounded wait for the server to notice every hang-up

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 from cassettekit import AUTH, WsObservation, http_raw, user, ws_conversation
-from openai import AsyncOpenAI, OpenAI
+from sdkkit import async_sdk, sync_sdk
 
 from fake_server import FakeServer
 from openai_replay.cassette import CassetteReplay, HttpExchange, WsConnection, interactions, load_cassette
@@ -76,7 +76,7 @@ async def test_sdk_sees_the_same_events_over_the_proxy_and_in_replay(tmp_path: P
     """The openai SDK parses the same events through the proxy and from the cassette (WS and HTTP)."""
 
     async def session(url: str) -> list[dict[str, Any]]:
-        client = AsyncOpenAI(base_url=url, api_key="test-key", max_retries=0)
+        client = async_sdk(base_url=url, api_key="test-key", max_retries=0)
         seen: list[dict[str, Any]] = []
         async with client.responses.connect() as connection:
             previous = None
@@ -223,7 +223,7 @@ def test_thread_backed_proxy_records_a_sync_client(tmp_path: Path) -> None:
     """``with RecordingProxy(...)`` runs in a thread for sync code and writes the cassette on exit."""
     out = tmp_path / "sync.json"
     with FakeServer(seed=1) as upstream, RecordingProxy(upstream=upstream.url, out=out) as proxy:
-        client = OpenAI(base_url=proxy.url, api_key="test-key", max_retries=0, timeout=10)
+        client = sync_sdk(base_url=proxy.url, api_key="test-key", max_retries=0, timeout=10)
         answer = client.responses.create(model="gpt-4o-mini", input="sync hello")
         client.close()
     assert answer.output_text == "You said: sync hello"

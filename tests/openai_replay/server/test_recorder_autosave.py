@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from fake_server import FakeServer
 from openai_replay.cassette import Cassette, Ending, WsConnection, WsFrame, load_cassette
@@ -32,6 +33,7 @@ def large_cassette(connections: int = 100, frames: int = 1000) -> Cassette:
     )
 
 
+@pytest.mark.slow
 async def test_small_requests_are_not_held_up_by_saving_a_large_cassette(tmp_path: Path) -> None:
     """Eight small HTTP requests, each followed by an autosave of a 28 MB cassette: median latency under 0.25 s."""
     out = tmp_path / "large.json"

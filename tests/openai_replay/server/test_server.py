@@ -13,7 +13,8 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from openai import AsyncOpenAI, DefaultAsyncHttpxClient, OpenAI
+from openai import AsyncOpenAI, DefaultAsyncHttpxClient
+from sdkkit import async_sdk, sync_sdk
 from testkit import user
 
 from fake_server import FakeServer
@@ -25,7 +26,7 @@ async def test_url_points_the_sdk_at_both_transports(server: FakeServer) -> None
     """server.url serves as base_url for HTTP and, via the SDK's scheme switch, for responses.connect()."""
     assert server.url == f"http://127.0.0.1:{server.port}/v1"
     assert server.ws_url == f"ws://127.0.0.1:{server.port}/v1/responses"
-    client = AsyncOpenAI(base_url=server.url, api_key="k")
+    client = async_sdk(base_url=server.url, api_key="k")
     async with client.responses.connect() as conn:
         await conn.response.create(model="m", input=[user("over ws")])
         async for event in conn:
@@ -39,7 +40,7 @@ def test_thread_backed_server_for_sync_code() -> None:
     """`with FakeServer()` runs the server in a thread so a sync OpenAI client can use it."""
     with FakeServer() as server:
         assert "openai-replay-server" in [t.name for t in threading.enumerate()]
-        client = OpenAI(base_url=server.url, api_key="k", max_retries=0)
+        client = sync_sdk(base_url=server.url, api_key="k", max_retries=0)
         reply = client.responses.create(model="m", input="sync hello")
         with client.responses.connect() as conn:
             conn.response.create(model="m", input=[user("sync ws")])
@@ -60,7 +61,7 @@ def test_port_is_an_error_before_start() -> None:
 
 async def test_reset_forgets_requests_and_stored_responses(server: FakeServer) -> None:
     """reset() clears the log and the response store but keeps the server running."""
-    client = AsyncOpenAI(base_url=server.url, api_key="k", max_retries=0)
+    client = async_sdk(base_url=server.url, api_key="k", max_retries=0)
     kept = await client.responses.create(model="m", input="x")
     server.reset()
     assert len(server.log) == 0
@@ -127,7 +128,7 @@ async def test_command_line_server_serves_and_stops_cleanly_on_sigterm(argv: lis
     """Both entry points, on either event loop, bind loopback, answer the SDK, and exit 0 on SIGTERM with a goodbye line."""
     proc, url = await _start(*argv)
     try:
-        client = AsyncOpenAI(base_url=url, api_key="k", max_retries=0)
+        client = async_sdk(base_url=url, api_key="k", max_retries=0)
         reply = await client.responses.create(model="m", input="from the cli")
         assert reply.output_text == "You said: from the cli"
     finally:
@@ -159,6 +160,7 @@ def test_port_in_use_is_a_clear_error() -> None:
     assert f"cannot listen on 127.0.0.1:{server.port}" in done.stderr
 
 
+@pytest.mark.slow
 def test_demo_runs_offline_without_a_key() -> None:
     """`openai-replay demo` prints a chained WebSocket conversation, a tool call and an SSE request."""
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
@@ -179,7 +181,7 @@ async def test_a_log_limit_bounds_the_log_but_not_the_turn_numbers() -> None:
 
     s = scenario("late rule").on(turn=15).reply("fifteen").build()
     async with FakeServer(config=ServerConfig(log_limit=5), source=s) as server:
-        client = AsyncOpenAI(base_url=server.url, api_key="k")
+        client = async_sdk(base_url=server.url, api_key="k")
         texts = []
         async with client.responses.connect() as conn:
             for i in range(20):

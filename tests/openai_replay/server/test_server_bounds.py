@@ -6,7 +6,8 @@ import json
 
 import aiohttp
 import pytest
-from openai import AsyncOpenAI, NotFoundError
+from openai import NotFoundError
+from sdkkit import async_sdk
 from testkit import user
 
 from fake_server import FakeServer
@@ -17,7 +18,7 @@ from openai_replay.log.trim import MARKER, MARKER_KEY
 async def test_store_keeps_only_the_newest_responses() -> None:
     """Issue 12 item 6: with store_limit=3 the oldest stored responses are evicted; evicted ids are 'not found'."""
     async with FakeServer(seed=1, store_limit=3) as server:
-        client = AsyncOpenAI(base_url=server.url, api_key="k", max_retries=0)
+        client = async_sdk(base_url=server.url, api_key="k", max_retries=0)
         ids = [(await client.responses.create(model="m", input=f"turn {n}")).id for n in range(6)]
         assert len(server.state.store) == 3
         for old in ids[:3]:
@@ -31,7 +32,7 @@ async def test_store_keeps_only_the_newest_responses() -> None:
 async def test_in_process_server_keeps_every_stored_response() -> None:
     """FakeServer keeps everything by default: tests may chain to any earlier response."""
     async with FakeServer(seed=1) as server:
-        client = AsyncOpenAI(base_url=server.url, api_key="k", max_retries=0)
+        client = async_sdk(base_url=server.url, api_key="k", max_retries=0)
         first = await client.responses.create(model="m", input="first")
         for n in range(20):
             await client.responses.create(model="m", input=f"turn {n}")
@@ -39,11 +40,12 @@ async def test_in_process_server_keeps_every_stored_response() -> None:
         assert (await client.responses.retrieve(first.id)).id == first.id
 
 
+@pytest.mark.slow
 async def test_large_payloads_are_cut_in_the_log_but_answered_whole() -> None:
     """Issue 12 item 7: a 300 KB request is answered from the whole input; the log keeps ~2 KB of it with a marker."""
     big = "word " * 60_000
     async with FakeServer(seed=1, log_payload_limit=2048) as server:
-        client = AsyncOpenAI(base_url=server.url, api_key="k", max_retries=0)
+        client = async_sdk(base_url=server.url, api_key="k", max_retries=0)
         over_http = await client.responses.create(model="m", input=[user(big)], metadata={"k": "v"})
         async with aiohttp.ClientSession(headers={"Authorization": "Bearer k"}) as http, http.ws_connect(server.ws_url) as ws:
             await ws.send_str(json.dumps({"type": "response.create", "model": "m", "input": [user(big)]}))

@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 from openai import AsyncOpenAI
+from sdkkit import async_sdk
 from testkit import assert_event_conforms, assert_stream_well_formed, user
 
 from fake_server import FakeServer
@@ -48,7 +49,7 @@ async def raw_until_terminal(ws: aiohttp.ClientWebSocketResponse) -> list[dict[s
 
 
 def client_for(server: FakeServer) -> AsyncOpenAI:
-    return AsyncOpenAI(base_url=server.url, api_key="test-key", max_retries=0)
+    return async_sdk(base_url=server.url, api_key="test-key", max_retries=0)
 
 
 async def test_chained_conversation_over_connect(server: FakeServer) -> None:

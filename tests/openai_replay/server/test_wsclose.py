@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import aiohttp
+import pytest
 
 from fake_server import FakeServer
 from openai_replay.log.export import export_log
@@ -46,6 +47,7 @@ def masked_text_frame(text: str) -> bytes:
     return bytes([0x81, 0x80 | len(data)]) + b"\x00\x00\x00\x00" + data
 
 
+@pytest.mark.slow
 async def test_a_client_that_never_answers_the_close_is_cut_off_after_the_timeout() -> None:
     """A raw socket that reads the close frame and stays silent is dropped after CLOSE_TIMEOUT (no hang, no sooner)."""
     async with FakeServer(source=builtin("close_before_created"), require_auth=False) as server:
