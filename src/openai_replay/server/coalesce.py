@@ -3,12 +3,12 @@
 aiohttp writes every WebSocket frame and every SSE chunk with its own ``transport.write``, and each is
 a ``send`` syscall. A turn with ten events ready writes ten times. `CoalescingTransport` sits between
 aiohttp and the socket's transport: writes are kept in order until the loop runs its ready callbacks
-again (``call_soon``: the task that wrote has yielded) or until `LIMIT` bytes wait, then go out in one
-write. aiohttp still builds every byte (frame headers, chunk framing, compression), so the bytes on
-the wire are the same; only the number of syscalls changes. A stream paced by a ``Sleep`` yields to
-the loop between its events, so each of them still leaves on its own, and a long stream leaves in
-`LIMIT`-sized writes from its first events on (the first write waits for about 60 events of
-the benchmark's long reply).
+again (``call_soon``: the task that wrote has yielded) or until a limit of bytes wait, then go out in
+one write. aiohttp still builds every byte (frame headers, chunk framing, compression), so the bytes
+on the wire are the same; only the number of syscalls changes. A stream paced by a ``Sleep`` yields
+to the loop between its events, so each of them still leaves on its own. A long stream's first write
+leaves after `FIRST` bytes (its first few events, so the time to first byte stays that of one event),
+and the limit doubles with each write up to `LIMIT`, as TCP's slow start does.
 """
 
 from __future__ import annotations
@@ -18,14 +18,18 @@ from typing import Any
 
 from aiohttp import web
 
-#: Bytes kept at most before they are written without waiting for the end of the tick.
-LIMIT = 16 * 1024
+#: Bytes kept at most before they are written without waiting for the end of the tick: a burst's
+#: first write leaves after `FIRST` bytes (a few events: the client sees the stream start at once),
+#: and each write of the same burst may hold twice the last, up to `LIMIT` (fewer, larger writes
+#: once the stream runs). A write at the end of a tick ends the burst.
+FIRST = 1024
+LIMIT = 64 * 1024
 
 
 class CoalescingTransport(asyncio.Transport):
     """Wraps a connected transport; everything but writing (and closing after a flush) is delegated."""
 
-    __slots__ = ("_inner", "_loop", "_pending", "_scheduled", "_size")
+    __slots__ = ("_inner", "_limit", "_loop", "_pending", "_scheduled", "_size")
 
     def __init__(self, inner: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__()
@@ -33,6 +37,7 @@ class CoalescingTransport(asyncio.Transport):
         self._loop = loop
         self._pending: list[bytes] = []
         self._size = 0
+        self._limit = FIRST
         self._scheduled = False
 
     # -- writing ---------------------------------------------------------------------------------
@@ -41,8 +46,9 @@ class CoalescingTransport(asyncio.Transport):
             return
         self._pending.append(data if type(data) is bytes else bytes(data))  # the caller may reuse its buffer
         self._size += len(data)
-        if self._size >= LIMIT:
+        if self._size >= self._limit:
             self.flush()
+            self._limit = min(self._limit * 2, LIMIT)
         elif not self._scheduled:
             self._scheduled = True
             self._loop.call_soon(self._tick)
@@ -53,6 +59,8 @@ class CoalescingTransport(asyncio.Transport):
 
     def _tick(self) -> None:
         self._scheduled = False
+        if not self._inner.get_write_buffer_size():  # idle, not waiting for a drain: the burst is over,
+            self._limit = FIRST  # so the next one starts with a small write again
         self.flush()
 
     def flush(self) -> None:
@@ -120,3 +128,10 @@ def coalesce(request: web.Request) -> None:
     transport = protocol.transport
     if transport is not None and not isinstance(transport, CoalescingTransport):
         protocol.transport = CoalescingTransport(transport, asyncio.get_running_loop())
+
+
+def flush(request: web.Request) -> None:
+    """Write what ``request``'s connection keeps now, without waiting for the end of the tick."""
+    transport = request.transport
+    if isinstance(transport, CoalescingTransport):
+        transport.flush()

@@ -22,7 +22,7 @@ from openai_replay.log import ConnectionRecord, RequestRecord
 from openai_replay.responses.protocol import ConnectionState
 from openai_replay.responses.validation import validate_create
 from openai_replay.server.auth import auth_error
-from openai_replay.server.coalesce import coalesce
+from openai_replay.server.coalesce import coalesce, flush
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import SESSIONS
 from openai_replay.server.receive import CLIENT_FAULTS
@@ -36,6 +36,8 @@ from openai_replay.wire import compact, with_stream_id
 log = logging.getLogger("openai_replay.server")
 
 SUPPORTED_EVENTS = ["response.create"]
+#: Events that end a turn for the client.
+ENDINGS = frozenset({"response.completed", "response.failed", "response.incomplete", "error"})
 
 
 class WsChannel:
@@ -49,6 +51,8 @@ class WsChannel:
 
     async def send(self, event: dict[str, Any]) -> None:
         await self.session.send_text(compact(event if self.lane is None else with_stream_id(event, self.lane)))
+        if event.get("type") in ENDINGS:  # the client waits for this one: out now, before the bookkeeping
+            flush(self.session.request)
 
     async def send_raw(self, data: str, event_type: str) -> None:
         await self.session.send_text(data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,10 +15,10 @@ from wirekit import WsWire, sse_body
 from fake_server import FakeServer
 from openai_replay.clock import ManualClock
 from openai_replay.scenarios import scenario
-from openai_replay.server.coalesce import LIMIT, CoalescingTransport
+from openai_replay.server.coalesce import FIRST, LIMIT, CoalescingTransport
 
 LONG_STORY = "Write a long story about a lighthouse."
-#: 8,000 characters in 2,000 deltas of 4: about 500 KB of events, so about 30 writes of `LIMIT` bytes.
+#: 8,000 characters in 2,000 deltas of 4: about 500 KB of events, so a few writes ramping up to `LIMIT` bytes.
 LONG = "".join(f"{i:04d}" for i in range(2000))
 
 #: (length, sha256) of the bytes written after the headers, captured at git 33df794, the commit before
@@ -159,14 +160,23 @@ async def test_writes_of_one_tick_leave_in_one_write(pair: Any) -> None:
     assert await asyncio.wait_for(reader.readexactly(len(expected)), 10) == expected
 
 
-async def test_a_full_buffer_is_written_without_waiting_for_the_tick(pair: Any) -> None:
-    """Once LIMIT bytes wait they are written at once, so a long stream starts leaving with its first events."""
+async def test_a_burst_starts_with_a_small_write_and_grows_to_the_limit(pair: Any) -> None:
+    """A burst's first write leaves after FIRST bytes (the stream starts at once), each next one may hold
+    twice the last up to LIMIT, and the end of the tick starts the next burst small again."""
     coalesced, counted, reader = pair
-    chunk = b"x" * 1000
-    for _ in range(LIMIT // len(chunk) + 1):
+    chunk = b"x" * 512
+    for _ in range(4 * LIMIT // len(chunk)):
         coalesced.write(chunk)
-    assert len(counted.writes) == 1 and len(counted.writes[0]) >= LIMIT
-    await asyncio.wait_for(reader.readexactly(len(counted.writes[0])), 10)
+    sizes = [len(w) for w in counted.writes]
+    assert sizes[0] == FIRST
+    assert all(b <= max(2 * a, a + len(chunk)) for a, b in itertools.pairwise(sizes))
+    assert max(sizes) == LIMIT and sizes.count(LIMIT) >= 2
+    await asyncio.sleep(0)  # the tick: what is left goes out, and the burst ends
+    await asyncio.wait_for(reader.readexactly(4 * LIMIT), 10)
+    counted.writes.clear()
+    for _ in range(FIRST // len(chunk)):
+        coalesced.write(chunk)
+    assert [len(w) for w in counted.writes] == [FIRST]
 
 
 @pytest.mark.parametrize("end", ["close", "abort", "write_eof"])
