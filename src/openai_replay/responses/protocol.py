@@ -74,8 +74,9 @@ class ResponseStore:
         self._lock = threading.Lock()
         self._items: dict[str, CachedResponse] = {}
         #: Ids the server has called gone (an injected ``previous_response_not_found``): no cache
-        #: or store lookup finds them again until the store is cleared.
-        self.gone: set[str] = set()
+        #: or store lookup finds them again until the store is cleared. Insertion-ordered, and with a
+        #: `limit` only the newest that many are kept, so a long run of injected misses stays bounded.
+        self.gone: dict[str, None] = {}
         #: Keep only the newest this many (None: all). An evicted id is ``previous_response_not_found``.
         self.limit = limit
 
@@ -106,7 +107,11 @@ class ResponseStore:
         """Make ``response_id`` gone for the rest of the run (store and every connection cache)."""
         with self._lock:
             self._items.pop(response_id, None)
-            self.gone.add(response_id)
+            self.gone.pop(response_id, None)
+            self.gone[response_id] = None
+            if self.limit:
+                while len(self.gone) > self.limit:
+                    del self.gone[next(iter(self.gone))]
 
 
 class Protocol:

@@ -3,33 +3,34 @@
 aiohttp writes every WebSocket frame and every SSE chunk with its own ``transport.write``, and each is
 a ``send`` syscall. A turn with ten events ready writes ten times. `CoalescingTransport` sits between
 aiohttp and the socket's transport: writes are kept in order until the loop runs its ready callbacks
-again (``call_soon``: the task that wrote has yielded) or until a limit of bytes wait, then go out in
-one write. aiohttp still builds every byte (frame headers, chunk framing, compression), so the bytes
-on the wire are the same; only the number of syscalls changes. A stream paced by a ``Sleep`` yields
-to the loop between its events, so each of them still leaves on its own. A long stream's first write
-leaves after `FIRST` bytes (its first few events, so the time to first byte stays that of one event),
-and the limit doubles with each write up to `LIMIT`, as TCP's slow start does.
+again (``call_soon``: the task that wrote has yielded), until `LIMIT` bytes wait, or until the oldest
+has waited `MAX_WAIT`, then go out in one write. aiohttp still builds every byte (frame headers, chunk
+framing, compression), so the bytes on the wire are the same; only the number of syscalls changes. A
+short turn leaves in one write; a stream paced by a ``Sleep`` yields to the loop between its events,
+so each of them still leaves on its own; a long stream built without yielding leaves every half
+millisecond or 64 KB, so its first events reach the client at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+from time import monotonic
 from typing import Any
 
 from aiohttp import web
 
-#: Bytes kept at most before they are written without waiting for the end of the tick: a burst's
-#: first write leaves after `FIRST` bytes (a few events: the client sees the stream start at once),
-#: and each write of the same burst may hold twice the last, up to `LIMIT` (fewer, larger writes
-#: once the stream runs). A write at the end of a tick ends the burst.
-FIRST = 1024
+#: Bytes kept at most before they are written without waiting for the end of the tick.
 LIMIT = 64 * 1024
+#: Seconds the oldest kept byte waits at most: a stream built without yielding (a long reply) sends
+#: its first events after this long instead of after `LIMIT` bytes, while a short turn, built in less,
+#: still leaves in one write at the end of its tick.
+MAX_WAIT = 0.0005
 
 
 class CoalescingTransport(asyncio.Transport):
     """Wraps a connected transport; everything but writing (and closing after a flush) is delegated."""
 
-    __slots__ = ("_inner", "_limit", "_loop", "_pending", "_scheduled", "_size")
+    __slots__ = ("_inner", "_loop", "_pending", "_scheduled", "_since", "_size")
 
     def __init__(self, inner: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__()
@@ -37,18 +38,20 @@ class CoalescingTransport(asyncio.Transport):
         self._loop = loop
         self._pending: list[bytes] = []
         self._size = 0
-        self._limit = FIRST
+        self._since = 0.0
         self._scheduled = False
 
     # -- writing ---------------------------------------------------------------------------------
     def write(self, data: Any) -> None:
         if not data:
             return
+        now = monotonic()  # not loop.time(): uvloop's is read once per loop iteration
+        if not self._pending:
+            self._since = now
         self._pending.append(data if type(data) is bytes else bytes(data))  # the caller may reuse its buffer
         self._size += len(data)
-        if self._size >= self._limit:
+        if self._size >= LIMIT or now - self._since >= MAX_WAIT:
             self.flush()
-            self._limit = min(self._limit * 2, LIMIT)
         elif not self._scheduled:
             self._scheduled = True
             self._loop.call_soon(self._tick)
@@ -59,8 +62,6 @@ class CoalescingTransport(asyncio.Transport):
 
     def _tick(self) -> None:
         self._scheduled = False
-        if not self._inner.get_write_buffer_size():  # idle, not waiting for a drain: the burst is over,
-            self._limit = FIRST  # so the next one starts with a small write again
         self.flush()
 
     def flush(self) -> None:

@@ -112,4 +112,20 @@ def test_injected_miss_forgets_the_id_in_store_and_cache_and_injected_limit_expi
     limited = protocol.limit_error(conn)
     assert limited is not None and limited.code == "websocket_connection_limit_reached"
     protocol.store.clear()
-    assert protocol.store.gone == set()
+    assert protocol.store.gone == {}
+
+
+def test_gone_ids_are_bounded_by_the_store_limit() -> None:
+    """With a store limit, only the newest that many gone ids are kept, so injected misses cannot grow memory."""
+    from openai_replay.responses.protocol import ResponseStore
+
+    store = ResponseStore(limit=3)
+    for i in range(10):
+        store.forget(f"resp_{i}")
+    assert list(store.gone) == ["resp_7", "resp_8", "resp_9"]
+    store.forget("resp_8")  # forgetting again makes it the newest
+    assert list(store.gone) == ["resp_7", "resp_9", "resp_8"]
+    unbounded = ResponseStore()
+    for i in range(10):
+        unbounded.forget(f"resp_{i}")
+    assert len(unbounded.gone) == 10

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import itertools
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,7 +15,7 @@ from wirekit import WsWire, sse_body
 from fake_server import FakeServer
 from openai_replay.clock import ManualClock
 from openai_replay.scenarios import scenario
-from openai_replay.server.coalesce import FIRST, LIMIT, CoalescingTransport
+from openai_replay.server.coalesce import LIMIT, MAX_WAIT, CoalescingTransport
 
 LONG_STORY = "Write a long story about a lighthouse."
 #: 8,000 characters in 2,000 deltas of 4: about 500 KB of events, so a few writes ramping up to `LIMIT` bytes.
@@ -160,23 +160,26 @@ async def test_writes_of_one_tick_leave_in_one_write(pair: Any) -> None:
     assert await asyncio.wait_for(reader.readexactly(len(expected)), 10) == expected
 
 
-async def test_a_burst_starts_with_a_small_write_and_grows_to_the_limit(pair: Any) -> None:
-    """A burst's first write leaves after FIRST bytes (the stream starts at once), each next one may hold
-    twice the last up to LIMIT, and the end of the tick starts the next burst small again."""
+async def test_a_full_buffer_is_written_without_waiting_for_the_tick(pair: Any) -> None:
+    """Once LIMIT bytes wait they are written at once, without waiting for the writer to yield."""
     coalesced, counted, reader = pair
-    chunk = b"x" * 512
-    for _ in range(4 * LIMIT // len(chunk)):
+    chunk = b"x" * 1000
+    for _ in range(LIMIT // len(chunk) + 1):
         coalesced.write(chunk)
-    sizes = [len(w) for w in counted.writes]
-    assert sizes[0] == FIRST
-    assert all(b <= max(2 * a, a + len(chunk)) for a, b in itertools.pairwise(sizes))
-    assert max(sizes) == LIMIT and sizes.count(LIMIT) >= 2
-    await asyncio.sleep(0)  # the tick: what is left goes out, and the burst ends
-    await asyncio.wait_for(reader.readexactly(4 * LIMIT), 10)
-    counted.writes.clear()
-    for _ in range(FIRST // len(chunk)):
-        coalesced.write(chunk)
-    assert [len(w) for w in counted.writes] == [FIRST]
+    assert len(counted.writes) == 1 and len(counted.writes[0]) >= LIMIT
+    await asyncio.wait_for(reader.readexactly(len(counted.writes[0])), 10)
+
+
+async def test_kept_bytes_wait_at_most_max_wait(pair: Any) -> None:
+    """A writer that keeps the loop busy (a long stream built without yielding) still gets its first
+    bytes out after MAX_WAIT: the next write after that sends everything kept."""
+    coalesced, counted, reader = pair
+    coalesced.write(b"first")
+    time.sleep(MAX_WAIT * 4)  # the writer is busy; the loop does not run
+    assert counted.writes == []
+    coalesced.write(b"second")
+    assert counted.writes == [b"firstsecond"]
+    assert await asyncio.wait_for(reader.readexactly(11), 10) == b"firstsecond"
 
 
 @pytest.mark.parametrize("end", ["close", "abort", "write_eof"])
