@@ -41,8 +41,21 @@ def previous_attempt(log: LogRecords, record: RequestRecord) -> RequestRecord | 
 
 
 def step_conversation(log: LogRecords, failed: RequestRecord) -> list[dict[str, Any]]:
-    """The whole conversation a request stood for: what its parent held plus its own input."""
-    return (context_before(log, failed) or []) + failed.input_items
+    """The whole conversation a request stood for: what its parent held plus its own new input. Output
+    it resent by mistake (the assistant's own items, or a function call output the parent already
+    holds) is the same item, not a new one, so a retry that sends each item once reproduces the step."""
+    before = context_before(log, failed) or []
+    if not before:
+        return list(failed.input_items)
+    known = set(item_keys(before))
+    answered = {str(i.get("call_id")) for i in before if i.get("type") == "function_call_output"}
+    new = [
+        item
+        for item in failed.input_items
+        if not (is_assistant_output(item) and item_key(item) in known)
+        and not (item.get("type") == "function_call_output" and str(item.get("call_id")) in answered)
+    ]
+    return before + new
 
 
 def check_reproduces(record: RequestRecord, want: list[dict[str, Any]], what: str, *, exact: bool) -> str | None:

@@ -197,6 +197,24 @@ async def test_retried_fails_when_nothing_failed_with_that_code(openai_server: R
     assert "no request failed with 'rate_limit_exceeded'; outcomes seen: completed" in message
 
 
+async def test_retried_full_context_ignores_output_the_failed_request_resent(openai_server: ReplayServer) -> None:
+    """A chained request that wrongly resent the previous output fails; the full-context retry that
+    sends every item once is accepted (the step's conversation does not count the resent item twice)."""
+    openai_server.use(scenario().on(turn=2).times(1).error("server_error").build())
+    client = sdk(openai_server)
+    async with client.responses.connect() as connection:
+        first = await turn(connection, input=[user("hi")], **BASE)
+        answer = output_items(first)
+        failed = await turn(connection, input=[*answer, user("and then?")], previous_response_id=first.response.id, **BASE)
+        assert failed.type == "error"
+        retried = await turn(connection, input=[user("hi"), *answer, user("and then?")], **BASE)
+        assert retried.type == "response.completed"
+    retry = assert_retried(openai_server.log, "server_error")
+    assert retry.turn == 3
+    doubled = [user("hi"), *answer, *answer, user("and then?")]  # the conversation counted twice: not what #3 sent
+    assert "does not reproduce the expected conversation" in failure(assert_full_context, openai_server.log, 3, doubled)
+
+
 # -- reconnected -----------------------------------------------------------------------------------
 @pytest.mark.openai_replay(scenario="connection_limit")
 async def test_reconnected_passes_on_a_new_connection_with_full_context(openai_server: ReplayServer) -> None:
