@@ -3,34 +3,33 @@
 aiohttp writes every WebSocket frame and every SSE chunk with its own ``transport.write``, and each is
 a ``send`` syscall. A turn with ten events ready writes ten times. `CoalescingTransport` sits between
 aiohttp and the socket's transport: writes are kept in order until the loop runs its ready callbacks
-again (``call_soon``: the task that wrote has yielded), until `LIMIT` bytes wait, or until the oldest
-has waited `MAX_WAIT`, then go out in one write. aiohttp still builds every byte (frame headers, chunk
-framing, compression), so the bytes on the wire are the same; only the number of syscalls changes. A
-short turn leaves in one write; a stream paced by a ``Sleep`` yields to the loop between its events,
-so each of them still leaves on its own; a long stream built without yielding leaves every half
-millisecond or 64 KB, so its first events reach the client at once.
+again (``call_soon``: the task that wrote has yielded) or until `LIMIT` bytes wait, then go out in one
+write. aiohttp still builds every byte (frame headers, chunk framing, compression), so the bytes on
+the wire are the same; only the number of syscalls changes. A short turn leaves in one write; a
+stream paced by a ``Sleep`` yields to the loop between its events, so each of them still leaves on
+its own; a long reply built without yielding leaves once its first `FIRST_EVENTS` events are out
+(the channels call `flush`), then in `LIMIT`-sized writes.
 """
 
 from __future__ import annotations
 
 import asyncio
-from time import monotonic
 from typing import Any
 
 from aiohttp import web
 
 #: Bytes kept at most before they are written without waiting for the end of the tick.
 LIMIT = 64 * 1024
-#: Seconds the oldest kept byte waits at most: a stream built without yielding (a long reply) sends
-#: its first events after this long instead of after `LIMIT` bytes, while a short turn, built in less,
-#: still leaves in one write at the end of its tick.
-MAX_WAIT = 0.0005
+#: The channels write what they keep once a response's first this many events are out (`flush`), so
+#: a long reply built without yielding reaches the client at once, while a short turn (10 events)
+#: still leaves in one write.
+FIRST_EVENTS = 16
 
 
 class CoalescingTransport(asyncio.Transport):
     """Wraps a connected transport; everything but writing (and closing after a flush) is delegated."""
 
-    __slots__ = ("_inner", "_loop", "_pending", "_scheduled", "_since", "_size")
+    __slots__ = ("_inner", "_loop", "_pending", "_scheduled", "_size")
 
     def __init__(self, inner: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__()
@@ -38,19 +37,15 @@ class CoalescingTransport(asyncio.Transport):
         self._loop = loop
         self._pending: list[bytes] = []
         self._size = 0
-        self._since = 0.0
         self._scheduled = False
 
     # -- writing ---------------------------------------------------------------------------------
     def write(self, data: Any) -> None:
         if not data:
             return
-        now = monotonic()  # not loop.time(): uvloop's is read once per loop iteration
-        if not self._pending:
-            self._since = now
         self._pending.append(data if type(data) is bytes else bytes(data))  # the caller may reuse its buffer
         self._size += len(data)
-        if self._size >= LIMIT or now - self._since >= MAX_WAIT:
+        if self._size >= LIMIT:
             self.flush()
         elif not self._scheduled:
             self._scheduled = True

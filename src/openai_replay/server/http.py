@@ -16,7 +16,7 @@ from openai_replay.inbound import JsonInputError, parse
 from openai_replay.log import RequestRecord
 from openai_replay.responses.validation import validate_create
 from openai_replay.server.auth import auth_error
-from openai_replay.server.coalesce import coalesce
+from openai_replay.server.coalesce import FIRST_EVENTS, coalesce, flush
 from openai_replay.server.httpjson import common_headers, error_response, json_response, raw_json_response
 from openai_replay.server.receive import BodyTimeout, read_body
 from openai_replay.server.sessions import state_for
@@ -49,6 +49,7 @@ class SseChannel:
         self.request = request
         self.stream: web.StreamResponse | None = None
         self.answer: web.StreamResponse | None = None
+        self.events = 0
 
     async def _start(self) -> web.StreamResponse:
         if self.stream is None:
@@ -68,6 +69,9 @@ class SseChannel:
             await stream.write(data)
         except (ConnectionError, RuntimeError) as exc:
             raise ClientGone() from exc
+        self.events += 1
+        if self.events == FIRST_EVENTS:  # a long reply's start reaches the client at once
+            flush(self.request)
 
     async def send(self, event: dict[str, Any]) -> None:
         await self._write(sse(str(event.get("type")), compact(event)))

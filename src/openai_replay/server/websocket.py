@@ -22,7 +22,7 @@ from openai_replay.log import ConnectionRecord, RequestRecord
 from openai_replay.responses.protocol import ConnectionState
 from openai_replay.responses.validation import validate_create
 from openai_replay.server.auth import auth_error
-from openai_replay.server.coalesce import coalesce, flush
+from openai_replay.server.coalesce import FIRST_EVENTS, coalesce, flush
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import SESSIONS
 from openai_replay.server.receive import CLIENT_FAULTS
@@ -48,10 +48,13 @@ class WsChannel:
     def __init__(self, session: WsSession, lane: str | None) -> None:
         self.session = session
         self.lane = lane
+        self.events = 0  # of the response being sent
 
     async def send(self, event: dict[str, Any]) -> None:
         await self.session.send_text(compact(event if self.lane is None else with_stream_id(event, self.lane)))
-        if event.get("type") in ENDINGS:  # the client waits for this one: out now, before the bookkeeping
+        kind = event.get("type")
+        self.events = 1 if kind == "response.created" else self.events + 1
+        if kind in ENDINGS or self.events == FIRST_EVENTS:  # an ending, or a long reply's start: out now
             flush(self.session.request)
 
     async def send_raw(self, data: str, event_type: str) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
+import itertools
 import json
-import time
+import socket
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,7 +18,8 @@ from wirekit import WsWire, sse_body
 from fake_server import FakeServer
 from openai_replay.clock import ManualClock
 from openai_replay.scenarios import scenario
-from openai_replay.server.coalesce import LIMIT, MAX_WAIT, CoalescingTransport
+from openai_replay.server.coalesce import FIRST_EVENTS, LIMIT, CoalescingTransport
+from openai_replay.steps import Emit
 
 LONG_STORY = "Write a long story about a lighthouse."
 #: 8,000 characters in 2,000 deltas of 4: about 500 KB of events, so a few writes ramping up to `LIMIT` bytes.
@@ -100,6 +104,64 @@ async def test_a_paced_stream_is_written_event_by_event() -> None:
     assert types[0] == "response.created" and types.count("response.output_text.delta") == 4
 
 
+#: Events the source below sends before it holds the loop: more than the channels send at once.
+HOLD_AFTER = 18
+assert FIRST_EVENTS < HOLD_AFTER
+
+
+class HoldsTheLoop:
+    """A source that builds a long reply without yielding, as a long reply does: after HOLD_AFTER
+    events it blocks the server's loop until the client has read the stream's start."""
+
+    def __init__(self) -> None:
+        self.seen = threading.Event()
+        self.waited: bool | None = None
+
+    def plan(self, turn: Any) -> Any:
+        b = turn.builder
+        for count, event in enumerate(itertools.chain([b.created(), b.in_progress()], b.message("x" * 200, 4)), 1):
+            yield Emit(event)
+            if count == HOLD_AFTER:
+                self.waited = self.seen.wait(10)  # blocks the loop: nothing is written meanwhile
+        yield Emit(b.completed())
+
+
+@pytest.mark.parametrize("transport", ["ws", "sse"])
+def test_a_long_reply_built_without_yielding_starts_reaching_the_client_at_once(transport: str) -> None:
+    """The first FIRST_EVENTS events leave before the reply is built (and before the loop runs again):
+    the client reads response.created while the server is still busy with the rest."""
+    source = HoldsTheLoop()
+    body = json.dumps(request("go", **({"stream": True} if transport == "sse" else {})))
+    with FakeServer(source=source, require_auth=False) as server, socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.settimeout(10)
+        if transport == "ws":
+            key = base64.b64encode(b"0123456789abcdef").decode()
+            sock.sendall(
+                f"GET /v1/responses HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+            )
+            frame = json.dumps({"type": "response.create", **json.loads(body)}).encode()
+            mask = b"\x00\x00\x00\x00"
+            sock.sendall(bytes([0x81, 0x80 | 126]) + len(frame).to_bytes(2, "big") + mask + frame)
+        else:
+            sock.sendall(
+                f"POST /v1/responses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n{body}".encode()
+            )
+        seen = b""
+        while b"response.output_text.delta" not in seen:
+            chunk = sock.recv(65536)
+            assert chunk, "the server closed before the stream started"
+            seen += chunk
+        assert b"response.completed" not in seen  # the server is still holding its loop
+        source.seen.set()
+        while b"response.completed" not in seen:
+            chunk = sock.recv(65536)
+            assert chunk
+            seen += chunk
+    assert source.waited is True
+
+
 class Counted(asyncio.Transport):
     """A real transport that counts the writes reaching it."""
 
@@ -168,18 +230,6 @@ async def test_a_full_buffer_is_written_without_waiting_for_the_tick(pair: Any) 
         coalesced.write(chunk)
     assert len(counted.writes) == 1 and len(counted.writes[0]) >= LIMIT
     await asyncio.wait_for(reader.readexactly(len(counted.writes[0])), 10)
-
-
-async def test_kept_bytes_wait_at_most_max_wait(pair: Any) -> None:
-    """A writer that keeps the loop busy (a long stream built without yielding) still gets its first
-    bytes out after MAX_WAIT: the next write after that sends everything kept."""
-    coalesced, counted, reader = pair
-    coalesced.write(b"first")
-    time.sleep(MAX_WAIT * 4)  # the writer is busy; the loop does not run
-    assert counted.writes == []
-    coalesced.write(b"second")
-    assert counted.writes == [b"firstsecond"]
-    assert await asyncio.wait_for(reader.readexactly(11), 10) == b"firstsecond"
 
 
 @pytest.mark.parametrize("end", ["close", "abort", "write_eof"])
