@@ -11,9 +11,9 @@ import pytest
 from openai_replay.cli.main import main
 from openai_replay.scenarios import load_scenario
 
-#: The openai-ws adapter stops reading at an ``error`` event; when ``response.failed`` follows it (as for
-#: quota errors), the next turn reads that stale event as its own end and loses its answer.
-DESYNC = [{"times": 1, "optional": True, "do": [{"action": "fail", "error_event": True}]}]
+#: The openai SDK's HTTP stream, cut after its first event (no terminal event), ends the caller's
+#: ``async for`` without an error: the turn ends silently, with neither an answer nor an error.
+SILENT_CUT = [{"times": 1, "optional": True, "do": [{"action": "close", "code": 1011, "after": 1}]}]
 
 
 def explore(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -23,23 +23,23 @@ def explore(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
 
 
 @pytest.mark.slow
-def test_finds_writes_and_reproduces_a_real_adapter_bug(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The openai-ws adapter's desync after error+response.failed is found, shrunk to one rule, written; same seed, same run."""
-    args = ("--client", "openai-ws", "--faults", "fail", "--max-faults", "1", "--examples", "10", "--seed", "16")
+def test_finds_writes_and_reproduces_a_real_client_bug(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The openai SDK's silent end of a cut HTTP stream is found, shrunk to one rule, written; same seed, same run."""
+    args = ("--client", "openai-http", "--faults", "close", "--max-faults", "1", "--examples", "10", "--seed", "16")
     code, out, err = explore(capsys, *args, "--output", str(tmp_path / "a"))
     assert code == 1, err
-    written = tmp_path / "a" / "openai-ws.no_duplicated_or_lost_text.json"
-    assert json.loads(written.read_text())["rules"] == DESYNC
-    assert load_scenario(written).to_json()["rules"] == DESYNC  # the file loads as a scenario
-    assert "== no_duplicated_or_lost_text: broken; found and shrunk within" in out
-    assert "[no_duplicated_or_lost_text] request #3's input does not reproduce the conversation through request #2's" in out
-    table = out[out.index("explore openai-ws: 10 example(s), seed 16, up to 1 fault(s) each") :]
-    assert f"no_duplicated_or_lost_text  broken       1  {written}" in table
+    written = tmp_path / "a" / "openai-http.no_hang.json"
+    assert json.loads(written.read_text())["rules"] == SILENT_CUT
+    assert load_scenario(written).to_json()["rules"] == SILENT_CUT  # the file loads as a scenario
+    assert "== no_hang: broken; found and shrunk within" in out
+    assert "[no_hang] user turn 1 ended silently: no answer, no tool call and no error reached the caller." in out
+    table = out[out.index("explore openai-http: 10 example(s), seed 16, up to 1 fault(s) each") :]
+    assert f"no_hang                     broken       1  {written}" in table
     assert "no_stale_chain              held         -  -" in table
     again, out_again, _ = explore(capsys, *args, "--output", str(tmp_path / "b"))
     assert again == 1
     assert (tmp_path / "b" / written.name).read_text() == written.read_text()
-    table_again = out_again[out_again.index("explore openai-ws: 10 example(s), seed 16") :]
+    table_again = out_again[out_again.index("explore openai-http: 10 example(s), seed 16") :]
     assert table_again.replace(str(tmp_path / "b"), "X") == table.replace(str(tmp_path / "a"), "X")
 
 

@@ -115,3 +115,12 @@ def test_a_verdict_that_changes_between_runs_is_refused() -> None:
     """When replaying a schedule gives another verdict, explore says so instead of reporting a minimal schedule."""
     with pytest.raises(ExploreError, match="the same schedule gave different verdicts on two runs"):
         explore_client(CoinFlipClient, examples=5, seed=SEED, faults=["error"])
+
+
+async def test_the_openai_ws_adapter_is_not_desynced_by_an_error_then_response_failed() -> None:
+    """A mid-stream error followed by response.failed (as for quota errors) is one failed turn: the next
+    turn starts afresh instead of reading the stale response.failed as its own end (explore found this)."""
+    desync = {"name": "explore", "rules": [{"times": 1, "optional": True, "do": [{"action": "fail", "error_event": True}]}]}
+    run = await run_schedule(OpenAIWebSocketAdapter, load_scenario(desync))
+    assert run.problems == [] and run.violations == [], run.timeline
+    assert "error (server_error)" in run.timeline  # the fault fired on the first turn

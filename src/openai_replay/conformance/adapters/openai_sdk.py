@@ -5,7 +5,9 @@ The SDK is a transport, not a conversation manager: it decides nothing about cha
 context or retries over WebSocket, so these adapters add the smallest loop a caller must write
 and nothing more. WebSocket: keep one connection, chain each turn on the previous response with
 only the new items (``store: false``, as the WebSocket guide shows), open a new connection with
-the full context when the old one is gone, never retry a failed turn. A barge-in closes the
+the full context when the old one is gone (or after an ``error`` in the middle of a response, which
+a ``response.failed`` may follow, protocol.md §2.5.4: none of it may be read as the next turn's),
+never retry a failed turn. A barge-in closes the
 connection, the only cancel the protocol has. HTTP: send the full context every turn
 (``store: false``); the SDK's own retry policy (``max_retries=2``, ``retry-after``) and its
 timeout (set to ``client_timeout``) are what the checks observe. So the scorecard's openai
@@ -82,9 +84,12 @@ class OpenAIWebSocketAdapter(Adapter):
             await conn.response.create(**payload)
             calls: list[Call] = []
             text = ""
+            created = False
             async for event in conn:
                 kind = event.type
-                if kind == "response.output_text.delta":
+                if kind == "response.created":
+                    created = True
+                elif kind == "response.output_text.delta":
                     text += event.delta
                     yield TextDelta(event.delta)
                 elif kind == "response.output_item.done":
@@ -94,6 +99,8 @@ class OpenAIWebSocketAdapter(Adapter):
                         yield ToolCallSeen(call)
                 elif kind == "error":
                     yield ErrorSeen(f"error frame: {event.error.code}: {event.error.message}")
+                    if created:  # mid-stream: a response.failed may follow (or not); none may be
+                        await self._drop()  # read as the next turn's, so the next turn starts afresh
                     return
                 elif kind in TERMINAL:
                     if kind == "response.completed":
