@@ -47,3 +47,15 @@ async def turn(connection: Any, **create: Any) -> Any:
 def output_items(event: Any) -> list[dict[str, Any]]:
     """The terminal response's output items as plain dicts (what a careless client resends)."""
     return [item.to_dict() for item in event.response.output]
+
+
+async def pipelined(connection: Any, *texts: str, **create: Any) -> None:
+    """One ``response.create`` per text, back to back (none waits for the one before), then read until
+    every one of them completed."""
+    for text in texts:
+        await connection.response.create(input=[user(text)], **create)
+    done = 0
+    async for event in connection:
+        done += event.type == "response.completed"
+        if done == len(texts):
+            return

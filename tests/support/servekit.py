@@ -1,13 +1,23 @@
-"""Run the server command in a subprocess on a free port, bounded in time, and read what it printed."""
+"""Run the command line in a subprocess: the server on a free port, or any command to its end, bounded in
+time, and read what it printed."""
 
 from __future__ import annotations
 
 import asyncio
 import re
 import signal
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+
+
+def cli_process(*argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """``python -m openai_replay.cli ARGV`` to its end: exit status, stdout and stderr as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "openai_replay.cli", *argv], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
 
 LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+/v1)")
 

@@ -16,38 +16,38 @@ import json
 import sys
 from pathlib import Path
 
+from openai_replay.cli.argtypes import whole_number
+
 __all__ = ["add_arguments", "main"]
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected 1 or more, got {value}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--client", required=True, metavar="NAME", help="the conformance client to explore (e.g. openai-ws)")
-    parser.add_argument("--examples", type=_positive, default=100, metavar="N", help="random schedules to try (default 100)")
+    parser.add_argument(
+        "--examples",
+        type=whole_number("a number of examples", 1),
+        default=100,
+        metavar="N",
+        help="random schedules to try (default 100)",
+    )
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="the run's seed: the same seed gives the same run")
-    parser.add_argument("--max-faults", type=_count, default=3, metavar="K", help="fault rules per schedule, at most (default 3)")
+    parser.add_argument(
+        "--max-faults",
+        type=whole_number("a number of fault rules", 0),
+        default=3,
+        metavar="K",
+        help="fault rules per schedule, at most (default 3)",
+    )
     parser.add_argument(
         "--faults", action="append", default=None, metavar="KIND", help="fault kinds to draw (repeatable; default: the usual six)"
     )
-    parser.add_argument("--turns", type=_positive, default=3, metavar="T", help="user turns per conversation (3; at most 5)")
+    parser.add_argument(
+        "--turns",
+        type=whole_number("a number of user turns", 1),
+        default=3,
+        metavar="T",
+        help="user turns per conversation (3; at most 5)",
+    )
     parser.add_argument(
         "--output", type=Path, default=Path(".openai-replay/explore"), help="folder for the minimal schedules (JSON)"
     )

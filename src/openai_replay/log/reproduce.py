@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from openai_replay.items import normalize_input
@@ -15,20 +15,34 @@ if TYPE_CHECKING:
 __all__ = ["check_full_context", "check_reproduces", "previous_attempt", "resent_items", "step_conversation"]
 
 
+#: Why a resent item is not new: output the server produced or already received (earlier input that
+#: repeats, such as a second "yes", may still be new).
+OWN_OUTPUT = "the assistant's own output"
+SENT_OUTPUT = "an already-sent function call output"
+
+
 def resent_items(sent: list[dict[str, Any]], known: list[dict[str, Any]]) -> list[str]:
     """Items of ``sent`` that the server already holds in ``known``, each described with why it counts."""
+    is_resent = _resent(known)
+    return [f"{why} {describe_item(item)}" for item in sent if (why := is_resent(item))]
+
+
+def _resent(known: list[dict[str, Any]]) -> Callable[[dict[str, Any]], str | None]:
+    """Why an item is one the server already holds in ``known`` (None: a new item)."""
     known_keys = set(item_keys(known))
     answered = {str(i.get("call_id")) for i in known if i.get("type") == "function_call_output"}
-    found: list[str] = []
-    for item in sent:
+
+    def why(item: dict[str, Any]) -> str | None:
         key = item_key(item)
         if is_assistant_output(item) and key in known_keys:
-            found.append(f"the assistant's own output {describe_item(item)}")
-        elif item.get("type") == "function_call_output" and str(item.get("call_id")) in answered:
-            found.append(f"an already-sent function call output {describe_item(item)}")
-        elif key in known_keys:
-            found.append(f"earlier input {describe_item(item)}")
-    return found
+            return OWN_OUTPUT
+        if item.get("type") == "function_call_output" and str(item.get("call_id")) in answered:
+            return SENT_OUTPUT
+        if key in known_keys:
+            return "earlier input"
+        return None
+
+    return why
 
 
 def previous_attempt(log: LogRecords, record: RequestRecord) -> RequestRecord | None:
@@ -45,17 +59,8 @@ def step_conversation(log: LogRecords, failed: RequestRecord) -> list[dict[str, 
     it resent by mistake (the assistant's own items, or a function call output the parent already
     holds) is the same item, not a new one, so a retry that sends each item once reproduces the step."""
     before = context_before(log, failed) or []
-    if not before:
-        return list(failed.input_items)
-    known = set(item_keys(before))
-    answered = {str(i.get("call_id")) for i in before if i.get("type") == "function_call_output"}
-    new = [
-        item
-        for item in failed.input_items
-        if not (is_assistant_output(item) and item_key(item) in known)
-        and not (item.get("type") == "function_call_output" and str(item.get("call_id")) in answered)
-    ]
-    return before + new
+    is_resent = _resent(before)
+    return before + [item for item in failed.input_items if is_resent(item) not in (OWN_OUTPUT, SENT_OUTPUT)]
 
 
 def check_reproduces(record: RequestRecord, want: list[dict[str, Any]], what: str, *, exact: bool) -> str | None:

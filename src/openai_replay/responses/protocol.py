@@ -83,9 +83,7 @@ class ResponseStore:
     def put(self, response: CachedResponse) -> None:
         with self._lock:
             self._items[response.id] = response
-            if self.limit:
-                while len(self._items) > self.limit:  # dicts keep insertion order: the first is the oldest
-                    del self._items[next(iter(self._items))]
+            _keep_newest(self._items, self.limit)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -109,9 +107,14 @@ class ResponseStore:
             self._items.pop(response_id, None)
             self.gone.pop(response_id, None)
             self.gone[response_id] = None
-            if self.limit:
-                while len(self.gone) > self.limit:
-                    del self.gone[next(iter(self.gone))]
+            _keep_newest(self.gone, self.limit)
+
+
+def _keep_newest(items: dict[str, Any], limit: int | None) -> None:
+    """Drop the oldest entries beyond ``limit`` (None or 0: keep all); dicts keep insertion order."""
+    if limit:
+        while len(items) > limit:
+            del items[next(iter(items))]
 
 
 class Protocol:

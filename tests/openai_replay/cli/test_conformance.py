@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from servekit import cli_process
 
 
 @pytest.mark.parametrize(
@@ -37,13 +36,7 @@ def test_unknown_names_are_usage_errors_and_nothing_runs(
 
 def test_the_conformance_command_exits_2_on_an_unknown_client() -> None:
     """The same refusal from the command line: exit 2, one clear line, no runner started."""
-    done = subprocess.run(
-        [sys.executable, "-m", "openai_replay.cli", "conformance", "--client", "nope"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = cli_process("conformance", "--client", "nope", timeout=120)
     assert done.returncode == 2, (done.returncode, done.stderr[-500:])
     assert "unknown client 'nope'; expected one of: openai-ws" in done.stderr and "Traceback" not in done.stderr
     assert "conformance: " not in done.stderr.replace("openai-replay conformance: ", "")

@@ -78,16 +78,22 @@ async def conversation(url: str) -> list[str]:
     return said
 
 
+async def record_with_cli(upstream_url: str, out: Path, *flags: str) -> tuple[list[str], str]:
+    """`openai-replay record` from ``upstream_url`` into ``out`` while `conversation` runs through it:
+    what the SDK saw and what the command printed. The command must exit 0."""
+    async with Running(str(BIN), "record", "--upstream", upstream_url, "--out", str(out), "--port", "0", *flags) as recorder:
+        said = await asyncio.wait_for(conversation(recorder.url), 30)
+        assert await recorder.stop() == 0
+    return said, "".join(recorder.output)
+
+
 @pytest.mark.slow
 async def test_record_then_serve_from_the_command_line(tmp_path: Path) -> None:
     """``record --upstream --out`` writes a cassette on Ctrl-C; ``serve --cassette`` answers the SDK the same."""
     out = tmp_path / "cli.json"
     async with FakeServer(seed=11) as upstream:
-        async with Running(str(BIN), "record", "--upstream", upstream.url, "--out", str(out), "--port", "0") as recorder:
-            recorded = await asyncio.wait_for(conversation(recorder.url), 30)
-            assert await recorder.stop() == 0
+        recorded, text = await record_with_cli(upstream.url, out)
     assert recorded == ["You said: Hi from the command line", "You said: And a follow-up", "You said: streamed"]
-    text = "".join(recorder.output)
     assert f"saved 2 connection(s) / exchange(s) to {out}" in text and f"openai-replay serve --cassette {out}" in text
     assert [i.transport for i in interactions(load_cassette(out))] == ["ws", "ws", "http"]
     assert "sk-cli-test-key" not in out.read_text()
@@ -105,9 +111,7 @@ async def test_python_m_fake_server_serves_a_cassette_and_reports_mismatches(tmp
     """``python -m fake_server --cassette`` replays; an unmatched request makes it exit 1 with the diff."""
     out = tmp_path / "m.json"
     async with FakeServer(seed=11) as upstream:
-        async with Running(str(BIN), "record", "--upstream", upstream.url, "--out", str(out), "--port", "0") as recorder:
-            await asyncio.wait_for(conversation(recorder.url), 30)
-            await recorder.stop()
+        await record_with_cli(upstream.url, out)
     async with Running(sys.executable, "-m", "fake_server", "--cassette", str(out), "--speed", "1", "--port", "0") as server:
         client = async_sdk(base_url=server.url, api_key="k", max_retries=0)
         stream = await client.responses.create(model="gpt-4o-mini", input="streamed", stream=True)
@@ -178,9 +182,7 @@ async def test_record_never_replaces_an_existing_cassette(tmp_path: Path) -> Non
     --append; --append keeps the old connections and adds the new session after them; --overwrite replaces."""
     out = tmp_path / "kept.json"
     async with FakeServer(seed=11) as upstream:
-        async with Running(str(BIN), "record", "--upstream", upstream.url, "--out", str(out), "--port", "0") as recorder:
-            await asyncio.wait_for(conversation(recorder.url), 30)
-            assert await recorder.stop() == 0
+        await record_with_cli(upstream.url, out)
         before = out.read_bytes()
         refused = await asyncio.create_subprocess_exec(
             str(BIN), "record", "--upstream", upstream.url, "--out", str(out), "--port", "0", stderr=asyncio.subprocess.PIPE
@@ -191,11 +193,9 @@ async def test_record_never_replaces_an_existing_cassette(tmp_path: Path) -> Non
             err.decode() == f"error: {out} already exists; pass --overwrite to replace it, --append to add this "
             "session after it, or choose another --out\n"
         )
-        args = ("record", "--upstream", upstream.url, "--out", str(out), "--port", "0")
-        async with Running(str(BIN), *args, "--append") as recorder:
-            await asyncio.wait_for(conversation(recorder.url), 30)
-            assert await recorder.stop() == 0
+        await record_with_cli(upstream.url, out, "--append")
         assert [i.transport for i in interactions(load_cassette(out))] == ["ws", "ws", "http"] * 2
+        args = ("record", "--upstream", upstream.url, "--out", str(out), "--port", "0")
         async with Running(str(BIN), *args, "--overwrite") as recorder:
             assert await recorder.stop() == 0
         assert load_cassette(out).connections == []
@@ -206,9 +206,7 @@ async def test_a_failed_append_or_overwrite_leaves_the_existing_cassette_in_plac
     """A failed recording with --append or --overwrite goes aside; the cassette already at --out stays as it was."""
     out = tmp_path / "kept.json"
     async with FakeServer(seed=11) as upstream:
-        async with Running(str(BIN), "record", "--upstream", upstream.url, "--out", str(out), "--port", "0") as recorder:
-            await asyncio.wait_for(conversation(recorder.url), 30)
-            assert await recorder.stop() == 0
+        await record_with_cli(upstream.url, out)
     before = out.read_bytes()
     for flag in ("--append", "--overwrite"):
         args = ("record", "--upstream", closed_port_url(), "--out", str(out), "--port", "0", flag)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 
 import pytest
+from servekit import cli_process
 
 from openai_replay.cli.main import main
 from openai_replay.cli.serve import DEFAULT_LOG_LIMIT, add_serve_arguments, config_from_args
@@ -73,13 +72,7 @@ def test_out_of_range_serve_values_are_usage_errors(argv: list[str], expected: s
 
 def test_the_serve_command_exits_2_on_a_bad_value_and_serves_nothing() -> None:
     """The same refusal from the installed command line: exit 2, one clear line, no listening banner."""
-    done = subprocess.run(
-        [sys.executable, "-m", "openai_replay.cli", "serve", "--port", "99999"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    done = cli_process("serve", "--port", "99999", timeout=30)
     assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
     assert "expected a port: a whole number from 0 to 65535" in done.stderr and "Traceback" not in done.stderr
     assert "listening" not in done.stdout

@@ -9,7 +9,7 @@ import time
 
 import openai
 import pytest
-from exchanges import output_items, sdk, turn, user
+from exchanges import output_items, pipelined, sdk, turn, user
 
 from openai_replay.log.assertions import (
     assert_all_closed,
@@ -320,13 +320,7 @@ async def test_one_in_flight_fails_on_pipelined_requests(openai_server: ReplaySe
     # A paced reply keeps #1 streaming well after #2 arrives, however fast or loaded the machine is.
     openai_server.use(scenario().on().reply("one two three four five").slow(delay=0.05).build())
     async with sdk(openai_server).responses.connect() as conn:
-        await conn.response.create(input=[user("one")], **BASE)
-        await conn.response.create(input=[user("two")], **BASE)
-        done = 0
-        async for event in conn:
-            done += event.type == "response.completed"
-            if done == 2:
-                break
+        await pipelined(conn, "one", "two", **BASE)
     message = failure(assert_one_in_flight, openai_server.log)
     assert "request #2 arrived at" in message and "while #1 was still in flight" in message
 

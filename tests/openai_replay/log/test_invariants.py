@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import openai
 import pytest
-from exchanges import assistant, output_items, sdk, turn, user
+from exchanges import assistant, output_items, pipelined, sdk, turn, user
 
 from openai_replay.conformance.adapter import TurnResult
 from openai_replay.log.invariants import INVARIANTS, assert_invariants, check_invariants
@@ -113,13 +113,7 @@ async def test_two_responses_in_flight_on_one_lane(openai_server: ReplayServer) 
     """A second response.create before the first ended breaks one_in_flight."""
     openai_server.use(scenario("slow").on().reply("one two three four").slow(delay=0.05).build())
     async with sdk(openai_server).responses.connect() as conn:
-        await conn.response.create(input=[user("one")], **BASE)
-        await conn.response.create(input=[user("two")], **BASE)
-        done = 0
-        async for event in conn:
-            done += event.type == "response.completed"
-            if done == 2:
-                break
+        await pipelined(conn, "one", "two", **BASE)
     assert "two responses in flight on connection 1: request #2 arrived" in broken(openai_server)["one_in_flight"][0]
 
 

@@ -9,8 +9,7 @@ import aiohttp
 import openai
 import pytest
 from multidict import CIMultiDict
-from openai import AsyncOpenAI
-from sdkkit import async_sdk
+from scenariokit import client_for
 from testkit import assert_chat_conforms, chat_sse_chunks, spec
 
 from fake_server import FakeServer
@@ -24,10 +23,6 @@ WEATHER = {
     },
 }
 USER = [{"role": "user", "content": "hello world"}]
-
-
-def client_for(server: FakeServer) -> AsyncOpenAI:
-    return async_sdk(base_url=server.url, api_key="test-key", max_retries=0)
 
 
 async def post(server: FakeServer, body: Any, headers: dict[str, str] | None = None) -> tuple[int, CIMultiDict[str], bytes]:

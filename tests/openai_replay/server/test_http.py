@@ -9,8 +9,7 @@ import aiohttp
 import openai
 import pytest
 from multidict import CIMultiDict
-from openai import AsyncOpenAI
-from sdkkit import async_sdk
+from scenariokit import client_for
 from testkit import assert_event_conforms, assert_stream_well_formed, spec, sse_events
 
 from fake_server import FakeServer
@@ -20,10 +19,6 @@ WEATHER = {
     "name": "get_weather",
     "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
 }
-
-
-def client_for(server: FakeServer) -> AsyncOpenAI:
-    return async_sdk(base_url=server.url, api_key="test-key", max_retries=0)
 
 
 async def post(server: FakeServer, body: Any, headers: dict[str, str] | None = None) -> tuple[int, CIMultiDict[str], bytes]:

@@ -8,8 +8,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from openai import AsyncOpenAI
-from sdkkit import async_sdk
+from scenariokit import client_for
 from testkit import assert_event_conforms, assert_stream_well_formed, user
 
 from fake_server import FakeServer
@@ -46,10 +45,6 @@ async def raw_until_terminal(ws: aiohttp.ClientWebSocketResponse) -> list[dict[s
         events.append(event)
         if event["type"] in TERMINAL:
             return events
-
-
-def client_for(server: FakeServer) -> AsyncOpenAI:
-    return async_sdk(base_url=server.url, api_key="test-key", max_retries=0)
 
 
 async def test_chained_conversation_over_connect(server: FakeServer) -> None:
