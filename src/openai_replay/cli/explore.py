@@ -6,7 +6,8 @@ invariant the client broke it prints the minimal schedule Hypothesis shrank to, 
 exchange, writes the schedule to ``OUTPUT/<client>.<invariant>.json`` (replay it with
 ``openai-replay serve --scenario FILE`` or ``@pytest.mark.openai_replay(scenario=FILE)``), and ends
 with a summary table. ``--seed`` reproduces a run. Exit status: 0 when every invariant held, 1 when
-one broke, 2 on bad usage.
+one broke, 2 on bad usage, 3 when the harness itself failed (the adapter's set-up, an exception in
+openai-replay, a conversation that sent no request): that is never a finding about the client.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from openai_replay.conformance.clients import select
-    from openai_replay.conformance.explore import USER_TURNS, ExploreError, explore_client
+    from openai_replay.conformance.explore import USER_TURNS, ExploreError, HarnessError, explore_client
     from openai_replay.log.invariants import INVARIANTS
 
     try:
@@ -89,6 +90,12 @@ def main(args: argparse.Namespace) -> int:
     except ValueError as exc:  # bad --faults, named by fault_schedules
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except HarnessError as exc:
+        print(f"harness error (openai-replay's own failure, not a finding about {client.name}): {exc}", file=sys.stderr)
+        print(exc.details, file=sys.stderr)
+        if exc.schedule is not None:
+            print(f"schedule: {json.dumps(exc.schedule)}", file=sys.stderr)
+        return 3
     except ExploreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -98,7 +105,12 @@ def main(args: argparse.Namespace) -> int:
         path = args.output / f"{client.name}.{name}.json"
         path.write_text(json.dumps(found.schedule, indent=2) + "\n", encoding="utf-8")
         files[name] = path
-        print(f"== {name}: broken; found and shrunk within {found.examples} run(s); minimal schedule written to {path}")
+        how = (
+            f"found and shrunk within {found.examples} run(s); minimal schedule"
+            if found.shrunk
+            else f"broken too while another invariant was shrunk, by run {found.examples}; smallest schedule seen"
+        )
+        print(f"== {name}: broken; {how} written to {path}")
         print(json.dumps(found.schedule["rules"], indent=2))
         print("\n".join(found.violations))
         print(found.timeline)

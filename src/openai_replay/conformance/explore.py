@@ -5,24 +5,31 @@ adapter drives a short conversation through the client (every turn bounded). The
 `openai_replay.log.invariants` are the oracles. Each broken invariant raises its own exception type,
 so Hypothesis keeps one failure per invariant and shrinks each to its minimal schedule; the last
 time an invariant breaks is the replay of that minimal schedule, which is what `explore_client`
-returns. The same seed gives the same schedules (no example database is used).
+returns. Every other invariant a run breaks is recorded too (with the smallest schedule that broke
+it), so no broken invariant is left out of the findings. The same seed gives the same schedules (no
+example database is used).
+
+A failure of the harness itself (the adapter's set-up, an exception in our code, a conversation that
+sent no request at all) is never a finding about the client: explore stops and raises `HarnessError`
+with the traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass, field
+import traceback
+from dataclasses import dataclass
 from typing import Any
 
-from openai_replay.conformance.adapter import Adapter, Endpoint, describe
+from openai_replay.conformance.adapter import Adapter, Endpoint
 from openai_replay.conformance.observe import Session
 from openai_replay.log.invariants import INVARIANTS, Violation, check_invariants
 from openai_replay.log.timeline import render
 from openai_replay.scenarios import Scenario
 from openai_replay.server import FakeServer
 
-__all__ = ["USER_TURNS", "ExploreError", "Finding", "explore_client", "run_schedule"]
+__all__ = ["USER_TURNS", "ExploreError", "Finding", "HarnessError", "explore_client", "run_schedule"]
 
 #: What the user says, turn by turn (the simulated model answers "You said: ...").
 USER_TURNS = ("First question", "Second question", "Third question", "Fourth question", "Fifth question")
@@ -30,6 +37,20 @@ USER_TURNS = ("First question", "Second question", "Third question", "Fourth que
 
 class ExploreError(RuntimeError):
     """Explore could not give a trustworthy answer (say, a verdict that changed between two runs)."""
+
+
+class HarnessError(ExploreError):
+    """The harness failed, not the client: adapter set-up, an exception in our own code, or a schedule
+    whose conversation sent no request. ``details`` holds the traceback (or what the turns surfaced)."""
+
+    def __init__(self, message: str, details: str = "", schedule: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.details = details
+        self.schedule = schedule
+
+
+class _Abort(BaseException):
+    """Stops Hypothesis at once on a harness error (a BaseException, so it is not taken for a failure to shrink)."""
 
 
 class InvariantBroken(AssertionError):
@@ -50,6 +71,9 @@ class Finding:
     violations: list[str]
     timeline: str
     examples: int = 0
+    #: True: Hypothesis shrank this schedule for this invariant; False: the smallest schedule that broke
+    #: it while another invariant was being shrunk.
+    shrunk: bool = True
 
 
 @dataclass
@@ -58,7 +82,14 @@ class Run:
 
     violations: list[Violation]
     timeline: str
-    problems: list[str] = field(default_factory=list)
+    #: The harness's own failure, with its traceback: the run says nothing about the client.
+    harness_error: str | None = None
+
+    @property
+    def broken(self) -> list[str]:
+        """Every invariant the run broke, in `INVARIANTS` order."""
+        names = {v.invariant for v in self.violations}
+        return [name for name in INVARIANTS if name in names]
 
 
 async def run_schedule(
@@ -80,22 +111,53 @@ async def run_schedule(
     return await _drive(adapter_cls, server, turns, turn_timeout)
 
 
+#: Seconds the adapter's set-up and its close may take, each, before the harness gives up on them.
+SETUP_BOUND = 10.0
+#: Seconds a turn's cancel may take on top of its own bound (`Adapter.turn`).
+CANCEL_BOUND = 5.0
+
+
 async def _drive(adapter_cls: type[Adapter], server: FakeServer, turns: int, turn_timeout: float) -> Run:
     adapter = adapter_cls(Endpoint(server.url, server.ws_url))
     session = Session(adapter, server.log, timeout=turn_timeout)
-    problems: list[str] = []
+    stage = ["set-up (adapter.open())"]
+
+    async def body() -> None:
+        # open() runs in this task, the one that runs the turns (not a child task): a client may bind
+        # context that the turns must see (LiveKit's http session lives in a context variable).
+        await adapter.open()
+        stage[0] = "the conversation"
+        try:
+            for text in USER_TURNS[:turns]:
+                await session.say(text)
+        finally:
+            stage[0] = "close (adapter.close())"
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(adapter.close(), timeout=SETUP_BOUND)
+
+    budget = 2 * SETUP_BOUND + turns * (turn_timeout + CANCEL_BOUND + 1.0)
+    error: str | None = None
     try:
-        await asyncio.wait_for(adapter.open(), timeout=turn_timeout)
-        for text in USER_TURNS[:turns]:
-            await session.say(text)
-    except Exception as exc:  # the harness could not drive the client: reported, never a pass
-        problems.append(f"harness could not drive the client: {describe(exc)}")
-    finally:
-        with contextlib.suppress(BaseException):
-            await asyncio.wait_for(adapter.close(), timeout=turn_timeout)
+        await asyncio.wait_for(body(), timeout=budget)
+    except asyncio.TimeoutError:
+        error = f"the harness exceeded its {budget:.0f} s budget during {stage[0]}"
+    except Exception:  # the harness could not drive the client: never a verdict about it
+        error = f"the harness failed during {stage[0]}:\n{traceback.format_exc().rstrip()}"
     await _settled(server)
+    timeline = render(server.log, max_lines=80)
+    if error is None and len(server.log) == 0:
+        seen = [
+            f"turn {n}: {t.result.ended}: {t.result.errors[0] if t.result.errors else repr(t.result.text)}"
+            for n, t in enumerate(session.turns, 1)
+        ]
+        error = (
+            "the conversation sent no request, so there is nothing to judge (the adapter never reached the "
+            "server; check its set-up):\n" + "\n".join(seen)
+        )
+    if error is not None:
+        return Run([], timeline, error)
     violations = check_invariants(server.log, [t.result for t in session.turns])
-    return Run(violations, render(server.log, max_lines=80), problems)
+    return Run(violations, timeline)
 
 
 async def _settled(server: FakeServer, bound: float = 1.0) -> None:
@@ -133,6 +195,7 @@ def explore_client(
     )
     findings: dict[str, Finding] = {}
     count = [0]
+    harness: list[HarnessError] = []
 
     @seeded(seed)
     @settings(
@@ -142,13 +205,13 @@ def explore_client(
     def prop(schedule: Scenario) -> None:
         count[0] += 1
         run = asyncio.run(run_schedule(adapter_cls, schedule, server=server, turns=turns, turn_timeout=turn_timeout))
-        if run.problems:
-            raise RuntimeError("; ".join(run.problems))
+        if run.harness_error is not None:
+            first_line = run.harness_error.splitlines()[0]
+            harness.append(HarnessError(first_line, run.harness_error, schedule.to_json()))
+            raise _Abort
         if run.violations:
-            first = run.violations[0].invariant
-            lines = [str(v) for v in run.violations]
-            findings[first] = Finding(first, schedule.to_json(), lines, run.timeline, count[0])
-            raise BROKEN[first](lines[0])
+            record(findings, run, schedule.to_json(), count[0])
+            raise BROKEN[run.broken[0]](str(run.violations[0]))
 
     server = FakeServer()  # one server in its own thread, reset for every example
     server.start_in_thread()
@@ -157,6 +220,8 @@ def explore_client(
     except InvariantBroken:
         pass
     except BaseException as exc:  # several invariants broken (an exception group), or a harness problem
+        if harness:
+            raise harness[0] from None
         inner = getattr(exc, "exceptions", None)
         flaky = [e for e in [exc, *(inner or [])] if "Flaky" in type(e).__name__]  # FlakyFailure is a group too
         if not flaky and inner is not None and all(isinstance(e, InvariantBroken) for e in inner):
@@ -170,3 +235,19 @@ def explore_client(
     finally:
         server.stop_thread()
     return findings
+
+
+def record(findings: dict[str, Finding], run: Run, schedule: dict[str, Any], example: int) -> None:
+    """Note every invariant ``run`` broke. The one Hypothesis is shrinking (the first) always takes the
+    latest schedule (its final replay is the minimal one); any other keeps the smallest schedule seen,
+    unless Hypothesis shrank one for it."""
+    lines = [str(v) for v in run.violations]
+    for n, name in enumerate(run.broken):
+        found = Finding(name, schedule, lines, run.timeline, example, shrunk=n == 0)
+        old = findings.get(name)
+        if n == 0 or old is None or (not old.shrunk and _size(schedule) < _size(old.schedule)):
+            findings[name] = found
+
+
+def _size(schedule: dict[str, Any]) -> tuple[int, int]:
+    return len(schedule["rules"]), len(str(schedule["rules"]))
