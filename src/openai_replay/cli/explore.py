@@ -105,11 +105,11 @@ def main(args: argparse.Namespace) -> int:
         path = args.output / f"{client.name}.{name}.json"
         path.write_text(json.dumps(found.schedule, indent=2) + "\n", encoding="utf-8")
         files[name] = path
-        how = (
-            f"found and shrunk within {found.examples} run(s); minimal schedule"
-            if found.shrunk
-            else f"broken too while another invariant was shrunk, by run {found.examples}; smallest schedule seen"
-        )
+        how = {
+            "shrunk": f"found and shrunk within {found.examples} run(s); minimal schedule",
+            "alongside": f"broken too while another invariant was shrunk, by run {found.examples}; smallest schedule seen",
+            "pairs": f"found by the pass over protocol-fault pairs, run {found.examples}; schedule",
+        }[found.found_by]
         print(f"== {name}: broken; {how} written to {path}")
         print(json.dumps(found.schedule["rules"], indent=2))
         print("\n".join(found.violations))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import traceback
 from dataclasses import dataclass
 from typing import Any
@@ -71,9 +72,14 @@ class Finding:
     violations: list[str]
     timeline: str
     examples: int = 0
-    #: True: Hypothesis shrank this schedule for this invariant; False: the smallest schedule that broke
-    #: it while another invariant was being shrunk.
-    shrunk: bool = True
+    #: How the schedule was found: "shrunk" (Hypothesis shrank it for this invariant), "alongside" (the
+    #: smallest that broke it while another invariant was shrunk), "pairs" (the systematic pass, cut to
+    #: one rule when one alone breaks it).
+    found_by: str = "shrunk"
+
+    @property
+    def shrunk(self) -> bool:
+        return self.found_by == "shrunk"
 
 
 @dataclass
@@ -179,12 +185,18 @@ def explore_client(
     faults: Any = None,
     turns: int = 3,
     turn_timeout: float = 4.0,
+    pairs: bool = True,
+    stop_at_first: bool = False,
 ) -> dict[str, Finding]:
-    """The minimal failing schedule per broken invariant, over ``examples`` random schedules from ``seed``."""
-    from hypothesis import HealthCheck, given, settings
+    """The minimal failing schedule per broken invariant, within ``examples`` schedules from ``seed``.
+
+    ``pairs``: first try every pair of protocol faults (`protocol_pairs`, when ``max_faults`` >= 2),
+    then spend the rest of the budget on the random search. ``stop_at_first``: stop at the first
+    broken invariant, unshrunk (what the detection-rate measurement counts)."""
+    from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as seeded
 
-    from openai_replay.explore import DEFAULT_CLIENT_TIMEOUT, fault_schedules
+    from openai_replay.explore import DEFAULT_CLIENT_TIMEOUT, fault_schedules, protocol_pairs
 
     strategy = fault_schedules(
         max_faults=max_faults,
@@ -193,30 +205,52 @@ def explore_client(
         transport=adapter_cls.transport,
         client_timeout=adapter_cls.client_timeout or DEFAULT_CLIENT_TIMEOUT,
     )
+    systematic = protocol_pairs(faults, adapter_cls.transport)[:examples] if pairs and max_faults >= 2 else []
     findings: dict[str, Finding] = {}
     count = [0]
     harness: list[HarnessError] = []
 
+    def run(schedule: Scenario) -> Run:
+        count[0] += 1
+        result = asyncio.run(run_schedule(adapter_cls, schedule, server=server, turns=turns, turn_timeout=turn_timeout))
+        if result.harness_error is not None:
+            first_line = result.harness_error.splitlines()[0]
+            harness.append(HarnessError(first_line, result.harness_error, schedule.to_json()))
+            raise _Abort
+        return result
+
+    phases = [Phase.generate] if stop_at_first else [Phase.generate, Phase.shrink]
+
     @seeded(seed)
     @settings(
-        max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck), print_blob=False
+        max_examples=max(1, examples - len(systematic)),
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+        phases=phases,
+        report_multiple_bugs=not stop_at_first,
     )
     @given(schedule=strategy)
     def prop(schedule: Scenario) -> None:
-        count[0] += 1
-        run = asyncio.run(run_schedule(adapter_cls, schedule, server=server, turns=turns, turn_timeout=turn_timeout))
-        if run.harness_error is not None:
-            first_line = run.harness_error.splitlines()[0]
-            harness.append(HarnessError(first_line, run.harness_error, schedule.to_json()))
-            raise _Abort
-        if run.violations:
-            record(findings, run, schedule.to_json(), count[0])
-            raise BROKEN[run.broken[0]](str(run.violations[0]))
+        result = run(schedule)
+        if result.violations:
+            record(findings, result, schedule.to_json(), count[0])
+            raise BROKEN[result.broken[0]](str(result.violations[0]))
 
     server = FakeServer()  # one server in its own thread, reset for every example
     server.start_in_thread()
     try:
-        prop()
+        for schedule in systematic:
+            result = run(schedule)
+            if result.violations:
+                _pair_finding(findings, result, schedule, run, count[0])
+                if stop_at_first:
+                    return findings
+        if len(systematic) < examples:
+            prop()
+    except _Abort:
+        raise harness[0] from None
     except InvariantBroken:
         pass
     except BaseException as exc:  # several invariants broken (an exception group), or a harness problem
@@ -237,13 +271,38 @@ def explore_client(
     return findings
 
 
+def _pair_finding(findings: dict[str, Finding], result: Run, pair: Scenario, run: Any, example: int) -> None:
+    """A pair that broke invariants: each is recorded with the pair, or with one of its rules when that
+    rule alone breaks it too (the whole shrinking a two-rule schedule needs), once a second run of the
+pair broke the same invariants (else `ExploreError`, as when Hypothesis finds a flaky verdict). The random search that
+    follows replaces it with the schedule Hypothesis shrinks, if it breaks the same invariant."""
+    again = run(pair)
+    if again.broken != result.broken:
+        raise ExploreError(
+            "the same schedule gave different verdicts on two runs, so no minimal schedule can be trusted "
+            f"(the client, or this machine's load, is not deterministic): {result.broken or 'nothing broken'} "
+            f"then {again.broken or 'nothing broken'} for {json.dumps(pair.to_json()['rules'])[:200]}"
+        )
+    alone = {}
+    for rule in pair.rules:
+        single = Scenario([rule], name=pair.name, description=pair.description)
+        alone[id(rule)] = (single, run(single))
+    for name in result.broken:
+        if name in findings:
+            continue
+        smaller = [(single, r) for single, r in alone.values() if name in r.broken]
+        schedule, why = smaller[0] if smaller else (pair, result)
+        lines = [str(v) for v in why.violations]
+        findings[name] = Finding(name, schedule.to_json(), lines, why.timeline, example, "pairs")
+
+
 def record(findings: dict[str, Finding], run: Run, schedule: dict[str, Any], example: int) -> None:
     """Note every invariant ``run`` broke. The one Hypothesis is shrinking (the first) always takes the
     latest schedule (its final replay is the minimal one); any other keeps the smallest schedule seen,
     unless Hypothesis shrank one for it."""
     lines = [str(v) for v in run.violations]
     for n, name in enumerate(run.broken):
-        found = Finding(name, schedule, lines, run.timeline, example, shrunk=n == 0)
+        found = Finding(name, schedule, lines, run.timeline, example, "shrunk" if n == 0 else "alongside")
         old = findings.get(name)
         if n == 0 or old is None or (not old.shrunk and _size(schedule) < _size(old.schedule)):
             findings[name] = found

@@ -15,6 +15,13 @@ invariants live in `openai_replay.log.invariants`. Needs Hypothesis (``pip insta
 'openai-replay[explore]'``). See docs/explore.md.
 """
 
-from openai_replay.explore.strategies import DEFAULT_CLIENT_TIMEOUT, DEFAULT_FAULTS, DEFAULT_TURNS, FAULTS, fault_schedules
+from openai_replay.explore.strategies import (
+    DEFAULT_CLIENT_TIMEOUT,
+    DEFAULT_FAULTS,
+    DEFAULT_TURNS,
+    FAULTS,
+    fault_schedules,
+    protocol_pairs,
+)
 
-__all__ = ["DEFAULT_CLIENT_TIMEOUT", "DEFAULT_FAULTS", "DEFAULT_TURNS", "FAULTS", "fault_schedules"]
+__all__ = ["DEFAULT_CLIENT_TIMEOUT", "DEFAULT_FAULTS", "DEFAULT_TURNS", "FAULTS", "fault_schedules", "protocol_pairs"]

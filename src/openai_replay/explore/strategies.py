@@ -5,6 +5,12 @@ primitives (``lists``, ``integers``, ``sampled_from``, ``one_of``), with every c
 its simplest value comes first; Hypothesis's own shrinker then ends at the fewest rules, the earliest
 request, the fewest events and the plainest fault. No shrinker is written here.
 
+Swarm testing: each schedule first draws which of the fault kinds it may use (a random subset, the
+whole set when the subset is empty), so a schedule made of one or two kinds, with repeated faults of
+one kind, is common rather than rare. An error on a chained request is a protocol error (a cache
+miss or the connection limit) rather than a generic code; a rule may also target the first request
+of a new connection (the one right after a reconnect).
+
 Only schedules the real server could produce are drawn: ``previous_response_not_found`` only on a
 chained request and only before any event; ``websocket_connection_limit_reached`` only over
 WebSocket, before any event, from some request of a connection on, for the rest of it.
@@ -12,6 +18,8 @@ WebSocket, before any event, from some request of a connection on, for the rest 
 
 from __future__ import annotations
 
+import copy
+import itertools
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,7 +31,7 @@ from openai_replay.scenarios.match import Match
 from openai_replay.scenarios.rules import Rule
 from openai_replay.scenarios.scenario import Scenario
 
-__all__ = ["DEFAULT_CLIENT_TIMEOUT", "DEFAULT_FAULTS", "DEFAULT_TURNS", "FAULTS", "fault_schedules"]
+__all__ = ["DEFAULT_CLIENT_TIMEOUT", "DEFAULT_FAULTS", "DEFAULT_TURNS", "FAULTS", "fault_schedules", "protocol_pairs"]
 
 #: The fault kinds drawn unless ``faults`` says otherwise, plainest first (scenario action names).
 DEFAULT_FAULTS = ("error", "fail", "incomplete", "close", "drop", "stall")
@@ -78,8 +86,19 @@ def fault_schedules(
         raise ValueError(f"fault_schedules: transport is 'ws', 'http' or None, got {transport!r}")
     if not client_timeout > 0:
         raise ValueError(f"fault_schedules: client_timeout is in seconds and above 0, got {client_timeout!r}")
-    rule = _rule(kinds, top, transport, client_timeout)
-    return st.lists(rule, max_size=max_faults).map(_schedule)
+    return _swarm(kinds, max_faults, top, transport, client_timeout)
+
+
+@st.composite
+def _swarm(draw: st.DrawFn, kinds: tuple[str, ...], most: int, top: int, transport: str | None, timeout: float) -> Scenario:
+    """Swarm testing: this schedule's own subset of ``kinds`` first, then its rules from that subset.
+
+    A kind is left out when its flag is True, so the flags shrink (to False) toward the whole set, and
+    the rules' kind choices (simplest first within the subset) toward the plainest kind."""
+    left_out = [draw(st.booleans()) for _ in kinds] if len(kinds) > 1 else [False]
+    pool = tuple(k for k, out in zip(kinds, left_out, strict=False) if not out) or kinds
+    rules = draw(st.lists(_drawn_rule(pool, top, transport, timeout), max_size=most))
+    return _schedule(rules)
 
 
 def _kinds(faults: Iterable[str] | None) -> tuple[str, ...]:
@@ -105,10 +124,6 @@ def _schedule(rules: list[Rule]) -> Scenario:
     return Scenario(kept, name="explore", description="drawn by openai_replay.explore.fault_schedules")
 
 
-def _rule(kinds: tuple[str, ...], top: int, transport: str | None, timeout: float) -> st.SearchStrategy[Rule]:
-    return _drawn_rule(kinds, top, transport, timeout)
-
-
 @st.composite
 def _drawn_rule(draw: st.DrawFn, kinds: tuple[str, ...], top: int, transport: str | None, timeout: float) -> Rule:
     """One rule from a fixed sequence of choices, each simplest at 0.
@@ -127,6 +142,7 @@ def _drawn_rule(draw: st.DrawFn, kinds: tuple[str, ...], top: int, transport: st
     protocol = draw(st.booleans())  # a protocol error (cache miss, connection limit) rather than a generic one
     by_delta, number = draw(st.booleans()), draw(st.integers(0, 4))
     connection, from_request = draw(st.integers(1, 3)), draw(st.integers(1, top))
+    fresh = draw(st.booleans()) and transport != "http"  # the first request of a new connection instead
 
     def pick(options: tuple[Any, ...] | list[Any]) -> Any:
         return options[variant % len(options)]
@@ -138,16 +154,17 @@ def _drawn_rule(draw: st.DrawFn, kinds: tuple[str, ...], top: int, transport: st
     if kind == "error":
         # Protocol errors are half of all errors whatever the number of generic codes: they are what
         # chaining clients get wrong.
+        # On a chained request an error is always a protocol error.
         protocols = [CACHE_MISS] + ([CONNECTION_LIMIT] if transport != "http" else [])
-        code = pick(protocols) if protocol else pick(ERROR_CODES)
+        code = pick(protocols) if protocol or chained else pick(ERROR_CODES)
         if code == CONNECTION_LIMIT:
             return _connection_limit(connection, from_request, 1000 if flag else None)
         if code == CACHE_MISS:  # only a chained request's first try can miss, and only before any event
             return _once(_request(turn, True, None), a.Error(ErrorSpec(code=code)))
         hints = RETRY_HINTS[hint] if transport != "ws" else {}
         at = position(1) if code in MID_STREAM_CODES and flag else None
-        return _once(_request(turn, chained, attempt), a.Error(ErrorSpec(code=code, **hints), after=at))
-    match = _request(turn, chained, attempt)
+        return _once(_request(turn, chained, attempt, fresh), a.Error(ErrorSpec(code=code, **hints), after=at))
+    match = _request(turn, chained, attempt, fresh)
     if kind == "fail":
         return _once(match, a.FailResponse(code=pick(FAIL_CODES), error_event=flag))
     if kind == "incomplete":
@@ -161,8 +178,11 @@ def _drawn_rule(draw: st.DrawFn, kinds: tuple[str, ...], top: int, transport: st
 
 
 # -- which request ---------------------------------------------------------------------------------
-def _request(turn: int, chained: bool | None, attempt: int | None) -> Match:
-    """Request number ``turn`` (0: the next one matching); chained or not; a first try or a retry."""
+def _request(turn: int, chained: bool | None, attempt: int | None, fresh: bool = False) -> Match:
+    """Request number ``turn`` (0: the next one matching); chained or not; a first try or a retry; or
+    (``fresh``) the next first request of a connection after the first, the one right after a reconnect."""
+    if fresh:
+        return Match.build(connection={"min": 2}, turn_on_connection=1)
     if turn == 1:  # request 1 is neither chained nor a retry
         attempt = None
         if chained:
@@ -173,6 +193,32 @@ def _request(turn: int, chained: bool | None, attempt: int | None) -> Match:
 def _once(match: Match, *actions: a.Action) -> Rule:
     # optional: the client may end the conversation before the request a rule names.
     return Rule(times=1, optional=True, match=match, actions=tuple(actions))
+
+
+# -- the systematic pass ---------------------------------------------------------------------------
+def protocol_pairs(faults: Iterable[str] | None = None, transport: str | None = None) -> list[Scenario]:
+    """Every pair (with repetition) of the protocol faults of ``faults`` where chaining clients go
+    wrong, one schedule each: what explore tries before its random search. The faults: a cache miss,
+    a server error and a close on the next chained request, a 429 and a close on a retry, and over
+    WebSocket a 429 right after a reconnect and the connection limit."""
+    kinds = _kinds(faults)
+    ws = transport != "http"
+    chained, retry = _request(0, True, None), _request(0, None, 2)
+    members: list[tuple[str, Rule]] = [
+        ("error", _once(chained, a.Error(ErrorSpec(code=CACHE_MISS)))),
+        ("error", _once(chained, a.Error(ErrorSpec(code="server_error")))),
+        ("error", _once(retry, a.Error(ErrorSpec(code="rate_limit_exceeded")))),
+        ("close", _once(chained, a.Close(code=1011))),
+        ("close", _once(retry, a.Close(code=1011))),
+    ]
+    if ws:
+        members += [
+            ("error", _once(_request(0, None, None, fresh=True), a.Error(ErrorSpec(code="rate_limit_exceeded")))),
+            ("error", _connection_limit(1, 2, None)),
+        ]
+    rules = [rule for kind, rule in members if kind in kinds]
+    # A copy of the second rule: a scenario keeps each rule's count by the rule itself.
+    return [_schedule([first, copy.copy(second)]) for first, second in itertools.combinations_with_replacement(rules, 2)]
 
 
 # -- the faults ------------------------------------------------------------------------------------

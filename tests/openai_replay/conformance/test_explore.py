@@ -7,8 +7,9 @@ import contextvars
 from collections.abc import AsyncIterator
 
 import pytest
+from planted import FixedClient, SecondMiss
 
-from openai_replay.conformance.adapter import ErrorSeen, Surfaced
+from openai_replay.conformance.adapter import Surfaced
 from openai_replay.conformance.adapters.openai_sdk import OpenAIWebSocketAdapter
 from openai_replay.conformance.conversation import Item, Tool
 from openai_replay.conformance.explore import ExploreError, Finding, HarnessError, explore_client, record, run_schedule
@@ -20,42 +21,8 @@ EXAMPLES, SEED, PASSES = 150, 16, 60
 MINIMAL_MISS = {"times": 1, "optional": True, "match": {"chained": True}, "do": [{"action": "error", "code": MISS}]}
 
 
-class FixedClient(OpenAIWebSocketAdapter):
-    """Chains each turn over one WebSocket; after every cache miss, resends the full context; after any
-    other error, drops the connection (so no late event of the failed response is read as the next
-    turn's) and starts the next turn on a new one with the full context."""
-
-    client = "planted-fixed"
-    #: The planted bug: only the first cache miss of a conversation is handled.
-    once_per_conversation = False
-
-    async def open(self) -> None:
-        await super().open()
-        self._handled = 0
-
-    async def stream(self, history: list[Item], tools: list[Tool]) -> AsyncIterator[Surfaced]:
-        stale = self._prev_id
-        missed = failed = False
-        async for seen in super().stream(history, tools):
-            if isinstance(seen, ErrorSeen) and MISS in seen.message:
-                missed = True
-                continue
-            failed = failed or isinstance(seen, ErrorSeen)
-            yield seen
-        if failed:
-            await self._drop()
-        if not missed:
-            return
-        self._handled += 1
-        if self.once_per_conversation and self._handled > 1:
-            self._prev_id = stale  # the bug: "already recovered once", so it chains on the gone id again
-        async for seen in super().stream(history, tools):
-            yield seen
-
-
-class BuggyClient(FixedClient):
-    client = "planted-buggy"
-    once_per_conversation = True
+#: The planted bug: only the first cache miss of a conversation is handled (tests/support/planted.py).
+BuggyClient = SecondMiss
 
 
 async def test_no_single_builtin_scenario_catches_the_planted_bug() -> None:
