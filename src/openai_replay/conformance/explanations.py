@@ -1,5 +1,8 @@
 """Why each non-passing cell looks the way it does, naming the client code responsible (our words).
 
+`explain` joins that text to what the cell itself recorded (`observed`: what the caller received and
+the client's own exception type and message), generated from the evidence, so it cannot drift from it.
+
 Written from the observed runs and a reading of the installed clients: openai 3.57.0,
 livekit-plugins-openai / livekit-agents 1.8.9, pipecat-ai 1.14.0, videosdk-plugins-openai 1.0.30,
 @livekit/agents-plugin-openai 1.9.0. A client upgrade that changes a cell fails the pinned tests
@@ -7,6 +10,8 @@ livekit-plugins-openai / livekit-agents 1.8.9, pipecat-ai 1.14.0, videosdk-plugi
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 _SDK_WS = (
     "openai/resources/responses/responses.py, AsyncResponsesConnection: recv() turns an error frame into an "
@@ -93,12 +98,14 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "livekit/plugins/openai/responses/llm.py, LLMStream._parse_ws_event: validates each frame with the openai "
         "SDK's pydantic models (ResponseCompletedEvent.model_validate), and openai 3.57's InputTokensDetails requires "
         "cache_write_tokens, so a response.completed in the older usage shape raises ValidationError, surfaced as an "
-        "unrecoverable APIConnectionError: the whole answer is lost."
+        "unrecoverable APIConnectionError. The deltas came before it, so the caller has the text, then the error."
     ),
     ("legacy_usage", "livekit-http"): (
-        "Observed: the completed response in the older usage shape raises the same pydantic ValidationError "
-        "(ResponseCompletedEvent: input_tokens_details.cache_write_tokens missing), surfaced as an unrecoverable "
-        "APIConnectionError, and the turn is lost; the openai SDK alone reads the same stream without complaint."
+        "livekit/plugins/openai/responses/llm.py, LLMStream._handle_response_completed: over HTTP the openai SDK "
+        "builds its events without validating them, so the older usage shape gives input_tokens_details."
+        "cache_write_tokens = None; the plugin passes it as cache_creation_tokens to livekit's own CompletionUsage "
+        "(an int field), whose pydantic validation raises, surfaced as an unrecoverable APIConnectionError after the "
+        "text was delivered. The openai SDK alone reads the same stream without complaint."
     ),
     ("http_429_retry_after", "livekit-http"): (
         "livekit/plugins/openai/responses/llm.py builds its AsyncClient with max_retries=0, so the SDK's "
@@ -191,3 +198,48 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
     ),
     ("no_resend", "livekit-js-ws"): _LK_RESEND,
 }
+
+
+def explain(cell: dict[str, Any]) -> str | None:
+    """The explanation of a non-passing cell: where in the client (our reading), then what it recorded."""
+    if cell.get("status") == "pass":
+        return None
+    why = EXPLANATIONS.get((cell["check"], cell["client"]))
+    seen = observed(cell)
+    if why is None:
+        return None
+    return f"{why} {seen}" if seen else why
+
+
+def observed(cell: dict[str, Any]) -> str | None:
+    """What the first turn that did not end with its answer looked like to the caller, from the cell's turns."""
+    for turn in cell.get("turns") or []:
+        text, want, ended = turn.get("text", ""), turn.get("expected") or "", turn.get("ended")
+        if ended == "done" and text.strip() == want:
+            continue
+        if not text:
+            got = "no text"
+        elif text.strip() == want:
+            got = "the whole answer"
+        elif want.startswith(text.strip()):
+            got = f"{len(text)} of the answer's {len(want)} characters"
+        else:
+            got = f"text that is not the answer ({text[:40]!r})"
+        errors = turn.get("errors") or []
+        if ended == "hung":
+            end = f"it was still waiting when the check's bound ended the turn after {turn.get('elapsed', 0):.1f} s"
+        elif ended == "error":
+            end = f"the client raised {_short(errors[-1])}" if errors else "the client raised"
+        elif ended == "abandoned":
+            end = "the caller cancelled it"
+        elif errors:
+            end = f"the client reported {_short(errors[0])} and ended the turn"
+        else:
+            end = "the turn ended with no error"
+        return f"Observed ({turn.get('label', 'a turn')}): the caller received {got}, then {end}."
+    return None
+
+
+def _short(message: str, limit: int = 220) -> str:
+    one = " ".join(message.split())
+    return one if len(one) <= limit else one[: limit - 3] + "..."

@@ -12,7 +12,7 @@ from typing import Any
 
 from openai_replay.conformance.checks import CHECKS
 from openai_replay.conformance.clients import BY_NAME
-from openai_replay.conformance.explanations import EXPLANATIONS
+from openai_replay.conformance.explanations import explain
 
 MARK = {"pass": "pass", "fail": "FAIL", "n/a": "n/a"}
 
@@ -71,6 +71,9 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "Versions: " + "; ".join(_versions(results, c) for c in clients),
         "",
+        f"Produced by check and adapter code and client pins with digest `{_digest(results)}`; a test fails "
+        "when the checkout's differs (the scorecard is stale).",
+        "",
         "| check | " + " | ".join(clients) + " |",
         "| --- | " + " | ".join("---" for _ in clients) + " |",
     ]
@@ -91,14 +94,18 @@ def markdown(results: dict[str, Any]) -> str:
             if not cell:
                 continue
             out.append(f"- **{client}**: {cell['status']}: {cell['reason']}")
-            why = EXPLANATIONS.get((check.name, client))
-            if why and cell["status"] != "pass":
+            why = explain(cell | {"client": client})
+            if why:
                 out.append(f"  - why: {why}")
             if cell["status"] == "fail" and cell.get("timeline"):
                 out += ["  <details><summary>timeline</summary>", "", "  ```"]
                 out += ["  " + line for line in str(cell["timeline"]).splitlines()]
                 out += ["  ```", "  </details>"]
     return "\n".join(out) + "\n"
+
+
+def _digest(results: dict[str, Any]) -> str:
+    return str((results.get("provenance") or {}).get("digest", "unrecorded"))[:16]
 
 
 def _versions(results: dict[str, Any], client: str) -> str:
@@ -113,8 +120,8 @@ def as_json(results: dict[str, Any]) -> str:
     enriched = json.loads(json.dumps(results))
     for client, data in enriched.get("clients", {}).items():
         for cell in data.get("cells", []):
-            why = EXPLANATIONS.get((cell["check"], client))
-            if why and cell["status"] != "pass":
+            why = explain(cell | {"client": client})
+            if why:
                 cell["explanation"] = why
             cell.pop("seconds", None)
         data.pop("seconds", None)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from openai_replay.conformance.explanations import EXPLANATIONS
+from openai_replay.conformance.explanations import EXPLANATIONS, explain, observed
 
 SCORECARD = Path(__file__).resolve().parents[3] / "docs" / "conformance.json"
 REQUEST = re.compile(
@@ -98,7 +98,24 @@ def arrives_twice(cell: dict[str, Any], reqs: list[Req]) -> str | None:
     return None if cell["facts"].get("duplicated_text") else "says the answer arrives twice, but the cell saw no duplicated text"
 
 
+def answer_lost(cell: dict[str, Any], reqs: list[Req]) -> str | None:
+    got = [t["text"] for t in cell["turns"] if t["ended"] != "done"]
+    return f"says the answer is lost, but the failing turn received {got[0][:40]!r}" if got and got[0] else None
+
+
+def in_errors(model: str) -> Claim:
+    def claim(cell: dict[str, Any], reqs: list[Req]) -> str | None:
+        errors = " ".join(e for t in cell["turns"] for e in t["errors"])
+        return None if model in errors else f"names {model}, but no error the cell recorded does"
+
+    return claim
+
+
 CLAIMS: dict[str, Claim] = {
+    "answer is lost": answer_lost,
+    "turn is lost": answer_lost,
+    "ResponseCompletedEvent.model_validate": in_errors("ResponseCompletedEvent"),
+    "livekit's own CompletionUsage": in_errors("CompletionUsage"),
     "reuses the expired connection": reuses_connection,
     "on a new connection": new_connection,
     "no full-context resend happens": no_full_context_resend,
@@ -140,3 +157,19 @@ def test_the_claim_checks_catch_a_contradiction() -> None:
     assert reuses_connection(cell, reqs) == "says the next turn reuses the connection, but #3 is on conn 2, not 1"
     assert new_connection(cell, reqs) is None and keeps_chaining(cell, reqs) is None
     assert no_full_context_resend(cell, reqs) is None
+
+
+def test_an_explanation_ends_with_what_its_cell_recorded() -> None:
+    """The text of a failing cell ends with the caller's view from its own turns: the client's exception type
+    and message (livekit-http legacy_usage: the text arrived, then CompletionUsage.cache_creation_tokens failed)."""
+    cell = cells()[("legacy_usage", "livekit-http")] | {"client": "livekit-http"}
+    text = explain(cell)
+    assert text is not None and text.startswith(EXPLANATIONS[("legacy_usage", "livekit-http")])
+    assert "Observed (turn 1): the caller received the whole answer, then the client raised APIConnectionError" in text
+    assert "CompletionUsage cache_creation_tokens" in text
+    hung = {"turns": [{"label": "turn 2", "text": "You", "expected": "You said: x", "ended": "hung", "elapsed": 12.04, "errors": []}]}
+    assert observed(hung) == (
+        "Observed (turn 2): the caller received 3 of the answer's 11 characters, then it was still waiting when the "
+        "check's bound ended the turn after 12.0 s."
+    )
+    assert explain({"check": "plain_turn", "client": "openai-ws", "status": "pass"}) is None
