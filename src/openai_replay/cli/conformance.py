@@ -21,6 +21,7 @@ from typing import Any
 from openai_replay.cli.argtypes import one_of
 from openai_replay.conformance.checks import CHECKS
 from openai_replay.conformance.clients import BY_NAME, EXTRAS, select
+from openai_replay.conformance.provenance import provenance
 from openai_replay.conformance.scorecard import as_json, markdown, table
 
 
@@ -75,7 +76,7 @@ def interpreter(extra: str, overrides: dict[str, str]) -> str:
 
 def run_all(clients: list[str], checks: list[str], overrides: dict[str, str]) -> dict[str, Any]:
     chosen = select(clients)
-    merged: dict[str, Any] = {"clients": {}}
+    merged: dict[str, Any] = {"clients": {}, "provenance": provenance()}
     for extra in EXTRAS:
         names = [c.name for c in chosen if c.extra == extra]
         if not names:

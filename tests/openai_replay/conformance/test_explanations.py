@@ -167,7 +167,8 @@ def test_an_explanation_ends_with_what_its_cell_recorded() -> None:
     assert text is not None and text.startswith(EXPLANATIONS[("legacy_usage", "livekit-http")])
     assert "Observed (turn 1): the caller received the whole answer, then the client raised APIConnectionError" in text
     assert "CompletionUsage cache_creation_tokens" in text
-    hung = {"turns": [{"label": "turn 2", "text": "You", "expected": "You said: x", "ended": "hung", "elapsed": 12.04, "errors": []}]}
+    turn = {"label": "turn 2", "text": "You", "expected": "You said: x", "ended": "hung", "elapsed": 12.04, "errors": []}
+    hung = {"turns": [turn]}
     assert observed(hung) == (
         "Observed (turn 2): the caller received 3 of the answer's 11 characters, then it was still waiting when the "
         "check's bound ended the turn after 12.0 s."
