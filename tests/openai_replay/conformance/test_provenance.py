@@ -1,0 +1,44 @@
+"""The committed scorecard is never stale: it records what produced it, and a changed check, adapter or
+client pin, or a column run on another version than the pin, fails here with the command to regenerate."""
+
+from __future__ import annotations
+
+import json
+from importlib.metadata import requires
+from pathlib import Path
+
+from openai_replay.conformance.provenance import REGENERATE, code_files, pins, provenance, stale
+
+COMMITTED = Path(__file__).resolve().parents[3] / "docs" / "conformance.json"
+
+
+def test_the_committed_scorecard_is_current() -> None:
+    """docs/conformance.json was produced by this checkout's checks, adapters and client pins."""
+    problems = stale(json.loads(COMMITTED.read_text(encoding="utf-8")))
+    assert not problems, "docs/conformance.json is stale: " + "; ".join(problems) + f". Regenerate it: {REGENERATE}"
+
+
+def test_a_changed_digest_or_an_unpinned_version_is_stale() -> None:
+    """Another digest, or a column that ran another openai than the pin, is reported, each in its own words."""
+    results = {
+        "provenance": {"digest": "0" * 64},
+        "clients": {"openai-chat": {"versions": {"openai": "3.54.0"}}, "openai-ws": {"versions": provenance()["pins"]}},
+    }
+    problems = stale(results)
+    assert problems[0].startswith("it was produced by other check/adapter code or client pins (digest 000000000000")
+    assert problems[1:] == [f"its openai-chat column ran openai 3.54.0, the pin is {pins()['openai']}"]
+    assert stale({"provenance": provenance(), "clients": {}}) == []
+
+
+def test_the_digest_covers_checks_adapters_and_the_js_lock() -> None:
+    """The digested files are the checks, the runner, every adapter and the Node lock file."""
+    names = {path.name for path in code_files()}
+    assert {"checks.py", "runner.py", "adapter.py", "openai_sdk.py", "livekit.py", "package-lock.json"} <= names
+
+
+def test_every_extra_pins_one_openai() -> None:
+    """Each conformance extra pins openai, all to the same version: one openai for every column."""
+    declared = [r for r in requires("openai-replay") or [] if "conformance-" in r and r.startswith("openai[")]
+    extras = {r.split('extra == "')[1].rstrip('"') for r in declared}
+    assert extras == {"conformance-openai", "conformance-livekit", "conformance-pipecat", "conformance-videosdk"}
+    assert len({r.split("==")[1].split(";")[0] for r in declared}) == 1
