@@ -15,3 +15,14 @@ def test_random_search_finds_the_stale_chain_after_a_cache_miss() -> None:
     found = findings["no_stale_chain"]
     assert found.schedule["rules"] == [MISS]
     assert "which the server reported gone (previous_response_not_found) to request #2" in found.violations[0]
+
+
+async def test_livekit_ws_is_driven_in_the_context_its_setup_bound() -> None:
+    """With no fault, livekit-ws answers every turn (its http session, bound at set-up, is seen by the turns):
+    no harness error, no hang; only the resend of its own output that the no_resend cell also shows."""
+    from openai_replay.conformance.explore import run_schedule
+    from openai_replay.scenarios import load_scenario
+
+    run = await run_schedule(BY_NAME["livekit-ws"].load(), load_scenario({"name": "explore", "rules": []}))
+    assert run.harness_error is None, run.harness_error
+    assert run.broken == ["no_duplicated_or_lost_text"], run.violations
