@@ -25,6 +25,9 @@ CUT = "This answer is cut off before it can finish, so the client must cope."
 TOOL_ANSWER = 'get_weather returned: {"temp_c":18}'
 #: How long the stall check holds the first output (longer than any adapter's configured timeout).
 STALL_SECONDS = 6.0
+#: How long a user may wait for the next answer after an interruption or a cancel before the cell fails
+#: (seconds): past about a second a voice user notices the silence. The fake server answers at once.
+NEXT_ANSWER_BOUND = 1.0
 
 
 @dataclass(frozen=True)
@@ -207,7 +210,21 @@ def _cancel_judge(s: Session) -> Verdict:
     style = s.adapter.cancel_style
     facts["cancel_style"] = style
     how = f" [cancelled by: {style}]" if style else ""
+    verdict = _timely(verdict, after, "the cancel")
     return Verdict(verdict.status, f"{sent}; next turn: {verdict.reason}{how}", verdict.facts | facts)
+
+
+def _timely(verdict: Verdict, turn: TurnLog, after: str) -> Verdict:
+    """A passing verdict fails when the user waited more than `NEXT_ANSWER_BOUND` for ``turn``'s answer."""
+    wait = turn.result.elapsed
+    verdict.facts["next_answer_wait_s"] = round(wait, 2)
+    if verdict.status == "pass" and wait > NEXT_ANSWER_BOUND:
+        return Verdict(
+            "fail",
+            f"the next answer came {wait:.1f} s after {after} (bound {NEXT_ANSWER_BOUND:.0f} s): {verdict.reason}",
+            verdict.facts,
+        )
+    return verdict
 
 
 def _warm(s: Session) -> Verdict:
@@ -265,7 +282,7 @@ def _barge(s: Session) -> Verdict:
     verdict = grade(s, later[0], must_recover=True, later=later[1:])
     if verdict.status == "pass":
         verdict.reason = f"did not chain on the abandoned response in any later turn: {attempts(s, later[0])}"
-    return verdict
+    return _timely(verdict, later[0], "the barge-in")
 
 
 def _incomplete(s: Session) -> Verdict:

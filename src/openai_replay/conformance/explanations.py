@@ -42,6 +42,11 @@ _PIPECAT_HTTP_END = (
     "stream and stops when it ends; nothing checks that a response.completed arrived, so a body cut short ends the "
     "turn as if it were complete."
 )
+_PIPECAT_DRAIN = (
+    "pipecat/services/openai/responses/llm.py, OpenAIResponsesLLMService._drain_cancelled_response: before the next "
+    "response.create it reads and discards the cancelled response's events until its terminal event (waiting up to "
+    "5 s for each frame); the abandoned reply keeps streaming, so the next answer waits until the rest of it is read."
+)
 _VSDK_ITER = (
     "videosdk/plugins/openai/llm.py, OpenAILLM._chat_websocket: reads with 'async for msg in ws'; aiohttp's iterator "
     "stops on a close frame instead of yielding it, so the branch meant to retry after a close never runs and the "
@@ -136,6 +141,8 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "pipecat/services/openai/responses/llm.py, _receive_response_events: the retry_on_timeout deadline is dropped "
         "at the first event after response.created, and _ws_recv() is then awaited with no bound."
     ),
+    ("cancel_then_new_turn", "pipecat-ws"): _PIPECAT_DRAIN,
+    ("barge_in_chain", "pipecat-ws"): _PIPECAT_DRAIN,
     ("close_mid_stream", "pipecat-http"): _PIPECAT_HTTP_END,
     ("never_ending_stream", "pipecat-http"): (
         "pipecat/services/openai/responses/llm.py, OpenAIResponsesHttpLLMService._create_stream: retry_timeout_secs "
@@ -237,6 +244,9 @@ def observed(cell: dict[str, Any]) -> str | None:
         else:
             end = "the turn ended with no error"
         return f"Observed ({turn.get('label', 'a turn')}): the caller received {got}, then {end}."
+    wait = (cell.get("facts") or {}).get("next_answer_wait_s")
+    if wait is not None:
+        return f"Observed: every turn got its answer, the next one {wait:.1f} s after the interruption."
     return None
 
 

@@ -174,3 +174,11 @@ def test_an_explanation_ends_with_what_its_cell_recorded() -> None:
         "check's bound ended the turn after 12.0 s."
     )
     assert explain({"check": "plain_turn", "client": "openai-ws", "status": "pass"}) is None
+
+
+def test_a_slow_next_answer_is_explained_with_its_figure() -> None:
+    """A cell that failed on the wait after an interruption says how long the user waited."""
+    cell = {"turns": [{"label": "turn 2", "text": "Hi", "expected": "Hi", "ended": "done", "errors": []}]}
+    assert observed(cell | {"facts": {"next_answer_wait_s": 3.21}}) == (
+        "Observed: every turn got its answer, the next one 3.2 s after the interruption."
+    )
