@@ -77,3 +77,26 @@ def test_bad_numbers_are_refused_by_the_parser(argv: list[str], capsys: pytest.C
         main(["explore", "--client", "openai-ws", *argv])
     assert info.value.code == 2
     assert "error: argument" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_harness_error_exits_3_with_its_traceback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A client whose set-up fails is our failure: exit 3, the traceback on stderr, no finding, no file."""
+    from planted import FixedClient
+
+    from openai_replay.conformance import clients
+
+    class SetupFails(FixedClient):
+        async def open(self) -> None:
+            raise RuntimeError("planted set-up failure")
+
+    client = clients.Client("openai-ws", "openai_sdk:OpenAIWebSocketAdapter", "openai", "openai")
+    monkeypatch.setattr(clients.Client, "load", lambda self: SetupFails)
+    monkeypatch.setattr(clients, "select", lambda names: [client])
+    code, out, err = explore(capsys, "--client", "openai-ws", "--examples", "3", "--output", str(tmp_path))
+    assert code == 3 and out == ""
+    assert err.startswith("harness error (openai-replay's own failure, not a finding about openai-ws): the harness failed")
+    assert "Traceback" in err and "RuntimeError: planted set-up failure" in err
+    assert list(tmp_path.iterdir()) == []
