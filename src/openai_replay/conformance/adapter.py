@@ -89,6 +89,12 @@ class Adapter(ABC):
     api: ClassVar[Literal["responses", "chat"]] = "responses"
     #: The client's own timeout for a response that stalls, when the adapter configures one.
     client_timeout: ClassVar[float | None] = None
+    #: Every setting the adapter changes from the client's defaults: "setting=value" -> "default D; why".
+    #: Empty: the column grades the client at its defaults. The scorecard page lists them per column.
+    settings: ClassVar[dict[str, str]] = {}
+    #: How long the client, at its default settings, waits on a stream that goes silent ("forever" when
+    #: nothing bounds it): what a hang costs its users, reported with never_ending_stream.
+    default_wait: ClassVar[str] = "forever (nothing bounds the read)"
     #: How ``cancel()`` interrupts a reply, where a client allows more than one way (the cancel cells name it).
     cancel_style: ClassVar[str | None] = None
 

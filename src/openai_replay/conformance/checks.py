@@ -179,6 +179,16 @@ def _recovering(index: int, must_recover: bool) -> Judge:
     return judge
 
 
+def _never_ending_judge(s: Session) -> Verdict:
+    """A hang is reported with how long the client, at its defaults, would really wait."""
+    verdict = grade(s, _t(s, 0), must_recover=False, later=s.turns[1:])
+    wait = s.adapter.default_wait
+    verdict.facts["default_wait"] = wait
+    if _t(s, 0).result.ended == "hung":
+        verdict.reason = f"{verdict.reason}; at its defaults {s.adapter.client} waits {wait}"
+    return verdict
+
+
 def _cache_miss(s: Session) -> Verdict:
     missed = [r for r in s.log.requests if r.outcome.code == "previous_response_not_found"]
     if not missed:
@@ -428,7 +438,7 @@ CHECKS: list[Check] = [
         apis=BOTH,
     ),
     Check(
-        "never_ending_stream", "a stream that never ends", _never_ending, _never_ends, _recovering(0, False), budget=60, apis=BOTH
+        "never_ending_stream", "a stream that never ends", _never_ending, _never_ends, _never_ending_judge, budget=60, apis=BOTH
     ),
     Check("barge_in_chain", "barge-in: no later chain uses the abandoned response", _long_story, _barge_in, _barge),
     Check("no_resend", "chained turns resend nothing the server has", _tool_scenario, _no_resend, _no_resend_judge),

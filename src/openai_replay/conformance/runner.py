@@ -27,6 +27,8 @@ from openai_replay.server import FakeServer
 
 #: The reason of a Chat Completions client's cell for a check of the Responses API only.
 RESPONSES_ONLY = "Responses API only; this client speaks Chat Completions"
+#: Checks a client's response timeout decides: their cells name any setting the adapter changed.
+TIMEOUT_DECIDED = ("stall_past_timeout", "never_ending_stream")
 
 
 async def run_check(adapter_cls: type[Adapter], check: Check) -> dict[str, Any]:
@@ -51,6 +53,8 @@ async def run_check(adapter_cls: type[Adapter], check: Check) -> dict[str, Any]:
                 verdict = check.judge(session)
             except Exception as exc:  # a turn the judge expected never ran (the client broke early)
                 verdict = Verdict("fail", f"could not judge: {describe(exc)}")
+        if check.name in TIMEOUT_DECIDED and adapter_cls.settings:
+            verdict.reason += f" [non-default: {', '.join(adapter_cls.settings)}]"
         cell |= {
             "status": verdict.status,
             "reason": verdict.reason,
@@ -146,8 +150,11 @@ def main(argv: list[str] | None = None) -> int:
             results["clients"][client.name] = {"unavailable": problem}
             continue
         cells = asyncio.run(run_client(client, checks, progress=True))
+        adapter_cls = client.load()
         results["clients"][client.name] = {
             "cells": cells,
+            "settings": dict(adapter_cls.settings),
+            "default_wait": adapter_cls.default_wait,
             "seconds": round(time.monotonic() - started, 1),
             "versions": versions(client),
         }

@@ -74,6 +74,13 @@ def markdown(results: dict[str, Any]) -> str:
         f"Produced by check and adapter code and client pins with digest `{_digest(results)}`; a test fails "
         "when the checkout's differs (the scorecard is stale).",
         "",
+        "Every column runs its client at the client's default settings except those listed here (each with its",
+        "default and why it changes); the cells of the checks a timeout decides name them too.",
+        "",
+        "| column | non-default settings | at its defaults, a silent stream is waited on |",
+        "| --- | --- | --- |",
+        *(_settings_row(results, c) for c in clients),
+        "",
         "| check | " + " | ".join(clients) + " |",
         "| --- | " + " | ".join("---" for _ in clients) + " |",
     ]
@@ -102,6 +109,15 @@ def markdown(results: dict[str, Any]) -> str:
                 out += ["  " + line for line in str(cell["timeline"]).splitlines()]
                 out += ["  ```", "  </details>"]
     return "\n".join(out) + "\n"
+
+
+def _settings_row(results: dict[str, Any], client: str) -> str:
+    data = results["clients"][client]
+    if "cells" not in data:
+        return f"| {client} | not run | - |"
+    settings = data.get("settings") or {}
+    shown = "; ".join(f"`{name}` ({why})" for name, why in settings.items()) or "none: the client's defaults"
+    return f"| {client} | {shown} | {data.get('default_wait', '?')} |"
 
 
 def _digest(results: dict[str, Any]) -> str:

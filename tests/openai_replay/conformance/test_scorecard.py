@@ -58,3 +58,18 @@ def test_json_keeps_the_evidence_and_drops_run_times() -> None:
     cells = data["clients"]["openai-ws"]["cells"]
     assert cells[1]["facts"] == {"hung": True} and "timeline" in cells[1]
     assert all("seconds" not in cell for cell in cells)
+
+
+def test_markdown_lists_every_non_default_setting_per_column() -> None:
+    """The page has one settings row per column: its non-default settings (or none) and what its defaults wait."""
+    data = results()
+    data["clients"]["openai-ws"] |= {"settings": {}, "default_wait": "forever"}
+    data["clients"]["livekit-ws"] = {
+        "cells": [],
+        "settings": {"APIConnectOptions(timeout=3.0)": "default 10 s"},
+        "default_wait": "10 s per attempt",
+    }
+    text = markdown(data)
+    assert "| openai-ws | none: the client's defaults | forever |" in text
+    assert "| livekit-ws | `APIConnectOptions(timeout=3.0)` (default 10 s) | 10 s per attempt |" in text
+    assert "| videosdk-ws | not run | - |" in text

@@ -30,6 +30,10 @@ class _LiveKitBase(Adapter):
     package = "livekit-plugins-openai"
     use_websocket = True
     client_timeout = 3.0
+    settings = {
+        "APIConnectOptions(timeout=3.0)": "default 10 s; a stall is judged against a timeout the check can wait out",
+    }
+    default_wait = "10 s per attempt (APIConnectOptions' default timeout), then up to 3 retries 2 s apart"
 
     async def open(self) -> None:
         self._stack = contextlib.AsyncExitStack()

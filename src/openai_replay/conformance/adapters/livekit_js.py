@@ -49,6 +49,7 @@ class LiveKitJsWebSocketAdapter(Adapter):
     """``WSLLM`` on Node, one driver process per adapter."""
 
     client = "livekit-js-ws"
+    default_wait = "forever (no deadline on the request's event channel; connectWs bounds only opening)"
     package = "@livekit/agents-plugin-openai"
     transport = "ws"
 

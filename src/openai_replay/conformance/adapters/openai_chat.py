@@ -3,7 +3,7 @@
 Like the HTTP Responses adapter, this is the smallest loop a caller writes: the full conversation
 as ``messages`` every turn, tool calls assembled from the streamed ``delta.tool_calls`` fragments
 by their ``index`` (as the SDK's docs show), the SDK's own retry policy (``max_retries=2``,
-``retry-after``) and timeout (``client_timeout``). A barge-in closes the stream. So the
+``retry-after``) and its default 600 s timeout. A barge-in closes the stream. So the
 ``openai-chat`` column shows what the SDK itself does under faults on ``/v1/chat/completions``.
 """
 

@@ -10,9 +10,9 @@ a ``response.failed`` may follow, protocol.md §2.5.4: none of it may be read as
 never retry a failed turn. A barge-in closes the
 connection, the only cancel the protocol has. HTTP: send the full context every turn
 (``store: false``); the SDK's own retry policy (``max_retries=2``, ``retry-after``) and its
-timeout (set to ``client_timeout``) are what the checks observe. So the scorecard's openai
-columns show what the SDK itself does under faults (how errors surface, HTTP retries, the read
-timeout), with recovery left to the caller.
+default timeout (600 s) are what the checks observe: every setting is the SDK's default. So the
+scorecard's openai columns show what the SDK itself does under faults (how errors surface, HTTP
+retries, the read timeout), with recovery left to the caller.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class OpenAIWebSocketAdapter(Adapter):
     client = "openai-ws"
     package = "openai"
     transport = "ws"
+    default_wait = "forever (recv() has no deadline; keepalive pings keep the socket up)"
 
     async def open(self) -> None:
         self.sdk = AsyncOpenAI(base_url=self.endpoint.url, api_key=self.api_key)
@@ -133,14 +134,14 @@ def _reason(response: Any) -> str:
 
 class SdkStreamAdapter(Adapter):
     """What the SDK's HTTP streaming adapters share (Responses and Chat Completions): one
-    `AsyncOpenAI` client with the SDK's retry policy and a timeout, and a stream closed on cancel."""
+    `AsyncOpenAI` client at the SDK's defaults (retry policy, 600 s timeout), and a stream closed on cancel."""
 
     package = "openai"
     transport = "http"
-    client_timeout = 3.0
+    default_wait = "600 s (the openai SDK's default timeout), then up to 2 retries"
 
     async def open(self) -> None:
-        self.sdk = AsyncOpenAI(base_url=self.endpoint.url, api_key=self.api_key, timeout=self.client_timeout)
+        self.sdk = AsyncOpenAI(base_url=self.endpoint.url, api_key=self.api_key)
         self._stream: Any = None
 
     async def cancel(self) -> None:

@@ -171,6 +171,11 @@ class PipecatWebSocketAdapter(_PipecatBase):
     client = "pipecat-ws"
     transport = "ws"
     client_timeout = 3.0
+    settings = {
+        "retry_on_timeout=True": "default False; the documented option for a response that starts too slowly",
+        "retry_timeout_secs=3": "default 5 s; so the retry fits in the check's bound",
+    }
+    default_wait = "forever (_ws_recv() is awaited with no bound)"
 
     def make_service(self) -> Any:
         return OpenAIResponsesLLMService(
@@ -188,6 +193,8 @@ class PipecatHttpAdapter(_PipecatBase):
 
     client = "pipecat-http"
     transport = "http"
+    settings = PipecatWebSocketAdapter.settings
+    default_wait = "600 s (the openai SDK client's default timeout)"
     client_timeout = 3.0
 
     def make_service(self) -> Any:
@@ -205,6 +212,8 @@ class PipecatChatAdapter(_PipecatBase):
 
     client = "pipecat-chat"
     transport = "http"
+    settings = PipecatWebSocketAdapter.settings
+    default_wait = "600 s (the openai SDK client's default timeout)"
     api = "chat"
     client_timeout = 3.0
 

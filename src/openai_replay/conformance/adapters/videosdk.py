@@ -30,6 +30,7 @@ class VideoSDKWebSocketAdapter(Adapter):
     """VideoSDK's ``OpenAILLM`` with ``streaming=True`` (aiohttp WebSocket, chained turns)."""
 
     client = "videosdk-ws"
+    default_wait = "forever (no deadline on the frame loop; the 30 s heartbeat keeps the socket up)"
     package = "videosdk-plugins-openai"
     transport = "ws"
     streaming = True
@@ -117,6 +118,7 @@ class VideoSDKChatAdapter(VideoSDKWebSocketAdapter):
     """VideoSDK's ``OpenAILLM`` with ``streaming=False``: Chat Completions through the openai SDK."""
 
     client = "videosdk-chat"
+    default_wait = "10 s (the plugin's default httpx read timeout), with no retry (max_retries=0)"
     transport = "http"
     api = "chat"
     streaming = False
