@@ -14,8 +14,8 @@ import pytest
 from docsnippets import NOT_RUN, Snippet, all_snippets
 
 ROOT = Path(__file__).resolve().parents[1]
+#: pytest-asyncio at its defaults (strict mode), as in a user's fresh project.
 SNIPPET_INI = """[pytest]
-asyncio_mode = auto
 asyncio_default_fixture_loop_scope = function
 """
 

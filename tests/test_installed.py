@@ -97,3 +97,15 @@ def test_a_new_project_records_replays_and_fails_as_documented(venv: Path, upstr
 
     helped = subprocess.run([str(venv / "bin" / "openai-replay"), "--help"], capture_output=True, text=True, cwd=tmp_path)
     assert helped.returncode == 0 and "bench" not in helped.stdout
+
+
+def test_the_readme_examples_run_in_a_fresh_project_at_pytest_asyncios_defaults(venv: Path, tmp_path: Path) -> None:
+    """The README's pytest example and the examples/ cookbook pass with pytest-asyncio in its default strict mode."""
+    project = tmp_path / "fresh"
+    project.mkdir()
+    for name in ("chat_loop.py", "test_readme_example.py", "test_chat_loop.py"):
+        (project / name).write_text((ROOT / "examples" / name).read_text())
+    (project / "pytest.ini").write_text("[pytest]\npythonpath = .\nasyncio_default_fixture_loop_scope = function\n")
+    done = run(venv, project, "-q")
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert " 7 passed" in done.stdout, done.stdout[-3000:]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import inspect
 import os
 import warnings
 from collections.abc import AsyncIterator, Generator, Iterator
@@ -108,6 +109,42 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         names = getattr(item, "fixturenames", None)
         if isinstance(names, list) and "openai_server" not in names and item.get_closest_marker("openai_replay") is not None:
             names.append("openai_server")
+
+
+#: The fixtures whose presence makes an async test ours to explain when pytest-asyncio won't run it.
+OUR_FIXTURES = frozenset({"openai_server", "async_openai_client", "openai_client"})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """An ``async def`` test of ours that pytest-asyncio will not run (its default strict mode wants
+    ``@pytest.mark.asyncio``) fails at once saying what to add, instead of pytest's bare "async def
+    functions are not natively supported"."""
+    reason = strict_mode_problem(item)
+    if reason is not None:
+        pytest.fail(reason, pytrace=False)
+
+
+def strict_mode_problem(item: pytest.Item) -> str | None:
+    """Why pytest-asyncio will not run this async test of ours, with the fix; ``None`` when it will."""
+    function = getattr(item, "obj", None)
+    names = getattr(item, "fixturenames", None) or ()
+    if not inspect.iscoroutinefunction(function) or not OUR_FIXTURES & set(names):
+        return None
+    if importlib.util.find_spec("pytest_asyncio") is None:
+        return (
+            f"{item.name} is an async test: install pytest-asyncio (pip install pytest-asyncio) and mark it "
+            "@pytest.mark.asyncio, or set asyncio_mode = \"auto\" under [tool.pytest.ini_options]"
+        )
+    import pytest_asyncio
+
+    if pytest_asyncio.is_async_test(item):
+        return None
+    return (
+        f"{item.name} is an async test but pytest-asyncio runs in strict mode (its default): add "
+        "@pytest.mark.asyncio to the test, or set asyncio_mode = \"auto\" under [tool.pytest.ini_options] "
+        "(docs/pytest-plugin.md, \"Async tests\")"
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> str:

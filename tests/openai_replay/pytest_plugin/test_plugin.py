@@ -325,3 +325,33 @@ def test_server_settings_last_one_test_and_client_options_reach_the_clients(pyte
         """,
     )
     pytester.runpytest().assert_outcomes(passed=3)
+
+
+STRICT_INI = """
+[pytest]
+addopts = -p no:cacheprovider
+asyncio_default_fixture_loop_scope = function
+"""
+
+
+def test_async_tests_in_strict_mode_run_when_marked_and_say_what_to_add_when_not(pytester: pytest.Pytester) -> None:
+    """pytest-asyncio's default strict mode: a marked async test runs; an unmarked one fails saying what to add."""
+    make(
+        pytester,
+        """
+        import pytest
+
+        @pytest.mark.asyncio
+        async def test_marked(openai_server, async_openai_client):
+            reply = await async_openai_client.responses.create(model="gpt-4o-mini", input="Hi")
+            assert reply.output_text == "You said: Hi"
+
+        async def test_unmarked(openai_server, async_openai_client):
+            pass
+        """,
+        ini=STRICT_INI,
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*test_unmarked is an async test but pytest-asyncio runs in strict mode*@pytest.mark.asyncio*"])
+    result.stdout.no_fnmatch_line("*not natively supported*")
