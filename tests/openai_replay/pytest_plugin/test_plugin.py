@@ -355,3 +355,26 @@ def test_async_tests_in_strict_mode_run_when_marked_and_say_what_to_add_when_not
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*test_unmarked is an async test but pytest-asyncio runs in strict mode*@pytest.mark.asyncio*"])
     result.stdout.no_fnmatch_line("*not natively supported*")
+
+
+def test_an_unfired_rule_names_the_request_the_protocol_answered_first(pytester: pytest.Pytester) -> None:
+    """cache_miss over HTTP with store=false: the teardown says the protocol's own miss came first, and what to do."""
+    make(
+        pytester,
+        """
+        import openai, pytest
+
+        @pytest.mark.openai_replay(scenario="cache_miss")
+        def test_http(openai_client):
+            first = openai_client.responses.create(model="gpt-4o-mini", store=False, input="hi")
+            with pytest.raises(openai.BadRequestError):
+                openai_client.responses.create(model="gpt-4o-mini", store=False, previous_response_id=first.id, input="x")
+        """,
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([
+        "*declared to fire 1 time, fired 0 times",
+        "request #2 was answered by the server's protocol rules with previous_response_not_found before any scenario "
+        "rule saw it (over HTTP a store=false response is never kept*send store=true, or use WebSocket mode*",
+    ])  # fmt: skip
