@@ -232,6 +232,7 @@ def openai_server(
 ) -> Iterator[ReplayServer]:
     """A running fake Responses server for this test: ``url``, ``ws_url``, ``log``, ``use()``, ``reset()``."""
     from openai_replay.pytest_plugin.sources import CassetteMissing, RecordingFailed, TestInfo, open_for_test, uses_a_cassette
+    from openai_replay.scenarios.match import ScenarioError
 
     node = request.node
     test = TestInfo(
@@ -247,6 +248,7 @@ def openai_server(
     settings = openai_replay_settings
     remote = request.config.getoption("openai_replay_url", default=None)
     with contextlib.ExitStack() as stack:
+        setup_error: str | None = None
         try:
             refusal = disable_recording_refusal(request) if uses_a_cassette(settings, test) else None
             if refusal:
@@ -260,8 +262,10 @@ def openai_server(
                 upstream = [settings.upstream] if settings.record_mode != "none" else []
                 stack.enter_context(loopback_allowed(request, session_server.url, *upstream))
                 handle = stack.enter_context(open_for_test(session_server, settings, test))
-        except (CassetteMissing, SettingsError) as exc:
-            pytest.fail(f"openai-replay: {exc}", pytrace=False)
+        except (CassetteMissing, SettingsError, ScenarioError) as exc:
+            setup_error = f"openai-replay: {exc}"
+        if setup_error is not None:  # failed outside the except block: the message once, not chained twice
+            pytest.fail(setup_error, pytrace=False)
         node.stash[HANDLE] = handle
         monkeypatch.setenv("OPENAI_BASE_URL", handle.url)
         if not os.environ.get("OPENAI_API_KEY"):

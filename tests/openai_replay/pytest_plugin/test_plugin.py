@@ -378,3 +378,34 @@ def test_an_unfired_rule_names_the_request_the_protocol_answered_first(pytester:
         "request #2 was answered by the server's protocol rules with previous_response_not_found before any scenario "
         "rule saw it (over HTTP a store=false response is never kept*send store=true, or use WebSocket mode*",
     ])  # fmt: skip
+
+
+def test_setup_errors_print_once_without_a_traceback(pytester: pytest.Pytester) -> None:
+    """A missing cassette, an unknown built-in and an unreadable scenario file each fail set-up with one message."""
+    make(
+        pytester,
+        """
+        import pytest
+
+        @pytest.mark.openai_replay(cassette="nope.json")
+        def test_missing_cassette(openai_client):
+            pass
+
+        @pytest.mark.openai_replay(scenario="no_such_scenario")
+        def test_unknown_builtin(openai_client):
+            pass
+
+        @pytest.mark.openai_replay(scenario="missing.json")
+        def test_missing_scenario_file(openai_client):
+            pass
+        """,
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=3)
+    out = result.stdout.str()
+    assert "During handling of the above exception" not in out and "Traceback" not in out and "raise " not in out
+    assert out.count("openai-replay: no cassette at") == 1
+    result.stdout.fnmatch_lines([
+        "openai-replay: the scenario name is not valid:", "*no built-in scenario named 'no_such_scenario'; built-ins: cache_miss*",
+        "openai-replay: scenario file missing.json is not valid:", "*cannot read it: No such file or directory",
+    ], consecutive=False)  # fmt: skip
