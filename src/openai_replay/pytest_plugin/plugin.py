@@ -273,13 +273,16 @@ def openai_server(
         try:
             yield handle
         finally:
+            recording_failed: str | None = None
             try:
                 stack.close()
             except RecordingFailed as exc:
+                recording_failed = f"openai-replay: {exc}"
+            if recording_failed is not None:  # outside the except block: printed once, not chained
                 if _failed(node):
-                    _notice(f"openai-replay: {exc}")
+                    _notice(recording_failed)
                 else:
-                    pytest.fail(f"openai-replay: {exc}", pytrace=False)
+                    pytest.fail(recording_failed, pytrace=False)
         problems = handle.problems()
         if problems and not _failed(node):
             pytest.fail("openai-replay: " + "\n".join(problems), pytrace=False)  # the report section shows the exchange

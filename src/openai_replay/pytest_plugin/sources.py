@@ -17,10 +17,11 @@ sharing a cassette take turns instead of overwriting each other.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import shlex
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -213,8 +214,14 @@ def _recording(settings: Settings, path: Path, test: TestInfo, *, keep_existing:
         _keep_or_set_aside(proxy, working, path, test)
 
 
+def _counted(problems: Iterable[str]) -> list[str]:
+    """Each distinct problem once, with how many requests hit it (an unreachable upstream fails every retry)."""
+    counts = collections.Counter(problems)
+    return [p if n == 1 else f"{p} ({n} requests)" for p, n in counts.items()]
+
+
 def _keep_or_set_aside(proxy: Any, working: Path, path: Path, test: TestInfo) -> None:
-    problems = list(proxy.failures())
+    problems = _counted(proxy.failures())
     if test.failed():
         problems.insert(0, "the test failed")
     aside = failed_path(path)
