@@ -86,3 +86,20 @@ def test_snippets_are_found_with_their_line_marker_and_kind(tmp_path: Path) -> N
     found = snippets(doc, root=tmp_path)
     assert [(s.line, s.not_run, s.is_pytest) for s in found] == [(3, None, False), (10, "a fragment", False), (14, None, True)]
     assert found[0].id == "docs/probe.md:3"
+
+
+def test_the_control_api_docs_show_the_node_example_as_tested() -> None:
+    """docs/control-api.md quotes examples/node/control.test.mjs byte for byte."""
+    example = (ROOT / "examples" / "node" / "control.test.mjs").read_text()
+    assert f"```js\n{example}```" in (ROOT / "docs" / "control-api.md").read_text()
+
+
+@pytest.mark.slow
+def test_the_node_example_runs_from_a_clean_directory(tmp_path: Path) -> None:
+    """`node --test control.test.mjs` alone in a new folder: serve on port 0, the ready file, a chained client, shutdown."""
+    node = shutil.which("node")
+    assert node, "the Node example needs Node 20+ on PATH (CI has it)"
+    shutil.copy(ROOT / "examples" / "node" / "control.test.mjs", tmp_path / "control.test.mjs")
+    env = {**os.environ, "OPENAI_REPLAY": str(Path(sys.executable).parent / "openai-replay")}
+    done = subprocess.run([node, "--test", "control.test.mjs"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "# pass 1" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
