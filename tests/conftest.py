@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-
 from testkit import corpus_skip_summary
 
 from fake_server import FakeServer

@@ -11,13 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from docsnippets import NOT_RUN, Snippet, all_snippets
+from docsnippets import NOT_RUN, Snippet, all_snippets, run_snippet
 
 ROOT = Path(__file__).resolve().parents[1]
-#: pytest-asyncio at its defaults (strict mode), as in a user's fresh project.
-SNIPPET_INI = """[pytest]
-asyncio_default_fixture_loop_scope = function
-"""
 
 
 @pytest.mark.slow
@@ -47,18 +43,7 @@ def test_doc_snippet_runs_as_written(snippet: Snippet, tmp_path: Path) -> None:
     """The snippet runs in a fresh process (under pytest if it defines tests), offline, and exits 0."""
     if snippet.not_run is not None:
         pytest.skip(f"marked not-run: {snippet.not_run}")
-    for folder in ("examples", "cassettes"):  # copies: a snippet may write a cassette
-        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "examples"), env.get("PYTHONPATH", "")])
-    if snippet.is_pytest:
-        (tmp_path / "pytest.ini").write_text(SNIPPET_INI)
-        (tmp_path / "test_snippet.py").write_text(snippet.code)
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_snippet.py"]
-    else:
-        (tmp_path / "snippet.py").write_text(snippet.code)
-        command = [sys.executable, "snippet.py"]
-    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    done = run_snippet(snippet, tmp_path, sys.executable)
     assert done.returncode == 0, (
         f"{snippet.id} does not run as written (fix it, or mark it <!-- not-run: reason --> on the line before):\n"
         + done.stdout[-3000:]
@@ -101,5 +86,6 @@ def test_the_node_example_runs_from_a_clean_directory(tmp_path: Path) -> None:
     assert node, "the Node example needs Node 20+ on PATH (CI has it)"
     shutil.copy(ROOT / "examples" / "node" / "control.test.mjs", tmp_path / "control.test.mjs")
     env = {**os.environ, "OPENAI_REPLAY": str(Path(sys.executable).parent / "openai-replay")}
-    done = subprocess.run([node, "--test", "control.test.mjs"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    command = [node, "--test", "control.test.mjs"]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "# pass 1" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]

@@ -21,7 +21,10 @@ def bench_available() -> bool:
 
 
 def build_parser(*, with_bench: bool | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="openai-replay", description="Fake OpenAI server (Responses over WebSocket and HTTP, Chat Completions) and record/replay harness.")
+    parser = argparse.ArgumentParser(
+        prog="openai-replay",
+        description="Fake OpenAI server (Responses over WebSocket and HTTP, Chat Completions) and record/replay harness.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = sub.add_parser("serve", help="run the fake server: Responses (WebSocket mode + HTTP) and Chat Completions")
     add_serve_arguments(serve)

@@ -42,7 +42,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         "--ready-file",
         default=None,
         metavar="PATH",
-        help='once listening, write {"port", "url", "ws_url", "pid"} as JSON to PATH (removed on stop); for scripts using --port 0',
+        help='once listening, write {"port", "url", "ws_url", "pid"} as JSON to PATH (removed on stop), for --port 0',
     )
     parser.add_argument(
         "--cancel-mode",
@@ -244,7 +244,8 @@ def run(args: argparse.Namespace, server: FakeServer | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        hint = "; pass --port 0 for any free port (with --ready-file PATH to learn which)" if exc.errno == errno.EADDRINUSE else ""
+        taken = exc.errno == errno.EADDRINUSE
+        hint = "; pass --port 0 for any free port (with --ready-file PATH to learn which)" if taken else ""
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}{hint}", file=sys.stderr)
         return 2
     finally:

@@ -71,7 +71,8 @@ def assert_chained(log: LogRecords, *turns: int) -> None:
     else:
         targets = [r for r in list(log.requests) if r.connection_id is not None and heads.get(r.turn) is not None]
         if not targets:
-            fail(log, "assert_chained: nothing to check: no request followed a completed response on its connection." + _http_hint(log))
+            nothing = "assert_chained: nothing to check: no request followed a completed response on its connection."
+            fail(log, nothing + _http_hint(log))
     problems: list[str] = []
     for record in targets:
         head = heads.get(record.turn)

@@ -54,7 +54,8 @@ CALL_REPORT = pytest.StashKey[pytest.TestReport]()
 DUMMY_KEY = "sk-openai-replay-fake-key"
 MARKER_HELP = (
     "openai_replay(cassette=None, scenario=None, record_mode=None, speed=None, upstream=None, server=None, "
-    "allow_unplayed=False, allow_playback_repeats=False): configure the openai_server fixture for this test (see docs/pytest-plugin.md)."
+    "allow_unplayed=False, allow_playback_repeats=False): configure the openai_server fixture for this test "
+    "(see docs/pytest-plugin.md)."
 )
 
 

@@ -37,7 +37,8 @@ DEFAULT_CASSETTE_DIR = "cassettes"
 #: What the marker accepts. ``server`` holds `ServerConfig` changes for this test;
 #: ``allow_unplayed`` lets a test leave recorded interactions or scenario rules unplayed.
 MARKER_KEYS = (
-    "cassette", "scenario", "record_mode", "speed", "upstream", "server", "allow_unplayed", "time_scale", "allow_playback_repeats",
+    "cassette", "scenario", "record_mode", "speed", "upstream", "server",
+    "allow_unplayed", "time_scale", "allow_playback_repeats",
 )  # fmt: skip
 #: Redaction and matching, in vcrpy's words (only in the config fixture, like pytest-recording's vcr_config).
 FILTER_KEYS = ("filter_headers", "filter_query_parameters", "filter_post_data_parameters")

@@ -17,8 +17,8 @@ from openai_replay.log.export import export_request
 from openai_replay.scenarios import Scenario, ScenarioError, load_scenario
 from openai_replay.scenarios.nearmiss import near_misses
 from openai_replay.scenarios.rules import Rule
-from openai_replay.server.keys import STATE
 from openai_replay.server.control import PREFIX, BadInput, Handler, _json_body, problem
+from openai_replay.server.keys import STATE
 from openai_replay.server.sessions import session_for
 
 #: Rules added one at a time, by id, per session name (``None``: the default session).
@@ -50,7 +50,8 @@ async def post_rule(request: web.Request) -> web.StreamResponse:
     """Add one rule (a scenario file's rule object) after the rules in force; answers its ``id``."""
     doc = await _json_body(request)
     if not isinstance(doc, dict):
-        raise BadInput('send one rule as a JSON object, e.g. {"match": {"turn": 2}, "do": [{"action": "error", "code": "server_error"}]}', "invalid_rule")
+        example = '{"match": {"turn": 2}, "do": [{"action": "error", "code": "server_error"}]}'
+        raise BadInput(f"send one rule as a JSON object, e.g. {example}", "invalid_rule")
     try:
         rule = load_scenario({"name": "rule", "rules": [doc]}).rules[0]
     except ScenarioError as exc:
@@ -74,7 +75,8 @@ async def delete_rule(request: web.Request) -> web.StreamResponse:
     rule: Rule | None = request.app[ADDED].get(session.name, {}).pop(rule_id, None)
     scenario = session.state.source
     if rule is None or not isinstance(scenario, Scenario) or rule not in scenario.rules:
-        return problem(404, f"no rule {rule_id!r} in force in this session (ids come from POST {PREFIX}/rules)", "unknown_rule", "rule_id")
+        message = f"no rule {rule_id!r} in force in this session (ids come from POST {PREFIX}/rules)"
+        return problem(404, message, "unknown_rule", "rule_id")
     scenario.rules.remove(rule)
     return web.json_response({"deleted": rule_id, "rules": [r.label() for r in scenario.rules]})
 

@@ -406,6 +406,7 @@ def test_setup_errors_print_once_without_a_traceback(pytester: pytest.Pytester) 
     assert "During handling of the above exception" not in out and "Traceback" not in out and "raise " not in out
     assert out.count("openai-replay: no cassette at") == 1
     result.stdout.fnmatch_lines([
-        "openai-replay: the scenario name is not valid:", "*no built-in scenario named 'no_such_scenario'; built-ins: cache_miss*",
+        "openai-replay: the scenario name is not valid:",
+        "*no built-in scenario named 'no_such_scenario'; built-ins: cache_miss*",
         "openai-replay: scenario file missing.json is not valid:", "*cannot read it: No such file or directory",
     ], consecutive=False)  # fmt: skip
