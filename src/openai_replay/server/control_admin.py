@@ -7,6 +7,7 @@ Like the rest of ``/__replay/`` they are test-only and honour ``X-Replay-Session
 
 from __future__ import annotations
 
+import asyncio
 import json
 from itertools import count
 from typing import Any
@@ -81,6 +82,27 @@ async def delete_rule(request: web.Request) -> web.StreamResponse:
     return web.json_response({"deleted": rule_id, "rules": [r.label() for r in scenario.rules]})
 
 
+# -- a cassette at runtime -------------------------------------------------------------------------------
+async def put_cassette(request: web.Request) -> web.StreamResponse:
+    """Answer from a cassette file from now on: ``{"path": "...", "speed": 0, "allow_playback_repeats": false}``."""
+    doc = await _json_body(request)
+    path = doc.get("path") if isinstance(doc, dict) else None
+    if not isinstance(path, str) or not path:
+        raise BadInput('send {"path": "cassettes/test_x.json"} (a cassette file on the server\'s disk)', "invalid_cassette", "path")
+    options = {k: v for k, v in doc.items() if k != "path"}
+    unknown = sorted(set(options) - {"speed", "allow_playback_repeats"})
+    if unknown:
+        raise BadInput(f"unknown option(s) {', '.join(unknown)}; options: speed, allow_playback_repeats", "invalid_cassette")
+    from openai_replay.cassette import CassetteError, CassetteReplay
+
+    try:  # reading and checking a large file: off the event loop
+        replay = await asyncio.to_thread(CassetteReplay, path, **options)
+    except (CassetteError, TypeError, ValueError) as exc:
+        raise BadInput(str(exc).splitlines()[0], "invalid_cassette", "path") from None
+    session_for(request).use(replay)
+    return web.json_response({"cassette": path, "interactions": len(replay.items)})
+
+
 # -- finding requests -----------------------------------------------------------------------------------
 FILTERS = ("transport", "api", "endpoint", "status", "outcome", "text", "answered_by")
 
@@ -133,6 +155,7 @@ ROUTES: dict[str, dict[str, Handler]] = {
     f"{PREFIX}/shutdown": {"POST": post_shutdown},
     f"{PREFIX}/rules": {"POST": post_rule},
     f"{PREFIX}/rules/{{rule_id}}": {"DELETE": delete_rule},
+    f"{PREFIX}/cassette": {"PUT": put_cassette},
     f"{PREFIX}/requests/find": {"GET": get_find},
     f"{PREFIX}/requests/{{turn}}/near-misses": {"GET": get_near_misses},
 }

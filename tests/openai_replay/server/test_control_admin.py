@@ -109,3 +109,21 @@ async def test_serve_writes_a_ready_file_and_stops_on_shutdown(tmp_path: Path, h
         if proc.returncode is None:
             proc.kill()
     assert proc.returncode == 0 and b"stopped" in out and not ready.exists()
+
+
+async def test_a_cassette_loads_at_runtime_and_bad_ones_are_one_line_400s(
+    server: FakeServer, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """PUT /__replay/cassette answers from a recorded file from then on; a missing file or option is a 400."""
+    from openai_replay.server.recorder import RecordingProxy
+
+    out = tmp_path / "c.json"
+    async with FakeServer() as upstream, RecordingProxy(upstream=upstream.url, out=out) as proxy:
+        await sdk(proxy).responses.create(model="m", input="recorded")  # type: ignore[arg-type]
+    status, body = await call(http, root(server), "PUT", "cassette", json={"path": str(out)})
+    assert status == 200 and body["interactions"] == 1
+    assert (await sdk(server).responses.create(model="m", input="recorded")).output_text == "You said: recorded"
+    status, body = await call(http, root(server), "PUT", "cassette", json={"path": str(tmp_path / "nope.json")})
+    assert status == 400 and "does not exist" in body["error"]["message"]
+    status, body = await call(http, root(server), "PUT", "cassette", json={"path": str(out), "sped": 1})
+    assert status == 400 and "unknown option(s) sped" in body["error"]["message"]
