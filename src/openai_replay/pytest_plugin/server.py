@@ -150,8 +150,8 @@ class ReplayServer:
         found: list[str] = []
         verify = getattr(self.source, "verify", None)
         if callable(verify) and self.mode == "scenario" and not self.settings.allow_unplayed:
-            unplayed = [f"scenario: {p}" for p in verify()]
-            found += unplayed + (protocol_answers(self.log) if unplayed else [])
+            unfired = [f"scenario: {p}" for p in verify()]
+            found += unfired + (protocol_answers(self.log) if unfired else [])
         if self.mode == "replay" and self.source is not None:
             mismatches = list(getattr(self.source, "mismatches", []))
             found += mismatches

@@ -20,7 +20,7 @@ def near_misses(rules: list[Rule], record: RequestRecord, *, limit: int = 5) -> 
     """The ``limit`` rules closest to answering ``record``: label, the selectors that failed, and
     whether the rule matched but had used up its ``times``."""
     view = SimpleNamespace(record=record, payload=record.payload, generate=record.payload.get("generate", True) is not False)
-    found = []
+    found: list[dict[str, Any]] = []
     for rule in rules:
         failed = [name for name, value in _selectors(rule.match) if not Match(**{name: value}).matches(view)]  # type: ignore[arg-type]
         found.append(
