@@ -88,7 +88,8 @@ async def put_cassette(request: web.Request) -> web.StreamResponse:
     doc = await _json_body(request)
     path = doc.get("path") if isinstance(doc, dict) else None
     if not isinstance(path, str) or not path:
-        raise BadInput('send {"path": "cassettes/test_x.json"} (a cassette file on the server\'s disk)', "invalid_cassette", "path")
+        message = 'send {"path": "cassettes/test_x.json"} (a cassette file on the server\'s disk)'
+        raise BadInput(message, "invalid_cassette", "path")
     options = {k: v for k, v in doc.items() if k != "path"}
     unknown = sorted(set(options) - {"speed", "allow_playback_repeats"})
     if unknown:
