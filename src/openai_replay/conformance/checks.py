@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from openai_replay.conformance import followups
 from openai_replay.conformance.conversation import WEATHER
 from openai_replay.conformance.observe import Session, TurnLog, Verdict, attempts, describe, grade, ok, turn_facts
 from openai_replay.log.exchange import context_before
@@ -409,7 +410,47 @@ CHECKS: list[Check] = [
         _limit,
         ("ws",),
     ),
-    Check("close_mid_stream", "close mid-stream (after 2 deltas)", _close_mid_stream, _cut, _recovering(0, False), apis=BOTH),
+    Check(
+        "close_mid_stream",
+        "close mid-stream (after 2 deltas; over HTTP the body ends cleanly, early)",
+        _close_mid_stream,
+        _cut,
+        _recovering(0, False),
+        apis=BOTH,
+    ),
+    Check(
+        "tcp_reset_mid_stream",
+        "TCP connection reset mid-stream (after 2 deltas; no end of the body)",
+        followups.tcp_reset,
+        _cut,
+        _recovering(0, False),
+        ("http",),
+        apis=BOTH,
+    ),
+    Check(
+        "every_turn_after_close",
+        "close mid-stream, then every later turn is answered",
+        followups.close_then_more,
+        followups.cut_then_more,
+        followups.every_later_turn,
+        apis=BOTH,
+    ),
+    Check(
+        "finish_then_no_done",
+        "chat: finish_reason, then a stall without data: [DONE]",
+        followups.finished_stall,
+        followups.finished_then_stall,
+        followups.finished_judge,
+        apis=("chat",),
+    ),
+    Check(
+        "answer_after_timeout",
+        "the caller times out and cancels a turn; the next turn gets its own answer",
+        followups.late_answer,
+        followups.timeout_then_next,
+        followups.right_turn,
+        apis=BOTH,
+    ),
     Check(
         "close_before_created",
         "close before response.created",

@@ -24,6 +24,7 @@ CODE = (
     "clients.py",
     "conversation.py",
     "explanations.py",
+    "followups.py",
     "observe.py",
     "runner.py",
     "scorecard.py",

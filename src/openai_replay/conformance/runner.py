@@ -27,6 +27,8 @@ from openai_replay.server import FakeServer
 
 #: The reason of a Chat Completions client's cell for a check of the Responses API only.
 RESPONSES_ONLY = "Responses API only; this client speaks Chat Completions"
+#: The reason of a Responses client's cell for a check of Chat Completions only.
+CHAT_ONLY = "Chat Completions only; this client speaks the Responses API"
 #: Checks a client's response timeout decides: their cells name any setting the adapter changed.
 TIMEOUT_DECIDED = ("stall_past_timeout", "never_ending_stream")
 
@@ -35,7 +37,7 @@ async def run_check(adapter_cls: type[Adapter], check: Check) -> dict[str, Any]:
     """One cell: the check's scenario on a fresh server, the client driven through its script."""
     cell: dict[str, Any] = {"check": check.name, "client": adapter_cls.client}
     if adapter_cls.api not in check.apis:
-        return cell | {"status": "n/a", "reason": RESPONSES_ONLY, "facts": {}}
+        return cell | {"status": "n/a", "reason": CHAT_ONLY if check.apis == ("chat",) else RESPONSES_ONLY, "facts": {}}
     if adapter_cls.transport not in check.transports:
         only = " and ".join(check.transports)
         return cell | {"status": "n/a", "reason": f"{only} only; this client is {adapter_cls.transport}", "facts": {}}
