@@ -75,6 +75,18 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "data: [DONE]; a stream cut with neither a finish_reason chunk nor [DONE] simply ends, so the caller gets the "
         "partial text as if it were the whole answer and no exception."
     ),
+    ("never_ending_stream", "openai-http"): (
+        "openai/_constants.py: DEFAULT_TIMEOUT = Timeout(600, connect=5.0), and the column runs the SDK at its "
+        "defaults: a stream that stops mid-way is read until that 600 s read timeout, so the caller waits ten minutes."
+    ),
+    ("never_ending_stream", "openai-chat"): (
+        "openai/_constants.py: DEFAULT_TIMEOUT = Timeout(600, connect=5.0), and the column runs the SDK at its "
+        "defaults: a stream that stops mid-way is read until that 600 s read timeout, so the caller waits ten minutes."
+    ),
+    ("finish_then_no_done", "openai-chat"): (
+        "openai/_streaming.py, AsyncStream.__stream__: reads SSE events until data: [DONE] (or the end of the body); a "
+        "chunk with finish_reason ends nothing, so the caller's async for waits for [DONE], up to the 600 s default timeout."
+    ),
     # LiveKit (Python)
     ("previous_response_not_found", "livekit-ws"): _LK_ERROR,
     ("connection_limit", "livekit-ws"): _LK_LIMIT,

@@ -14,25 +14,25 @@ from importlib.metadata import PackageNotFoundError, requires
 from pathlib import Path
 from typing import Any
 
-__all__ = ["REGENERATE", "pins", "provenance", "stale"]
+__all__ = ["REGENERATE", "RERENDER", "pins", "provenance", "stale"]
 
 HERE = Path(__file__).resolve().parent
-#: The files that decide a cell: the checks, how a turn is driven and read, the adapters, the scorecard.
+#: The files that decide a cell: the checks, how a turn is driven and read, the adapters. (The page and
+#: the explanations are rendered from the cells: a test compares them with a fresh rendering instead.)
 CODE = (
     "adapter.py",
     "checks.py",
     "clients.py",
     "conversation.py",
-    "explanations.py",
     "followups.py",
     "observe.py",
     "runner.py",
-    "scorecard.py",
     "adapters/*.py",
     "js/driver.mjs",
     "js/package-lock.json",
 )
 REGENERATE = "openai-replay conformance --output docs (every client in its environment, see docs/conformance-howto.md)"
+RERENDER = "openai-replay conformance --from-json docs/conformance.json --output docs"
 _PIN = re.compile(r'^\s*([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*==\s*([^;\s]+)\s*;\s*extra\s*==\s*"conformance-([a-z-]+)"')
 
 

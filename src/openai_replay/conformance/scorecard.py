@@ -136,6 +136,7 @@ def as_json(results: dict[str, Any]) -> str:
     enriched = json.loads(json.dumps(results))
     for client, data in enriched.get("clients", {}).items():
         for cell in data.get("cells", []):
+            cell.pop("explanation", None)  # rendered afresh: an explanation may have changed or gone
             why = explain(cell | {"client": client})
             if why:
                 cell["explanation"] = why

@@ -7,7 +7,8 @@ import json
 from importlib.metadata import requires
 from pathlib import Path
 
-from openai_replay.conformance.provenance import REGENERATE, code_files, pins, provenance, stale
+from openai_replay.conformance.provenance import REGENERATE, RERENDER, code_files, pins, provenance, stale
+from openai_replay.conformance.scorecard import as_json, markdown
 
 COMMITTED = Path(__file__).resolve().parents[3] / "docs" / "conformance.json"
 
@@ -16,6 +17,15 @@ def test_the_committed_scorecard_is_current() -> None:
     """docs/conformance.json was produced by this checkout's checks, adapters and client pins."""
     problems = stale(json.loads(COMMITTED.read_text(encoding="utf-8")))
     assert not problems, "docs/conformance.json is stale: " + "; ".join(problems) + f". Regenerate it: {REGENERATE}"
+
+
+def test_the_committed_page_and_explanations_are_rendered_from_the_committed_cells() -> None:
+    """conformance.md and the JSON's explanations are what this checkout renders from the committed cells."""
+    text = COMMITTED.read_text(encoding="utf-8")
+    results = json.loads(text)
+    assert as_json(results) == text, f"docs/conformance.json's explanations are stale. Re-render: {RERENDER}"
+    page = COMMITTED.with_name("conformance.md").read_text(encoding="utf-8")
+    assert markdown(results) == page, f"docs/conformance.md is stale. Re-render: {RERENDER}"
 
 
 def test_a_changed_digest_or_an_unpinned_version_is_stale() -> None:
