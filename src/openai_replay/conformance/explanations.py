@@ -60,6 +60,16 @@ _VSDK_CANCEL = (
     "the chat iterator closed; an application that closes the iterator first is not what they score."
 )
 
+_PIPECAT_CANCEL_FRAME = (
+    "pipecat/services/openai/responses/llm.py, OpenAIResponsesLLMService._drain_cancelled_response: when the "
+    "cancelled response's response.created arrives it sends response.cancel, which the API does not have; the "
+    "server's error frame answering it is left on the socket, and the next turn reads it as its own failure."
+)
+_SDK_CHAT_DONE = (
+    "reads the openai SDK's chat stream (openai/_streaming.py, AsyncStream.__stream__), which ends only at data: "
+    "[DONE] or the end of the body; a chunk with finish_reason ends nothing, so the turn waits for [DONE] until "
+    "the read timeout."
+)
 EXPLANATIONS: dict[tuple[str, str], str] = {
     # openai SDK
     ("previous_response_not_found", "openai-ws"): _SDK_WS,
@@ -154,6 +164,12 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "at the first event after response.created, and _ws_recv() is then awaited with no bound."
     ),
     ("cancel_then_new_turn", "pipecat-ws"): _PIPECAT_DRAIN,
+    ("answer_after_timeout", "pipecat-ws"): _PIPECAT_CANCEL_FRAME,
+    ("finish_then_no_done", "pipecat-chat"): "pipecat/services/openai/base_llm.py, BaseOpenAILLMService._process_context "
+    + _SDK_CHAT_DONE,
+    ("finish_then_no_done", "videosdk-chat"): "videosdk/plugins/openai/llm.py, OpenAILLM._chat_http "
+    + _SDK_CHAT_DONE
+    + " (its httpx read timeout: 10 s)",
     ("barge_in_chain", "pipecat-ws"): _PIPECAT_DRAIN,
     ("close_mid_stream", "pipecat-http"): _PIPECAT_HTTP_END,
     ("never_ending_stream", "pipecat-http"): (
@@ -186,6 +202,7 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "response.completed and error end a turn), so it waits for a frame that never comes."
     ),
     ("cancel_then_new_turn", "videosdk-ws"): _VSDK_CANCEL,
+    ("answer_after_timeout", "videosdk-ws"): _VSDK_CANCEL,
     ("barge_in_chain", "videosdk-ws"): _VSDK_CANCEL,
     ("warmup", "videosdk-ws"): (
         "videosdk/plugins/openai/llm.py, OpenAILLM.prewarm keeps the warm-up's id in _previous_response_id but leaves "
@@ -216,6 +233,14 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "no deadline; the only timeout (connectWs) bounds opening the socket."
     ),
     ("no_resend", "livekit-js-ws"): _LK_RESEND,
+}
+
+
+# After a close, every later turn: the same code as the close itself.
+EXPLANATIONS |= {
+    ("every_turn_after_close", client): text
+    for (check, client), text in list(EXPLANATIONS.items())
+    if check == "close_mid_stream"
 }
 
 

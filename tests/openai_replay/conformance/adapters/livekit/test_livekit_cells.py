@@ -28,6 +28,10 @@ PINS: Pins = {
         "http_429_retry_after": ("n/a", "http only; this client is ws"),
         "http_500": ("n/a", "http only; this client is ws"),
         "legacy_usage": ("fail", "did not recover"),
+        "tcp_reset_mid_stream": ("n/a", "http only; this client is ws"),
+        "every_turn_after_close": ("fail", "duplicated text"),
+        "finish_then_no_done": ("n/a", "Chat Completions only; this client speaks the Responses API"),
+        "answer_after_timeout": ("pass", "turn"),
     },
     "livekit-http": {
         "plain_turn": ("pass", "one request, the whole answer"),
@@ -49,6 +53,10 @@ PINS: Pins = {
         "http_429_retry_after": ("fail", "retried after"),
         "http_500": ("pass", "recovered"),
         "legacy_usage": ("fail", "did not recover"),
+        "tcp_reset_mid_stream": ("pass", "surfaced the error"),
+        "every_turn_after_close": ("fail", "lost the turn silently"),
+        "finish_then_no_done": ("n/a", "Chat Completions only; this client speaks the Responses API"),
+        "answer_after_timeout": ("pass", "turn"),
     },
     "livekit-chat": chat_pins(
         {
@@ -63,6 +71,10 @@ PINS: Pins = {
             "never_ending_stream": ("pass", "surfaced the error"),
             "http_429_retry_after": ("fail", "retried after"),
             "http_500": ("pass", "recovered"),
+            "tcp_reset_mid_stream": ("pass", "surfaced the error"),
+            "every_turn_after_close": ("fail", "lost the turn silently"),
+            "finish_then_no_done": ("pass", "surfaced the error"),
+            "answer_after_timeout": ("pass", "turn"),
         }
     ),
 }

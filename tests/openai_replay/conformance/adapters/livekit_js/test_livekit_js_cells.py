@@ -27,6 +27,10 @@ PINS: Pins = {
         "http_429_retry_after": ("n/a", "http only; this client is ws"),
         "http_500": ("n/a", "http only; this client is ws"),
         "legacy_usage": ("pass", "recovered"),
+        "tcp_reset_mid_stream": ("n/a", "http only; this client is ws"),
+        "every_turn_after_close": ("pass", "all"),
+        "finish_then_no_done": ("n/a", "Chat Completions only; this client speaks the Responses API"),
+        "answer_after_timeout": ("pass", "turn"),
     },
 }
 

@@ -28,6 +28,10 @@ PINS: Pins = {
         "http_429_retry_after": ("n/a", "http only; this client is ws"),
         "http_500": ("n/a", "http only; this client is ws"),
         "legacy_usage": ("pass", "recovered"),
+        "tcp_reset_mid_stream": ("n/a", "http only; this client is ws"),
+        "every_turn_after_close": ("fail", "lost the turn silently"),
+        "finish_then_no_done": ("n/a", "Chat Completions only; this client speaks the Responses API"),
+        "answer_after_timeout": ("fail", "did not recover"),
     },
     "videosdk-chat": chat_pins(
         {
@@ -42,6 +46,10 @@ PINS: Pins = {
             "never_ending_stream": ("pass", "surfaced the error"),
             "http_429_retry_after": ("fail", "did not recover"),
             "http_500": ("pass", "surfaced the error"),
+            "tcp_reset_mid_stream": ("pass", "surfaced the error"),
+            "every_turn_after_close": ("fail", "lost the turn silently"),
+            "finish_then_no_done": ("fail", "hung after finish_reason, waiting for data"),
+            "answer_after_timeout": ("pass", "turn"),
         }
     ),
 }
