@@ -11,9 +11,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from openai_replay.conformance import followups
+from openai_replay.conformance import followups, timing
 from openai_replay.conformance.conversation import WEATHER
 from openai_replay.conformance.observe import Session, TurnLog, Verdict, attempts, describe, grade, ok, turn_facts
+from openai_replay.conformance.timing import STALL_SECONDS
 from openai_replay.log.exchange import context_before
 from openai_replay.log.reproduce import resent_items
 from openai_replay.scenarios import Scenario, builtin, scenario
@@ -24,11 +25,6 @@ Judge = Callable[[Session], Verdict]
 LONG = " ".join(f"word{i}" for i in range(1, 61))
 CUT = "This answer is cut off before it can finish, so the client must cope."
 TOOL_ANSWER = 'get_weather returned: {"temp_c":18}'
-#: How long the stall check holds the first output (longer than any adapter's configured timeout).
-STALL_SECONDS = 6.0
-#: How long a user may wait for the next answer after an interruption or a cancel before the cell fails
-#: (seconds): past about a second a voice user notices the silence. The fake server answers at once.
-NEXT_ANSWER_BOUND = 1.0
 
 
 @dataclass(frozen=True)
@@ -180,16 +176,6 @@ def _recovering(index: int, must_recover: bool) -> Judge:
     return judge
 
 
-def _never_ending_judge(s: Session) -> Verdict:
-    """A hang is reported with how long the client, at its defaults, would really wait."""
-    verdict = grade(s, _t(s, 0), must_recover=False, later=s.turns[1:])
-    wait = s.adapter.default_wait
-    verdict.facts["default_wait"] = wait
-    if _t(s, 0).result.ended == "hung":
-        verdict.reason = f"{verdict.reason}; at its defaults {s.adapter.client} waits {wait}"
-    return verdict
-
-
 def _cache_miss(s: Session) -> Verdict:
     missed = [r for r in s.log.requests if r.outcome.code == "previous_response_not_found"]
     if not missed:
@@ -209,35 +195,6 @@ def _limit(s: Session) -> Verdict:
     return verdict
 
 
-def _cancel_judge(s: Session) -> Verdict:
-    cut, after = _t(s, 0), _t(s, 1)
-    facts = turn_facts(s, after, [])
-    cancels = sum(1 for f in s.log.frames if f.type == "response.cancel")
-    facts["response_cancel_frames"] = cancels
-    if cut.result.ended != "abandoned":
-        return Verdict("fail", f"the long reply never streamed far enough to interrupt: {describe(cut)}", facts)
-    verdict = grade(s, after, must_recover=True, later=[])
-    sent = f"sent response.cancel x{cancels}" if cancels else "sent no response.cancel"
-    style = s.adapter.cancel_style
-    facts["cancel_style"] = style
-    how = f" [cancelled by: {style}]" if style else ""
-    verdict = _timely(verdict, after, "the cancel")
-    return Verdict(verdict.status, f"{sent}; next turn: {verdict.reason}{how}", verdict.facts | facts)
-
-
-def _timely(verdict: Verdict, turn: TurnLog, after: str) -> Verdict:
-    """A passing verdict fails when the user waited more than `NEXT_ANSWER_BOUND` for ``turn``'s answer."""
-    wait = turn.result.elapsed
-    verdict.facts["next_answer_wait_s"] = round(wait, 2)
-    if verdict.status == "pass" and wait > NEXT_ANSWER_BOUND:
-        return Verdict(
-            "fail",
-            f"the next answer came {wait:.1f} s after {after} (bound {NEXT_ANSWER_BOUND:.0f} s): {verdict.reason}",
-            verdict.facts,
-        )
-    return verdict
-
-
 def _warm(s: Session) -> Verdict:
     warm = [r for r in s.log.requests if r.payload.get("generate") is False]
     if not s.turns:
@@ -252,16 +209,6 @@ def _warm(s: Session) -> Verdict:
     if head.previous_response_id == warm[-1].response_id:
         return Verdict("pass", "warm-up completed and turn 1 chained on its response", facts)
     return Verdict("fail", "warm-up completed, but turn 1 did not chain on it (its response was unused)", facts)
-
-
-def _stall_judge(s: Session) -> Verdict:
-    t = _t(s, 0)
-    verdict = grade(s, t, must_recover=False, later=s.turns[1:])
-    if verdict.status == "pass" and verdict.facts["attempts"] == 1 and ok(t):
-        verdict.reason = f"no response timeout: waited out the {STALL_SECONDS:.0f} s stall ({t.result.elapsed:.1f} s)"
-    elif verdict.status == "pass" and ok(t):
-        verdict.reason = f"timed out and retried: {attempts(s, t)}"
-    return verdict
 
 
 def _no_resend_judge(s: Session) -> Verdict:
@@ -281,21 +228,6 @@ def _no_resend_judge(s: Session) -> Verdict:
     return Verdict("pass", f"{len(chained)} chained requests, each with only new items", facts)
 
 
-def _barge(s: Session) -> Verdict:
-    cut, later = _t(s, 1), s.turns[2:]
-    abandoned = {r.response_id for r in s.requests(cut) if r.response_id}
-    facts = turn_facts(s, later[0], later[1:])
-    if cut.result.ended != "abandoned":
-        return Verdict("fail", f"the long reply never streamed far enough to interrupt: {describe(cut)}", facts)
-    for turn in later:  # every later turn, not only the next: none may chain on the abandoned response
-        if any(r.previous_response_id in abandoned for r in s.requests(turn)):
-            return Verdict("fail", f"{turn.label} chained on the abandoned response ({attempts(s, turn)})", facts)
-    verdict = grade(s, later[0], must_recover=True, later=later[1:])
-    if verdict.status == "pass":
-        verdict.reason = f"did not chain on the abandoned response in any later turn: {attempts(s, later[0])}"
-    return _timely(verdict, later[0], "the barge-in")
-
-
 def _incomplete(s: Session) -> Verdict:
     t, later = _t(s, 0), s.turns[1:]
     verdict = grade(s, t, must_recover=False, later=later)
@@ -312,20 +244,6 @@ def _incomplete(s: Session) -> Verdict:
     if broken:
         return Verdict("fail", f"{partial}, {told}; but {broken[0].label} failed: {describe(broken[0])}", verdict.facts)
     return Verdict("pass", f"{partial}, {told}; next turn worked", verdict.facts)
-
-
-def _http_429(s: Session) -> Verdict:
-    t = _t(s, 0)
-    verdict = grade(s, t, must_recover=True, later=[])
-    reqs = s.requests(t)
-    if verdict.status == "pass" and len(reqs) >= 2:
-        first, retry = reqs[0], reqs[1]
-        gap = retry.received_at - (first.finished_at or first.received_at)
-        verdict.facts["retry_gap_s"] = round(gap, 3)
-        if gap < 0.9:
-            return Verdict("fail", f"retried after {gap:.2f} s, ignoring retry-after: 1", verdict.facts)
-        verdict.reason = f"honoured retry-after: retried after {gap:.2f} s, {len(reqs)} attempts"
-    return verdict
 
 
 # -- scenarios -----------------------------------------------------------------------------------
@@ -468,20 +386,26 @@ CHECKS: list[Check] = [
         _incomplete,
         apis=BOTH,
     ),
-    Check("cancel_then_new_turn", "cancel mid-stream, then a new turn", _long_story, _cancel, _cancel_judge, apis=BOTH),
+    Check("cancel_then_new_turn", "cancel mid-stream, then a new turn", _long_story, _cancel, timing.cancel_judge, apis=BOTH),
     Check("warmup", "warm-up with generate: false", _none, _warmup, _warm, ("ws",)),
     Check(
         "stall_past_timeout",
         f"stall of {STALL_SECONDS:.0f} s before the first output",
         _stall_scenario,
         _stall,
-        _stall_judge,
+        timing.stall_judge,
         apis=BOTH,
     ),
     Check(
-        "never_ending_stream", "a stream that never ends", _never_ending, _never_ends, _never_ending_judge, budget=60, apis=BOTH
+        "never_ending_stream",
+        "a stream that never ends",
+        _never_ending,
+        _never_ends,
+        timing.never_ending_judge,
+        budget=60,
+        apis=BOTH,
     ),
-    Check("barge_in_chain", "barge-in: no later chain uses the abandoned response", _long_story, _barge_in, _barge),
+    Check("barge_in_chain", "barge-in: no later chain uses the abandoned response", _long_story, _barge_in, timing.barge),
     Check("no_resend", "chained turns resend nothing the server has", _tool_scenario, _no_resend, _no_resend_judge),
     Check(
         "connection_age_limit",
@@ -496,7 +420,7 @@ CHECKS: list[Check] = [
         "HTTP 429 with retry-after, then success",
         lambda: builtin("rate_limit", retry_after=1),
         _one,
-        _http_429,
+        timing.http_429,
         ("http",),
         apis=BOTH,
     ),

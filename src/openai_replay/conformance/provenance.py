@@ -17,20 +17,11 @@ from typing import Any
 __all__ = ["REGENERATE", "RERENDER", "pins", "provenance", "stale"]
 
 HERE = Path(__file__).resolve().parent
-#: The files that decide a cell: the checks, how a turn is driven and read, the adapters. (The page and
-#: the explanations are rendered from the cells: a test compares them with a fresh rendering instead.)
-CODE = (
-    "adapter.py",
-    "checks.py",
-    "clients.py",
-    "conversation.py",
-    "followups.py",
-    "observe.py",
-    "runner.py",
-    "adapters/*.py",
-    "js/driver.mjs",
-    "js/package-lock.json",
-)
+#: The files that decide a cell: every module of this package and its adapters, the LiveKit JS driver
+#: and its lock file, except these, which do not: explore, and what renders the cells (the page and the
+#: explanations, which a test compares with a fresh rendering instead).
+CODE = ("*.py", "adapters/*.py", "js/driver.mjs", "js/package-lock.json")
+NOT_CODE = ("__init__.py", "explore.py", "explanations.py", "scorecard.py", "provenance.py")
 REGENERATE = "openai-replay conformance --output docs (every client in its environment, see docs/conformance-howto.md)"
 RERENDER = "openai-replay conformance --from-json docs/conformance.json --output docs"
 _PIN = re.compile(r'^\s*([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*==\s*([^;\s]+)\s*;\s*extra\s*==\s*"conformance-([a-z-]+)"')
@@ -51,7 +42,8 @@ def pins() -> dict[str, str]:
 
 
 def code_files() -> list[Path]:
-    return sorted({path for pattern in CODE for path in HERE.glob(pattern)})
+    found = {path for pattern in CODE for path in HERE.glob(pattern)}
+    return sorted(p for p in found if p.parent != HERE or p.name not in NOT_CODE)
 
 
 def provenance() -> dict[str, Any]:

@@ -43,7 +43,9 @@ def test_a_changed_digest_or_an_unpinned_version_is_stale() -> None:
 def test_the_digest_covers_checks_adapters_and_the_js_lock() -> None:
     """The digested files are the checks, the runner, every adapter and the Node lock file."""
     names = {path.name for path in code_files()}
-    assert {"checks.py", "runner.py", "adapter.py", "openai_sdk.py", "livekit.py", "package-lock.json"} <= names
+    assert {"checks.py", "timing.py", "followups.py", "runner.py", "adapter.py", "openai_sdk.py", "livekit.py"} <= names
+    assert {"package-lock.json", "driver.mjs"} <= names
+    assert not {"explore.py", "scorecard.py", "explanations.py", "provenance.py"} & names
 
 
 def test_every_extra_pins_one_openai() -> None:

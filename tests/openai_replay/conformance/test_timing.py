@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from openai_replay.conformance.adapter import TurnResult
-from openai_replay.conformance.checks import NEXT_ANSWER_BOUND, _timely
 from openai_replay.conformance.observe import TurnLog, Verdict
+from openai_replay.conformance.timing import NEXT_ANSWER_BOUND, timely
 
 
 def turn(elapsed: float) -> TurnLog:
@@ -13,10 +13,10 @@ def turn(elapsed: float) -> TurnLog:
 
 def test_a_slow_next_answer_fails_with_its_figure() -> None:
     """3.2 s after a cancel fails, naming the wait and the bound; the fact is recorded either way."""
-    slow = _timely(Verdict("pass", "recovered"), turn(3.21), "the cancel")
+    slow = timely(Verdict("pass", "recovered"), turn(3.21), "the cancel")
     assert slow.status == "fail"
     assert slow.reason == f"the next answer came 3.2 s after the cancel (bound {NEXT_ANSWER_BOUND:.0f} s): recovered"
     assert slow.facts["next_answer_wait_s"] == 3.21
-    fast = _timely(Verdict("pass", "recovered"), turn(0.2), "the cancel")
+    fast = timely(Verdict("pass", "recovered"), turn(0.2), "the cancel")
     assert (fast.status, fast.facts["next_answer_wait_s"]) == ("pass", 0.2)
-    assert _timely(Verdict("fail", "hung"), turn(9.0), "the cancel").reason == "hung"
+    assert timely(Verdict("fail", "hung"), turn(9.0), "the cancel").reason == "hung"
