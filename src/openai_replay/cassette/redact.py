@@ -38,6 +38,8 @@ from openai_replay.cassette.secrets import (
     VALUE_PATTERNS,
     ValuePattern,
     cookie_values,
+    name_windows,
+    secret_field,
     secret_header,
     secret_query_name,
 )
@@ -85,6 +87,10 @@ RESPONSE_HEADERS = frozenset(
 )
 
 Hook = Callable[[Connection], "Connection | None"]
+
+#: Unbroken base64 this long is data (audio, images), never searched for secrets; see `Redactor.text`.
+_DATA_RUN = 4096
+_DATA = re.compile(rf"[A-Za-z0-9+/]{{{_DATA_RUN},}}={{0,2}}")
 Filter = Union[str, "tuple[str, str | None]"]
 
 
@@ -145,7 +151,8 @@ class Redactor:
         token = value.split(" ", 1)[1] if value.lower().startswith(("bearer ", "basic ")) else value
         for candidate in (value, token.strip()):
             if len(candidate) >= 6 and candidate not in (REDACTED, "sk-" + REDACTED):
-                self._found.add(candidate)
+                # as written in text and as written in JSON (which may escape a slash)
+                self._found.update({candidate, candidate.replace("\\/", "/"), candidate.replace("/", "\\/")})
 
     @property
     def generation(self) -> int:
@@ -154,8 +161,34 @@ class Redactor:
 
     # -- the pieces ----------------------------------------------------------------------------
     def text(self, value: str) -> str:
+        if len(value) < _DATA_RUN:
+            return self._scrub_text(value)
+        # A long unbroken run of base64 (audio, an image) is data, not a secret: kept as it is, so
+        # scrubbing a large audio frame costs a scan, not every pattern over every byte.
+        pieces, at = [], 0
+        for run in _DATA.finditer(value):
+            pieces += [self._scrub_text(value[at : run.start()]), run.group()]
+            at = run.end()
+        pieces.append(self._scrub_text(value[at:]))
+        return "".join(pieces)
+
+    def _scrub_text(self, value: str) -> str:
+        if not value:
+            return value
+        folded = value.lower()
+        windows: list[tuple[int, int]] | None = None
         for shape in self.patterns:  # type: ignore[union-attr]
-            value = shape.pattern.sub(functools.partial(_swap, replacement=shape.replacement), value)
+            if not shape.applies(value, folded):
+                continue
+            swap = functools.partial(_swap, shape=shape)
+            if not shape.near_name or len(value) < 4096:
+                value = shape.pattern.sub(swap, value)
+                continue
+            if windows is None:
+                windows = name_windows(value, folded)
+            value = _sub_within(shape.pattern, swap, value, windows)
+            if len(value) != len(folded):  # a replacement moved the text: find the windows again
+                folded, windows = value.lower(), None
         known = self._known()
         return known.sub(REDACTED, value) if known is not None else value
 
@@ -163,9 +196,14 @@ class Redactor:
         """Learn every secret-shaped value in ``value`` (a query parameter, a JSON field, a password)."""
         if not value:
             return
+        folded = value.lower()
         for shape in self.patterns:  # type: ignore[union-attr]
+            if not shape.applies(value, folded):
+                continue
             for match in shape.pattern.finditer(value):
-                self.add_secret(match.group("secret") if "secret" in match.re.groupindex else match.group())
+                secret = match.group("secret") if "secret" in match.re.groupindex else match.group()
+                if shape.guard is None or shape.guard(secret):
+                    self.add_secret(secret)
 
     def _known(self) -> re.Pattern[str] | None:
         if self._compiled[0] != len(self._found) or (self._found and self._compiled[1] is None):
@@ -279,7 +317,10 @@ class Redactor:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {self.text(str(k)): self.value(v) for k, v in value.items()}
+            return {
+                self.text(str(k)): REDACTED if isinstance(v, str) and secret_field(str(k), v) else self.value(v)
+                for k, v in value.items()
+            }
         if isinstance(value, list):
             return [self.value(v) for v in value]
         return value
@@ -355,13 +396,27 @@ class Redactor:
         return replace(conn, request_body=request_body, events=events, end=self._ending(conn.end), **common)
 
 
-def _swap(match: re.Match[str], replacement: str) -> str:
-    """The match with its ``secret`` group (or all of it) replaced."""
+def _swap(match: re.Match[str], shape: ValuePattern) -> str:
+    """The match with its ``secret`` group (or all of it) replaced, unless the shape's guard says it is no secret."""
     if "secret" not in match.re.groupindex:
-        return replacement
+        return shape.replacement
     start, end = match.span("secret")
     whole = match.group()
-    return whole[: start - match.start()] + replacement + whole[end - match.start() :]
+    if shape.guard is not None and not shape.guard(whole[start - match.start() : end - match.start()]):
+        return whole
+    return whole[: start - match.start()] + shape.replacement + whole[end - match.start() :]
+
+
+def _sub_within(pattern: re.Pattern[str], swap: Callable[[re.Match[str]], str], text: str, windows: list[tuple[int, int]]) -> str:
+    """``pattern.sub(swap, text)`` that searches only inside ``windows`` (each match still sees the
+    whole text around it, for look-behinds and ``^``)."""
+    out, at = [], 0
+    for start, end in windows:
+        for match in pattern.finditer(text, max(start, at), end):
+            out += [text[at : match.start()], swap(match)]
+            at = match.end()
+    out.append(text[at:])
+    return "".join(out)
 
 
 def _filters(entries: Iterable[Filter], *, lower: bool = False) -> dict[str, str | None]:
