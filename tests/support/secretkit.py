@@ -55,8 +55,8 @@ TOKENS: dict[str, str] = {
     "stripe_restricted": "rk_live_" + MARK + _pick(ALNUM, 19),
     "pem_private_key": _pem(),
     "jwt": _jwt(),
-    "openai_project": "sk-proj-" + MARK + _pick(ALNUM + "-_", 40) + "T3BlbkFJ" + _pick(ALNUM, 20),
-    "openai_ephemeral": "ek_" + MARK.lower() + _pick("0123456789abcdef", 27),
+    "openai_project": "sk-proj-" + MARK + _pick(ALNUM + "-_", 20) + _pick(ALNUM, 20) + "T3BlbkFJ" + _pick(ALNUM, 20),
+    "openai_ephemeral": "ek_" + _pick("0123456789abcdef", 32),  # hex only: no room for the mark
     "npm": "npm_" + MARK + _pick(ALNUM, 31),
     "sendgrid": "SG." + MARK + _pick(ALNUM, 17) + "." + _pick(ALNUM + "-_", 43),
 }

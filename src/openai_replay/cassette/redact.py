@@ -329,15 +329,20 @@ class Redactor:
         return self.text(value) if value is not None else None
 
     def _binary(self, data: str | None) -> str | None:
-        """A binary frame is scrubbed too when its bytes are text."""
+        """A binary frame is scrubbed too: as UTF-8 text when it is, else byte for byte (Latin-1), so
+        a token inside audio or a packed message is found as well."""
         if data is None:
             return None
         try:
-            text = base64.b64decode(data, validate=True).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
+            raw = base64.b64decode(data, validate=True)
+        except ValueError:
             return data
+        try:
+            text, encoding = raw.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            text, encoding = raw.decode("latin-1"), "latin-1"
         clean = self.text(text)
-        return data if clean == text else base64.b64encode(clean.encode("utf-8")).decode("ascii")
+        return data if clean == text else base64.b64encode(clean.encode(encoding)).decode("ascii")
 
     def _ending(self, ending: Ending | None) -> Ending | None:
         return replace(ending, reason=self.text(ending.reason)) if ending else None

@@ -197,18 +197,23 @@ VALUE_PATTERNS: tuple[ValuePattern, ...] = (
     ValuePattern(
         "OpenAI API key: sk-..., sk-proj-..., sk-svcacct-..., sk-admin-..., with . or / (also JSON-escaped \\/), short ones",
         re.compile(
-            r"(?<![A-Za-z0-9_\-])(?P<secret>sk-(?:(?:proj|svcacct|admin|None|ant)-(?:[A-Za-z0-9_\-./+]|\\/){4,}"
+            r"(?<!(?<!\\)[A-Za-z0-9_\-])(?P<secret>sk-(?:(?:proj|svcacct|admin|None|ant)-(?:[A-Za-z0-9_\-./+]|\\/){4,}"
             r"|(?=[A-Za-z0-9_\-./+]*\d)(?:[A-Za-z0-9_\-./+]|\\/){6,}|(?:[A-Za-z0-9_\-./+]|\\/){16,}))"
         ),
         "sk-" + REDACTED,
         ("sk-",),
     ),
     ValuePattern(
-        "JWT", re.compile(r"(?P<secret>\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*)"), REDACTED, ("eyJ",)
+        "JWT",
+        re.compile(r"(?<!(?<!\\)[A-Za-z0-9_])(?P<secret>eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*)"),
+        REDACTED,
+        ("eyJ",),
     ),
     ValuePattern(
         "Bearer or Basic credentials",
-        re.compile(r"\b(?:(?i:bearer)\s+|Basic\s+(?=[A-Za-z0-9+/=]{8}))(?P<secret>(?:[A-Za-z0-9_\-.~+=]|\\?/){6,})"),
+        re.compile(
+            r"(?<!(?<!\\)[A-Za-z0-9_])(?:(?i:bearer)\s+|Basic\s+(?=[A-Za-z0-9+/=]{8}))(?P<secret>(?:[A-Za-z0-9_\-.~+=]|\\?/){6,})"
+        ),
         REDACTED,
         ("bearer", "basic"),
         True,
