@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import logging
 import sys
@@ -12,6 +13,7 @@ from typing import Any
 from openai_replay.cassette.redact import Redactor
 from openai_replay.clock import ManualClock
 from openai_replay.log.export import export_request
+from openai_replay.log.timeline import finished_line
 from openai_replay.log.trim import shrink
 from openai_replay.server.server import FakeServer
 from openai_replay.server.turns import requests_log
@@ -39,8 +41,8 @@ def server_options(args: argparse.Namespace) -> dict[str, Any]:
 
 class JsonLines(logging.Handler):
     """Writes each finished request as one JSON object per line (the control API's request shape),
-    scrubbed of secrets like a cassette, its payload and output items each cut to ``payload_limit``
-    bytes (``--log-payload-limit``; None: whole).
+    scrubbed of secrets like a cassette, each field (the payload, the event types, the output items)
+    cut to ``payload_limit`` bytes (``--log-payload-limit``; None: whole).
 
     A write that fails (a full disk, a file gone read-only) prints one line to stderr and stops the
     file; the server goes on serving."""
@@ -60,10 +62,11 @@ class JsonLines(logging.Handler):
         try:
             line = {"session": getattr(record, "replay_session", None), **export_request(request)}
             # Scrubbed before it is cut, so no cut can leave half a secret that no longer looks like one.
-            for key in ("payload", "headers", "output_items"):
-                line[key] = self.redactor.value(line[key])
-                if self.payload_limit is not None and len(json.dumps(line[key], default=str)) > self.payload_limit:
-                    line[key] = shrink(line[key], self.payload_limit)
+            for key, value in line.items():
+                if isinstance(value, (dict, list, str)):
+                    line[key] = value = self.redactor.value(value)
+                    if self.payload_limit is not None and len(json.dumps(value, default=str)) > self.payload_limit:
+                        line[key] = shrink(value, self.payload_limit)
             self.stream.write(self.redactor.text(json.dumps(line, default=str)) + "\n")
             self.stream.flush()
         except OSError as exc:
@@ -93,6 +96,15 @@ class _Scrubbed(logging.Filter):
         self.redactor = Redactor()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "replay_record", None)
+        if request is not None:
+            # The line quotes the start of each input: scrub the payload first, so no cut leaves
+            # half a secret that no longer looks like one.
+            session = getattr(record, "replay_session", None)
+            scrubbed = copy.copy(request)
+            scrubbed.payload, scrubbed._input_items = self.redactor.value(request.payload), None
+            where = f"[session {session}] " if session is not None else ""
+            record.msg, record.args = where + finished_line(scrubbed), ()
         record.msg, record.args = self.redactor.text(record.getMessage()), ()
         return True
 

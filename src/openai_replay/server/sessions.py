@@ -75,9 +75,7 @@ class Sessions:
         if name is None:
             return self.default
         if not NAME.match(name):
-            raise SessionNameError(
-                f"session name {name[:60]!r} is not usable: use 1-128 letters, digits, '.', '_', ':' or '-'"
-            )
+            raise SessionNameError(f"session name {name[:60]!r} is not usable: use 1-128 letters, digits, '.', '_', ':' or '-'")
         with self._lock:
             session = self._named.pop(name, None)
             if session is None:
