@@ -54,9 +54,6 @@ COUNTER_HEADERS = frozenset(
         "x-ratelimit-remaining-tokens",
         "x-ratelimit-reset-tokens",
         "idempotency-key",
-        "openai-beta",
-        "access-control-allow-headers",
-        "access-control-expose-headers",
     }
 )
 #: Query parameters that are secret by exact name; any name containing one of `SECRET_NAME_WORDS` is too.
@@ -146,7 +143,7 @@ _Q_CLOSE = r'(?<!\\)(?P=q)"'
 NAMED_PATTERNS: tuple[ValuePattern, ...] = (
     _named(
         'JSON field with a secret name, at any depth ("api_key": "...", \\"password\\": \\"...\\" in tool arguments)',
-        rf"(?i){_Q_OPEN}{_NAME}(?P=q)\"\s*:\s*(?P=q)\"(?P<secret>[^\r\n]{{1,4000}}?){_Q_CLOSE}",
+        rf"(?i){_Q_OPEN}(?={_NC}{{1,130}}\\*\"\s*:){_NAME}(?P=q)\"\s*:\s*(?P=q)\"(?P<secret>[^\r\n]{{1,4000}}?){_Q_CLOSE}",
         *_NAME_HINTS,
     ),
     _named(
@@ -160,20 +157,20 @@ NAMED_PATTERNS: tuple[ValuePattern, ...] = (
     ),
     _named(
         "secret query or form parameter (?api_key=, &code=, X-Amz-Credential=, sessionid=, ...)",
-        rf"(?i)(?:^|(?<=[?&]))(?:{_NAME}|code|sid|state_token)=(?P<secret>{_VALUE})",
+        rf"(?i)(?:^|[?&])(?=[^=&#\s]{{1,130}}=)(?:{_NAME}|code|sid|state_token)=(?P<secret>{_VALUE})",
         *_NAME_HINTS,
         "code",
         "sid",
     ),
     _named(
         "name=value after a space, a newline or a separator (api_key=..., export TOKEN=...)",
-        rf"(?i)(?:(?<=[\s(\[{{,;|])|(?<=\\n)|(?<=\\t)){_NAME}\s*=\s*[\"']?(?P<secret>{_VALUE})",
+        rf"(?i)(?:[\s(\[{{,;|]|\\[nt])(?={_NC}{{1,130}}\s*=){_NAME}\s*=\s*[\"']?(?P<secret>{_VALUE})",
         *_NAME_HINTS,
         guard=_not_a_count,
     ),
     _named(
         "token=... or token: ... in free text, holding a credential-like value",
-        rf"(?i)(?:^|(?<=[\s(\[{{,;|?&])|(?<=\\n))(?:token|code|bearer)\s*[=:]\s*[\"']?(?P<secret>{_VALUE})",
+        rf"(?i)(?:^|[\s(\[{{,;|?&]|\\n)(?:token|code|bearer)\s*[=:]\s*[\"']?(?P<secret>{_VALUE})",
         "token",
         "code",
         "bearer",
@@ -181,7 +178,7 @@ NAMED_PATTERNS: tuple[ValuePattern, ...] = (
     ),
     _named(
         "Name: value line (a header in an error message or a multipart part, YAML)",
-        rf"(?im)(?:^|(?<=\\n)|(?<=\\r))[ \t]*(?:{_NAME})[ \t]*:[ \t]*"
+        rf"(?im)(?:^|\\[nr])[ \t]*(?={_NC}{{1,130}}[ \t]*:)(?:{_NAME})[ \t]*:[ \t]*"
         rf"(?:(?:bearer|basic|token)[ \t]+)?(?P<secret>[^\r\n\"\\]{{4,}})",
         *_NAME_HINTS,
     ),

@@ -18,7 +18,7 @@ AUTH = {"Authorization": f"Bearer {secretkit.TOKENS['jwt']}"}
 
 
 def planted_requests() -> tuple[list[dict[str, Any]], int]:
-    """Request bodies that hold every secret of `secretkit` (prose, JSON in JSON, a name after a newline), and how many were planted."""
+    """Bodies holding every secret of `secretkit` (prose, JSON in JSON, a name after a newline), and how many each holds."""
     arguments = json.dumps(secretkit.named_object())
     items = [
         user(secretkit.tokens_text()),
