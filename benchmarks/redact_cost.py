@@ -24,7 +24,10 @@ import secretkit  # noqa: E402
 
 from openai_replay.cassette.redact import Redactor  # noqa: E402
 
-WORDS = "the a model token key code of to and in is that it for on with as was at by an be this which or from".split()
+WORDS = [
+    "the", "a", "model", "token", "key", "code", "of", "to", "and", "in", "is", "that", "it", "for", "on", "with",
+    "as", "was", "at", "by", "an", "be", "this", "which", "or", "from",
+]  # fmt: skip
 
 
 def message(text: str) -> dict[str, object]:
@@ -37,7 +40,8 @@ def bodies() -> dict[str, str]:
     prose = [message(" ".join(rng.choice(WORDS) for _ in range(40))) for _ in range(20_000)]
     dense = [message(" ".join(rng.choice(WORDS) for _ in range(30)) + " max_tokens=5 token=abc") for _ in range(20_000)]
     small = {"model": "gpt-4o", "input": [message(secretkit.tokens_text())], "metadata": {"api_key": secretkit.NAMED["api_key"]}}
-    sse = "".join(f'event: response.output_text.delta\ndata: {{"type":"response.output_text.delta","delta":"w{i} "}}\n\n' for i in range(200))
+    event = 'event: response.output_text.delta\ndata: {{"type":"response.output_text.delta","delta":"w{} "}}\n\n'
+    sse = "".join(event.format(i) for i in range(200))
     return {
         "5 MB audio frame": json.dumps({"type": "input_audio_buffer.append", "audio": audio}),
         "5 MB request, 20,000 prose messages": json.dumps({"model": "gpt-4o", "input": prose}),
