@@ -24,7 +24,6 @@ Applied to every connection before it is written:
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -33,12 +32,12 @@ from typing import Any, Union
 from urllib.parse import parse_qsl, urlencode
 
 from openai_replay.cassette.model import Cassette, Connection, Ending, HttpExchange, SseEvent, WsConnection, WsFrame
+from openai_replay.cassette.scrub import pieces, scrub, secrets_in
 from openai_replay.cassette.secrets import (
     REDACTED,
     VALUE_PATTERNS,
     ValuePattern,
     cookie_values,
-    name_windows,
     secret_field,
     secret_header,
     secret_query_name,
@@ -88,9 +87,6 @@ RESPONSE_HEADERS = frozenset(
 
 Hook = Callable[[Connection], "Connection | None"]
 
-#: Unbroken base64 this long is data (audio, images), never searched for secrets; see `Redactor.text`.
-_DATA_RUN = 4096
-_DATA = re.compile(rf"[A-Za-z0-9+/]{{{_DATA_RUN},}}={{0,2}}")
 Filter = Union[str, "tuple[str, str | None]"]
 
 
@@ -161,48 +157,20 @@ class Redactor:
 
     # -- the pieces ----------------------------------------------------------------------------
     def text(self, value: str) -> str:
-        if len(value) < _DATA_RUN:
-            return self._scrub_text(value)
-        # A long unbroken run of base64 (audio, an image) is data, not a secret: kept as it is, so
-        # scrubbing a large audio frame costs a scan, not every pattern over every byte.
-        pieces, at = [], 0
-        for run in _DATA.finditer(value):
-            pieces += [self._scrub_text(value[at : run.start()]), run.group()]
-            at = run.end()
-        pieces.append(self._scrub_text(value[at:]))
-        return "".join(pieces)
-
-    def _scrub_text(self, value: str) -> str:
-        if not value:
-            return value
-        folded = value.lower()
-        windows: list[tuple[int, int]] | None = None
-        for shape in self.patterns:  # type: ignore[union-attr]
-            if not shape.applies(value, folded):
-                continue
-            swap = functools.partial(_swap, shape=shape)
-            if not shape.near_name or len(value) < 4096:
-                value = shape.pattern.sub(swap, value)
-                continue
-            if windows is None:
-                windows = name_windows(value, folded)
-            value = _sub_within(shape.pattern, swap, value, windows)
-            if len(value) != len(folded):  # a replacement moved the text: find the windows again
-                folded, windows = value.lower(), None
         known = self._known()
-        return known.sub(REDACTED, value) if known is not None else value
+        out = []
+        for piece, data in pieces(value):
+            if not data:
+                piece = scrub(piece, self.patterns)  # type: ignore[arg-type]
+                piece = known.sub(REDACTED, piece) if known is not None else piece
+            out.append(piece)
+        return "".join(out)
 
     def learn_text(self, value: str | None) -> None:
         """Learn every secret-shaped value in ``value`` (a query parameter, a JSON field, a password)."""
-        if not value:
-            return
-        folded = value.lower()
-        for shape in self.patterns:  # type: ignore[union-attr]
-            if not shape.applies(value, folded):
-                continue
-            for match in shape.pattern.finditer(value):
-                secret = match.group("secret") if "secret" in match.re.groupindex else match.group()
-                if shape.guard is None or shape.guard(secret):
+        for piece, data in pieces(value or ""):
+            if not data:
+                for secret in secrets_in(piece, self.patterns):  # type: ignore[arg-type]
                     self.add_secret(secret)
 
     def _known(self) -> re.Pattern[str] | None:
@@ -399,29 +367,6 @@ class Redactor:
             events = [SseEvent(e.t, self.text(e.event), self._response(conn, e.data, filters) or "") for e in conn.events]
         request_body = self._request(conn, conn.method, conn.request_body, filters)
         return replace(conn, request_body=request_body, events=events, end=self._ending(conn.end), **common)
-
-
-def _swap(match: re.Match[str], shape: ValuePattern) -> str:
-    """The match with its ``secret`` group (or all of it) replaced, unless the shape's guard says it is no secret."""
-    if "secret" not in match.re.groupindex:
-        return shape.replacement
-    start, end = match.span("secret")
-    whole = match.group()
-    if shape.guard is not None and not shape.guard(whole[start - match.start() : end - match.start()]):
-        return whole
-    return whole[: start - match.start()] + shape.replacement + whole[end - match.start() :]
-
-
-def _sub_within(pattern: re.Pattern[str], swap: Callable[[re.Match[str]], str], text: str, windows: list[tuple[int, int]]) -> str:
-    """``pattern.sub(swap, text)`` that searches only inside ``windows`` (each match still sees the
-    whole text around it, for look-behinds and ``^``)."""
-    out, at = [], 0
-    for start, end in windows:
-        for match in pattern.finditer(text, max(start, at), end):
-            out += [text[at : match.start()], swap(match)]
-            at = match.end()
-    out.append(text[at:])
-    return "".join(out)
 
 
 def _filters(entries: Iterable[Filter], *, lower: bool = False) -> dict[str, str | None]:
