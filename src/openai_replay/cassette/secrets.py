@@ -91,6 +91,11 @@ def _not_a_count(value: str) -> bool:
     return len(value) >= 6 and not value.isdigit()
 
 
+def _not_a_word(value: str) -> bool:
+    """A value after ``Name:``: a credential, not the first word of a sentence (``Key: understanding``)."""
+    return not value.isalpha() or len(value) >= 16
+
+
 def _named(name: str, regex: str, *hints: str, guard: Callable[[str], bool] | None = None) -> ValuePattern:
     return ValuePattern(name, re.compile(regex), REDACTED, tuple(hints), True, guard, near_name=True)
 
@@ -143,7 +148,7 @@ _Q_CLOSE = r'(?<!\\)(?P=q)"'
 NAMED_PATTERNS: tuple[ValuePattern, ...] = (
     _named(
         'JSON field with a secret name, at any depth ("api_key": "...", \\"password\\": \\"...\\" in tool arguments)',
-        rf"(?i){_Q_OPEN}(?={_NC}{{1,130}}\\*\"\s*:){_NAME}(?P=q)\"\s*:\s*(?P=q)\"(?P<secret>[^\r\n]{{1,4000}}?){_Q_CLOSE}",
+        rf"(?i){_Q_OPEN}(?={_NC}{{1,130}}\\*\"\s*:){_NAME}(?P=q)\"\s*:\s*(?P=q)\"(?P<secret>(?!(?P=q)\")[^\r\n]{{1,4000}}?){_Q_CLOSE}",
         *_NAME_HINTS,
     ),
     _named(
@@ -177,10 +182,11 @@ NAMED_PATTERNS: tuple[ValuePattern, ...] = (
         guard=credential_like,
     ),
     _named(
-        "Name: value line (a header in an error message or a multipart part, YAML)",
-        rf"(?im)(?:^|\\[nr])[ \t]*(?={_NC}{{1,130}}[ \t]*:)(?:{_NAME})[ \t]*:[ \t]*"
-        rf"(?:(?:bearer|basic|token)[ \t]+)?(?P<secret>[^\r\n\"\\]{{4,}})",
+        'Name: value line, or quoted (a header in an error message, curl -H "X-Api-Key: ...", a multipart part, YAML)',
+        rf"(?im)(?:^|\\[nr]|(?<=[\"']))[ \t]*(?={_NC}{{1,130}}[ \t]*:)(?:{_NAME})[ \t]*:[ \t]*"
+        rf"(?:(?:bearer|basic|token)[ \t]+)?(?P<secret>[^\s\"\\]{{4,}})",
         *_NAME_HINTS,
+        guard=_not_a_word,
     ),
     _named(
         'multipart part with a secret name (name="api_key" ... blank line ... value)',
