@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from openai_replay import errors
+from openai_replay.conversations.store import Conversation, conversation_id_of
 from openai_replay.errors import ApiError
 from openai_replay.ids import group_of
+from openai_replay.items import normalize_input
 from openai_replay.log import RequestRecord
 from openai_replay.log.timeline import finished_line
 from openai_replay.responses.events import ResponseBuilder
@@ -151,6 +153,9 @@ async def _serve(
     else:
         limit_hit = False
     resolution: Resolution | ApiError = problem or state.protocol.resolve(conn, payload)
+    conversation = None if isinstance(resolution, ApiError) else conversation_of(state, payload)
+    if isinstance(conversation, ApiError):
+        resolution = conversation
     if isinstance(resolution, ApiError):
         await _reject(state, channel, record, payload, conn, resolution)
         if limit_hit and state.config.limit_close_code is not None:
@@ -166,6 +171,8 @@ async def _serve(
     response_id = state.ids.make("resp", group, now)
     record.response_id = response_id
     context = resolution.context(payload)
+    if conversation is not None:  # a conversation's items come before the new input
+        context = list(conversation.items) + context
     builder = ResponseBuilder(
         payload,
         response_id=response_id,
@@ -191,11 +198,19 @@ async def _serve(
             response_json=compact(builder.terminal) if builder.terminal is not None else None,
         )
         state.protocol.completed(conn, record.lane, cached)
+        if conversation is not None:  # the conversation grows by this turn's input and output
+            conversation.add(normalize_input(payload.get("input")) + list(builder.output))
     elif kind in ("failed", "error"):
         state.protocol.failed(conn, record.lane, payload)
         state.protocol.injected(conn, record.outcome.code, payload)  # the source's error, not a protocol rule's
     elif not ended and kind == "pending":
         record.outcome.kind = "closed_by_server"
+
+
+def conversation_of(state: ServerState, payload: dict[str, Any]) -> Conversation | ApiError | None:
+    """The conversation a create's ``conversation`` names (404 when it does not exist), or None."""
+    conversation_id = conversation_id_of(payload.get("conversation"))
+    return None if conversation_id is None else state.conversations.find(conversation_id)
 
 
 async def _replay(state: ServerState, channel: Channel, record: RequestRecord, payload: Any, control: TurnControl) -> None:
