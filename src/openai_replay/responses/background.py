@@ -27,6 +27,9 @@ class BackgroundRun:
     """One background response: its events so far and its latest Response object."""
 
     response_id: str
+    #: When it was created, on the server's clock (its phases end `QUEUED_SECONDS` and then
+    #: `RUNNING_SECONDS` later).
+    started_at: float = 0.0
     events: list[dict[str, Any]] = field(default_factory=list)
     snapshot: dict[str, Any] | None = None
     #: The error that refused it before it started (then nothing else happens).
@@ -55,6 +58,23 @@ class BackgroundRun:
             self.done = True
         self.on_change()
         return added
+
+    def deadline(self, kind: str) -> float:
+        """The clock time the run may send an event of ``kind`` (in_progress after the queue, the end after the run)."""
+        if kind == "response.in_progress":
+            return self.started_at + QUEUED_SECONDS
+        if kind in TERMINAL:
+            return self.started_at + QUEUED_SECONDS + RUNNING_SECONDS
+        return self.started_at
+
+    def behind(self, now: float) -> bool:
+        """True when the clock has passed a phase the run has not reached yet (it is about to catch up)."""
+        if self.done:
+            return False
+        status = (self.snapshot or {}).get("status")
+        if status == "queued":
+            return now >= self.deadline("response.in_progress")
+        return now >= self.deadline("response.completed")
 
     def refuse(self, error: ApiError) -> None:
         self.error, self.done = error, True

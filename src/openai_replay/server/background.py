@@ -49,6 +49,29 @@ class Signal:
             self._waiters.discard(waiter)
 
 
+#: How often (wall-clock seconds) a run waiting on the clock looks at it again: a manual clock moves
+#: only when a test advances it, and tells no one.
+CLOCK_POLL = 0.01
+
+
+async def wait_until(state: ServerState, deadline: float) -> None:
+    """Wait until the server's clock reads ``deadline`` (never advancing it, unlike ``clock.sleep``)."""
+    while (left := deadline - state.clock.time()) > 0:
+        await asyncio.sleep(min(left, CLOCK_POLL))
+
+
+async def catch_up(state: ServerState, run: bg.BackgroundRun) -> None:
+    """Let the run reach the phase the clock says it is in before someone looks at it (bounded wait)."""
+    signal: Signal | None = getattr(run, "signal", None)
+    for _ in range(200):
+        if signal is None or not run.behind(state.clock.time()):
+            return
+        try:
+            await asyncio.wait_for(signal.wait(), CLOCK_POLL * 5)
+        except asyncio.TimeoutError:
+            pass
+
+
 class BufferChannel:
     """A turn's channel that keeps its events in a background run, on the server's clock."""
 
@@ -60,12 +83,12 @@ class BufferChannel:
         self.record = record
 
     async def send(self, event: dict[str, Any]) -> None:
-        kind = event.get("type")
-        if kind == "response.in_progress":
-            await self.state.clock.sleep(bg.QUEUED_SECONDS)
-        elif kind in bg.TERMINAL:
-            await self.state.clock.sleep(bg.RUNNING_SECONDS)
-            self.record.terminal_at = self.state.clock.time()  # the log noted the end before this pause
+        kind = str(event.get("type"))
+        deadline = self.run.deadline(kind)
+        if self.state.clock.time() < deadline:
+            await wait_until(self.state, deadline)
+            if kind in bg.TERMINAL:
+                self.record.terminal_at = self.state.clock.time()  # the log noted the end before this pause
         if not self.run.done:
             self.run.add(event)
 
@@ -110,7 +133,7 @@ async def start_background(
 ) -> web.StreamResponse:
     """Start the run; answer with its queued Response (or its stream), or the error that refused it."""
     signal = Signal()
-    run = bg.BackgroundRun(response_id="", on_change=signal.notify)
+    run = bg.BackgroundRun(response_id="", started_at=state.clock.time(), on_change=signal.notify)
     task = asyncio.ensure_future(_finish(state, run, record, payload))
     tasks = request.app[BACKGROUND]
     tasks.add(task)
@@ -153,7 +176,10 @@ async def stream_run(
             if run.done and not run.after(position):
                 break
             if not fresh:
-                await signal.wait()
+                try:
+                    await asyncio.wait_for(signal.wait(), CLOCK_POLL * 10)
+                except asyncio.TimeoutError:
+                    pass
     except ClientGone:
         return channel.answer or web.Response(status=499)
     if channel.answer is None:  # nothing after starting_after, and the run is over: an empty stream

@@ -14,7 +14,7 @@ from openai_replay.paging import page, page_query
 from openai_replay.responses import background, resources
 from openai_replay.responses.validation import validate_create, validate_side_request
 from openai_replay.server.auth import auth_error
-from openai_replay.server.background import cancel_background, start_background, starting_after_of, stream_run
+from openai_replay.server.background import cancel_background, catch_up, start_background, starting_after_of, stream_run
 from openai_replay.server.endpoint import serve_endpoint
 from openai_replay.server.http import Refused, answer_create, read_request
 from openai_replay.server.httpjson import error_response
@@ -113,6 +113,9 @@ async def compact(request: web.Request) -> web.StreamResponse:
 async def cancel(request: web.Request) -> web.StreamResponse:
     state = state_for(request)
     response_id = request.match_info["response_id"]
+    run = state.runs.get(response_id)
+    if run is not None:  # a run the clock has already finished is finished, not cancelled
+        await catch_up(state, run)
 
     def answer(body: dict[str, Any]) -> tuple[int, Any] | ApiError:
         return cancel_background(state, response_id)
@@ -147,6 +150,10 @@ async def get_response(request: web.Request) -> web.StreamResponse:
         record.outcome.kind = "completed"
         record.ended(state.clock.time())
         return answer
+
+    run = state.runs.get(response_id)
+    if run is not None:
+        await catch_up(state, run)
 
     def answer(body: dict[str, Any]) -> tuple[int, Any] | ApiError:
         run = state.runs.get(response_id)
