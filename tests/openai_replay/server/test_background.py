@@ -61,7 +61,7 @@ async def test_a_background_stream_resumes_after_starting_after() -> None:
 
 
 async def test_cancel_ends_a_running_background_response() -> None:
-    """POST /cancel on a queued background response makes it cancelled for good; a synchronous one is a 400, an unknown one a 404."""
+    """POST /cancel on a queued background response cancels it for good; a synchronous one is a 400, an unknown one a 404."""
     clock = ManualClock()
     async with FakeServer(clock=clock, seed=1) as server:
         client = client_for(server)
@@ -96,4 +96,4 @@ async def test_stopping_the_server_stops_waiting_background_runs() -> None:
     clock = ManualClock()
     async with FakeServer(clock=clock) as server:
         await client_for(server).responses.create(model="gpt-4o-mini", input="x", background=True)
-    assert not server.log.requests[0].outcome.kind == "completed"
+    assert server.log.requests[0].outcome.kind != "completed"

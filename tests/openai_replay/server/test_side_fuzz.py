@@ -26,6 +26,7 @@ POSTS = [
     "/v1/responses/resp_x/cancel",
     "/v1/chat/completions/chatcmpl-x",
 ]
+QUERIES = st.dictionaries(st.sampled_from(["limit", "order", "after", "before"]), st.text(max_size=6))
 GETS = ["/v1/conversations/{conv}/items", "/v1/responses/{resp}/input_items", "/v1/chat/completions", "/v1/responses/{resp}"]
 
 
