@@ -16,6 +16,7 @@ from openai_replay.server.conversations import CONVERSATION_ROUTES
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import BACKGROUND, SESSIONS, STATE
 from openai_replay.server.receive import CLIENT_FAULTS
+from openai_replay.server.recorded import serve_unrouted
 from openai_replay.server.response_routes import cancel, compact, create, delete_response, get_response, input_items, input_tokens
 from openai_replay.server.sessions import SESSIONS_KEY, Sessions
 from openai_replay.server.state import ServerState
@@ -38,6 +39,11 @@ ROUTES: dict[str, dict[str, Handler]] = {
 }
 
 
+def served_endpoints() -> list[str]:
+    """``POST /v1/responses``, ...: what the server simulates (WebSocket mode is the GET on /v1/responses)."""
+    return [f"{method} {path}" for path, methods in ROUTES.items() for method in methods]
+
+
 @web.middleware
 async def openai_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Unknown routes, wrong methods and crashes answer in OpenAI's error body shape."""
@@ -45,8 +51,12 @@ async def openai_errors(request: web.Request, handler: Handler) -> web.StreamRes
     try:
         return await handler(request)
     except web.HTTPNotFound:
+        if request.path.startswith("/v1/"):  # replayed from a cassette, or a 404 saying what is served
+            return await serve_unrouted(request, served_endpoints())
         return error_response(state, errors.invalid_url(request.method, request.path))
     except web.HTTPMethodNotAllowed as exc:
+        if request.path.startswith("/v1/") and getattr(state.source, "bypass_protocol", False):
+            return await serve_unrouted(request, served_endpoints())
         allowed = sorted(exc.allowed_methods)
         return error_response(
             state, errors.method_not_allowed(request.method, request.path, allowed), {"Allow": ", ".join(allowed)}

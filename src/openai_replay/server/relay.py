@@ -180,7 +180,7 @@ async def relay_http(relay: Relay, request: web.Request) -> web.StreamResponse:
         data = await answer.read()
         text = data.decode("utf-8", errors="replace")
         tap.answer(answer.status, answer.headers, stream=False)
-        tap.body(text)
+        tap.body_bytes(data)
         tap.ended("server")
         if logtap:
             logtap.answer(answer.status, text, answer.headers)

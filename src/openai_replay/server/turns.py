@@ -291,7 +291,12 @@ async def _execute(state: ServerState, channel: Channel, record: RequestRecord, 
             await channel.send_binary(step.data)
         elif isinstance(step, Respond):
             _note_body(record, step, state)
-            await channel.respond(step.body, step.status)
+            exact = getattr(channel, "respond_exact", None)  # an optional hook: a body of any type, as recorded
+            if exact is not None and (step.content_type is not None or isinstance(step.body, bytes)):
+                await exact(step.body, step.status, step.content_type)
+            else:
+                text = step.body if isinstance(step.body, str) else step.body.decode("utf-8", "replace")
+                await channel.respond(text, step.status)
         if cancel.is_set():  # before the loop builds the next step, so no sequence number is lost
             await _cancelled(state, channel, record, turn)
             return False
@@ -337,7 +342,7 @@ def _note_body(record: RequestRecord, step: Respond, state: ServerState) -> None
     """What a whole JSON answer says about the outcome: its response's status, or its error."""
     try:
         body = json.loads(step.body)
-    except json.JSONDecodeError:
+    except ValueError:  # not JSON, or bytes that are not text
         body = {}
     body = body if isinstance(body, dict) else {}
     if body.get("object") == "response":
