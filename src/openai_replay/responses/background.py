@@ -37,6 +37,8 @@ class BackgroundRun:
     done: bool = False
     #: Called whenever something changed (the server wakes pollers and streams with it).
     on_change: Callable[[], None] = lambda: None
+    #: What the server moves it along with (its task, its wake-up signal, its log record); opaque here.
+    driver: Any = None
 
     def add(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         """Take one of the turn's events; returns what the run's stream carries for it (renumbered)."""

@@ -94,7 +94,8 @@ def build_app(state: ServerState, sessions: Sessions | None = None, *, control: 
 
 
 async def _close_sockets(app: web.Application) -> None:
-    for task in list(app[BACKGROUND]):  # background responses stop with the server
+    tasks: set[Any] = app[BACKGROUND]
+    for task in list(tasks):  # background responses stop with the server
         task.cancel()
     sessions: set[Any] = app[SESSIONS]
     for session in list(sessions):

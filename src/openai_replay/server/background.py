@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from aiohttp import web
@@ -62,7 +63,7 @@ async def wait_until(state: ServerState, deadline: float) -> None:
 
 async def catch_up(state: ServerState, run: bg.BackgroundRun) -> None:
     """Let the run reach the phase the clock says it is in before someone looks at it (bounded wait)."""
-    signal: Signal | None = getattr(run, "signal", None)
+    signal = run.driver.signal if isinstance(run.driver, Driver) else None
     for _ in range(200):
         if signal is None or not run.behind(state.clock.time()):
             return
@@ -70,6 +71,15 @@ async def catch_up(state: ServerState, run: bg.BackgroundRun) -> None:
             await asyncio.wait_for(signal.wait(), CLOCK_POLL * 5)
         except asyncio.TimeoutError:
             pass
+
+
+@dataclass
+class Driver:
+    """What moves a background run along: its task, the signal that wakes its readers, its log record."""
+
+    task: asyncio.Future[None]
+    signal: Signal
+    record: RequestRecord
 
 
 class BufferChannel:
@@ -138,9 +148,7 @@ async def start_background(
     tasks = request.app[BACKGROUND]
     tasks.add(task)
     task.add_done_callback(tasks.discard)
-    run.task = task
-    run.signal = signal
-    run.record = record
+    run.driver = Driver(task, signal, record)
     while not run.events and not run.done:
         await signal.wait()
     if run.error is not None:
@@ -165,7 +173,8 @@ async def stream_run(
     """The run's events after ``starting_after`` as SSE, following it until it ends (the run goes on
     if the client leaves)."""
     channel = SseChannel(state, request)
-    signal: Signal = run.signal
+    assert isinstance(run.driver, Driver)
+    signal = run.driver.signal
     position = -1 if starting_after is None else starting_after
     try:
         while True:
@@ -195,11 +204,11 @@ def cancel_background(state: ServerState, response_id: str) -> tuple[int, Any] |
         return bg.cannot_cancel_synchronous() if stored is not None else errors.response_not_found(response_id)
     if run.done:
         return 200, run.snapshot
-    task: asyncio.Future[None] | None = getattr(run, "task", None)
+    driver = run.driver if isinstance(run.driver, Driver) else None
     final = run.cancel()
-    if task is not None:
-        task.cancel()
-    record: RequestRecord | None = getattr(run, "record", None)
+    record = driver.record if driver is not None else None
+    if driver is not None:
+        driver.task.cancel()
     if record is not None:
         record.outcome.kind = "cancelled"
         record.ended(state.clock.time())

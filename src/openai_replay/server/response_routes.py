@@ -10,6 +10,7 @@ from aiohttp import web
 from openai_replay import errors
 from openai_replay.conversations.store import conversation_id_of
 from openai_replay.errors import ApiError
+from openai_replay.items import items_tokens
 from openai_replay.paging import page, page_query
 from openai_replay.responses import background, resources
 from openai_replay.responses.validation import validate_create, validate_side_request
@@ -97,7 +98,7 @@ async def compact(request: web.Request) -> web.StreamResponse:
         owner = state.ids.make("resp", state.ids.group(), now)
         output = resources.compacted(context, owner)
         tokens_in = resources.input_tokens(body, context)
-        tokens_out = resources.items_tokens([i for i in output if i.get("type") == "message"]) + 16
+        tokens_out = items_tokens([i for i in output if i.get("type") == "message"]) + 16
         usage = {
             "input_tokens": tokens_in,
             "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
@@ -146,10 +147,10 @@ async def get_response(request: web.Request) -> web.StreamResponse:
             record.ended(state.clock.time())
             return error_response(state, error)
         assert run is not None and not isinstance(after, ApiError)
-        answer = await stream_run(state, request, run, after)
+        streamed = await stream_run(state, request, run, after)
         record.outcome.kind = "completed"
         record.ended(state.clock.time())
-        return answer
+        return streamed
 
     run = state.runs.get(response_id)
     if run is not None:

@@ -153,9 +153,10 @@ async def _serve(
     else:
         limit_hit = False
     resolution: Resolution | ApiError = problem or state.protocol.resolve(conn, payload)
-    conversation = None if isinstance(resolution, ApiError) else conversation_of(state, payload)
-    if isinstance(conversation, ApiError):
-        resolution = conversation
+    found = None if isinstance(resolution, ApiError) else conversation_of(state, payload)
+    if isinstance(found, ApiError):
+        resolution = found
+    conversation = found if isinstance(found, Conversation) else None
     if isinstance(resolution, ApiError):
         await _reject(state, channel, record, payload, conn, resolution)
         if limit_hit and state.config.limit_close_code is not None:
