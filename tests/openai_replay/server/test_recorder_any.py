@@ -104,6 +104,13 @@ async def test_any_recorded_call_replays_byte_for_byte(tmp_path: Path, upstream:
     async with RecordingProxy(upstream=upstream, out=out) as proxy:
         recorded = await calls(proxy.url)
     assert recorded[3] == FILE_BYTES
+    assert [(r.endpoint, r.outcome.kind) for r in proxy.log.requests] == [
+        ("GET /v1/models", "completed"),
+        ("POST /v1/embeddings", "completed"),
+        ("POST /v1/files", "completed"),
+        ("GET /v1/files/file-abc123/content", "completed"),
+    ]
+    assert proxy.log.requests[2].payload["file"]["size"] == len(FILE_BYTES)
     cassette = load_cassette(out)
     exchanges = [c for c in cassette.connections if isinstance(c, HttpExchange)]
     assert [(e.method, e.path) for e in exchanges] == [

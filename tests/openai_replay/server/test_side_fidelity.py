@@ -46,7 +46,7 @@ def conforms(component: str, model: Any, body: dict[str, Any]) -> None:
 
 
 async def test_every_side_body_conforms() -> None:
-    """input_items, input_tokens, compact, cancel, conversations and their items, stored chat completions: spec and SDK both accept them."""
+    """input_items, input_tokens, compact, cancel, conversations, items, stored chat completions: spec and SDK accept them."""
     async with FakeServer(seed=3) as server, aiohttp.ClientSession() as session:
         call = Raw(session, server.url)
         response = await call(
