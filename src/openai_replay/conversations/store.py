@@ -7,10 +7,12 @@ reads the items as the context and appends its input and output when the respons
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from openai_replay import errors
 from openai_replay.errors import ApiError
 from openai_replay.responses.resources import as_resources
 
@@ -73,11 +75,32 @@ class ConversationStore:
 
 
 def not_found(conversation_id: str) -> ApiError:
-    return ApiError(404, f"Conversation with id '{conversation_id}' not found.")
+    return ApiError(404, f"Conversation with id '{json.dumps(conversation_id[:64])[1:-1]}' not found.")
 
 
 def item_not_found(item_id: str) -> ApiError:
     return ApiError(404, f"Item with id '{item_id}' not found.")
+
+
+def lookup(store: ConversationStore, value: Any) -> Conversation | ApiError | None:
+    """The conversation a ``conversation`` parameter names: None when absent, a 400 for a value that
+    is no conversation id, a 404 for an id the store does not hold."""
+    if value is None:
+        return None
+    if isinstance(value, dict) and not isinstance(value.get("id"), str):
+        return errors.missing_parameter("conversation.id")
+    conversation_id = conversation_id_of(value)
+    if conversation_id is None:
+        return None  # not a string or an object: the type check refuses it first
+    if not conversation_id.startswith("conv"):
+        shown = json.dumps(conversation_id[:64])[1:-1]
+        return ApiError(
+            400,
+            f"Invalid 'conversation': '{shown}'. Expected an ID that begins with 'conv'.",
+            code="invalid_value",
+            param="conversation",
+        )
+    return store.find(conversation_id)
 
 
 def conversation_id_of(value: Any) -> str | None:

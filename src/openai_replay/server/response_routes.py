@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from openai_replay import errors
-from openai_replay.conversations.store import conversation_id_of
+from openai_replay.conversations.store import lookup
 from openai_replay.errors import ApiError
 from openai_replay.items import items_tokens
 from openai_replay.paging import page, page_query
@@ -66,11 +66,10 @@ def _context(state: ServerState, payload: dict[str, Any]) -> list[dict[str, Any]
         if stored is None:
             return errors.previous_response_not_found(previous)
         before = list(stored.context)
-    conversation = conversation_id_of(payload.get("conversation"))
-    if conversation is not None:
-        found = state.conversations.find(conversation)
-        if isinstance(found, ApiError):
-            return found
+    found = lookup(state.conversations, payload.get("conversation"))
+    if isinstance(found, ApiError):
+        return found
+    if found is not None:
         before = list(found.items)
     return before + resources.request_context(payload)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from openai_replay import errors
-from openai_replay.conversations.store import Conversation, conversation_id_of
+from openai_replay.conversations.store import Conversation, lookup
 from openai_replay.errors import ApiError
 from openai_replay.ids import group_of
 from openai_replay.items import normalize_input
@@ -210,8 +210,7 @@ async def _serve(
 
 def conversation_of(state: ServerState, payload: dict[str, Any]) -> Conversation | ApiError | None:
     """The conversation a create's ``conversation`` names (404 when it does not exist), or None."""
-    conversation_id = conversation_id_of(payload.get("conversation"))
-    return None if conversation_id is None else state.conversations.find(conversation_id)
+    return lookup(state.conversations, payload.get("conversation"))
 
 
 async def _replay(state: ServerState, channel: Channel, record: RequestRecord, payload: Any, control: TurnControl) -> None:

@@ -108,3 +108,10 @@ async def test_a_faulted_conversation_call_changes_nothing(server: FakeServer) -
     assert (await client.conversations.items.list(conv.id)).data == []
     await client.conversations.items.create(conv.id, items=[{"role": "user", "content": "kept"}])
     assert len((await client.conversations.items.list(conv.id)).data) == 1
+
+
+async def test_a_conversation_parameter_that_names_no_conversation(server: FakeServer) -> None:
+    """An id that is no conversation id, or an object without one, is a 400 naming the parameter; a conv_ id not held is a 404."""
+    for value, status, param in [("nope", 400, "conversation"), ({"x": 1}, 400, "conversation.id"), ("conv_missing", 404, None)]:
+        code, answer = await raw(server, "POST", "/responses", {"model": "gpt-4o-mini", "input": "x", "conversation": value})
+        assert code == status and answer["error"]["param"] == param, answer
