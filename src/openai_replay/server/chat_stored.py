@@ -11,6 +11,7 @@ from openai_replay.chat.stored import completion_not_found
 from openai_replay.conversations.validation import validate_update
 from openai_replay.errors import ApiError
 from openai_replay.paging import page, page_query
+from openai_replay.server.chat import chat_error
 from openai_replay.server.endpoint import serve_endpoint
 from openai_replay.server.sessions import state_for
 
@@ -24,7 +25,9 @@ async def list_completions(request: web.Request) -> web.StreamResponse:
         listed = page(state.completions.matching(request.query), query)
         return listed if isinstance(listed, ApiError) else (200, listed)
 
-    return await serve_endpoint(request, "chat", answer, lambda _: query if isinstance(query, ApiError) else None)
+    return await serve_endpoint(
+        request, "chat", answer, lambda _: query if isinstance(query, ApiError) else None, render=chat_error
+    )
 
 
 async def get_completion(request: web.Request) -> web.StreamResponse:
@@ -35,7 +38,7 @@ async def get_completion(request: web.Request) -> web.StreamResponse:
         found = state.completions.get(completion_id)
         return (200, found) if found is not None else completion_not_found(completion_id)
 
-    return await serve_endpoint(request, "chat", answer)
+    return await serve_endpoint(request, "chat", answer, render=chat_error)
 
 
 async def update_completion(request: web.Request) -> web.StreamResponse:
@@ -46,7 +49,7 @@ async def update_completion(request: web.Request) -> web.StreamResponse:
         found = state.completions.update(completion_id, body.get("metadata") or {})
         return (200, found) if found is not None else completion_not_found(completion_id)
 
-    return await serve_endpoint(request, "chat", answer, validate_update)
+    return await serve_endpoint(request, "chat", answer, validate_update, render=chat_error)
 
 
 async def delete_completion(request: web.Request) -> web.StreamResponse:
@@ -58,4 +61,4 @@ async def delete_completion(request: web.Request) -> web.StreamResponse:
             return completion_not_found(completion_id)
         return 200, {"object": "chat.completion.deleted", "id": completion_id, "deleted": True}
 
-    return await serve_endpoint(request, "chat", answer)
+    return await serve_endpoint(request, "chat", answer, render=chat_error)

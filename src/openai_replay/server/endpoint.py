@@ -33,29 +33,41 @@ Api = Literal["responses", "chat", "conversations"]
 Answer = Callable[[dict[str, Any]], "tuple[int, Any] | ApiError"]
 #: The real 400 for a body the endpoint cannot take (None: fine); runs before the source is asked.
 Validate = Callable[[Any], "ApiError | None"]
+#: How the endpoint's API writes an error answer (``error_response``; Chat Completions' ``chat_error``).
+RenderError = Callable[..., web.Response]
 
 
 class EndpointChannel(JsonChannel):
     """Takes the source's turn for its outcome only: a completion lets the endpoint answer, an error
-    or a failed response becomes the error answer, a scripted body (``Respond``) goes out as given."""
+    or a failed response becomes the error answer (rendered as the endpoint's API writes errors), a
+    scripted body (``Respond``) goes out as given."""
 
-    def __init__(self, state: ServerState, request: web.Request) -> None:
+    def __init__(self, state: ServerState, request: web.Request, render: RenderError = error_response) -> None:
         super().__init__(state, request)
         self.passed = False
+        self.render = render
 
     async def send(self, event: dict[str, Any]) -> None:
-        if event.get("type") in ("response.completed", "response.incomplete") and self.answer is None:
-            self.passed = True
+        kind = event.get("type")
+        if self.answer is not None:
             return
-        await super().send(event)
-        if event.get("type") == "response.failed" and self.answer is None:
-            error = (event.get("response") or {}).get("error") or {}
-            self.answer = error_response(
-                self.state,
-                ApiError(
-                    500, str(error.get("message") or "The server had an error."), type="server_error", code=error.get("code")
-                ),
+        if kind in ("response.completed", "response.incomplete"):
+            self.passed = True
+        elif kind == "error":
+            inner = event.get("error") or {}
+            status = int(event.get("status") or 500)
+            error = ApiError(
+                status, str(inner.get("message")), type=str(inner.get("type")), code=inner.get("code"), param=inner.get("param")
             )
+            self.answer = self.render(self.state, error)
+        elif kind == "response.failed":
+            failure = (event.get("response") or {}).get("error") or {}
+            message = str(failure.get("message") or "The server had an error.")
+            self.answer = self.render(self.state, ApiError(500, message, type="server_error", code=failure.get("code")))
+
+    async def fail(self, error: ApiError, headers: dict[str, str], sequence_number: int) -> None:
+        if self.answer is None:
+            self.answer = self.render(self.state, error, headers)
 
 
 async def serve_endpoint(
@@ -64,19 +76,20 @@ async def serve_endpoint(
     answer: Answer,
     validate: Validate | None = None,
     *,
-    streaming: bool = False,
+    render: RenderError = error_response,
 ) -> web.StreamResponse:
-    """Serve one side request: auth, the log, validation, the source, then ``answer``."""
+    """Serve one side request: auth, the log, validation, the source, then ``answer``; errors are
+    written by ``render`` (Chat Completions writes them its own way)."""
     state = state_for(request)
     problem = auth_error(state, request)
     if problem is not None:
-        return error_response(state, problem)
+        return render(state, problem)
     endpoint = f"{request.method} {request.path}"
     bypass = getattr(state.source, "bypass_protocol", False)
     if request.method == "POST":
         read = await read_request(state, request, api=api, validate=lambda payload: False)
         if isinstance(read, Refused):
-            return read.answer(error_response(state, read.error))
+            return read.answer(render(state, read.error))
         record, payload = read
     else:
         record = state.log.add_request(
@@ -88,7 +101,7 @@ async def serve_endpoint(
         await run_turn(state, channel, record, payload if request.method == "POST" else {})
         return await finish(state, channel)
     body = payload if request.method == "POST" else dict(request.query)
-    endpoint_channel = EndpointChannel(state, request)
+    endpoint_channel = EndpointChannel(state, request, render)
     await run_turn(state, endpoint_channel, record, body, serve=_serve(answer, validate))
     return await finish(state, endpoint_channel)
 
@@ -125,7 +138,7 @@ def _serve(answer: Answer, validate: Validate | None) -> Any:
         result = answer(body)
         if isinstance(result, ApiError):
             record.outcome.kind, record.outcome.code = "error", result.code or result.type
-            channel.answer = error_response(state, result)
+            channel.answer = channel.render(state, result)
         else:
             record.outcome.kind = "completed"
             status, value = result

@@ -50,3 +50,13 @@ async def test_update_and_delete_a_stored_completion(server: FakeServer) -> None
         await client.chat.completions.retrieve(made.id)
     with pytest.raises(openai.NotFoundError):
         await client.chat.completions.delete(made.id)
+
+
+async def test_stored_completion_errors_are_written_as_chat_writes_them(server: FakeServer) -> None:
+    """A 404 or 400 on the stored-completion routes has chat's 4-space error body (as a real chat error does)."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{server.url}/chat/completions/chatcmpl-none", headers={"Authorization": "Bearer k"}) as resp:
+            text = await resp.text()
+    assert resp.status == 404 and text.startswith('{\n    "error": {') and text.endswith("}\n")
