@@ -113,6 +113,8 @@ class Interaction:
             if self.ending.dropped:
                 return "dropped"
             return f"closed by {self.ending.by}" + (f" {self.ending.code}" if self.ending.code is not None else "")
+        if self.body_base64 is not None:
+            return f"HTTP {self.status}, {len(self.body_base64) * 3 // 4 - self.body_base64.count('=')} bytes"
         if self.body is not None:
             status = _parse(self.body).get("status")
             return str(status) if isinstance(status, str) else f"HTTP {self.status}"
@@ -166,7 +168,7 @@ def interactions(cassette: Cassette) -> list[Interaction]:
 def _from_http(index: int, number: int, ex: HttpExchange) -> Interaction:
     parsed = _parse(ex.request_body) if ex.request_body else None
     content_type = content_type_of(ex.request_headers)
-    if ex.request_body_base64 is not None or content_type.lower().startswith("multipart/"):
+    if ex.request_body_base64 is not None or (content_type and "json" not in content_type.lower()):  # an upload, a form
         parsed = request_view(content_type, recorded_body(ex.request_body, ex.request_body_base64))
     item = Interaction(
         index=index,
