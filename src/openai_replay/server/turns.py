@@ -23,6 +23,7 @@ from openai_replay.log import RequestRecord
 from openai_replay.log.timeline import finished_line
 from openai_replay.responses.events import ResponseBuilder
 from openai_replay.responses.protocol import CachedResponse, ConnectionState, Resolution
+from openai_replay.responses.resources import input_tokens
 from openai_replay.responses.validation import validate_create
 from openai_replay.server.state import ServerState
 from openai_replay.source import Turn
@@ -227,12 +228,8 @@ async def _replay(state: ServerState, channel: Channel, record: RequestRecord, p
 
 
 def _input_tokens(payload: dict[str, Any], context: list[dict[str, Any]]) -> int:
-    from openai_replay.items import count_tokens, items_tokens
-
-    instructions = payload.get("instructions")
-    extra = count_tokens(instructions) if isinstance(instructions, str) else 0
-    tools = payload.get("tools") or []
-    return items_tokens(context) + extra + (count_tokens(json.dumps(tools)) if tools else 0)
+    """The usage's input tokens: the same count ``POST /v1/responses/input_tokens`` answers."""
+    return input_tokens(payload, context)
 
 
 async def _reject(

@@ -117,3 +117,12 @@ async def test_a_scenario_faults_a_side_request_and_leaves_state_alone(server: F
     await client.responses.delete(response.id)
     with pytest.raises(openai.NotFoundError):
         await client.responses.retrieve(response.id)
+
+
+async def test_the_count_matches_the_usage_of_the_response(server: FakeServer) -> None:
+    """input_tokens counts what a response with the same input, instructions and tools reports as its input tokens."""
+    client = client_for(server)
+    request = {"model": "gpt-4o-mini", "input": "count me please", "instructions": "Be brief."}
+    counted = await client.responses.input_tokens.count(**request)
+    response = await client.responses.create(**request)
+    assert response.usage is not None and counted.input_tokens == response.usage.input_tokens
