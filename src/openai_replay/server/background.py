@@ -62,13 +62,14 @@ async def wait_until(state: ServerState, deadline: float) -> None:
 
 
 async def catch_up(state: ServerState, run: bg.BackgroundRun) -> None:
-    """Let the run reach the phase the clock says it is in before someone looks at it (bounded wait)."""
+    """Let the run reach the phase the clock says it is in before someone looks at it. Bounded (half a
+    second): a run a scenario holds back (a stall) is shown as it is, not waited for."""
     signal = run.driver.signal if isinstance(run.driver, Driver) else None
-    for _ in range(200):
+    for _ in range(20):
         if signal is None or not run.behind(state.clock.time()):
             return
         try:
-            await asyncio.wait_for(signal.wait(), CLOCK_POLL * 5)
+            await asyncio.wait_for(signal.wait(), CLOCK_POLL * 2.5)
         except asyncio.TimeoutError:
             pass
 
