@@ -97,3 +97,13 @@ async def test_stopping_the_server_stops_waiting_background_runs() -> None:
     async with FakeServer(clock=clock) as server:
         await client_for(server).responses.create(model="gpt-4o-mini", input="x", background=True)
     assert server.log.requests[0].outcome.kind != "completed"
+
+
+async def test_a_scripted_error_refuses_a_background_request() -> None:
+    """A scenario's error on a background create is the create's answer, and no run is left behind."""
+    from openai_replay.scenarios import scenario
+
+    async with FakeServer(seed=1, source=scenario("busy").on(turn=1).error("rate_limit_exceeded").build()) as server:
+        with pytest.raises(openai.RateLimitError):
+            await client_for(server).responses.create(model="gpt-4o-mini", input="x", background=True)
+        assert len(server.state.runs._runs) == 0 and server.log.requests[0].outcome.kind == "error"
