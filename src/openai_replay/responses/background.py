@@ -117,6 +117,9 @@ class BackgroundRuns:
         with self._lock:
             self._runs.clear()
 
+    def __len__(self) -> int:
+        return len(self._runs)
+
 
 def cannot_cancel_synchronous() -> ApiError:
     return ApiError(400, "Cannot cancel a synchronous response.", param=None)

@@ -88,7 +88,7 @@ async def test_a_refused_background_request_is_a_plain_400() -> None:
         with pytest.raises(openai.BadRequestError) as caught:
             await client_for(server).responses.create(model="gpt-4o-mini", input="x", background=True, temperature=5)
         assert caught.value.param == "temperature"
-        assert len(server.state.runs._runs) == 0
+        assert len(server.state.runs) == 0
 
 
 async def test_stopping_the_server_stops_waiting_background_runs() -> None:
@@ -106,4 +106,4 @@ async def test_a_scripted_error_refuses_a_background_request() -> None:
     async with FakeServer(seed=1, source=scenario("busy").on(turn=1).error("rate_limit_exceeded").build()) as server:
         with pytest.raises(openai.RateLimitError):
             await client_for(server).responses.create(model="gpt-4o-mini", input="x", background=True)
-        assert len(server.state.runs._runs) == 0 and server.log.requests[0].outcome.kind == "error"
+        assert len(server.state.runs) == 0 and server.log.requests[0].outcome.kind == "error"
