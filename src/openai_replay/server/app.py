@@ -12,6 +12,7 @@ from openai_replay import errors
 from openai_replay.server.chat import create_chat_completion
 from openai_replay.server.chat_stored import delete_completion, get_completion, list_completions, update_completion
 from openai_replay.server.control import add_control_routes, control_errors
+from openai_replay.server.control_admin import add_admin_routes
 from openai_replay.server.conversations import CONVERSATION_ROUTES
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import BACKGROUND, SESSIONS, STATE
@@ -84,6 +85,7 @@ def build_app(state: ServerState, sessions: Sessions | None = None, *, control: 
         app[SESSIONS_KEY] = sessions
     if control:
         add_control_routes(app)
+        add_admin_routes(app)
     app[SESSIONS] = set()
     app[BACKGROUND] = set()
     for path, methods in ROUTES.items():

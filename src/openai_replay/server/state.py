@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from openai_replay.chat.stored import StoredCompletions
@@ -32,6 +33,8 @@ class ServerState:
     runs: BackgroundRuns = field(default_factory=BackgroundRuns)
     #: The ``X-Replay-Session`` this state belongs to (None: the default session).
     session: str | None = None
+    #: Set by whoever runs the server as a process (`openai-replay serve`): ``POST /__replay/shutdown`` calls it.
+    on_shutdown_request: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         if self.config.log_limit is not None:
