@@ -297,8 +297,8 @@ class Redactor:
         return self.text(value) if value is not None else None
 
     def _binary(self, data: str | None) -> str | None:
-        """A binary frame is scrubbed too: as UTF-8 text when it is, else byte for byte (Latin-1), so
-        a token inside audio or a packed message is found as well."""
+        """A binary frame or body (base64) is scrubbed too: as UTF-8 text when it is, else byte for byte
+        (Latin-1), so a token inside audio, an upload or a packed message is found as well."""
         if data is None:
             return None
         try:
@@ -366,7 +366,15 @@ class Redactor:
         if conn.events is not None:
             events = [SseEvent(e.t, self.text(e.event), self._response(conn, e.data, filters) or "") for e in conn.events]
         request_body = self._request(conn, conn.method, conn.request_body, filters)
-        return replace(conn, request_body=request_body, events=events, end=self._ending(conn.end), **common)
+        return replace(
+            conn,
+            request_body=request_body,
+            request_body_base64=self._binary(conn.request_body_base64),
+            body_base64=self._binary(conn.body_base64),
+            events=events,
+            end=self._ending(conn.end),
+            **common,
+        )
 
 
 def _filters(entries: Iterable[Filter], *, lower: bool = False) -> dict[str, str | None]:

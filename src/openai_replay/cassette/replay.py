@@ -349,10 +349,12 @@ def _frame_error(data: str) -> ApiError:
 
 
 def _scrubbed_again(item: Interaction, redactor: Redactor) -> Interaction:
-    """A recorded request as today's rules scrub a live one: a cassette recorded under older, narrower
-    rules (a password in a tool call's arguments kept) still matches the live request they now scrub."""
-    text = redactor.request_body(item.request_text)
+    """A recorded request scrubbed with today's rules exactly as a live one is (its JSON view through
+    `Redactor.live`): a cassette recorded under older, narrower rules (a password kept in a tool call's
+    arguments) still matches the live request they now scrub."""
+    body = json.dumps(item.request, ensure_ascii=False, separators=(",", ":")) if item.request is not None else None
+    text = redactor.request_body(body)
     query = redactor.query(item.query)
-    if text == item.request_text and query == item.query:
+    if text == body and query == item.query:
         return item
-    return replace(item, request_text=text, request=parse_object(text) if text else None, query=query)
+    return replace(item, request=parse_object(text) if text is not None else None, query=query)

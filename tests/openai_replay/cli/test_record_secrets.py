@@ -146,7 +146,7 @@ def every_place() -> dict[str, list[str]]:
         ] * 2,
         "HTTP body: prose, JSON-escaped slashes (twice)": vendor * 2,
         "HTTP body: nested tool arguments, escaped slashes (twice)": named * 2,
-        "multipart parts (a field and a file)": [secretkit.QUERY["api_key"], *vendor],
+        "multipart parts (a field, a text file, a binary file)": [secretkit.QUERY["api_key"], *vendor, *vendor],
         "upstream error: x-request-id, set-cookie, a URL and a key in its message": [
             secretkit.TOKENS["aws_sts_key_id"], secretkit.TOKENS["gitlab"], secretkit.BASIC_AUTH_PASSWORD,
             secretkit.TOKENS["sendgrid"],
@@ -206,6 +206,7 @@ async def plant_everywhere(ws_url: str, http_url: str) -> None:
         form.add_field("purpose", "assistants")
         form.add_field("api_key", secretkit.QUERY["api_key"])
         form.add_field("file", secretkit.tokens_text().encode(), filename="notes.txt", content_type="text/plain")
+        form.add_field("blob", NOISE + secretkit.tokens_text().encode() + NOISE, filename="blob.bin")
         async with session.post(f"{http_url}/files", data=form, headers={"Authorization": headers["Authorization"]}) as answer:
             await answer.read()
 
@@ -249,9 +250,11 @@ async def test_every_detector_shape_in_every_place_reaches_neither_the_cassette_
     assert cassette.connections[2].status == 429 and "multipart/form-data" in text  # type: ignore[union-attr]
     assert PLANTED >= 150
     assert secretkit.leaks(text) == [] and secretkit.leaks(console) == []
-    for frame in ws.frames:  # type: ignore[union-attr]
-        if frame.binary is not None:
-            assert secretkit.leaks(base64.b64decode(frame.binary).decode("latin-1")) == []
+    binary = [f.binary for f in ws.frames if f.binary is not None]  # type: ignore[union-attr]
+    binary += [c.request_body_base64 for c in cassette.connections if getattr(c, "request_body_base64", None)]
+    assert len(binary) >= 3  # two frames and the upload, which is not UTF-8
+    for data in binary:
+        assert secretkit.leaks(base64.b64decode(data).decode("latin-1")) == []
     assert audited(text) == [] and audited(console) == []
 
 
