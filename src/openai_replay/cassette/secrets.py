@@ -63,9 +63,9 @@ SECRET_QUERY_NAMES = frozenset(
 SECRET_NAME_WORDS = ("key", "token", "secret", "password", "passwd", "pwd", "signature", "credential", "session", "cookie")
 
 #: Name words that always mean a credential, anywhere in a name (`client_secret`, `X-Amz-Credential`).
-_ANYWHERE = r"secret|passw(?:or)?d|credential|api[_\-.]?key|access[_\-.]?key|private[_\-.]?key|authori[sz]ation|session[_\-.]?id"
+_ANYWHERE = r"secret|passw(?:or)?d|passphrase|credential|api[_\-.]?key|access[_\-.]?key|private[_\-.]?key|authori[sz]ation|session[_\-.]?id"
 #: Name words that mean a credential at the end of a name (`api_key`, `accessToken`, `x-auth`, `pwd`).
-_AT_END = r"key|pwd|signature|sig|cookie|auth|jwt|[a-z0-9][_\-.]?token"
+_AT_END = r"key|pwd|pass|signature|sig|cookie|auth|jwt|[a-z0-9][_\-.]?token"
 #: Characters of a name (a JSON key may escape its slash: ``"api\/key"``).
 _NC = r"(?:[A-Za-z0-9_.\-$@]|\\/)"
 _NAME = rf"(?:{_NC}{{0,64}}?(?:{_ANYWHERE}){_NC}{{0,64}}|{_NC}{{0,64}}?(?:{_AT_END}))"
@@ -104,7 +104,7 @@ def _named(name: str, regex: str, *hints: str, guard: Callable[[str], bool] | No
 #: (perhaps after quotes), or a closing quote and a line end (a multipart part's name). The words are
 #: found with ``str.find`` (fast); the rest is matched only where a word is.
 _GATE_WORDS = (
-    "key", "secret", "passw", "pwd", "credential", "authori", "session", "sig", "cookie", "auth", "jwt", "token", "code",
+    "key", "secret", "pass", "pwd", "credential", "authori", "session", "sig", "cookie", "auth", "jwt", "token", "code",
     "bearer", "value", "sid",
 )  # fmt: skip
 _GATE_TAIL = re.compile(r"[A-Za-z0-9_.\-$@/]{0,64}(?:[\\\"' \t]{0,16}[=:]|\\*\"(?:[\r\n;]|\\[rn]))")
@@ -139,7 +139,7 @@ def name_windows(text: str, folded: str | None = None) -> list[tuple[int, int]]:
 
 
 _NAME_HINTS = (
-    "key", "secret", "passw", "pwd", "credential", "authori", "session", "sig", "cookie", "auth", "jwt", "token",
+    "key", "secret", "pass", "pwd", "credential", "authori", "session", "sig", "cookie", "auth", "jwt", "token",
 )  # fmt: skip
 #: A JSON string's quote at any depth of escaping: ``"``, ``\"``, ``\\\"`` ... (group ``q`` holds the backslashes).
 _Q_OPEN = r'(?P<q>\\*)"'
