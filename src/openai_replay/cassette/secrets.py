@@ -63,7 +63,10 @@ SECRET_QUERY_NAMES = frozenset(
 SECRET_NAME_WORDS = ("key", "token", "secret", "password", "passwd", "pwd", "signature", "credential", "session", "cookie")
 
 #: Name words that always mean a credential, anywhere in a name (`client_secret`, `X-Amz-Credential`).
-_ANYWHERE = r"secret|passw(?:or)?d|passphrase|credential|api[_\-.]?key|access[_\-.]?key|private[_\-.]?key|authori[sz]ation|session[_\-.]?id"
+_ANYWHERE = (
+    r"secret|passw(?:or)?d|passphrase|credential|api[_\-.]?key|access[_\-.]?key|private[_\-.]?key"
+    r"|authori[sz]ation|session[_\-.]?id"
+)
 #: Name words that mean a credential at the end of a name (`api_key`, `accessToken`, `x-auth`, `pwd`).
 _AT_END = r"key|pwd|pass|signature|sig|cookie|auth|jwt|[a-z0-9][_\-.]?token"
 #: Characters of a name (a JSON key may escape its slash: ``"api\/key"``).
