@@ -12,22 +12,33 @@ from typing import Any
 from openai_replay.cassette import Cassette, CassetteError, load_cassette
 from openai_replay.cassette.recording import public_url
 from openai_replay.cassette.redact import Redactor
+from openai_replay.cli.exposure import remote_refusal
 from openai_replay.cli.serve import stop_on_signals
+from openai_replay.exposure import is_loopback
 from openai_replay.server.recorder import RecordingProxy
 
 
 def run_record(args: argparse.Namespace) -> int:
     """Record through a loopback proxy to ``args.upstream`` into ``args.out``."""
+    refused = remote_refusal(args.host, args, "the recording proxy (and the upstream behind it)")
+    if refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
     try:
         keep = _existing(args)
         # The proxy writes a working file; it becomes --out only when the recording succeeded, so a
         # failed one never replaces (or, with --append, carries off) the cassette already there.
         working = working_path(Path(args.out))
-        proxy = RecordingProxy(upstream=args.upstream, out=working, host=args.host, port=args.port, keep=keep)
+        proxy = RecordingProxy(
+            upstream=args.upstream, out=working, host=args.host, port=args.port, keep=keep, lend_key=args.lend_key or None
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if not os.environ.get("OPENAI_API_KEY"):
+    if not is_loopback(args.host):
+        lent = "LENDS your OPENAI_API_KEY to anyone who reaches it" if proxy.lends_key else "lends no API key"
+        print(f"warning: exposed on {args.host}:{args.port} (not loopback): a recording proxy that {lent}", file=sys.stderr)
+    elif not os.environ.get("OPENAI_API_KEY"):
         print("note: OPENAI_API_KEY is not set; each client's own Authorization header is forwarded", file=sys.stderr)
     try:
         asyncio.run(_record_until_stopped(proxy, args))

@@ -38,6 +38,8 @@ from openai_replay.cassette.recording import Recording
 from openai_replay.cassette.redact import Hook, Redactor, as_redactor
 from openai_replay.cassette.replay import CassetteReplay
 from openai_replay.cassette.store import write_atomic
+from openai_replay.errors import ApiError
+from openai_replay.exposure import is_loopback
 from openai_replay.log import RequestLog
 from openai_replay.server.episodes import Discard, relay_episode_ws, replays_http
 from openai_replay.server.loopback import LoopbackService
@@ -67,11 +69,17 @@ class RecordingProxy(LoopbackService):
         replay: Cassette | None = None,
         autosave: bool = True,
         meta: dict[str, Any] | None = None,
+        lend_key: bool | None = None,
     ) -> None:
         self.upstream = Upstream(upstream, api_key)
         self.out = Path(out)
         self.redactor = as_redactor(redact)
         self.redactor.add_secret(self.upstream.api_key)
+        #: Whether a caller without its own ``Authorization`` gets the user's key attached: by default
+        #: only on a loopback bind (the caller is on this machine); ``lend_key=True`` asks for it elsewhere.
+        self.lends_key = is_loopback(host) if lend_key is None else lend_key
+        if not self.lends_key:
+            self.upstream.api_key = None  # each caller's own Authorization is forwarded, and only that
         super().__init__(host, port)
         self.autosave = autosave
         self.recording = Recording(upstream=upstream, redactor=self.redactor, keep=keep, on_finished=self._finished, meta=meta)
@@ -127,6 +135,8 @@ class RecordingProxy(LoopbackService):
             replayed = Relay(target, self._session, Discard(), self._log, self._sockets)
 
         async def dispatch(request: web.Request) -> web.StreamResponse:
+            if not self.lends_key and not request.headers.get("Authorization"):
+                return self._no_key_lent()
             websocket = request.method == "GET" and request.headers.get("Upgrade", "").lower() == "websocket"
             if replayed is not None and self.replayer is not None:
                 if websocket:
@@ -143,6 +153,15 @@ class RecordingProxy(LoopbackService):
         await self._listen(app)
         log.info("openai-replay record: proxy on %s -> %s", self.url, self.redactor.text(self.upstream.base_url))
         return self
+
+    def _no_key_lent(self) -> web.Response:
+        """The proxy's own 401 (never forwarded, never recorded) for a caller that brought no key."""
+        message = (
+            f"This recording proxy listens on {self.host} and lends no API key: send your own "
+            "'Authorization: Bearer <key>' header, or restart 'openai-replay record' with --lend-key."
+        )
+        body = ApiError(401, message, code="no_key_lent").http_body()
+        return web.json_response(body, status=401)
 
     async def _close_sockets(self, app: web.Application) -> None:
         for ws in list(self._sockets):
