@@ -188,8 +188,10 @@ class Recording:
         A finished connection is scrubbed, validated and rendered once, and its text reused by every
         later call (until the redactor learns a new secret), so saving after each connection costs
         about the time to write the file, not to rebuild it. A connection still open is rendered as
-        far as it got; with ``partial_every`` (an autosave) that partial text is reused for that many
-        seconds, so a save while hundreds of streams are open does not scrub them all again.
+        far as it got; with ``partial_every`` (an autosave) one open for less than that is left for a
+        later save (most finish first: a burst of short streams is scrubbed once, not twice), and a
+        partial text is reused for that many seconds, so a save while hundreds of streams are open
+        does not scrub them all again.
         """
         current = self._learned()
         generation = self.redactor.generation
@@ -202,6 +204,8 @@ class Recording:
                 piece = cached[1]
             elif partial and id(conn) not in self._done and partial[0] == generation and now - partial[1] < (partial_every or 0):
                 piece = partial[2]
+            elif partial_every and id(conn) not in self._done and now - self.started - conn.started_at < partial_every:
+                continue  # open for less than partial_every: written once it finishes, or by a later save
             else:
                 done = id(conn) in self._done  # read before the copy: only a copy taken after the end is final
                 scrubbed = self.redactor.connection(_snapshot(conn))

@@ -115,17 +115,22 @@ def test_a_failing_disk_is_noted_and_logged_once_not_per_save(caplog) -> None:  
 
 
 def test_an_open_connection_is_rescrubbed_at_most_every_partial_every_seconds() -> None:
-    """With partial_every, a growing open connection's text is reused until it is that old; a finished one is always fresh."""
+    """With partial_every, a young open connection waits for a later save, a partial text is reused until
+    that old, and a finished connection is always written fresh."""
     now = [0.0]
     recording = Recording(upstream="https://api.example.com/v1", clock=lambda: now[0])
     tap = recording.open_ws("/v1/responses", "", {})
     tap.frame("client", text='{"type":"response.create"}')
-    first = recording.render(partial_every=2.0)
-    tap.frame("server", text='{"type":"response.created"}')
-    assert recording.render(partial_every=2.0) == first  # reused: younger than 2 s
-    assert recording.render() != first  # the final save always renders afresh
+    assert '"connections": []' in recording.render(partial_every=2.0)  # open for 0 s: left for a later save
     now[0] = 2.5
+    first = recording.render(partial_every=2.0)
+    assert "response.create" in first
+    tap.frame("server", text='{"type":"response.created"}')
+    now[0] = 4.0
+    assert recording.render(partial_every=2.0) == first  # reused: the partial text is 1.5 s old
+    now[0] = 4.6
     assert "response.created" in recording.render(partial_every=2.0)
     tap.frame("server", text='{"type":"response.completed"}')
     tap.closed("client", 1000)
     assert "response.completed" in recording.render(partial_every=2.0)  # finished: never a stale partial
+    assert "response.completed" in recording.render()

@@ -51,5 +51,5 @@ async def test_256_sessions_of_16_kb_turns_stay_under_the_global_bound() -> None
                 kept += len((await answer.json())["requests"])
     print("\nsessions soak (sessions, VmRSS MB): " + ", ".join(f"({n}, {mb:.0f})" for n, mb in samples))
     share = min(LOG_BUDGET, STORE_BUDGET) // MAX_SESSIONS
-    assert kept <= MAX_SESSIONS * (share + share // 4 + 1) <= LOG_BUDGET * 1.3
+    assert kept <= MAX_SESSIONS * (share + share // 4 + 1)  # each log: its share, plus the log's trim slack
     assert max(mb for _, mb in samples) < RSS_BOUND_MB, samples
