@@ -11,6 +11,7 @@ from aiohttp import web
 from openai_replay import errors
 from openai_replay.server.chat import create_chat_completion
 from openai_replay.server.control import add_control_routes, control_errors
+from openai_replay.server.control_admin import add_admin_routes
 from openai_replay.server.control_auth import CONTROL_TOKEN, control_token_guard
 from openai_replay.server.http import create_response, delete_response, get_response
 from openai_replay.server.httpjson import error_response
@@ -72,6 +73,7 @@ def build_app(
         app[SESSIONS_KEY] = sessions
     if control:
         add_control_routes(app)
+        add_admin_routes(app)
     app[SESSIONS] = set()
     for path, methods in ROUTES.items():
         for method, handler in methods.items():
