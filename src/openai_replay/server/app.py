@@ -13,6 +13,7 @@ from openai_replay.server.chat import create_chat_completion
 from openai_replay.server.chat_stored import delete_completion, get_completion, list_completions, update_completion
 from openai_replay.server.control import add_control_routes, control_errors
 from openai_replay.server.control_admin import add_admin_routes
+from openai_replay.server.control_auth import CONTROL_TOKEN, control_token_guard
 from openai_replay.server.conversations import CONVERSATION_ROUTES
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import BACKGROUND, SESSIONS, STATE
@@ -76,11 +77,16 @@ async def openai_errors(request: web.Request, handler: Handler) -> web.StreamRes
         return error_response(state, errors.SERVER_ERROR)
 
 
-def build_app(state: ServerState, sessions: Sessions | None = None, *, control: bool = False) -> web.Application:
+def build_app(
+    state: ServerState, sessions: Sessions | None = None, *, control: bool = False, control_token: str | None = None
+) -> web.Application:
     """The app; ``sessions`` turns on ``X-Replay-Session`` isolation, ``control`` the test-only
-    control API under ``/__replay/``."""
-    app = web.Application(middlewares=[openai_errors, control_errors], client_max_size=64 * 1024 * 1024)
+    control API under ``/__replay/`` (``control_token``: only for requests that carry it)."""
+    middlewares = [control_token_guard, openai_errors, control_errors]
+    app = web.Application(middlewares=middlewares, client_max_size=64 * 1024 * 1024)
     app[STATE] = state
+    if control_token:
+        app[CONTROL_TOKEN] = control_token
     if sessions is not None:
         app[SESSIONS_KEY] = sessions
     if control:

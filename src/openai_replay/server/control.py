@@ -21,7 +21,7 @@ from openai_replay.errors import ApiError
 from openai_replay.log.by_name import AssertionArgumentError, UnknownAssertion, run_assertion
 from openai_replay.log.export import export_log
 from openai_replay.scenarios import ScenarioError, builtin, load_scenario
-from openai_replay.server.sessions import SessionNameError, session_for
+from openai_replay.server.sessions import SessionEvicted, SessionNameError, session_for
 
 PREFIX = "/__replay"
 
@@ -124,7 +124,7 @@ async def delete_scenario(request: web.Request) -> web.StreamResponse:
 # -- lifecycle --------------------------------------------------------------------------------------
 async def post_reset(request: web.Request) -> web.StreamResponse:
     """A fresh log, store, ids and the starting scenario; a manual clock goes back to its start."""
-    session = session_for(request)
+    session = session_for(request, revive=True)  # a reset starts an evicted session afresh
     session.reset()
     clock = session.state.clock
     if session.name is None and isinstance(clock, ManualClock):  # named sessions share the clock
@@ -197,6 +197,8 @@ async def control_errors(request: web.Request, handler: Handler) -> web.StreamRe
         return await handler(request)
     except BadInput as exc:
         return problem(400, str(exc), exc.code, exc.param)
+    except SessionEvicted as exc:
+        return problem(410, str(exc), "session_evicted", "X-Replay-Session")
     except SessionNameError as exc:
         return problem(400, str(exc), "invalid_session", "X-Replay-Session")
 
