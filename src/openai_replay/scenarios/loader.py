@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import orjson
 
 from openai_replay.bounded import MAX_DEPTH, json_depth_problem
+from openai_replay.inbound import JsonInputError, read_file
 from openai_replay.scenarios import actions as a
 from openai_replay.scenarios import values
 from openai_replay.scenarios.catalog import ErrorSpec
@@ -23,6 +25,9 @@ from openai_replay.scenarios.match import IntSet, Match, ScenarioError
 from openai_replay.scenarios.rules import HandshakeRule, IdleRule, Rule
 from openai_replay.scenarios.scenario import Scenario
 from openai_replay.scenarios.schemafile import SCHEMA_FILE, schema
+
+#: The largest scenario file read (scenarios are small; 3,000 rules take about 300 KB).
+MAX_FILE_BYTES = 16 * 1024 * 1024
 
 __all__ = ["SCHEMA_FILE", "action_from_json", "load_scenario", "schema", "schema_problems"]
 
@@ -38,6 +43,8 @@ def load_scenario(source: str | os.PathLike[str] | Mapping[str, Any]) -> Scenari
     deep = json_depth_problem(doc)
     if deep is not None:
         raise ScenarioError([f"{deep}: nests deeper than {MAX_DEPTH} levels"], origin)
+    if isinstance(source, Mapping):
+        _check_text(doc, origin)
     problems = schema_problems(doc)
     if problems:
         raise ScenarioError(problems, origin)
@@ -47,28 +54,25 @@ def load_scenario(source: str | os.PathLike[str] | Mapping[str, Any]) -> Scenari
         raise ScenarioError(exc.problems, origin) from None
 
 
-def _read(path: Path, origin: str) -> Any:
-    """The JSON document in ``path``; any problem is a `ScenarioError` with one line."""
+def _check_text(doc: Any, origin: str) -> None:
+    """A document built in code (or by a caller's own parser) holds only text the wire can carry: a
+    lone surrogate would pass here and break every streamed turn later with ``UnicodeEncodeError``."""
     try:
-        raw = path.read_bytes()
+        orjson.dumps(doc)
+    except TypeError as exc:  # other types and huge numbers are the schema's to name
+        if "UTF-8" in str(exc) or "surrogate" in str(exc):
+            raise ScenarioError([f"holds text that is not valid Unicode ({exc}); remove the lone surrogate"], origin) from None
+
+
+def _read(path: Path, origin: str) -> Any:
+    """The JSON document in ``path`` (the strict reader: no repeated keys, lone surrogates, NaN, deep
+    nesting or oversized files); any problem is a `ScenarioError` with one line."""
+    try:
+        return read_file(path, max_bytes=MAX_FILE_BYTES)
     except OSError as exc:
         raise ScenarioError([f"cannot read it: {exc.strerror or exc}"], origin) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([f"not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"], origin) from None
-    try:
-        return json.loads(text, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise ScenarioError([f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"], origin) from None
-    except ValueError as exc:  # NaN / Infinity
-        raise ScenarioError([str(exc)], origin) from None
-    except RecursionError:
-        raise ScenarioError([f"nests deeper than {MAX_DEPTH} levels"], origin) from None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number; give a finite number")
+    except JsonInputError as exc:
+        raise ScenarioError([f"not valid JSON: {exc}"], origin) from None
 
 
 def schema_problems(doc: Any) -> list[str]:
