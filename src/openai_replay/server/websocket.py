@@ -142,11 +142,6 @@ class WsSession:
         self.deadlines: Deadlines | None = None
         self.closer: asyncio.Future[None] | None = None
 
-    def gone(self) -> bool:
-        """Closing, or the client's TCP connection is gone (a reader held by back-pressure then stops)."""
-        transport = self.request.transport
-        return self.closing or transport is None or transport.is_closing()
-
     def busy(self) -> bool:
         return any(lane.control is not None or lane.queue for lane in self.lanes.values())
 
@@ -269,7 +264,8 @@ class WsSession:
         self.maybe_idle()
         try:
             while True:
-                await self.room.wait(self.gone)
+                if not await self.room.wait(lambda: self.request.transport):
+                    break  # the client left while we held its frames back
                 msg = await self.ws.receive()
                 if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
                     break

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -225,16 +226,37 @@ class Room:
     def paused(self) -> bool:
         return self._waiter is not None
 
-    async def wait(self, gone: Callable[[], bool]) -> None:
-        """Until there is room, or ``gone()`` (checked each second: a client that left while the reader
-        waited is noticed even when the running turn never ends)."""
-        while self._queued() >= self.limit and not gone():
+    async def wait(self, transport: Callable[[], asyncio.BaseTransport | None]) -> bool:
+        """Until there is room (True), or the client is gone (False). While reading is paused the
+        event loop does not see the client leave, so each second the socket's TCP state is asked."""
+        while self._queued() >= self.limit:
             self._waiter = asyncio.get_running_loop().create_future()
             try:
                 await asyncio.wait([self._waiter], timeout=1.0)
             finally:
                 self._waiter = None
+            if peer_gone(transport()):
+                return False
+        return True
 
     def made(self) -> None:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
+
+
+#: Linux's TCP_ESTABLISHED in ``tcp_info.tcpi_state``: any other state means the peer closed or reset.
+_ESTABLISHED = 1
+
+
+def peer_gone(transport: asyncio.BaseTransport | None) -> bool:
+    """Whether the client closed or reset its connection, asked of the kernel (Linux ``TCP_INFO``)
+    rather than the event loop, which cannot tell while reading is paused. False when unknown."""
+    if transport is None or transport.is_closing():
+        return True
+    sock = transport.get_extra_info("socket")
+    if sock is None or not hasattr(socket, "TCP_INFO"):
+        return False
+    try:
+        return bool(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0] != _ESTABLISHED)
+    except OSError:
+        return True
