@@ -242,12 +242,12 @@ def test_frame_watch_reads_headers_across_chunks() -> None:
     frames = [frame(b"a" * n) for n in (0, 5, 125, 126, 300, 70_000)]
     whole = b"".join(frames)
     for chunks in ([whole], [whole[i : i + 1] for i in range(len(whole))]):
-        parser, refused = Parser(), []
-        asyncio.run(_feed(FrameWatch(parser, refused.clear), chunks))  # refusing would call on_unmasked
+        parser, refused = Parser(), [True]
+        asyncio.run(_feed(FrameWatch(parser, refused.clear), chunks))
         assert parser.fed == whole
 
 
 async def _feed(watch: FrameWatch, chunks: list[bytes]) -> None:
     for chunk in chunks:
         watch.feed_data(chunk)
-    assert watch.started_at is None  # between frames
+    assert watch.started_at is None and not watch.refused  # between frames, every frame masked
