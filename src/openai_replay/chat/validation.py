@@ -148,6 +148,8 @@ def _validate_stop(stop: Any) -> ApiError | None:
     """Up to `MAX_STOP` strings (a lone string was checked with the types)."""
     if not isinstance(stop, list):
         return None
+    if not stop:
+        return ApiError(400, "[] is too short - 'stop'", param="stop")
     if len(stop) > MAX_STOP:
         return ApiError(
             400,
