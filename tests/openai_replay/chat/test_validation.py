@@ -58,7 +58,12 @@ BAD: list[tuple[dict[str, Any], str | None]] = [
     ({"model": "m", "messages": [{"role": "user", "content": "x"}], "stop": ["a", 1]}, "stop[1]"),
     ({"model": "m", "messages": [{"role": "user", "content": "x"}], "stop": ["a", "b", "c", "d", "e"]}, "stop"),
     (
-        {"model": "m", "messages": [{"role": "user", "content": "x"}], "stream": True, "stream_options": {"include_usage": "yes"}},
+        {
+            "model": "m",
+            "messages": [{"role": "user", "content": "x"}],
+            "stream": True,
+            "stream_options": {"include_usage": "yes"},
+        },
         "stream_options.include_usage",
     ),
     ({"model": "m", "messages": [{"role": "user", "content": "x"}], "logit_bias": {"50256": "a lot"}}, "logit_bias.50256"),

@@ -45,7 +45,9 @@ RULE = {"match": {"turn": 1}, "do": [{"action": "text", "text": "hi"}]}
         ('{"rules": [], "config": {"seed": NaN}}', "NaN is not a JSON number"),
     ],
 )
-async def test_hostile_scenario_bodies_get_one_line_400s(server: FakeServer, http: aiohttp.ClientSession, body: str, says: str) -> None:
+async def test_hostile_scenario_bodies_get_one_line_400s(
+    server: FakeServer, http: aiohttp.ClientSession, body: str, says: str
+) -> None:
     """Deep nesting, a repeated key, a lone surrogate (which broke every later SSE turn) and NaN: a 400, never loaded."""
     status, answer = await call(http, server, "PUT", "scenario", data=body)
     assert status == 400 and answer["error"]["code"] == "invalid_json"
@@ -73,7 +75,7 @@ async def test_control_body_that_never_ends_is_408() -> None:
     """Issue 21 item 7: a control body that stops arriving gets a 408 at body_timeout and the connection closes."""
     async with FakeServer(body_timeout=0.3) as server:
         reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-        writer.write(b"PUT /__replay/scenario HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"rules\": [")
+        writer.write(b'PUT /__replay/scenario HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"rules": [')
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
         length = int(next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")).split(b":")[1])
         body = await asyncio.wait_for(reader.readexactly(length), 5)
@@ -83,8 +85,10 @@ async def test_control_body_that_never_ends_is_408() -> None:
 
 
 @pytest.mark.parametrize(("wait", "status"), [(1e9, 400), (1e308, 400), ("x", 400), (-1, 400), (True, 400), (0, 200), (30, 200)])
-async def test_all_closed_wait_is_a_bounded_number(server: FakeServer, http: aiohttp.ClientSession, wait: Any, status: int) -> None:
-    """Issue 21 item 11: assert/all_closed takes wait from 0 to 30 s; 1e9 (which held a worker thread) and text are a clear 400."""
+async def test_all_closed_wait_is_a_bounded_number(
+    server: FakeServer, http: aiohttp.ClientSession, wait: Any, status: int
+) -> None:
+    """Issue 21 item 11: assert/all_closed takes wait from 0 to 30 s; 1e9 (it held a worker thread) and text are a 400."""
     got, answer = await call(http, server, "POST", "assert/all_closed", json={"wait": wait})
     assert got == status, answer
     if status == 400:

@@ -168,9 +168,15 @@ async def test_connection_cap_refuses_with_503_in_openai_shape() -> None:
     async with FakeServer(max_ws_connections=2) as server, aiohttp.ClientSession(headers={"Authorization": AUTH}) as http:
         first = await http.ws_connect(server.ws_url)
         second = await http.ws_connect(server.ws_url)
-        async with http.get(server.ws_url.replace("ws://", "http://"), headers={"Upgrade": "websocket", "Connection": "Upgrade",
-                                                                               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-                                                                               "Sec-WebSocket-Version": "13"}) as refused:
+        async with http.get(
+            server.ws_url.replace("ws://", "http://"),
+            headers={
+                "Upgrade": "websocket",
+                "Connection": "Upgrade",
+                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+                "Sec-WebSocket-Version": "13",
+            },
+        ) as refused:
             body = await refused.json()
             assert refused.status == 503 and refused.headers["Retry-After"] == "1"
         assert body["error"]["type"] == "server_error" and body["error"]["code"] == "too_many_connections"
