@@ -164,7 +164,8 @@ async def idlers(count: int) -> None:
                 refused += 1
         rss, _ = memory(proc.pid)
         print(
-            f"{count:,} idle WebSockets against the default cap: {opened:,} open, {refused:,} refused with 503; VmRSS {rss:.0f} MB"
+            f"{count:,} idle WebSockets against the default cap: {opened:,} open, {refused:,} refused with 503; "
+            f"VmRSS {rss:.0f} MB"
         )
         for writer in writers:
             writer.close()
