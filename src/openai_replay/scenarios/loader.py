@@ -7,9 +7,11 @@ that can never match or contradict themselves. Every message names the JSON path
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +89,12 @@ def _read(path: Path, origin: str) -> Any:
 
 
 def schema_problems(doc: Any) -> list[str]:
-    """Schema violations as ``$.path (rule 'name'): what is wrong`` lines, most useful first."""
+    """Schema violations as ``$.path (rule 'name'): what is wrong`` lines, most useful first.
+
+    A valid document is recognised by `_quick_valid` (about 5x faster); only an invalid one goes
+    through the shipped schema, for its error messages."""
+    if _quick_valid(doc):
+        return []
     validator = jsonschema.Draft202012Validator(schema())
     found = sorted(validator.iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.validator != "enum"))
     unknown_actions = {
@@ -102,6 +109,66 @@ def schema_problems(doc: Any) -> list[str]:
             continue  # a known field with a bad value: its own error names it (e.g. `after`)
         lines.append(f"{error.json_path}{_rule_name(doc, where)}: {_message(error)}")
     return list(dict.fromkeys(lines))
+
+
+def _quick_valid(doc: Any) -> bool:
+    """Whether ``doc`` is valid under the shipped schema, checked about 5x faster than the schema
+    alone, because jsonschema tries all 18 ``if`` branches of an action (and re-runs them for
+    ``unevaluatedProperties``) on every action: 2-4 ms a rule, seconds for a 3,000-rule file.
+
+    The same schema, split where it dispatches: the document with each action reduced to its
+    ``action`` name is checked by a copy whose action is only that name, then each action by the
+    branch its name selects, as one schema with ``additionalProperties: false`` (the branches test
+    distinct constants, so exactly one applies, and its ``properties`` list every field that action
+    takes; a nested ``then`` adds only ``required``). tests/openai_replay/scenarios/test_loader.py
+    checks the two agree over generated documents."""
+    skeleton, by_kind = _split_validators()
+    actions: list[Any] = []
+    if not skeleton.is_valid(_names_only(doc, actions)):
+        return False
+    for action in actions:
+        check = by_kind.get(action["action"])
+        if check is None or not check.is_valid(action):
+            return False
+    return True
+
+
+def _names_only(doc: Any, actions: list[Any]) -> Any:
+    """``doc`` with each action object (under ``do``) cut to its ``action`` key; the actions go to ``actions``."""
+    if not isinstance(doc, Mapping):
+        return doc
+    cut = dict(doc)
+    for group in ("rules", "idle"):
+        specs = doc.get(group)
+        if not isinstance(specs, list):
+            continue
+        cut[group] = []
+        for spec in specs:
+            if isinstance(spec, Mapping) and isinstance(spec.get("do"), list):
+                names = []
+                for action in spec["do"]:
+                    if isinstance(action, Mapping) and "action" in action:
+                        actions.append(action)
+                        names.append({"action": action["action"]})
+                    else:
+                        names.append(action)
+                spec = {**spec, "do": names}
+            cut[group].append(spec)
+    return cut
+
+
+@cache
+def _split_validators() -> tuple[jsonschema.Draft202012Validator, dict[str, jsonschema.Draft202012Validator]]:
+    skeleton = copy.deepcopy(schema())
+    action = skeleton["$defs"]["action"]
+    branches = action.pop("allOf")
+    del action["unevaluatedProperties"]
+    by_kind = {}
+    for branch in branches:
+        kind = branch["if"]["properties"]["action"]["const"]
+        alone = {"$schema": skeleton["$schema"], "$defs": skeleton["$defs"], **branch["then"]}
+        by_kind[kind] = jsonschema.Draft202012Validator({**alone, "type": "object", "additionalProperties": False})
+    return jsonschema.Draft202012Validator(skeleton), by_kind
 
 
 def _rule_name(doc: Any, where: tuple[Any, ...]) -> str:
