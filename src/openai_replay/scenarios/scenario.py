@@ -193,7 +193,8 @@ def _shadowed(rules: list[Rule]) -> list[str]:
     first_catch_all: tuple[int, Rule] | None = None
     by_match: dict[Match, tuple[int, Rule]] = {}
     for index, rule in enumerate(rules):
-        covering = [c for c in (first_catch_all, _lookup(by_match, rule.match)) if c is not None]
+        same = _lookup(by_match, rule.match)
+        covering = [c for c in (first_catch_all, same) if c is not None]
         if covering:
             earlier = min(covering, key=lambda c: c[0])[1]
             found.append(
@@ -203,7 +204,7 @@ def _shadowed(rules: list[Rule]) -> list[str]:
         if rule.times is None and rule.match.where is None:
             if rule.match.catch_all and first_catch_all is None:
                 first_catch_all = (index, rule)
-            if _lookup(by_match, rule.match) is None:
+            if same is None:
                 try:
                     by_match[rule.match] = (index, rule)
                 except TypeError:  # a selector value that cannot be hashed: it is just not compared
