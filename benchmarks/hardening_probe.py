@@ -151,6 +151,30 @@ async def flood(count: int, size: int, seconds: float) -> None:
         proc.wait()
 
 
+async def control_load(rules: int) -> None:
+    """A fresh client's turn while the control API checks a large scenario (it froze every client 39 s)."""
+    import aiohttp
+
+    proc, port = start_serve()
+    try:
+        doc = {"rules": [{"match": {"turn": n}, "do": [{"action": "text", "text": f"r{n}"}]} for n in range(1, rules + 1)]}
+        body = json.dumps(doc).encode()
+        async with aiohttp.ClientSession() as http:
+            start = time.perf_counter()
+            put = asyncio.ensure_future(http.put(f"http://127.0.0.1:{port}/__replay/scenario", data=body))
+            await asyncio.sleep(0.1)
+            during = await one_turn_seconds(port)
+            answer = await put
+            took = time.perf_counter() - start
+            print(
+                f"PUT /__replay/scenario with {rules:,} rules ({len(body) / 1e6:.2f} MB): HTTP {answer.status} in {took:.1f} s; "
+                f"a fresh client's turn meanwhile: {during * 1000:.0f} ms"
+            )
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
 async def idlers(count: int) -> None:
     proc, port = start_serve("--max-ws-connections", "1000")
     try:
@@ -205,6 +229,7 @@ def main() -> None:
     parser.add_argument("--flood", type=int, default=15_000)
     args = parser.parse_args()
     scenario_checks()
+    asyncio.run(control_load(5_000))
     asyncio.run(flood(args.flood, 60_000, 10))
     asyncio.run(flood(58_000, 1_000, 10))
     asyncio.run(idlers(1_200))
