@@ -66,15 +66,9 @@ async def server_frames(reader: asyncio.StreamReader, timeout: float = 5, stop: 
     texts: list[Any] = []
     while True:
         try:
-            head = await asyncio.wait_for(reader.readexactly(2), timeout)
-        except asyncio.IncompleteReadError:
-            return texts, None
-        n = head[1] & 0x7F
-        if n == 126:
-            n = struct.unpack("!H", await reader.readexactly(2))[0]
-        elif n == 127:
-            n = struct.unpack("!Q", await reader.readexactly(8))[0]
-        payload = await reader.readexactly(n)
+            head, payload = await asyncio.wait_for(_server_frame(reader), timeout)
+        except (asyncio.IncompleteReadError, ConnectionResetError):
+            return texts, None  # closed without a close frame, or reset (the client still had bytes in flight)
         if head[0] & 0x0F == 0x8:
             return texts, struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
         if head[0] & 0x0F == 0x1:
@@ -87,6 +81,17 @@ def sockets(server: FakeServer) -> set[Any]:
     """The server's open WebSocket sessions."""
     assert server._runner is not None
     return server._runner.app[SESSIONS]
+
+
+async def _server_frame(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+    """One server frame (unmasked): its first two bytes and its payload."""
+    head = await reader.readexactly(2)
+    n = head[1] & 0x7F
+    if n == 126:
+        n = struct.unpack("!H", await reader.readexactly(2))[0]
+    elif n == 127:
+        n = struct.unpack("!Q", await reader.readexactly(8))[0]
+    return head, await reader.readexactly(n)
 
 
 async def until(condition: Any, timeout: float = 5) -> None:
@@ -131,7 +136,7 @@ async def test_slowloris_frame_is_closed_at_the_frame_deadline(claimed: int) -> 
             texts, code = await server_frames(reader, timeout=3)
         finally:
             dripping.cancel()
-        assert (texts, code) == ([], 1008)
+        assert texts == [] and code in (1008, None)  # None: the server's close reset a socket still being written to
         await until(lambda: not sockets(server))
         record = server.log.connections[0]
         assert record.closed_by == "server" and record.close_code == 1008
