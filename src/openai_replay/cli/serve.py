@@ -24,6 +24,7 @@ from openai_replay.cli.serve_output import (
     stop_request_output,
     summary,
 )
+from openai_replay.cli.wslimits import add_ws_limit_arguments, ws_limit_settings
 from openai_replay.config import ServerConfig
 from openai_replay.server.server import FakeServer
 
@@ -136,6 +137,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"answer 408 to an HTTP request whose body has not arrived within this time (default: "
         f"{ServerConfig.body_timeout:g}; 0: never)",
     )
+    add_ws_limit_arguments(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request (one timeline line each)")
     add_output_arguments(parser)
     add_allow_remote(parser)
@@ -154,6 +156,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         store_limit=args.store_limit or None,
         header_timeout=args.header_timeout or None,
         body_timeout=args.body_timeout or None,
+        **ws_limit_settings(args),
     )
 
 

@@ -158,7 +158,7 @@ class Match:
 
     @property
     def catch_all(self) -> bool:
-        return all(getattr(self, f.name) is None for f in fields(self))
+        return all(getattr(self, name) is None for name in _SELECTORS)
 
     def matches(self, turn: Turn) -> bool:
         record = turn.record
@@ -229,6 +229,10 @@ class Match:
         if self.where is not None:
             parts.append(f"where={getattr(self.where, '__name__', 'predicate')}")
         return ", ".join(parts) or "every request"
+
+
+#: Every selector's name (``fields()`` itself is slow to call once a rule).
+_SELECTORS = tuple(f.name for f in fields(Match))
 
 
 def describe_request(turn: Turn) -> str:

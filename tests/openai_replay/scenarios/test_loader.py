@@ -163,7 +163,8 @@ def test_file_errors_name_the_file(tmp_path: Path) -> None:
     broken.write_text('{"rules": [\n  {"do": [}\n]}')
     with pytest.raises(ScenarioError) as raised:
         load_scenario(broken)
-    assert str(raised.value) == f"scenario file {broken} is not valid:\n  - not valid JSON: Expecting value at line 2 column 11"
+    expected = "not valid JSON: unexpected character, expected a JSON value at line 2 column 11"
+    assert str(raised.value) == f"scenario file {broken} is not valid:\n  - {expected}"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"rules": [_rule({"action": "nope"})]}))
     with pytest.raises(
