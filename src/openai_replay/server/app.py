@@ -16,6 +16,7 @@ from openai_replay.server.control_admin import add_admin_routes
 from openai_replay.server.control_auth import CONTROL_TOKEN, control_token_guard
 from openai_replay.server.conversations import CONVERSATION_ROUTES
 from openai_replay.server.httpjson import error_response
+from openai_replay.server.inline import answers_paths, serve_inline
 from openai_replay.server.keys import BACKGROUND, SESSIONS, STATE
 from openai_replay.server.receive import CLIENT_FAULTS
 from openai_replay.server.recorded import serve_unrouted
@@ -53,10 +54,14 @@ async def openai_errors(request: web.Request, handler: Handler) -> web.StreamRes
     try:
         return await handler(request)
     except web.HTTPNotFound:
+        if answers_paths(request):  # a scenario rule answers this path inline
+            return await serve_inline(request, served_endpoints())
         if request.path.startswith("/v1/"):  # replayed from a cassette, or a 404 saying what is served
             return await serve_unrouted(request, served_endpoints())
         return error_response(state, errors.invalid_url(request.method, request.path))
     except web.HTTPMethodNotAllowed as exc:
+        if answers_paths(request):
+            return await serve_inline(request, served_endpoints())
         if request.path.startswith("/v1/") and getattr(state.source, "bypass_protocol", False):
             return await serve_unrouted(request, served_endpoints())
         allowed = sorted(exc.allowed_methods)
