@@ -13,8 +13,10 @@ from openai_replay.server.chat import create_chat_completion
 from openai_replay.server.chat_stored import delete_completion, get_completion, list_completions, update_completion
 from openai_replay.server.control import add_control_routes, control_errors
 from openai_replay.server.control_admin import add_admin_routes
+from openai_replay.server.control_auth import CONTROL_TOKEN, control_token_guard
 from openai_replay.server.conversations import CONVERSATION_ROUTES
 from openai_replay.server.httpjson import error_response
+from openai_replay.server.inline import answers_paths, serve_inline
 from openai_replay.server.keys import BACKGROUND, SESSIONS, STATE
 from openai_replay.server.receive import CLIENT_FAULTS
 from openai_replay.server.recorded import serve_unrouted
@@ -52,10 +54,14 @@ async def openai_errors(request: web.Request, handler: Handler) -> web.StreamRes
     try:
         return await handler(request)
     except web.HTTPNotFound:
+        if answers_paths(request):  # a scenario rule answers this path inline
+            return await serve_inline(request, served_endpoints())
         if request.path.startswith("/v1/"):  # replayed from a cassette, or a 404 saying what is served
             return await serve_unrouted(request, served_endpoints())
         return error_response(state, errors.invalid_url(request.method, request.path))
     except web.HTTPMethodNotAllowed as exc:
+        if answers_paths(request):
+            return await serve_inline(request, served_endpoints())
         if request.path.startswith("/v1/") and getattr(state.source, "bypass_protocol", False):
             return await serve_unrouted(request, served_endpoints())
         allowed = sorted(exc.allowed_methods)
@@ -76,11 +82,16 @@ async def openai_errors(request: web.Request, handler: Handler) -> web.StreamRes
         return error_response(state, errors.SERVER_ERROR)
 
 
-def build_app(state: ServerState, sessions: Sessions | None = None, *, control: bool = False) -> web.Application:
+def build_app(
+    state: ServerState, sessions: Sessions | None = None, *, control: bool = False, control_token: str | None = None
+) -> web.Application:
     """The app; ``sessions`` turns on ``X-Replay-Session`` isolation, ``control`` the test-only
-    control API under ``/__replay/``."""
-    app = web.Application(middlewares=[openai_errors, control_errors], client_max_size=64 * 1024 * 1024)
+    control API under ``/__replay/`` (``control_token``: only for requests that carry it)."""
+    middlewares = [control_token_guard, openai_errors, control_errors]
+    app = web.Application(middlewares=middlewares, client_max_size=64 * 1024 * 1024)
     app[STATE] = state
+    if control_token:
+        app[CONTROL_TOKEN] = control_token
     if sessions is not None:
         app[SESSIONS_KEY] = sessions
     if control:
