@@ -12,6 +12,7 @@ from typing import Any
 from openai_replay import errors
 from openai_replay.errors import ApiError
 from openai_replay.responses.validation import TYPE_CHECKS, kind_of
+from openai_replay.structured import format_problem
 
 #: Top-level properties of ``CreateChatCompletionRequest`` (OpenAPI 2026-08-21); tested against the spec.
 CHAT_FIELDS = frozenset(
@@ -129,7 +130,12 @@ def validate_chat(payload: Any) -> ApiError | None:
         return ApiError(400, "[] is too short - 'messages'", param="messages")
     if payload.get("stream_options") is not None and payload.get("stream") is not True:
         return ApiError(400, "The 'stream_options' parameter is only allowed when 'stream' is enabled.", param="stream_options")
-    return _validate_tools(payload.get("tools")) or _validate_tool_choice(payload) or _validate_messages(payload["messages"])
+    return (
+        _validate_tools(payload.get("tools"))
+        or _validate_tool_choice(payload)
+        or _validate_messages(payload["messages"])
+        or format_problem(payload, "chat")
+    )
 
 
 def _validate_messages(messages: list[Any]) -> ApiError | None:
