@@ -18,8 +18,9 @@ from typing import Any
 
 from openai_replay.errors import ApiError
 from openai_replay.items import last_user_text, trailing_tool_outputs
+from openai_replay.side import simulated_answer
 from openai_replay.source import Turn
-from openai_replay.steps import Emit, Fail, Sleep, Step
+from openai_replay.steps import Emit, Fail, Respond, Sleep, Step
 from openai_replay.structured import requested_format, structured_reply, tool_arguments
 from openai_replay.structured.generate import NoValue
 
@@ -30,6 +31,9 @@ class SimulatedModel:
     """The default source."""
 
     def plan(self, turn: Turn) -> Iterator[Step]:
+        if turn.side is not None:  # models, embeddings, moderations: one JSON body
+            answer = simulated_answer(turn)
+            return iter([Fail(answer) if isinstance(answer, ApiError) else Respond(answer)])
         call = self.choose_call(turn) if turn.generate else None
         text = None
         if turn.generate and call is None:

@@ -16,6 +16,15 @@ import orjson
 
 from openai_replay.log.trim import shrink
 
+#: The APIs a request can speak; the side endpoints answer one JSON body (no events, no chain).
+Api = Literal["responses", "chat", "models", "embeddings", "moderations"]
+SIDE_APIS = ("models", "embeddings", "moderations")
+_ENDPOINTS = {
+    ("responses", "ws"): "WS /v1/responses",
+    ("responses", "http"): "POST /v1/responses",
+    ("chat", "http"): "POST /v1/chat/completions",
+}
+
 OutcomeKind = Literal[
     "pending",
     "completed",
@@ -92,8 +101,11 @@ class RequestRecord:
     retry_after: float | None = None
     #: The ``output`` items of the terminal response (what the assistant said or called).
     output_items: list[dict[str, Any]] = field(default_factory=list)
-    #: Which API the request spoke: ``responses`` (``/v1/responses``, WS) or ``chat`` (``/v1/chat/completions``).
-    api: Literal["responses", "chat"] = "responses"
+    #: Which API the request spoke: ``responses`` (``/v1/responses``, WS), ``chat`` (``/v1/chat/completions``)
+    #: or a side endpoint's (``models``, ``embeddings``, ``moderations``).
+    api: Api = "responses"
+    #: The request line it came in on (``POST /v1/embeddings``; ``WS /v1/responses`` for a WebSocket request).
+    endpoint: str = ""
     #: The conversation step this request performs (see `step_key`); None for a refused request.
     step: str | None = field(default=None, repr=False, compare=False)
     #: Set on a payload larger than the log keeps: its byte budget once the outcome is decided.
@@ -130,7 +142,10 @@ class RequestRecord:
             else:
                 from openai_replay.items import normalize_input
 
-                self._input_items = normalize_input(self.payload.get("input"))
+                given = self.payload.get("input")
+                if self.api in SIDE_APIS and isinstance(given, list):  # embeddings, moderations: a list of texts
+                    given = [{"type": "message", "role": "user", "content": t} if isinstance(t, str) else t for t in given]
+                self._input_items = normalize_input(given)
         return self._input_items
 
     @property
@@ -281,9 +296,10 @@ class LogRecords:
         connection: ConnectionRecord | None = None,
         lane: str | None = None,
         headers: dict[str, str] | None = None,
-        api: Literal["responses", "chat"] = "responses",
+        api: Api = "responses",
         valid: bool = True,
         size: int = 0,
+        endpoint: str | None = None,
     ) -> RequestRecord:
         """Log a request. One the validator refused (``valid=False``) is kept as sent but not read:
         it is no attempt at a conversation step. ``size`` is its length as received: over the
@@ -303,6 +319,7 @@ class LogRecords:
                 lane=lane,
                 headers=dict(headers or {}),
                 api=api,
+                endpoint=endpoint or _ENDPOINTS.get((api, transport), ""),
             )
             if valid:
                 key = record.step = record.step_key()

@@ -11,9 +11,12 @@ from aiohttp import web
 from openai_replay import errors
 from openai_replay.server.chat import create_chat_completion
 from openai_replay.server.control import add_control_routes, control_errors
+from openai_replay.server.embeddings import create_embeddings
 from openai_replay.server.http import create_response, delete_response, get_response
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import SESSIONS, STATE
+from openai_replay.server.models import list_models, retrieve_model
+from openai_replay.server.moderations import create_moderation
 from openai_replay.server.receive import CLIENT_FAULTS
 from openai_replay.server.sessions import SESSIONS_KEY, Sessions
 from openai_replay.server.state import ServerState
@@ -27,6 +30,10 @@ ROUTES: dict[str, dict[str, Handler]] = {
     "/v1/responses": {"POST": create_response, "GET": handle_websocket},
     "/v1/responses/{response_id}": {"GET": get_response, "DELETE": delete_response},
     "/v1/chat/completions": {"POST": create_chat_completion},
+    "/v1/models": {"GET": list_models},
+    "/v1/models/{model_id}": {"GET": retrieve_model},
+    "/v1/embeddings": {"POST": create_embeddings},
+    "/v1/moderations": {"POST": create_moderation},
 }
 
 
