@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aiohttp
 import openai
 import pytest
 from openai.pagination import SyncPage
@@ -54,4 +55,19 @@ async def test_a_scenario_faults_the_models_call_and_the_log_names_it(server: Fa
     assert [(r.api, r.endpoint, r.outcome.kind) for r in records] == [
         ("models", "GET /v1/models", "error"),
         ("models", "GET /v1/models", "completed"),
+    ]
+
+
+async def test_the_control_api_export_names_api_and_endpoint(server: FakeServer) -> None:
+    """GET /__replay/requests gives each request's api and endpoint, side endpoints and turns alike."""
+    client = client_for(server)
+    await client.models.retrieve("gpt-4o")
+    await client.embeddings.create(model="text-embedding-3-small", input="x")
+    await client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+    async with aiohttp.ClientSession() as session, session.get(f"{server.control_url}/requests") as resp:
+        exported = (await resp.json())["requests"]
+    assert [(r["api"], r["endpoint"]) for r in exported] == [
+        ("models", "GET /v1/models/gpt-4o"),
+        ("embeddings", "POST /v1/embeddings"),
+        ("chat", "POST /v1/chat/completions"),
     ]
