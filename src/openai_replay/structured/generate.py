@@ -31,6 +31,11 @@ _BASE_URI = "urn:openai-replay:schema"
 _DEEP = 6  # past this nesting, recursive schemas take their shortest way out (empty arrays, nulls)
 _MAX_DEPTH = 48
 _CANDIDATES = 8  # how far an object's extra keys or an integer's multiples are searched
+#: Bounds on the work one schema may ask for (bad input costs nothing): items, string length,
+#: properties, and subschemas visited (nested anyOf could otherwise cost exponential time).
+MAX_ITEMS = 1000
+MAX_LENGTH = 10_000
+MAX_STEPS = 20_000
 
 
 class Unsatisfiable(ValueError):
@@ -46,6 +51,7 @@ class _Walk:
     validator: Any
     hints: Sequence[str]
     used: set[str] = field(default_factory=set)
+    steps: int = 0
 
     def fits(self, value: Any, schema: Any, resolver: Any) -> bool:
         return next(iter(self.validator.descend(value, schema, resolver=resolver)), None) is None
@@ -71,13 +77,18 @@ def generate(schema: Any, *, hints: Sequence[str] = (), fill_optional: bool = Tr
         text = json.dumps(schema)
     except (TypeError, ValueError) as exc:
         raise Unsatisfiable(f"the schema is not JSON ({exc})") from exc
-    validator, registry = _prepare(text)
+    except RecursionError as exc:
+        raise Unsatisfiable("the schema nests too deeply") from exc
+    try:
+        validator, registry = _prepare(text)
+    except RecursionError as exc:
+        raise Unsatisfiable("the schema nests too deeply") from exc
     walk = _Walk(validator, hints)
     try:
         value = _value(walk, validator.schema, registry.resolver(base_uri=_BASE_URI), 0, 0, fill_optional)
+        error = jsonschema.exceptions.best_match(validator.iter_errors(value))
     except RecursionError as exc:
         raise NoValue("the schema nests too deeply") from exc
-    error = jsonschema.exceptions.best_match(validator.iter_errors(value))
     if error is not None:
         raise NoValue(f"{error.message} at {_where(error.absolute_path)}")
     return copy.deepcopy(value)  # const and enum values are the cached schema's own objects
@@ -106,8 +117,9 @@ def _where(path: Any) -> str:
 
 
 def _value(walk: _Walk, schema: Any, resolver: Any, depth: int, variant: int, fill: bool) -> Any:
-    if depth > _MAX_DEPTH:
-        raise NoValue("the schema nests too deeply")
+    walk.steps += 1
+    if depth > _MAX_DEPTH or walk.steps > MAX_STEPS:
+        raise NoValue("the schema nests too deeply" if depth > _MAX_DEPTH else f"answering it takes more than {MAX_STEPS} steps")
     if schema is True:
         return "example"
     if schema is False:
@@ -137,12 +149,14 @@ def _value(walk: _Walk, schema: Any, resolver: Any, depth: int, variant: int, fi
         if isinstance(schema.get(key), list):
             return _choice(walk, schema, key, resolver, depth, variant, fill)
     problems: list[str] = []
+    unanswered = False  # a NoValue among them: the schema may have values this walk cannot find
     for kind in _types(schema):
         try:
             return _typed(walk, kind, schema, resolver, depth, variant, fill)
         except (Unsatisfiable, NoValue) as exc:
             problems.append(f"{kind}: {exc}")
-    if any(p for p in problems if "cannot" in p):
+            unanswered = unanswered or isinstance(exc, NoValue)
+    if unanswered:
         raise NoValue("; ".join(problems))
     raise Unsatisfiable("; ".join(problems) or "no type is allowed")
 
@@ -164,16 +178,21 @@ def _choice(walk: _Walk, schema: dict[str, Any], key: str, resolver: Any, depth:
     if depth > _DEEP:  # on the way down a recursive schema, try the branches that do not recurse first
         branches.sort(key=lambda b: "$ref" in repr(b))
     problems = []
+    unanswered = False
     for branch in branches:
         candidate = {"allOf": [rest, branch]} if rest else branch
         try:
             value = _value(walk, candidate, resolver, depth + 1, variant, fill)
         except (Unsatisfiable, NoValue) as exc:
             problems.append(str(exc))
+            unanswered = unanswered or isinstance(exc, NoValue)
             continue
         if walk.fits(value, schema, resolver):
             return value
         problems.append(f"{value!r} does not fit the other branches")
+        unanswered = True  # a different value of this branch might: not proven unsatisfiable
+    if unanswered:
+        raise NoValue(f"no branch of {key} could be answered ({'; '.join(problems)})")
     raise Unsatisfiable(f"no branch of {key} can be satisfied ({'; '.join(problems)})")
 
 
@@ -235,6 +254,8 @@ def _object(walk: _Walk, schema: dict[str, Any], resolver: Any, depth: int, fill
         if len(out) > high:
             raise Unsatisfiable(f"{len(required)} required properties exceed maxProperties {high}")
     index = 0
+    if isinstance(low, int) and low > MAX_ITEMS:
+        raise NoValue(f"minProperties {low} is more than {MAX_ITEMS} properties")
     while isinstance(low, int) and len(out) < low and index < _CANDIDATES + low:
         index += 1
         key = f"key{index}"
@@ -256,6 +277,8 @@ def _array(walk: _Walk, schema: dict[str, Any], resolver: Any, depth: int, fill:
     high = schema.get("maxItems") if isinstance(schema.get("maxItems"), int) else None
     if high is not None and low > high:
         raise Unsatisfiable(f"minItems {low} is greater than maxItems {high}")
+    if low > MAX_ITEMS:
+        raise NoValue(f"minItems {low} is more than {MAX_ITEMS} items")
     wanted = max(low, len(prefix) if fill else 0, 0 if depth > _DEEP else 1)
     if items is False:
         wanted = min(wanted, len(prefix)) if low <= len(prefix) else wanted
@@ -286,6 +309,8 @@ def _string(walk: _Walk, schema: dict[str, Any], variant: int) -> str:
     high = schema.get("maxLength") if isinstance(schema.get("maxLength"), int) else None
     if high is not None and low > high:
         raise Unsatisfiable(f"minLength {low} is greater than maxLength {high}")
+    if low > MAX_LENGTH:
+        raise NoValue(f"minLength {low} is more than {MAX_LENGTH} characters")
     fmt, pattern = schema.get("format"), schema.get("pattern")
     if isinstance(pattern, str):
         try:

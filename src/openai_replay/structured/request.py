@@ -59,6 +59,8 @@ def format_problem(payload: Any, api: Api) -> ApiError | None:
             code="invalid_value",
             param=f"{at}.name",
         )
+    if api == "responses" and "schema" not in fmt:
+        return errors.missing_parameter("text.format.schema")
     schema = fmt.get("schema", {})
     problem = strict_problem(schema) if fmt.get("strict") is True else None
     if problem is None:

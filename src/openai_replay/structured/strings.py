@@ -43,6 +43,7 @@ FORMATS: dict[str, str] = {
 }
 
 _MAX_REPEAT = 64  # a pattern's minimum repeat above this is too long to be a sensible answer
+_MAX_TEXT = 10_000  # nested repeats multiply: no derived string grows past this
 
 
 class NoMatch(ValueError):
@@ -78,7 +79,10 @@ def _node(op: Any, arg: Any) -> str:
         low, _high, body = arg
         if low > _MAX_REPEAT:
             raise NoMatch("a repeat count too large to answer")
-        return str(_walk(body)) * int(low)
+        part = str(_walk(body))
+        if len(part) * int(low) > _MAX_TEXT:
+            raise NoMatch(f"the pattern's shortest match is longer than {_MAX_TEXT} characters")
+        return part * int(low)
     if op is sre.SUBPATTERN:
         return _walk(arg[-1])
     if op is getattr(sre, "ATOMIC_GROUP", None):

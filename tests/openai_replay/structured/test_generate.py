@@ -122,3 +122,9 @@ def test_a_schema_beyond_the_generator_fails_loudly() -> None:
     """A satisfiable schema the walk cannot answer (a back-reference pattern) raises NoValue, never a wrong value."""
     with pytest.raises(NoValue, match="back-reference"):
         generate({"type": "string", "pattern": "^(a)\\1$"})
+
+
+def test_an_overlapping_one_of_is_not_called_unsatisfiable() -> None:
+    """oneOf branches that the first value matches twice raise NoValue (no false 400), since "" would fit."""
+    with pytest.raises(NoValue):
+        generate({"oneOf": [{"type": "string"}, {"type": "string", "minLength": 1}]})
