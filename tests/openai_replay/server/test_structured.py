@@ -157,3 +157,14 @@ async def test_tool_arguments_fill_optional_fields_and_arrays(server: FakeServer
     call = reply.output[0]
     assert call.type == "function_call"
     assert json.loads(call.arguments) == {"query": "cats", "filters": [{"field": "example"}], "limit": 10}
+
+
+async def test_a_schema_the_generator_cannot_answer_fails_loudly(server: FakeServer) -> None:
+    """A satisfiable schema beyond the generator (a back-reference pattern) is a 400 saying so and how to script it."""
+    schema = {"type": "object", "properties": {"a": {"type": "string", "pattern": "^(x)\\1$"}}, "required": ["a"]}
+    with pytest.raises(openai.BadRequestError) as caught:
+        await client_for(server).responses.create(
+            model="m", input="x", text={"format": {"type": "json_schema", "name": "echo", "schema": schema}}
+        )
+    assert caught.value.code == "unsupported_schema" and "back-reference" in caught.value.message
+    assert "scenario" in caught.value.message
