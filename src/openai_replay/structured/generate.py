@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,9 +23,11 @@ import referencing.exceptions
 import referencing.jsonschema
 from jsonschema.exceptions import SchemaError
 
+from openai_replay.structured.merge import merge_all_of, types_of
+from openai_replay.structured.numbers import number
+from openai_replay.structured.problems import NoValue, Unsatisfiable
 from openai_replay.structured.strings import FORMATS, NoMatch, matching
 
-TYPES = ("object", "array", "string", "integer", "number", "boolean", "null")
 _BASE_URI = "urn:openai-replay:schema"
 _DEEP = 6  # past this nesting, recursive schemas take their shortest way out (empty arrays, nulls)
 _MAX_DEPTH = 48
@@ -36,14 +37,6 @@ _CANDIDATES = 8  # how far an object's extra keys or an integer's multiples are 
 MAX_ITEMS = 1000
 MAX_LENGTH = 10_000
 MAX_STEPS = 20_000
-
-
-class Unsatisfiable(ValueError):
-    """No value can satisfy the schema (or it is not a valid schema): the real API's 400."""
-
-
-class NoValue(ValueError):
-    """The schema may have values, but this generator cannot derive one (the reason says which keyword)."""
 
 
 @dataclass
@@ -144,13 +137,13 @@ def _value(walk: _Walk, schema: Any, resolver: Any, depth: int, variant: int, fi
     if "enum" in schema:
         return _enum(walk, schema, resolver, variant)
     if isinstance(schema.get("allOf"), list) and schema["allOf"]:
-        return _value(walk, _merge(schema, resolver), resolver, depth + 1, variant, fill)
+        return _value(walk, merge_all_of(schema, resolver), resolver, depth + 1, variant, fill)
     for key in ("anyOf", "oneOf"):
         if isinstance(schema.get(key), list):
             return _choice(walk, schema, key, resolver, depth, variant, fill)
     problems: list[str] = []
     unanswered = False  # a NoValue among them: the schema may have values this walk cannot find
-    for kind in _types(schema):
+    for kind in types_of(schema):
         try:
             return _typed(walk, kind, schema, resolver, depth, variant, fill)
         except (Unsatisfiable, NoValue) as exc:
@@ -196,22 +189,6 @@ def _choice(walk: _Walk, schema: dict[str, Any], key: str, resolver: Any, depth:
     raise Unsatisfiable(f"no branch of {key} can be satisfied ({'; '.join(problems)})")
 
 
-def _types(schema: dict[str, Any]) -> list[str]:
-    kind = schema.get("type")
-    if isinstance(kind, str):
-        return [kind]
-    if isinstance(kind, list):
-        return sorted((k for k in kind if k in TYPES), key=TYPES.index)
-    implied = [
-        ("object", ("properties", "required", "additionalProperties", "minProperties", "maxProperties", "patternProperties")),
-        ("array", ("items", "prefixItems", "minItems", "maxItems", "contains", "uniqueItems")),
-        ("string", ("pattern", "format", "minLength", "maxLength")),
-        ("number", ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")),
-    ]
-    found = [name for name, keys in implied if any(k in schema for k in keys)]
-    return found or ["string", "object"]
-
-
 def _typed(walk: _Walk, kind: str, schema: dict[str, Any], resolver: Any, depth: int, variant: int, fill: bool) -> Any:
     if kind == "object":
         return _object(walk, schema, resolver, depth, fill)
@@ -220,7 +197,7 @@ def _typed(walk: _Walk, kind: str, schema: dict[str, Any], resolver: Any, depth:
     if kind == "string":
         return _string(walk, schema, variant)
     if kind in ("integer", "number"):
-        return _number(walk, schema, resolver, kind == "integer", variant)
+        return number(schema, kind == "integer", variant, lambda value, sub: walk.fits(value, sub, resolver))
     if kind == "boolean":
         return variant % 2 == 0
     if kind == "null":
@@ -328,81 +305,4 @@ def _string(walk: _Walk, schema: dict[str, Any], variant: int) -> str:
     return text
 
 
-def _number(walk: _Walk, schema: dict[str, Any], resolver: Any, integer: bool, variant: int) -> int | float:
-    """The first of a few telling candidates (1, the bounds, just inside them, their middle, as
-    multiples of ``multipleOf``) that jsonschema accepts: it decides the edge cases (float multiples)."""
-    low, low_open = _bound(schema, "minimum", "exclusiveMinimum")
-    high, high_open = _bound(schema, "maximum", "exclusiveMaximum")
-    if low is not None and high is not None and (low > high or (low == high and (low_open or high_open))):
-        raise Unsatisfiable(f"no number lies between {low} and {high}")
-    bases: list[float] = [1 + variant]
-    if low is not None:
-        bases += [low, math.floor(low) + 1, low + 0.5]
-    if high is not None:
-        bases += [high, math.ceil(high) - 1, high - 0.5]
-    if low is not None and high is not None:
-        bases.append((low + high) / 2)
-    step = schema.get("multipleOf")
-    if isinstance(step, (int, float)) and not isinstance(step, bool) and step > 0:
-        bases = [k * step for b in bases for k in (math.ceil(b / step), math.floor(b / step), math.ceil(b / step) + 1)]
-    only = {"type": "integer" if integer else "number"}
-    for value in bases:
-        if integer and (not math.isfinite(value) or value != int(value)):
-            continue
-        candidate = int(value) if integer or (float(value).is_integer() and isinstance(value, int)) else value
-        if walk.fits(candidate, only, resolver) and walk.fits(candidate, _numeric(schema), resolver):
-            return candidate
-    raise NoValue(f"cannot find {'an integer' if integer else 'a number'} within the bounds and multipleOf")
-
-
-def _numeric(schema: dict[str, Any]) -> dict[str, Any]:
-    keys = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
-    return {k: schema[k] for k in keys if k in schema}
-
-
-def _bound(schema: dict[str, Any], inclusive: str, exclusive: str) -> tuple[float | None, bool]:
-    plain, strict = schema.get(inclusive), schema.get(exclusive)
-    if isinstance(strict, bool):  # draft 4: a flag on minimum/maximum
-        return (plain if isinstance(plain, (int, float)) else None), strict
-    values = [(v, o) for v, o in ((plain, False), (strict, True)) if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    if not values:
-        return None, False
-    pick = max if inclusive == "minimum" else min
-    return pick(values, key=lambda p: (p[0], p[1] if inclusive == "minimum" else not p[1]))
-
-
-def _merge(schema: dict[str, Any], resolver: Any) -> dict[str, Any]:
-    """``allOf`` folded into one schema: properties and required joined, types intersected, the rest layered."""
-    merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
-    for part in schema["allOf"]:
-        if isinstance(part, dict) and isinstance(part.get("$ref"), str):
-            try:
-                part = {**{k: v for k, v in part.items() if k != "$ref"}, **resolver.lookup(part["$ref"]).contents}
-            except referencing.exceptions.Unresolvable as exc:
-                raise Unsatisfiable(f"the reference {part['$ref']!r} cannot be resolved") from exc
-        if part is False:
-            raise Unsatisfiable("allOf holds a false schema")
-        if not isinstance(part, dict):
-            continue
-        for key, value in part.items():
-            if key == "properties" and isinstance(value, dict):
-                props = dict(merged.get("properties") or {})
-                for name, sub in value.items():
-                    props[name] = {"allOf": [props[name], sub]} if name in props else sub
-                merged["properties"] = props
-            elif key == "required" and isinstance(value, list):
-                merged["required"] = list(dict.fromkeys([*(merged.get("required") or []), *value]))
-            elif key == "type" and "type" in merged:
-                ours = set(_types({"type": merged["type"]}))
-                theirs = set(_types({"type": value}))
-                if ("number" in ours and "integer" in theirs) or ("number" in theirs and "integer" in ours):
-                    ours |= {"integer"}
-                    theirs |= {"integer"}
-                merged["type"] = sorted(ours & theirs, key=TYPES.index)
-            elif key in ("anyOf", "oneOf") and key in merged:
-                merged["allOf"] = [*merged.get("allOf", []), {key: value}]
-            else:
-                merged[key] = value
-    if merged.get("type") == []:
-        raise Unsatisfiable("allOf allows no common type")
-    return merged
+__all__ = ["NoValue", "Unsatisfiable", "generate"]
