@@ -45,6 +45,10 @@ class SideChannel(JsonChannel):
             return self.answer
         if self.final is None:
             return error_response(self.state, errors.SERVER_ERROR)
+        failed = self.final.get("error") if self.final.get("status") == "failed" else None
+        if isinstance(failed, dict):  # a scenario's fail action: the endpoint answers with that error
+            message, code = str(failed.get("message") or "The server had an error."), failed.get("code")
+            return error_response(self.state, ApiError(500, message, type="server_error", code=code))
         text = "".join(
             str(part.get("text", ""))
             for item in self.final.get("output") or []

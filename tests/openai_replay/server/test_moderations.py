@@ -72,3 +72,11 @@ async def test_bad_requests_get_the_real_errors(server: FakeServer, body: dict[s
     got, answer = await call(server, "POST", "/moderations", body)
     assert got == status and words in answer["error"]["message"]
     assert_error_conforms(answer)
+
+
+async def test_a_failed_response_action_is_an_error_answer(server: FakeServer) -> None:
+    """A scenario's fail action on a side endpoint answers OpenAI's error body, logged as failed."""
+    server.use(scenario().on(api="moderations").fail("server_error", "boom").build())
+    status, body = await call(server, "POST", "/moderations", {"input": "x"})
+    assert status == 500 and body["error"]["message"] == "boom"
+    assert_error_conforms(body)
