@@ -47,7 +47,7 @@ async def test_the_list_is_configurable() -> None:
 
 async def test_a_scenario_faults_the_models_call_and_the_log_names_it(server: FakeServer) -> None:
     """api='models' selects the call; a 500 then the simulated list; the log has the api and endpoint."""
-    server.use(scenario().on(api="models", attempt=1).http_status(500).build())
+    server.use(scenario().on(api="models", attempt=1).http_status(500, headers={"retry-after-ms": "10"}).build())
     client = client_for(server, max_retries=1)
     models = [m.id async for m in client.models.list()]
     assert "gpt-4o" in models
