@@ -87,6 +87,13 @@ class HttpTap(_Tap):
     def body(self, text: str) -> None:
         self.exchange.body = text
 
+    def body_bytes(self, data: bytes) -> None:
+        """The answer's bytes: kept as text when they are UTF-8, else base64 (``body_base64``)."""
+        try:
+            self.exchange.body = data.decode("utf-8")
+        except UnicodeDecodeError:
+            self.exchange.body, self.exchange.body_base64 = None, base64.b64encode(data).decode("ascii")
+
     def ended(self, by: Sender, *, dropped: bool = False, note: str | None = None) -> None:
         if self.exchange.end is None:
             self.exchange.end = Ending(self.now(), by, None, "", dropped)
@@ -136,7 +143,12 @@ class Recording:
         return WsTap(self, conn)
 
     def open_http(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes | None) -> HttpTap:
-        text = body.decode("utf-8", errors="replace") if body else None
+        text, binary = None, None
+        if body:
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:  # a file upload's bytes: kept exactly
+                binary = base64.b64encode(body).decode("ascii")
         exchange = HttpExchange(
             started_at=self._offset(),
             method=method.upper(),
@@ -145,6 +157,7 @@ class Recording:
             request_headers=dict(headers),
             request_body=text,
             status=None,
+            request_body_base64=binary,
         )
         with self._lock:
             self.connections.append(exchange)

@@ -59,6 +59,11 @@ def check(path: Path) -> tuple[list[str], str]:
         cassette = load_cassette(path)
     except CassetteError as exc:
         return [str(exc)], ""
+    from openai_replay.cassette.replay import never_served
+
+    never = [f"can never be replayed: {why}" for why in never_served(cassette)]
+    if never:
+        return never, ""
     return [], f"cassette, {len(cassette.connections)} connection(s), {len(interactions(cassette))} interaction(s)"
 
 

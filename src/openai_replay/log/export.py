@@ -27,7 +27,7 @@ def export_request(record: RequestRecord) -> dict[str, Any]:
     return {
         "turn": record.turn,
         "api": record.api,
-        "endpoint": record.endpoint,
+        "endpoint": record.request_line,
         "transport": record.transport,
         "connection_id": record.connection_id,
         "turn_on_connection": record.turn_on_connection,

@@ -17,7 +17,8 @@ import orjson
 from openai_replay.log.trim import shrink
 
 #: The APIs a request can speak; the side endpoints answer one JSON body (no events, no chain).
-Api = Literal["responses", "chat", "models", "embeddings", "moderations"]
+Api = Literal["responses", "chat", "conversations", "models", "embeddings", "moderations"]
+#: The APIs served by `openai_replay.side` (one JSON body answered by the source itself).
 SIDE_APIS = ("models", "embeddings", "moderations")
 _ENDPOINTS = {
     ("responses", "ws"): "WS /v1/responses",
@@ -101,11 +102,13 @@ class RequestRecord:
     retry_after: float | None = None
     #: The ``output`` items of the terminal response (what the assistant said or called).
     output_items: list[dict[str, Any]] = field(default_factory=list)
-    #: Which API the request spoke: ``responses`` (``/v1/responses``, WS), ``chat`` (``/v1/chat/completions``)
-    #: or a side endpoint's (``models``, ``embeddings``, ``moderations``).
+    #: Which API the request spoke: ``responses`` (``/v1/responses``, WS), ``chat`` (``/v1/chat/completions``),
+    #: ``conversations``, or a side endpoint's (``models``, ``embeddings``, ``moderations``).
     api: Api = "responses"
-    #: The request line it came in on (``POST /v1/embeddings``; ``WS /v1/responses`` for a WebSocket request).
-    endpoint: str = ""
+    #: The request line of a request that is not a create (``GET /v1/responses/resp_…/input_items``,
+    #: ``POST /v1/conversations``, ``POST /v1/embeddings``); None for ``POST /v1/responses``, WebSocket and
+    #: chat creates (`request_line` names those too).
+    endpoint: str | None = None
     #: The conversation step this request performs (see `step_key`); None for a refused request.
     step: str | None = field(default=None, repr=False, compare=False)
     #: Set on a payload larger than the log keeps: its byte budget once the outcome is decided.
@@ -122,6 +125,11 @@ class RequestRecord:
             self.payload, self.shrink_to, self._input_items = shrink(self.payload, self.shrink_to), None, None
         if headers:
             self.retry_after = retry_after_seconds(headers)
+
+    @property
+    def request_line(self) -> str:
+        """The request line it came in on: `endpoint`, or the create's (``WS /v1/responses`` for WebSocket)."""
+        return self.endpoint or _ENDPOINTS.get((self.api, self.transport), "")
 
     @property
     def previous_response_id(self) -> str | None:
@@ -319,7 +327,7 @@ class LogRecords:
                 lane=lane,
                 headers=dict(headers or {}),
                 api=api,
-                endpoint=endpoint or _ENDPOINTS.get((api, transport), ""),
+                endpoint=endpoint,
             )
             if valid:
                 key = record.step = record.step_key()

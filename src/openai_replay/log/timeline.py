@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from openai_replay.items import item_text
-from openai_replay.log.records import SIDE_APIS
 
 if TYPE_CHECKING:
     from openai_replay.log.records import LogRecords, RequestRecord
@@ -91,8 +90,8 @@ def _request_line(record: RequestRecord) -> str:
     verb = "response.create" if record.transport == "ws" else "POST /v1/responses"
     if record.api == "chat":
         verb = "POST /v1/chat/completions"
-    elif record.api in SIDE_APIS:
-        verb = record.endpoint
+    if record.endpoint is not None:
+        return f"{_where(record)}  -> {record.endpoint}"
     parts = [f"{_where(record)}  -> {verb}"]
     if record.attempt > 1:
         parts.append(f"attempt {record.attempt}")

@@ -112,7 +112,7 @@ def _int(value: Any, what: str) -> int | None:
 
 
 Transport = Literal["ws", "http"]
-APIS = ("responses", "chat", *SIDE_APIS)
+APIS = ("responses", "chat", "conversations", *SIDE_APIS)
 Predicate = Callable[[Turn], bool]
 
 
@@ -127,7 +127,8 @@ class Match:
     #: ``previous_response_id`` present (True) or absent (False).
     chained: bool | None = None
     transport: Transport | None = None
-    #: The API the request speaks: ``responses`` (``/v1/responses``, WS) or ``chat`` (``/v1/chat/completions``).
+    #: The API the request speaks: ``responses`` (``/v1/responses...``, WS), ``chat`` (``/v1/chat/completions...``),
+    #: ``conversations`` (``/v1/conversations...``), ``models``, ``embeddings`` or ``moderations``.
     api: Api | None = None
     #: ``generate: false`` warm-up requests (True) or generating ones (False).
     warmup: bool | None = None

@@ -79,6 +79,7 @@ async def serve_side(
         if isinstance(read, Refused):
             return read.answer(error_response(state, read.error))
         record, body = read
+        record.endpoint = f"{request.method} {request.path}"
     else:
         body = payload
         endpoint = f"{request.method} {request.path}"
