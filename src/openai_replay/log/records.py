@@ -340,6 +340,18 @@ class LogRecords:
                 self._forget(len(self.requests) - self.limit)
             return record
 
+    def trim(self) -> None:
+        """Drop the oldest requests, client frames and closed connections beyond `limit` now, not at the next add."""
+        with self._lock:
+            if self.limit is None:
+                return
+            if len(self.requests) > self.limit:
+                self._forget(len(self.requests) - self.limit)
+            if len(self.frames) > self.limit:
+                del self.frames[: len(self.frames) - self.limit]
+            if len(self.connections) > self.limit:
+                self._forget_connections(len(self.connections) - self.limit)
+
     def _forget(self, count: int) -> None:
         """Drop the oldest ``count`` requests (in batches, so the cost per request stays flat)."""
         for old in self.requests[:count]:

@@ -13,9 +13,12 @@ from openai_replay.server.chat import create_chat_completion
 from openai_replay.server.chat_stored import delete_completion, get_completion, list_completions, update_completion
 from openai_replay.server.control import add_control_routes, control_errors
 from openai_replay.server.control_admin import add_admin_routes
+from openai_replay.server.control_auth import CONTROL_TOKEN, control_token_guard
+from openai_replay.server.control_recording import add_recording_routes
 from openai_replay.server.conversations import CONVERSATION_ROUTES
 from openai_replay.server.embeddings import create_embeddings
 from openai_replay.server.httpjson import error_response
+from openai_replay.server.inline import answers_paths, serve_inline
 from openai_replay.server.keys import BACKGROUND, SESSIONS, STATE
 from openai_replay.server.models import list_models, retrieve_model
 from openai_replay.server.moderations import create_moderation
@@ -59,10 +62,14 @@ async def openai_errors(request: web.Request, handler: Handler) -> web.StreamRes
     try:
         return await handler(request)
     except web.HTTPNotFound:
+        if answers_paths(request):  # a scenario rule answers this path inline
+            return await serve_inline(request, served_endpoints())
         if request.path.startswith("/v1/"):  # replayed from a cassette, or a 404 saying what is served
             return await serve_unrouted(request, served_endpoints())
         return error_response(state, errors.invalid_url(request.method, request.path))
     except web.HTTPMethodNotAllowed as exc:
+        if answers_paths(request):
+            return await serve_inline(request, served_endpoints())
         if request.path.startswith("/v1/") and getattr(state.source, "bypass_protocol", False):
             return await serve_unrouted(request, served_endpoints())
         allowed = sorted(exc.allowed_methods)
@@ -83,16 +90,22 @@ async def openai_errors(request: web.Request, handler: Handler) -> web.StreamRes
         return error_response(state, errors.SERVER_ERROR)
 
 
-def build_app(state: ServerState, sessions: Sessions | None = None, *, control: bool = False) -> web.Application:
+def build_app(
+    state: ServerState, sessions: Sessions | None = None, *, control: bool = False, control_token: str | None = None
+) -> web.Application:
     """The app; ``sessions`` turns on ``X-Replay-Session`` isolation, ``control`` the test-only
-    control API under ``/__replay/``."""
-    app = web.Application(middlewares=[openai_errors, control_errors], client_max_size=64 * 1024 * 1024)
+    control API under ``/__replay/`` (``control_token``: only for requests that carry it)."""
+    middlewares = [control_token_guard, openai_errors, control_errors]
+    app = web.Application(middlewares=middlewares, client_max_size=64 * 1024 * 1024)
     app[STATE] = state
+    if control_token:
+        app[CONTROL_TOKEN] = control_token
     if sessions is not None:
         app[SESSIONS_KEY] = sessions
     if control:
         add_control_routes(app)
         add_admin_routes(app)
+        add_recording_routes(app)
     app[SESSIONS] = set()
     app[BACKGROUND] = set()
     for path, methods in ROUTES.items():
