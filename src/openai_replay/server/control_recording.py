@@ -18,8 +18,16 @@ from aiohttp import web
 from openai_replay.server.control import PREFIX, BadInput, Handler, _json_body, problem
 from openai_replay.server.sessions import session_for
 
-if TYPE_CHECKING:  # imported when used: the recorder's replay side imports the server, which imports this
+if TYPE_CHECKING:
     from openai_replay.server.recorder import RecordingProxy
+
+#: The recording proxy class, registered by the ``openai_replay.server`` package: the recorder imports
+#: the server (for its replay side), so the app that serves these routes cannot import the recorder.
+registered: dict[str, type[RecordingProxy]] = {}
+
+
+def _proxy_class() -> type[RecordingProxy]:
+    return registered["proxy"]
 
 #: Running recordings by (session name, id).
 RECORDINGS = web.AppKey("openai_replay_recordings", dict)
@@ -42,10 +50,8 @@ async def post_recording(request: web.Request) -> web.StreamResponse:
     running: dict[tuple[str | None, str], RecordingProxy] = request.app[RECORDINGS]
     if any(str(proxy.out) == doc["out"] for proxy in running.values()):
         return problem(409, f"a recording into {doc['out']} is already running on this server", "recording_running", "out")
-    from openai_replay.server.recorder import RecordingProxy
-
     session = session_for(request)
-    proxy = RecordingProxy(upstream=upstream, out=doc["out"])
+    proxy = _proxy_class()(upstream=upstream, out=doc["out"])
     try:
         await proxy.start()
     except OSError as exc:
@@ -61,11 +67,9 @@ async def delete_recording(request: web.Request) -> web.StreamResponse:
     proxy = request.app[RECORDINGS].pop((session_for(request).name, recording_id), None)
     if proxy is None:
         return problem(404, f"no recording {recording_id!r} runs in this session", "unknown_recording", "recording_id")
-    from openai_replay.server.recorder import RecordingNotSaved
-
     try:
         await proxy.stop()
-    except RecordingNotSaved as exc:
+    except RuntimeError as exc:  # the recorder's RecordingNotSaved
         return problem(500, f"the recording could not be saved: {exc}", "recording_not_saved")
     answer = {"id": recording_id, "out": str(proxy.out), "requests": len(proxy.log.requests), "failures": proxy.failures()}
     return web.json_response(answer)
@@ -82,14 +86,12 @@ async def get_recordings(request: web.Request) -> web.StreamResponse:
 
 
 async def _stop_all(app: web.Application) -> None:
-    from openai_replay.server.recorder import RecordingNotSaved
-
     running: dict[Any, RecordingProxy] = app[RECORDINGS]
     for key in list(running):
         proxy = running.pop(key)
         try:
             await proxy.stop()
-        except RecordingNotSaved:
+        except RuntimeError:  # the recorder's RecordingNotSaved
             pass  # the proxy said so on its own log; nothing else can be done at shutdown
 
 
