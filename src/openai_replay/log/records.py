@@ -92,8 +92,11 @@ class RequestRecord:
     retry_after: float | None = None
     #: The ``output`` items of the terminal response (what the assistant said or called).
     output_items: list[dict[str, Any]] = field(default_factory=list)
-    #: Which API the request spoke: ``responses`` (``/v1/responses``, WS) or ``chat`` (``/v1/chat/completions``).
-    api: Literal["responses", "chat"] = "responses"
+    #: Which API the request spoke: ``responses`` (``/v1/responses``, WS) or ``chat`` (``/v1/chat/completions``),
+    #: ``speech`` (``/v1/audio/speech``) or ``transcription`` (``/v1/audio/transcriptions``, ``/translations``).
+    api: Literal["responses", "chat", "speech", "transcription"] = "responses"
+    #: An audio request's facts: model, format, duration in seconds, the transcript or spoken text.
+    audio: dict[str, Any] | None = None
     #: The conversation step this request performs (see `step_key`); None for a refused request.
     step: str | None = field(default=None, repr=False, compare=False)
     #: Set on a payload larger than the log keeps: its byte budget once the outcome is decided.
@@ -127,6 +130,8 @@ class RequestRecord:
                 from openai_replay.chat.messages import message_items
 
                 self._input_items = message_items(self.payload.get("messages"))
+            elif self.api == "transcription":  # the upload, by its digest: a retry of the same audio is attempt 2
+                self._input_items = [{"type": "input_audio", "file": self.payload.get("file")}]
             else:
                 from openai_replay.items import normalize_input
 
@@ -281,7 +286,7 @@ class LogRecords:
         connection: ConnectionRecord | None = None,
         lane: str | None = None,
         headers: dict[str, str] | None = None,
-        api: Literal["responses", "chat"] = "responses",
+        api: Literal["responses", "chat", "speech", "transcription"] = "responses",
         valid: bool = True,
         size: int = 0,
     ) -> RequestRecord:

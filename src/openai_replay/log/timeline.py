@@ -90,6 +90,8 @@ def _request_line(record: RequestRecord) -> str:
     verb = "response.create" if record.transport == "ws" else "POST /v1/responses"
     if record.api == "chat":
         verb = "POST /v1/chat/completions"
+    elif record.api in ("speech", "transcription"):
+        verb = f"POST {(record.audio or {}).get('endpoint', '/v1/audio')}"
     parts = [f"{_where(record)}  -> {verb}"]
     if record.attempt > 1:
         parts.append(f"attempt {record.attempt}")
@@ -101,6 +103,9 @@ def _request_line(record: RequestRecord) -> str:
         parts.append("(not a JSON object)")
     elif record.api == "chat":
         parts.append(f"messages={describe_items(record.input_items)}")
+    elif record.audio is not None:
+        facts = {k: v for k, v in record.audio.items() if k != "endpoint"}
+        parts.append(" ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in facts.items()))
     else:
         parts.append(f"input={describe_items(record.input_items)}")
     return "  ".join(parts)

@@ -111,7 +111,7 @@ def _int(value: Any, what: str) -> int | None:
 
 
 Transport = Literal["ws", "http"]
-Api = Literal["responses", "chat"]
+Api = Literal["responses", "chat", "speech", "transcription"]
 Predicate = Callable[[Turn], bool]
 
 
@@ -151,8 +151,8 @@ class Match:
                 values[name] = IntSet.of(values[name], name)
         if values.get("transport") not in (None, "ws", "http"):
             raise ScenarioError([f"transport: expected 'ws' or 'http', got {values['transport']!r}"])
-        if values.get("api") not in (None, "responses", "chat"):
-            raise ScenarioError([f"api: expected 'responses' or 'chat', got {values['api']!r}"])
+        if values.get("api") not in (None, "responses", "chat", "speech", "transcription"):
+            raise ScenarioError([f"api: expected 'responses', 'chat', 'speech' or 'transcription', got {values['api']!r}"])
         return cls(**values)
 
     @property

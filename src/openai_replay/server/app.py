@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from openai_replay import errors
+from openai_replay.server.audio import create_speech, create_transcription, create_translation
 from openai_replay.server.chat import create_chat_completion
 from openai_replay.server.control import add_control_routes, control_errors
 from openai_replay.server.http import create_response, delete_response, get_response
@@ -27,6 +28,9 @@ ROUTES: dict[str, dict[str, Handler]] = {
     "/v1/responses": {"POST": create_response, "GET": handle_websocket},
     "/v1/responses/{response_id}": {"GET": get_response, "DELETE": delete_response},
     "/v1/chat/completions": {"POST": create_chat_completion},
+    "/v1/audio/speech": {"POST": create_speech},
+    "/v1/audio/transcriptions": {"POST": create_transcription},
+    "/v1/audio/translations": {"POST": create_translation},
 }
 
 

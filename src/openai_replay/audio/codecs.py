@@ -1,0 +1,143 @@
+"""Audio containers and codecs: our PCM into every format the speech endpoint serves, and an upload
+(WAV, MP3, Ogg/Opus, WebM, FLAC, M4A...) back into 16-bit mono PCM for the recogniser.
+
+WAV and raw PCM are handled with the standard library and numpy; the compressed formats with PyAV
+(FFmpeg's libraries, wheels on every platform), imported on first use. Both imports are lazy, so the
+core stays fast to import.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import wave
+from dataclasses import dataclass
+
+#: ``response_format`` -> the Content-Type the real API answers with.
+CONTENT_TYPES = {
+    "mp3": "audio/mpeg",
+    "opus": "audio/ogg",
+    "aac": "audio/aac",
+    "flac": "audio/flac",
+    "wav": "audio/wav",
+    "pcm": "audio/pcm",
+}
+SPEECH_FORMATS = tuple(CONTENT_TYPES)
+SAMPLE_RATE = 24000  # the speech endpoint's PCM: 24 kHz, 16-bit signed little-endian, mono
+# response_format -> (FFmpeg container, encoder, sample rate, bit rate or None)
+_COMPRESSED = {
+    "mp3": ("mp3", "libmp3lame", 24000, 64000),
+    "opus": ("ogg", "libopus", 48000, 32000),
+    "aac": ("adts", "aac", 24000, 64000),
+    "flac": ("flac", "flac", 24000, None),
+}
+
+
+class UnreadableAudio(ValueError):
+    """The bytes are not audio any decoder here can read."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """An upload as 16-bit signed little-endian mono PCM."""
+
+    pcm: bytes
+    sample_rate: int
+
+    @property
+    def duration(self) -> float:
+        return len(self.pcm) / 2 / self.sample_rate if self.sample_rate else 0.0
+
+
+def wav_header(data_bytes: int, sample_rate: int = SAMPLE_RATE, channels: int = 1) -> bytes:
+    """A 44-byte RIFF/WAVE header for 16-bit PCM (written by hand: `wave` needs a seekable file)."""
+    block = channels * 2
+    return (
+        b"RIFF"
+        + struct.pack("<I", 36 + data_bytes)
+        + b"WAVEfmt "
+        + struct.pack("<IHHIIHH", 16, 1, channels, sample_rate, sample_rate * block, block, 16)
+        + b"data"
+        + struct.pack("<I", data_bytes)
+    )
+
+
+def encode(pcm: bytes, response_format: str, sample_rate: int = SAMPLE_RATE) -> bytes:
+    """16-bit mono PCM as the bytes of ``response_format`` (one of `SPEECH_FORMATS`)."""
+    if response_format == "pcm":
+        return pcm
+    if response_format == "wav":
+        return wav_header(len(pcm), sample_rate) + pcm
+    if response_format not in _COMPRESSED:
+        raise ValueError(f"unknown response_format {response_format!r}; known: {', '.join(SPEECH_FORMATS)}")
+    import av
+    import numpy as np
+
+    container, codec, rate, bit_rate = _COMPRESSED[response_format]
+    samples = np.frombuffer(pcm, dtype="<i2").reshape(1, -1)
+    out = io.BytesIO()
+    with av.open(out, "w", format=container) as output:
+        stream = output.add_stream(codec, rate=rate, layout="mono")
+        if bit_rate is not None:
+            stream.bit_rate = bit_rate
+        frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
+        frame.sample_rate = sample_rate
+        for packet in stream.encode(frame):
+            output.mux(packet)
+        for packet in stream.encode(None):
+            output.mux(packet)
+    return out.getvalue()
+
+
+def decode(data: bytes) -> Decoded:
+    """Any upload the transcription endpoint accepts, as mono 16-bit PCM at its own rate.
+
+    Stereo is mixed to mono; `UnreadableAudio` when no decoder can read it."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        try:
+            return _decode_wav(data)
+        except (wave.Error, EOFError, struct.error, ValueError):
+            pass  # a WAV `wave` cannot read (float samples, extensible header): FFmpeg may
+    return _decode_av(data)
+
+
+def _decode_wav(data: bytes) -> Decoded:
+    import numpy as np
+
+    with wave.open(io.BytesIO(data)) as reader:
+        channels, width, rate = reader.getnchannels(), reader.getsampwidth(), reader.getframerate()
+        frames = reader.readframes(reader.getnframes())
+    if width not in (1, 2, 3, 4) or channels < 1 or rate <= 0:
+        raise ValueError("unsupported WAV layout")
+    usable = len(frames) // (width * channels) * width * channels
+    raw = np.frombuffer(frames[:usable], dtype=np.uint8).reshape(-1, width)
+    if width == 1:
+        values = (raw[:, 0].astype(np.float64) - 128) * 256
+    else:  # little-endian signed: keep the top two bytes
+        values = raw[:, -2:].copy().view("<i2").reshape(-1).astype(np.float64)
+    mono = values.reshape(-1, channels).mean(axis=1)
+    return Decoded(np.clip(np.round(mono), -32768, 32767).astype("<i2").tobytes(), rate)
+
+
+def _decode_av(data: bytes) -> Decoded:
+    import av
+    import numpy as np
+
+    chunks: list[bytes] = []
+    try:
+        with av.open(io.BytesIO(data), "r") as container:
+            if not container.streams.audio:
+                raise UnreadableAudio("the file has no audio stream")
+            stream = container.streams.audio[0]
+            rate = stream.rate or stream.codec_context.sample_rate or SAMPLE_RATE
+            resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    chunks.append(np.asarray(out.to_ndarray()).astype("<i2").tobytes())
+            for out in resampler.resample(None):
+                chunks.append(np.asarray(out.to_ndarray()).astype("<i2").tobytes())
+    except UnreadableAudio:
+        raise
+    except (av.FFmpegError, ValueError, IndexError, OSError, EOFError) as exc:
+        raise UnreadableAudio(str(exc) or type(exc).__name__) from None
+    return Decoded(b"".join(chunks), int(rate))
