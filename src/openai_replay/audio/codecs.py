@@ -76,8 +76,8 @@ def encode(pcm: bytes, response_format: str, sample_rate: int = SAMPLE_RATE) -> 
     container, codec, rate, bit_rate = _COMPRESSED[response_format]
     samples = np.frombuffer(pcm, dtype="<i2").reshape(1, -1)
     out = io.BytesIO()
-    with av.open(out, "w", format=container) as output:
-        stream = output.add_stream(codec, rate=rate, layout="mono")
+    with av.open(out, "w", format=container, options={"fflags": "+bitexact"}) as output:  # same bytes every time
+        stream = output.add_stream(codec, rate=rate, layout="mono", options={"flags": "+bitexact"})
         if bit_rate is not None:
             stream.bit_rate = bit_rate
         frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")

@@ -152,7 +152,8 @@ class Match:
         if values.get("transport") not in (None, "ws", "http"):
             raise ScenarioError([f"transport: expected 'ws' or 'http', got {values['transport']!r}"])
         if values.get("api") not in (None, "responses", "chat", "speech", "transcription"):
-            raise ScenarioError([f"api: expected 'responses', 'chat', 'speech' or 'transcription', got {values['api']!r}"])
+            audio = "or an audio api ('speech', 'transcription')"
+            raise ScenarioError([f"api: expected 'responses' or 'chat', {audio}, got {values['api']!r}"])
         return cls(**values)
 
     @property
