@@ -26,7 +26,7 @@ async def speak(server: FakeServer, text: str = TEXT, **options: Any) -> bytes:
 
 @pytest.mark.parametrize("response_format", codecs.SPEECH_FORMATS)
 async def test_speech_in_every_format_decodes_to_its_text(server: FakeServer, response_format: str) -> None:
-    """audio.speech.create answers each format with its Content-Type; a standard decoder reads it and the voice code hears the text."""
+    """audio.speech.create answers each format with its Content-Type; a standard decoder reads it; the text is heard."""
     client = client_for(server)
     answer = await client.audio.speech.create(model="tts-1", voice="alloy", input=TEXT, response_format=response_format)  # type: ignore[arg-type]
     assert answer.response.headers["content-type"] == codecs.CONTENT_TYPES[response_format]
@@ -197,7 +197,9 @@ async def test_log_and_timeline_record_audio_requests(server: FakeServer) -> Non
     await client_for(server).audio.transcriptions.create(model="whisper-1", file=("a.wav", wav))
     speech, heard = list(server.log)
     assert (speech.api, speech.outcome.kind) == ("speech", "completed")
-    assert speech.audio == {"endpoint": "/v1/audio/speech", "model": "tts-1", "format": "wav", "seconds": voice.duration_ms("log me") / 1000, "text": "log me"}
+    seconds = voice.duration_ms("log me") / 1000
+    expected = {"endpoint": "/v1/audio/speech", "model": "tts-1", "format": "wav", "seconds": seconds, "text": "log me"}
+    assert speech.audio == expected
     assert heard.api == "transcription" and heard.audio is not None and heard.audio["text"] == "log me"
     assert heard.payload["file"]["filename"] == "a.wav" and heard.payload["file"]["bytes"] == len(wav)
     timeline = server.log.timeline()
