@@ -36,7 +36,8 @@ def boundary_of(content_type: str | None) -> str:
     message = Message()
     message["content-type"] = content_type or ""
     if message.get_content_type() != "multipart/form-data":
-        raise MultipartError(f"Content-Type is {content_type or 'missing'!s}, not multipart/form-data")
+        shown = " ".join((content_type or "").split())[:80] or "missing"
+        raise MultipartError(f"Content-Type is {shown}, not multipart/form-data")
     boundary = message.get_param("boundary")
     if not isinstance(boundary, str) or not 1 <= len(boundary) <= 200:
         raise MultipartError("the multipart/form-data Content-Type has no boundary")

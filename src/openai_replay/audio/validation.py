@@ -198,9 +198,10 @@ TOO_SHORT = ApiError(400, "Audio file is too short. Minimum audio length is 0.1 
 
 
 def not_multipart(content_type: str | None) -> ApiError:
+    shown = " ".join((content_type or "").split())[:100] or "none"
     return ApiError(
         400,
-        f"Invalid Content-Type header ({content_type or 'none'}), expected multipart/form-data. (HINT: If you're using "
+        f"Invalid Content-Type header ({shown}), expected multipart/form-data. (HINT: If you're using "
         "curl, you can pass -H 'Content-Type: multipart/form-data')",
     )
 
