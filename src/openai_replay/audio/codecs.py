@@ -27,7 +27,7 @@ SAMPLE_RATE = 24000  # the speech endpoint's PCM: 24 kHz, 16-bit signed little-e
 # response_format -> (FFmpeg container, encoder, sample rate, bit rate or None)
 _COMPRESSED = {
     "mp3": ("mp3", "libmp3lame", 24000, 64000),
-    "opus": ("ogg", "libopus", 48000, 32000),
+    "opus": ("ogg", "libopus", 48000, 64000),
     "aac": ("adts", "aac", 24000, 64000),
     "flac": ("flac", "flac", 24000, None),
 }
