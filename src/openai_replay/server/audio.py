@@ -47,6 +47,14 @@ from openai_replay.wire import compact
 SPEECH = "/v1/audio/speech"
 TRANSCRIPTIONS = "/v1/audio/transcriptions"
 TRANSLATIONS = "/v1/audio/translations"
+#: Cassettes keep JSON and SSE answers; audio bytes and multipart uploads are not replayed yet, and a
+#: silently wrong answer is worse than a loud one.
+CASSETTE_AUDIO = ApiError(
+    400,
+    "openai-replay: audio requests are not replayed from cassettes yet, so this one cannot be answered as recorded. "
+    "Serve the test's audio calls from the simulated voice or a scenario instead of a cassette (docs/audio.md).",
+    code="audio_not_in_cassettes",
+)
 _AUDIO_FIELD = re.compile(r'"audio":"([A-Za-z0-9+/=]*)')
 
 
@@ -243,6 +251,12 @@ def _refuse(state: ServerState, record: RequestRecord, error: ApiError) -> web.R
     return error_response(state, error)
 
 
+def _not_from_cassette(state: ServerState, request: web.Request) -> web.Response:
+    api: Literal["speech", "transcription"] = "speech" if request.path == SPEECH else "transcription"
+    record = state.log.add_request(transport="http", payload={}, now=state.clock.time(), api=api, valid=False)
+    return _refuse(state, record, CASSETTE_AUDIO)
+
+
 async def create_speech(request: web.Request) -> web.StreamResponse:
     state = state_for(request)
     problem = auth_error(state, request)
@@ -251,6 +265,8 @@ async def create_speech(request: web.Request) -> web.StreamResponse:
     raw = await _body(state, request)
     if isinstance(raw, web.Response):
         return raw
+    if getattr(state.source, "bypass_protocol", False):  # a cassette's replay
+        return _not_from_cassette(state, request)
     try:
         payload = parse_json(raw) if raw else None
     except JsonInputError:
@@ -293,6 +309,8 @@ async def _transcribe(request: web.Request, *, translate: bool) -> web.StreamRes
     raw = await _body(state, request)
     if isinstance(raw, web.Response):
         return raw
+    if getattr(state.source, "bypass_protocol", False):  # a cassette's replay
+        return _not_from_cassette(state, request)
     content_type = request.headers.get("Content-Type")
     parts: list[Part] | ApiError
     try:
