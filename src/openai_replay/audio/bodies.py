@@ -15,6 +15,7 @@ from openai_replay.items import count_tokens
 
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*\s*|[.!?]+\s*")
 _WORD = re.compile(r"\S+")
+_TOKEN = re.compile(r"\s*\S+|\s+")
 AUDIO_TOKENS_PER_SECOND = 10  # about what the real gpt-4o-transcribe bills (37 tokens for 4 s)
 
 
@@ -41,6 +42,11 @@ def speech_usage(text: str, audio_seconds: float) -> dict[str, int]:
     audio = math.ceil(audio_seconds * AUDIO_TOKENS_PER_SECOND)
     tokens = count_tokens(text)
     return {"input_tokens": tokens, "output_tokens": audio, "total_tokens": tokens + audio}
+
+
+def logprobs(text: str) -> list[dict[str, Any]]:
+    """One entry a word (with its leading space), certain: log probability 0."""
+    return [{"token": m.group(), "logprob": 0.0, "bytes": list(m.group().encode())} for m in _TOKEN.finditer(text)]
 
 
 def segments(text: str, seconds: float) -> list[dict[str, Any]]:
@@ -135,6 +141,7 @@ def transcription_body(
     granularities: tuple[str, ...] = ("segment",),
     language: str | None = None,
     prompt: str | None = None,
+    with_logprobs: bool = False,
 ) -> tuple[str | dict[str, Any], str]:
     """The answer (a JSON object, or text) and its Content-Type."""
     if response_format == "text":
@@ -148,4 +155,6 @@ def transcription_body(
     if translate:
         return {"text": text}, "application/json"
     usage = duration_usage(seconds) if model.startswith("whisper") else token_usage(text, seconds, prompt)
+    if with_logprobs:
+        return {"text": text, "logprobs": logprobs(text), "usage": usage}, "application/json"
     return {"text": text, "usage": usage}, "application/json"

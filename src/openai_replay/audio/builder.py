@@ -83,9 +83,15 @@ class TranscriptBuilder(AudioBuilder):
     def message(self, text: str, chunk_size: int | None = None, *, phase: str | None = None) -> Iterator[dict[str, Any]]:
         self.text = text
         for delta in chunk_text(text, chunk_size):
-            yield {"type": "transcript.text.delta", "delta": delta}
+            event: dict[str, Any] = {"type": "transcript.text.delta", "delta": delta}
+            if self.request.logprobs:
+                event["logprobs"] = bodies.logprobs(delta)
+            yield event
 
     def completed(self) -> dict[str, Any]:
         text = self.text if self.text is not None else ""
-        usage = bodies.token_usage(text, self.seconds, self.request.prompt)
-        return {"type": "transcript.text.done", "text": text, "usage": usage}
+        done: dict[str, Any] = {"type": "transcript.text.done", "text": text}
+        if self.request.logprobs:
+            done["logprobs"] = bodies.logprobs(text)
+        done["usage"] = bodies.token_usage(text, self.seconds, self.request.prompt)
+        return done

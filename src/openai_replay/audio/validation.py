@@ -64,6 +64,8 @@ class TranscriptionRequest:
     language: str | None = None
     prompt: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
+    #: ``include[]=logprobs`` (the gpt-4o models, json only): token log probabilities in the answer.
+    logprobs: bool = False
 
 
 def validate_speech(payload: Any) -> SpeechRequest | ApiError:
@@ -177,6 +179,7 @@ def validate_transcription(parts: list[Part], *, translate: bool = False) -> Tra
         language=texts.get("language", [None])[0],
         prompt=texts.get("prompt", [None])[0],
         fields=fields,
+        logprobs="logprobs" in texts.get("include[]", []) and model.startswith("gpt-") and response_format == "json",
     )
 
 

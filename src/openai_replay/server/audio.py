@@ -201,6 +201,7 @@ class TranscriptChannel(AudioChannel):
             granularities=ask.granularities,
             language=ask.language,
             prompt=ask.prompt,
+            with_logprobs=ask.logprobs,
         )
         if isinstance(body, dict):
             return json_response(self.state, body, 200, RATE_LIMIT_HEADERS)

@@ -212,3 +212,19 @@ async def test_speech_request_log_payload_is_the_json(server: FakeServer) -> Non
     await speak(server, "find me", response_format="pcm")
     (record,) = list(server.log)
     assert record.payload["input"] == "find me" and json.dumps(record.payload)
+
+
+async def test_logprobs_on_request(server: FakeServer) -> None:
+    """include=['logprobs'] with a gpt-4o model: logprobs per word in the json body, the deltas and the done event."""
+    wav = await speak(server, "two words", response_format="wav")
+    client = client_for(server)
+    answer = await client.audio.transcriptions.create(model="gpt-4o-transcribe", file=("a.wav", wav), include=["logprobs"])
+    assert answer.logprobs is not None and [p.token for p in answer.logprobs] == ["two", " words"]
+    assert_transcription_body(answer.model_dump(mode="json", exclude_unset=True), "json")
+    stream = await client.audio.transcriptions.create(
+        model="gpt-4o-transcribe", file=("a.wav", wav), include=["logprobs"], stream=True
+    )
+    events = [event.model_dump(mode="json", exclude_unset=True) async for event in stream]
+    for event in events:
+        assert_transcript_event(event)
+        assert event["logprobs"]
