@@ -37,6 +37,14 @@ class UnreadableAudio(ValueError):
     """The bytes are not audio any decoder here can read."""
 
 
+class TooLong(ValueError):
+    """The audio lasts longer than the caller accepts (decoding stopped there, bounding memory)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"audio longer than {seconds:g} seconds")
+        self.seconds = seconds
+
+
 @dataclass(frozen=True)
 class Decoded:
     """An upload as 16-bit signed little-endian mono PCM."""
@@ -89,16 +97,22 @@ def encode(pcm: bytes, response_format: str, sample_rate: int = SAMPLE_RATE) -> 
     return out.getvalue()
 
 
-def decode(data: bytes) -> Decoded:
-    """Any upload the transcription endpoint accepts, as mono 16-bit PCM at its own rate.
+def decode(data: bytes, max_seconds: float | None = None) -> Decoded:
+    """Any upload the transcription endpoint accepts, as mono 16-bit PCM (compressed audio at its own
+    rate up to 24 kHz, which keeps everything speech needs).
 
-    Stereo is mixed to mono; `UnreadableAudio` when no decoder can read it."""
+    Stereo is mixed to mono; `UnreadableAudio` when no decoder can read it; `TooLong` past
+    ``max_seconds`` (compressed audio stops decoding there, so a small file of hours stays bounded)."""
+    decoded: Decoded | None = None
     if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
         try:
-            return _decode_wav(data)
+            decoded = _decode_wav(data)
         except (wave.Error, EOFError, struct.error, ValueError):
             pass  # a WAV `wave` cannot read (float samples, extensible header): FFmpeg may
-    return _decode_av(data)
+    decoded = decoded or _decode_av(data, max_seconds)
+    if max_seconds is not None and decoded.duration > max_seconds:
+        raise TooLong(max_seconds)
+    return decoded
 
 
 def _decode_wav(data: bytes) -> Decoded:
@@ -119,7 +133,7 @@ def _decode_wav(data: bytes) -> Decoded:
     return Decoded(np.clip(np.round(mono), -32768, 32767).astype("<i2").tobytes(), rate)
 
 
-def _decode_av(data: bytes) -> Decoded:
+def _decode_av(data: bytes, max_seconds: float | None = None) -> Decoded:
     import av
     import numpy as np
 
@@ -129,14 +143,19 @@ def _decode_av(data: bytes) -> Decoded:
             if not container.streams.audio:
                 raise UnreadableAudio("the file has no audio stream")
             stream = container.streams.audio[0]
-            rate = stream.rate or stream.codec_context.sample_rate or SAMPLE_RATE
+            rate = min(stream.rate or stream.codec_context.sample_rate or SAMPLE_RATE, SAMPLE_RATE)
             resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
+            limit = None if max_seconds is None else 2 * rate * max_seconds
+            size = 0
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
                     chunks.append(np.asarray(out.to_ndarray()).astype("<i2").tobytes())
+                    size += len(chunks[-1])
+                if limit is not None and size > limit:
+                    raise TooLong(max_seconds or 0)
             for out in resampler.resample(None):
                 chunks.append(np.asarray(out.to_ndarray()).astype("<i2").tobytes())
-    except UnreadableAudio:
+    except (UnreadableAudio, TooLong):
         raise
     except (av.FFmpegError, ValueError, IndexError, OSError, EOFError) as exc:
         raise UnreadableAudio(str(exc) or type(exc).__name__) from None

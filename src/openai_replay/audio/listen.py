@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from openai_replay.audio import codecs, voice
 from openai_replay.audio.multipart import Part
-from openai_replay.audio.validation import TOO_SHORT, UNREADABLE, upload_problem
+from openai_replay.audio.validation import TOO_SHORT, UNREADABLE, too_long, upload_problem
 from openai_replay.errors import ApiError
 
 MIN_SECONDS = 0.1
+MAX_SECONDS = 1500  # the gpt-4o transcribe models' limit, applied to every model
 SILENT_RMS = 30.0  # 16-bit units: quieter than this throughout is silence (about -60 dBFS)
 
 
@@ -35,9 +36,11 @@ def hear(upload: Part) -> Heard | ApiError:
     if not upload.data:
         return TOO_SHORT
     try:
-        decoded = codecs.decode(upload.data)
+        decoded = codecs.decode(upload.data, MAX_SECONDS)
     except codecs.UnreadableAudio:
         return UNREADABLE
+    except codecs.TooLong:
+        return too_long(MAX_SECONDS)
     if decoded.duration < MIN_SECONDS:
         return TOO_SHORT
     text = voice.recognize(decoded.pcm, decoded.sample_rate)

@@ -196,6 +196,12 @@ def too_large(size: int) -> ApiError:
     return ApiError(400, f"Maximum content size limit ({MAX_UPLOAD}) exceeded ({size} bytes read)", param="file")
 
 
+def too_long(limit: float) -> ApiError:
+    return ApiError(
+        400, f"Audio file is too long. Maximum audio length is {limit:g} seconds.", code="audio_too_long", param="file"
+    )
+
+
 UNREADABLE = ApiError(400, "Audio file might be corrupted or unsupported", code="invalid_value", param="file")
 TOO_SHORT = ApiError(400, "Audio file is too short. Minimum audio length is 0.1 seconds.", code="audio_too_short", param="file")
 

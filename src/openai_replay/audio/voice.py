@@ -47,6 +47,7 @@ MIN_RMS = 8.0  # a chirp quieter than this (in 16-bit units) is noise, not a fra
 MIN_SAMPLE_RATE = 8000
 MAX_LENGTH = 0xFFFF  # bytes of UTF-8 in one frame (the length field is 16 bits)
 _BATCH = 1024  # symbols decoded per matrix product, to bound memory for long audio
+_BLOCK = 1 << 20  # samples correlated with the chirp per FFT, to bound memory for long audio
 
 
 def symbol_ms(speed: float = 1.0) -> int:
@@ -144,7 +145,7 @@ def recognize(pcm: bytes, sample_rate: int) -> str | None:
 
     if sample_rate < MIN_SAMPLE_RATE:
         return None
-    samples = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float64)
+    samples = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float32)
     template = _chirp(np, sample_rate)
     if len(samples) < len(template) + HEADER_SYMBOL_MS * sample_rate // 1000:
         return None
@@ -165,19 +166,30 @@ def recognize(pcm: bytes, sample_rate: int) -> str | None:
 def _frame_starts(np: Any, samples: np.ndarray, template: np.ndarray) -> list[int]:
     """Where the chirp begins: the best-matching sample of each run above MATCH, in order."""
     n, m = len(samples), len(template)
-    size = 1 << int(np.ceil(np.log2(n + m)))
-    corr = np.fft.irfft(np.fft.rfft(samples, size) * np.conj(np.fft.rfft(template, size)), size)[: n - m + 1]
-    energy = np.concatenate([[0.0], np.cumsum(samples * samples)])
-    window = np.maximum(energy[m:] - energy[: n - m + 1], 0.0)
-    loud = window > (MIN_RMS * MIN_RMS) * m
-    score = np.where(loud, corr / (np.sqrt(window) * np.linalg.norm(template) + 1e-9), 0.0)
-    above = np.flatnonzero(score > MATCH)
+    norm = float(np.linalg.norm(template))
+    size = 1 << int(np.ceil(np.log2(_BLOCK + 2 * m)))  # one FFT size for every block: memory stays flat
+    spectrum = np.conj(np.fft.rfft(template, size))
+    found: list[np.ndarray] = []
+    scores: list[np.ndarray] = []
+    for begin in range(0, n - m + 1, _BLOCK):
+        block = samples[begin : begin + _BLOCK + m - 1].astype(np.float64)
+        count = len(block) - m + 1
+        corr = np.fft.irfft(np.fft.rfft(block, size) * spectrum, size)[:count]
+        energy = np.concatenate([[0.0], np.cumsum(block * block)])
+        window = np.maximum(energy[m:] - energy[:count], 0.0)
+        loud = window > (MIN_RMS * MIN_RMS) * m
+        score = np.where(loud, corr / (np.sqrt(window) * norm + 1e-9), 0.0)
+        hits = np.flatnonzero(score > MATCH)
+        found.append(hits + begin)
+        scores.append(score[hits])
+    above = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+    score = dict(zip(above.tolist(), np.concatenate(scores).tolist(), strict=True)) if found else {}
     starts: list[int] = []
     i = 0
     while i < len(above):
         run_end = np.searchsorted(above, above[i] + m)
-        run = above[i:run_end]
-        starts.append(int(run[np.argmax(score[run])]))
+        run = above[i:run_end].tolist()
+        starts.append(max(run, key=score.__getitem__))
         i = int(run_end)
     return starts
 

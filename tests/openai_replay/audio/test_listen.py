@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from openai_replay.audio import codecs, listen, voice
 from openai_replay.audio.multipart import Part
@@ -33,3 +34,14 @@ def test_refusals() -> None:
     assert listen.hear(Part("file", b"", "a.wav")) is TOO_SHORT
     assert listen.hear(wav(bytes(2000))) is TOO_SHORT
     assert listen.hear(Part("file", b"not audio" * 20, "a.mp3")) is UNREADABLE
+
+
+def test_audio_over_1500_seconds_is_refused() -> None:
+    """A WAV longer than 1,500 s is the 'too long' 400; compressed audio stops decoding at the limit."""
+    from openai_replay.audio.validation import too_long
+
+    long_pcm = bytes(2 * 8000 * 1501)
+    assert listen.hear(wav(long_pcm, 8000)) == too_long(1500)
+    flac = codecs.encode(bytes(2 * 24000 * 3), "flac")
+    with pytest.raises(codecs.TooLong):
+        codecs.decode(flac, max_seconds=1)
