@@ -167,7 +167,7 @@ def _frame_starts(np: Any, samples: np.ndarray, template: np.ndarray) -> list[in
     """Where the chirp begins: the best-matching sample of each run above MATCH, in order."""
     n, m = len(samples), len(template)
     norm = float(np.linalg.norm(template))
-    size = 1 << int(np.ceil(np.log2(_BLOCK + 2 * m)))  # one FFT size for every block: memory stays flat
+    size = 1 << int(np.ceil(np.log2(min(_BLOCK, n) + 2 * m)))  # one FFT size for every block: memory stays flat
     spectrum = np.conj(np.fft.rfft(template, size))
     found: list[np.ndarray] = []
     scores: list[np.ndarray] = []
