@@ -84,6 +84,8 @@ async def test_server_error_then_retry_succeeds() -> None:
         answer = await client_for(server, max_retries=1).audio.transcriptions.create(model="whisper-1", file=("a.wav", OURS))
     assert answer.text == "the real words"
     assert [(r.attempt, r.outcome.kind) for r in server.log] == [(1, "error"), (2, "completed")]
+    retry = server.log.assert_retried(server.log.requests[0].outcome.code or "", max_attempts=2)
+    assert retry.api == "transcription" and retry.audio is not None and retry.audio["text"] == "the real words"
 
 
 async def test_stall_past_the_client_timeout() -> None:
