@@ -37,7 +37,7 @@ class UnreadableAudio(ValueError):
     """The bytes are not audio any decoder here can read."""
 
 
-class TooLong(ValueError):
+class TooLong(Exception):
     """The audio lasts longer than the caller accepts (decoding stopped there, bounding memory)."""
 
     def __init__(self, seconds: float) -> None:
@@ -106,7 +106,7 @@ def decode(data: bytes, max_seconds: float | None = None) -> Decoded:
     decoded: Decoded | None = None
     if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
         try:
-            decoded = _decode_wav(data)
+            decoded = _decode_wav(data, max_seconds)
         except (wave.Error, EOFError, struct.error, ValueError):
             pass  # a WAV `wave` cannot read (float samples, extensible header): FFmpeg may
     decoded = decoded or _decode_av(data, max_seconds)
@@ -115,11 +115,13 @@ def decode(data: bytes, max_seconds: float | None = None) -> Decoded:
     return decoded
 
 
-def _decode_wav(data: bytes) -> Decoded:
+def _decode_wav(data: bytes, max_seconds: float | None = None) -> Decoded:
     import numpy as np
 
     with wave.open(io.BytesIO(data)) as reader:
         channels, width, rate = reader.getnchannels(), reader.getsampwidth(), reader.getframerate()
+        if max_seconds is not None and rate > 0 and reader.getnframes() > max_seconds * rate:
+            raise TooLong(max_seconds)  # known from the header: no need to read the samples
         frames = reader.readframes(reader.getnframes())
     if width not in (1, 2, 3, 4) or channels < 1 or rate <= 0:
         raise ValueError("unsupported WAV layout")

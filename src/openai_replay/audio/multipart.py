@@ -18,6 +18,10 @@ class MultipartError(ValueError):
     """The body is not well-formed multipart/form-data."""
 
 
+class NotMultipart(MultipartError):
+    """The Content-Type is not multipart/form-data at all."""
+
+
 @dataclass(frozen=True)
 class Part:
     """One form field: its name, the file name and type of an upload, and its bytes."""
@@ -37,7 +41,7 @@ def boundary_of(content_type: str | None) -> str:
     message["content-type"] = content_type or ""
     if message.get_content_type() != "multipart/form-data":
         shown = " ".join((content_type or "").split())[:80] or "missing"
-        raise MultipartError(f"Content-Type is {shown}, not multipart/form-data")
+        raise NotMultipart(f"Content-Type is {shown}, not multipart/form-data")
     boundary = message.get_param("boundary")
     if not isinstance(boundary, str) or not 1 <= len(boundary) <= 200:
         raise MultipartError("the multipart/form-data Content-Type has no boundary")

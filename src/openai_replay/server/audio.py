@@ -19,7 +19,7 @@ from aiohttp import web
 from openai_replay import errors
 from openai_replay.audio import bodies, codecs, listen
 from openai_replay.audio.builder import OPENED, AudioBuilder, SpeechBuilder, TranscriptBuilder
-from openai_replay.audio.multipart import MultipartError, Part, parse
+from openai_replay.audio.multipart import MultipartError, NotMultipart, Part, parse
 from openai_replay.audio.validation import (
     MAX_UPLOAD,
     TranscriptionRequest,
@@ -316,8 +316,10 @@ async def _transcribe(request: web.Request, *, translate: bool) -> web.StreamRes
     parts: list[Part] | ApiError
     try:
         parts = parse(raw, content_type)
+    except NotMultipart:
+        parts = not_multipart(content_type)
     except MultipartError as exc:
-        parts = not_multipart(content_type) if "not multipart" in str(exc) else bad_multipart(str(exc))
+        parts = bad_multipart(str(exc))
     checked = parts if isinstance(parts, ApiError) else validate_transcription(parts, translate=translate)
     payload = _logged(parts, checked)
     valid = not isinstance(checked, ApiError)
