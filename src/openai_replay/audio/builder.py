@@ -57,6 +57,8 @@ class SpeechBuilder(AudioBuilder):
         self.request = request
         self.audio_bytes = 0
         self.seconds = 0.0
+        #: The audio of the newest delta, so a raw stream cut inside it can send its first bytes.
+        self.last_chunk = b""
 
     def message(self, text: str, chunk_size: int | None = None, *, phase: str | None = None) -> Iterator[dict[str, Any]]:
         self.text = text
@@ -66,7 +68,7 @@ class SpeechBuilder(AudioBuilder):
         pieces = max(1, len(chunk_text(text, chunk_size)))
         size = max(1, -(-len(audio) // pieces))
         for at in range(0, len(audio), size):
-            chunk = audio[at : at + size]
+            chunk = self.last_chunk = audio[at : at + size]
             self.audio_bytes += len(chunk)
             yield {"type": "speech.audio.delta", "audio": base64.b64encode(chunk).decode("ascii")}
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 from typing import Any, Literal
 
 from aiohttp import web
@@ -55,7 +54,9 @@ CASSETTE_AUDIO = ApiError(
     "Serve the test's audio calls from the simulated voice or a scenario instead of a cassette (docs/audio.md).",
     code="audio_not_in_cassettes",
 )
-_AUDIO_FIELD = re.compile(r'"audio":"([A-Za-z0-9+/=]*)')
+
+
+_DELTA_LINE = "event: speech.audio.delta"  # how a cut speech delta's text begins (the scenario's SSE framing)
 
 
 class AudioChannel:
@@ -154,22 +155,24 @@ class RawAudioChannel(AudioChannel):
 
     sse = False
 
-    def __init__(self, state: ServerState, request: web.Request, response_format: str) -> None:
+    def __init__(self, state: ServerState, request: web.Request, builder: SpeechBuilder) -> None:
         super().__init__(state, request)
-        self.content_type = codecs.CONTENT_TYPES[response_format]
+        self.content_type = codecs.CONTENT_TYPES[builder.request.response_format]
+        self.builder = builder
 
     async def deliver(self, event: dict[str, Any]) -> None:
         if event.get("type") == "speech.audio.delta":
             await self._write(base64.b64decode(str(event.get("audio") or "")))
 
     async def send_text(self, data: str) -> None:
-        """A cut delta: the audio bytes its kept text carries (nothing if the cut fell before them)."""
-        found = _AUDIO_FIELD.search(data)
-        if found is not None:
-            whole = found.group(1).rstrip("=")
-            kept = whole[: len(whole) // 4 * 4]
-            if kept:
-                await self._write(base64.b64decode(kept))
+        """A cut delta: its first ``keep`` audio bytes (the cut's ``keep`` counts bytes of audio here,
+        at most all but one of the chunk's); a malformed event's text goes out as it is."""
+        if not (data.startswith(_DELTA_LINE) or _DELTA_LINE.startswith(data)):
+            await super().send_text(data)
+            return
+        chunk = self.builder.last_chunk
+        if len(chunk) > 1:
+            await self._write(chunk[: min(len(data), len(chunk) - 1)])
 
 
 class TranscriptChannel(AudioChannel):
@@ -286,7 +289,7 @@ async def create_speech(request: web.Request) -> web.StreamResponse:
     channel = (
         AudioChannel(state, request)
         if checked.stream_format == "sse"
-        else RawAudioChannel(state, request, checked.response_format)
+        else RawAudioChannel(state, request, builder)
     )
     await run_turn(state, channel, record, payload, serve=_serve(builder, SPEECH, None))  # type: ignore[arg-type]
     record.audio.update(seconds=round(builder.seconds, 3), text=builder.text)

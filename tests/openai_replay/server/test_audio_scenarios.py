@@ -114,15 +114,15 @@ async def test_raw_speech_cut_after_two_deltas() -> None:
                     got += chunk
     whole = len(voice.synthesize(text))
     per_delta = -(-whole // 5)
-    assert 2 * per_delta < len(got) < 3 * per_delta
+    assert 2 * per_delta < len(got) < 3 * per_delta  # the default keep: half the cut delta's SSE text, in audio bytes
     assert voice.recognize(bytes(got), 24000) is None  # a cut frame is not heard as words
     (record,) = server.log
     assert record.outcome.kind == "dropped"
 
 
 async def test_truncated_wav_header() -> None:
-    """cut(after=0, keep=80) on the first delta of a WAV answer leaves the client fewer than the header's 44 bytes."""
-    rules = scenario().on(api="speech").cut(after=0, keep=80).build()
+    """cut(after=0, keep=20) on a raw WAV answer sends exactly the first 20 bytes of its 44-byte header, then breaks."""
+    rules = scenario().on(api="speech").cut(after=0, keep=20).build()
     async with FakeServer(source=rules) as server:
         got = bytearray()
         with pytest.raises(CUT):
@@ -131,7 +131,7 @@ async def test_truncated_wav_header() -> None:
             ) as answer:
                 async for chunk in answer.iter_bytes():
                     got += chunk
-    assert 0 < len(got) < 44 and bytes(got).startswith(b"RIFF")
+    assert bytes(got) == codecs.encode(voice.synthesize("header"), "wav")[:20]
 
 
 async def test_transcript_stream_cut_after_deltas() -> None:
@@ -175,3 +175,19 @@ async def test_pacing_uses_the_servers_clock() -> None:
         started = loop.time()
         await client_for(server).audio.speech.create(model="tts-1", voice="alloy", input="a b c d e", response_format="pcm")
         assert loop.time() - started >= 0.2
+
+
+async def test_raw_cut_keeps_n_audio_bytes() -> None:
+    """On a raw stream, keep counts audio bytes: after the 1st delta, 1000 bytes of the 2nd, then the stream breaks."""
+    text = "one two three"
+    rules = scenario().on(api="speech").cut(after=("speech.audio.delta", 1), keep=1000).build()
+    async with FakeServer(source=rules) as server:
+        got = bytearray()
+        with pytest.raises(CUT):
+            async with client_for(server).audio.speech.with_streaming_response.create(
+                model="tts-1", voice="alloy", input=text, response_format="pcm"
+            ) as answer:
+                async for chunk in answer.iter_bytes():
+                    got += chunk
+    pcm = voice.synthesize(text)
+    assert bytes(got) == pcm[: -(-len(pcm) // 3) + 1000]
