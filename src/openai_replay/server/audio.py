@@ -336,6 +336,8 @@ async def _transcribe(request: web.Request, *, translate: bool) -> web.StreamRes
     heard = listen.hear(checked.file)
     if isinstance(heard, ApiError):
         return _refuse(state, record, heard)
+    if heard.recognized:  # what was said, as the request's user text: rules match it with text_contains
+        record.input_items.append({"type": "message", "role": "user", "content": heard.text})
     record.audio = {
         "endpoint": path,
         "model": checked.model,

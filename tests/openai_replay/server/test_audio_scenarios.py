@@ -191,3 +191,25 @@ async def test_raw_cut_keeps_n_audio_bytes() -> None:
                     got += chunk
     pcm = voice.synthesize(text)
     assert bytes(got) == pcm[: -(-len(pcm) // 3) + 1000]
+
+
+async def test_text_contains_matches_what_was_said() -> None:
+    """text_contains matches a transcription by the words our speech carries, and a speech request by its input."""
+    rules = (
+        scenario()
+        .on(api="transcription", text_contains="real")
+        .reply("matched by content")
+        .on(api="speech", text_contains="secret")
+        .http_status(500)
+        .build()
+    )
+    async with FakeServer(source=rules) as server:
+        client = client_for(server)
+        assert (await client.audio.transcriptions.create(model="whisper-1", file=("a.wav", OURS))).text == "matched by content"
+        assert (await client.audio.transcriptions.create(model="whisper-1", file=("o.wav", OTHER))).text.startswith(
+            "[unrecognized"
+        )
+        with pytest.raises(openai.InternalServerError):
+            await client.audio.speech.create(model="tts-1", voice="alloy", input="the secret word")
+        await client.audio.speech.create(model="tts-1", voice="alloy", input="an open word")
+    assert [r.outcome.kind for r in server.log] == ["completed", "completed", "error", "completed"]
