@@ -88,8 +88,11 @@ class CassetteReplay:
         rerecord: str | None = None,
         time_scale: float | None = None,
         redactor: Redactor | None = None,
+        allow_playback_repeats: bool = False,
     ) -> None:
         self.speed = check_speed(speed)
+        #: vcrpy's option: a request no unplayed interaction matches may be answered by a played one.
+        self.allow_playback_repeats = allow_playback_repeats
         #: What the recorded delays are multiplied by (0: no waiting).
         self.delay_factor = 0.0 if self.speed in (0.0, math.inf) else 1.0 / self.speed
         if time_scale is not None:
@@ -213,6 +216,8 @@ class CassetteReplay:
         if self.cross_transport and transport_matcher in self.matchers:
             passes.append([m for m in self.matchers if m is not transport_matcher])
         candidates = self._candidates(live)
+        if self.allow_playback_repeats:  # played ones last: an unplayed match always wins
+            candidates += [i for i in self.items if i.index in self._played]
         for matchers in passes:
             for rec in candidates:
                 if not compare(live, rec, matchers, self.context):

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import errno
+import json
 import logging
+import os
 import signal
 import sys
 import warnings
@@ -34,6 +38,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
     parser.add_argument("--port", type=port, default=8765, help="port to bind, 0 for any free port (default: 8765)")
     parser.add_argument("--no-auth", action="store_true", help="accept requests without an Authorization header")
+    parser.add_argument(
+        "--ready-file",
+        default=None,
+        metavar="PATH",
+        help='once listening, write {"port", "url", "ws_url", "pid"} as JSON to PATH (removed on stop), for --port 0',
+    )
     parser.add_argument(
         "--cancel-mode",
         choices=["reject", "honour"],
@@ -156,16 +166,31 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def serve_until_stopped(server: FakeServer) -> None:
+async def serve_until_stopped(server: FakeServer, ready_file: str | None = None) -> None:
     stop = stop_on_signals()
     await server.start()
+    server.state.on_shutdown_request = stop.set  # POST /__replay/shutdown, as Ctrl-C
     print(f"openai-replay fake server listening on {server.url} (WebSocket: {server.ws_url})", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     try:
+        if ready_file:
+            write_ready_file(ready_file, server)
         await stop.wait()
     finally:
         await server.stop()
+        if ready_file:
+            with contextlib.suppress(OSError):
+                os.unlink(ready_file)  # a stale file would announce a server that is gone
         print("openai-replay fake server stopped.", flush=True)
+
+
+def write_ready_file(path: str, server: FakeServer) -> None:
+    """``{"port", "url", "ws_url", "pid"}`` as one JSON line, written whole (a reader never sees half a file)."""
+    doc = {"port": server.port, "url": server.url, "ws_url": server.ws_url, "pid": os.getpid()}
+    temporary = f"{path}.{os.getpid()}.tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(doc) + "\n")
+    os.replace(temporary, path)
 
 
 def run(args: argparse.Namespace, server: FakeServer | None = None) -> int:
@@ -214,12 +239,14 @@ def run(args: argparse.Namespace, server: FakeServer | None = None) -> int:
         print(f"error: cannot write the log file {args.log_file}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     try:
-        eventloop.run(serve_until_stopped(server), getattr(args, "loop", "auto"))
+        eventloop.run(serve_until_stopped(server, getattr(args, "ready_file", None)), getattr(args, "loop", "auto"))
     except eventloop.LoopUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        taken = exc.errno == errno.EADDRINUSE
+        hint = "; pass --port 0 for any free port (with --ready-file PATH to learn which)" if taken else ""
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}{hint}", file=sys.stderr)
         return 2
     finally:
         stop_request_output(output)

@@ -12,6 +12,7 @@ from openai_replay import errors
 from openai_replay.server.audio import create_speech, create_transcription, create_translation
 from openai_replay.server.chat import create_chat_completion
 from openai_replay.server.control import add_control_routes, control_errors
+from openai_replay.server.control_admin import add_admin_routes
 from openai_replay.server.http import create_response, delete_response, get_response
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import SESSIONS, STATE
@@ -70,6 +71,7 @@ def build_app(state: ServerState, sessions: Sessions | None = None, *, control: 
         app[SESSIONS_KEY] = sessions
     if control:
         add_control_routes(app)
+        add_admin_routes(app)
     app[SESSIONS] = set()
     for path, methods in ROUTES.items():
         for method, handler in methods.items():

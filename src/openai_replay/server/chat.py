@@ -169,7 +169,7 @@ async def create_chat_completion(request: web.Request) -> web.StreamResponse:
     await run_turn(state, channel, record, payload, serve=_serve_chat(chat))
     if isinstance(channel, ChatSseChannel) and channel.answer is None:  # the source produced nothing at all
         channel.answer = chat_error(state, errors.SERVER_ERROR)
-    if isinstance(channel, ChatSseChannel) and chat.ended and record.outcome.close_code is None:
+    if isinstance(channel, ChatSseChannel) and chat.ended and not channel.closed:
         try:
             await channel.send_text(DONE)
         except ClientGone:

@@ -50,6 +50,7 @@ class SseChannel:
         self.stream: web.StreamResponse | None = None
         self.answer: web.StreamResponse | None = None
         self.events = 0
+        self.closed = False
 
     async def _start(self) -> web.StreamResponse:
         if self.stream is None:
@@ -86,6 +87,7 @@ class SseChannel:
             await self.send(error.sse_event(sequence_number))
 
     async def close(self, code: int, reason: str) -> None:
+        self.closed = True  # the stream ends here: nothing (no chat [DONE]) follows
         if self.stream is None:
             await self.drop()
 

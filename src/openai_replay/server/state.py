@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from openai_replay.clock import Clock, SystemClock
@@ -24,6 +25,8 @@ class ServerState:
     store: ResponseStore = field(default_factory=ResponseStore)
     #: The ``X-Replay-Session`` this state belongs to (None: the default session).
     session: str | None = None
+    #: Set by whoever runs the server as a process (`openai-replay serve`): ``POST /__replay/shutdown`` calls it.
+    on_shutdown_request: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         if self.config.log_limit is not None:

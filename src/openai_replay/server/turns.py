@@ -113,7 +113,8 @@ async def run_turn(
         try:
             await channel.fail(errors.SERVER_ERROR, {}, 0)
             await channel.close(1011, "internal error")
-            record.outcome.close_code = 1011
+            if channel.transport == "ws":
+                record.outcome.close_code = 1011
         except Exception:  # the client may be gone already
             pass
     finally:
@@ -258,7 +259,8 @@ async def _execute(state: ServerState, channel: Channel, record: RequestRecord, 
         elif isinstance(step, Close):
             if record.outcome.kind == "pending":
                 record.outcome.kind = "closed_by_server"
-            record.outcome.close_code = step.code
+            if channel.transport == "ws":  # an HTTP stream is cut: it has no close code to report
+                record.outcome.close_code = step.code
             record.ended(state.clock.time())
             await channel.close(step.code, step.reason)
             return True
