@@ -7,8 +7,10 @@ standard library's header parser. Every malformation is a `MultipartError` with 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from email.message import Message
+from typing import Any
 
 MAX_PARTS = 256
 MAX_HEADER_BYTES = 16 * 1024
@@ -107,3 +109,24 @@ def _part(headers: Message, data: bytes) -> Part:
     filename = headers.get_filename()
     content_type = headers.get("content-type")
     return Part(name=name, data=data, filename=filename, content_type=str(content_type) if content_type else None)
+
+
+def logged_form(parts: list[Part]) -> dict[str, Any]:
+    """A form as the request log keeps it: the fields (repeated ones as lists), and each upload by name,
+    type, size and digest, never its bytes."""
+    logged: dict[str, Any] = {}
+    for part in parts:
+        if part.filename is not None:
+            digest = hashlib.sha256(part.data).hexdigest()[:16]
+            logged[part.name] = {
+                "filename": part.filename,
+                "content_type": part.content_type,
+                "bytes": len(part.data),
+                "sha256": digest,
+            }
+        elif part.name.endswith("[]") or part.name in logged:
+            previous = logged.get(part.name)
+            logged[part.name] = [*(previous if isinstance(previous, list) else [previous] if previous else []), part.text()]
+        else:
+            logged[part.name] = part.text()
+    return logged

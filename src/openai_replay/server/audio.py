@@ -9,7 +9,6 @@ transcription body.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from typing import Any, Literal
 
@@ -18,7 +17,7 @@ from aiohttp import web
 from openai_replay import errors
 from openai_replay.audio import bodies, codecs, listen
 from openai_replay.audio.builder import OPENED, AudioBuilder, SpeechBuilder, TranscriptBuilder
-from openai_replay.audio.multipart import MultipartError, NotMultipart, Part, parse
+from openai_replay.audio.multipart import MultipartError, NotMultipart, Part, logged_form, parse
 from openai_replay.audio.validation import (
     MAX_UPLOAD,
     TranscriptionRequest,
@@ -286,11 +285,7 @@ async def create_speech(request: web.Request) -> web.StreamResponse:
         return _refuse(state, record, checked)
     record.audio = {"endpoint": SPEECH, "model": checked.model, "format": checked.response_format}
     builder = SpeechBuilder(checked, payload if isinstance(payload, dict) else {}, ids=state.ids, now=state.clock.time())
-    channel = (
-        AudioChannel(state, request)
-        if checked.stream_format == "sse"
-        else RawAudioChannel(state, request, builder)
-    )
+    channel = AudioChannel(state, request) if checked.stream_format == "sse" else RawAudioChannel(state, request, builder)
     await run_turn(state, channel, record, payload, serve=_serve(builder, SPEECH, None))  # type: ignore[arg-type]
     record.audio.update(seconds=round(builder.seconds, 3), text=builder.text)
     return await channel.finish()
@@ -324,7 +319,7 @@ async def _transcribe(request: web.Request, *, translate: bool) -> web.StreamRes
     except MultipartError as exc:
         parts = bad_multipart(str(exc))
     checked = parts if isinstance(parts, ApiError) else validate_transcription(parts, translate=translate)
-    payload = _logged(parts, checked)
+    payload = {"_invalid": "not a multipart/form-data body"} if isinstance(parts, ApiError) else logged_form(parts)
     valid = not isinstance(checked, ApiError)
     record = state.log.add_request(
         transport="http", payload=payload, now=state.clock.time(), api="transcription", valid=valid, size=len(raw)
@@ -349,24 +344,3 @@ async def _transcribe(request: web.Request, *, translate: bool) -> web.StreamRes
     await run_turn(state, channel, record, payload, serve=_serve(builder, path, None))  # type: ignore[arg-type]
     record.audio["text"] = builder.text
     return await channel.finish()
-
-
-def _logged(parts: list[Part] | ApiError, checked: TranscriptionRequest | ApiError) -> dict[str, Any]:
-    """The form as the request log keeps it: the fields, and the upload by name, size and digest."""
-    if isinstance(parts, ApiError):
-        return {"_invalid": "not a multipart/form-data body"}
-    logged: dict[str, Any] = {}
-    for part in parts:
-        if part.filename is not None:
-            logged[part.name] = {
-                "filename": part.filename,
-                "content_type": part.content_type,
-                "bytes": len(part.data),
-                "sha256": hashlib.sha256(part.data).hexdigest()[:16],
-            }
-        elif part.name.endswith("[]") or part.name in logged:
-            previous = logged.get(part.name)
-            logged[part.name] = [*(previous if isinstance(previous, list) else [previous] if previous else []), part.text()]
-        else:
-            logged[part.name] = part.text()
-    return logged

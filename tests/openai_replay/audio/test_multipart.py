@@ -104,3 +104,15 @@ def test_any_bytes_parse_or_fail_cleanly(body: bytes, content_type: str) -> None
         assert str(exc) and "\n" not in str(exc)
     else:
         assert all(isinstance(p, Part) and p.name for p in parts)
+
+
+def test_logged_form_keeps_no_audio() -> None:
+    """The log's copy of a form has the fields, repeated fields as lists, and the upload by size and digest."""
+    from openai_replay.audio.multipart import logged_form
+
+    parts = [Part("model", b"whisper-1"), Part("file", b"RIFF....", "a.wav", "audio/wav")]
+    parts += [Part("include[]", b"logprobs"), Part("include[]", b"x")]
+    logged = logged_form(parts)
+    assert logged["model"] == "whisper-1" and logged["include[]"] == ["logprobs", "x"]
+    assert logged["file"] == {"filename": "a.wav", "content_type": "audio/wav", "bytes": 8, "sha256": logged["file"]["sha256"]}
+    assert len(logged["file"]["sha256"]) == 16 and b"RIFF" not in repr(logged).encode()
