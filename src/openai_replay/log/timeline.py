@@ -104,7 +104,7 @@ def _request_line(record: RequestRecord) -> str:
     elif record.api == "chat":
         parts.append(f"messages={describe_items(record.input_items)}")
     elif record.audio is not None:
-        facts = {k: v for k, v in record.audio.items() if k != "endpoint"}
+        facts = {k: v for k, v in record.audio.items() if k != "endpoint" and v is not None}
         parts.append(" ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in facts.items()))
     else:
         parts.append(f"input={describe_items(record.input_items)}")
