@@ -92,6 +92,8 @@ def _request_line(record: RequestRecord) -> str:
         verb = "POST /v1/chat/completions"
     elif record.api in ("speech", "transcription"):
         verb = f"POST {(record.audio or {}).get('endpoint', '/v1/audio')}"
+    if record.endpoint is not None:
+        return f"{_where(record)}  -> {record.endpoint}"
     parts = [f"{_where(record)}  -> {verb}"]
     if record.attempt > 1:
         parts.append(f"attempt {record.attempt}")

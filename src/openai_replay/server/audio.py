@@ -36,6 +36,7 @@ from openai_replay.server.auth import auth_error
 from openai_replay.server.http import RATE_LIMIT_HEADERS
 from openai_replay.server.httpjson import common_headers, error_response, json_response, raw_json_response
 from openai_replay.server.receive import BodyTimeout, read_body
+from openai_replay.server.recorded import serve_unrouted
 from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
 from openai_replay.server.turns import ClientGone, TurnControl, _execute, note_finished, run_turn
@@ -45,16 +46,6 @@ from openai_replay.wire import compact
 SPEECH = "/v1/audio/speech"
 TRANSCRIPTIONS = "/v1/audio/transcriptions"
 TRANSLATIONS = "/v1/audio/translations"
-#: Cassettes keep JSON and SSE answers; audio bytes and multipart uploads are not replayed yet, and a
-#: silently wrong answer is worse than a loud one.
-CASSETTE_AUDIO = ApiError(
-    400,
-    "openai-replay: audio requests are not replayed from cassettes yet, so this one cannot be answered as recorded. "
-    "Serve the test's audio calls from the simulated voice or a scenario instead of a cassette (docs/audio.md).",
-    code="audio_not_in_cassettes",
-)
-
-
 _DELTA_LINE = "event: speech.audio.delta"  # how a cut speech delta's text begins (the scenario's SSE framing)
 
 
@@ -254,22 +245,16 @@ def _refuse(state: ServerState, record: RequestRecord, error: ApiError) -> web.R
     return error_response(state, error)
 
 
-def _not_from_cassette(state: ServerState, request: web.Request) -> web.Response:
-    api: Literal["speech", "transcription"] = "speech" if request.path == SPEECH else "transcription"
-    record = state.log.add_request(transport="http", payload={}, now=state.clock.time(), api=api, valid=False)
-    return _refuse(state, record, CASSETTE_AUDIO)
-
-
 async def create_speech(request: web.Request) -> web.StreamResponse:
     state = state_for(request)
     problem = auth_error(state, request)
     if problem is not None:
         return error_response(state, problem)
+    if getattr(state.source, "bypass_protocol", False):  # a cassette's replay: the recorded answer, byte for byte
+        return await serve_unrouted(request, ())
     raw = await _body(state, request)
     if isinstance(raw, web.Response):
         return raw
-    if getattr(state.source, "bypass_protocol", False):  # a cassette's replay
-        return _not_from_cassette(state, request)
     try:
         payload = parse_json(raw) if raw else None
     except JsonInputError:
@@ -305,11 +290,11 @@ async def _transcribe(request: web.Request, *, translate: bool) -> web.StreamRes
     problem = auth_error(state, request)
     if problem is not None:
         return error_response(state, problem)
+    if getattr(state.source, "bypass_protocol", False):  # a cassette's replay: the recorded answer, byte for byte
+        return await serve_unrouted(request, ())
     raw = await _body(state, request)
     if isinstance(raw, web.Response):
         return raw
-    if getattr(state.source, "bypass_protocol", False):  # a cassette's replay
-        return _not_from_cassette(state, request)
     content_type = request.headers.get("Content-Type")
     parts: list[Part] | ApiError
     try:

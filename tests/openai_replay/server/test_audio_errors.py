@@ -137,24 +137,21 @@ async def test_stereo_and_8_bit_wav_uploads(server: FakeServer) -> None:
     assert answer.text == "mixed"
 
 
-async def test_cassette_replay_refuses_audio_loudly(tmp_path: Any) -> None:
-    """Under a cassette's replay an audio request is a 400 that says audio is not replayed yet, never corrupt audio."""
+async def test_cassette_replays_audio_byte_for_byte(tmp_path: Any) -> None:
+    """Speech and a transcription recorded through the proxy replay from the cassette with the same bytes."""
     from openai_replay.cassette import CassetteReplay, load_cassette
     from openai_replay.server.recorder import RecordingProxy
 
     out = tmp_path / "audio.json"
     async with FakeServer() as upstream, RecordingProxy(upstream=upstream.url, out=out) as proxy:
-        await client_for_url(proxy.url).audio.speech.create(model="tts-1", voice="alloy", input="x", response_format="wav")
+        client = client_for_url(proxy.url)
+        spoken = await client.audio.speech.create(model="tts-1", voice="alloy", input="kept", response_format="mp3")
+        heard = await client.audio.transcriptions.create(model="whisper-1", file=("a.wav", GOOD_WAV))
     async with FakeServer(source=CassetteReplay(load_cassette(out))) as server:
-        with pytest.raises(openai.BadRequestError, match="not replayed from cassettes yet") as caught:
-            await client_for(server).audio.speech.create(model="tts-1", voice="alloy", input="x", response_format="wav")
-        assert caught.value.code == "audio_not_in_cassettes"
-        with pytest.raises(openai.BadRequestError, match="not replayed from cassettes yet"):
-            await client_for(server).audio.transcriptions.create(model="whisper-1", file=("a.wav", GOOD_WAV))
-    assert [(r.api, r.outcome.code) for r in server.log] == [
-        ("speech", "audio_not_in_cassettes"),
-        ("transcription", "audio_not_in_cassettes"),
-    ]
+        client = client_for(server)
+        again = await client.audio.speech.create(model="tts-1", voice="alloy", input="kept", response_format="mp3")
+        assert again.content == spoken.content and again.response.headers["content-type"] == "audio/mpeg"
+        assert (await client.audio.transcriptions.create(model="whisper-1", file=("a.wav", GOOD_WAV))).text == heard.text == "ok"
 
 
 def client_for_url(url: str) -> openai.AsyncOpenAI:
