@@ -135,7 +135,7 @@ def strict_mode_problem(item: pytest.Item) -> str | None:
     if importlib.util.find_spec("pytest_asyncio") is None:
         return (
             f"{item.name} is an async test: install pytest-asyncio (pip install pytest-asyncio) and mark it "
-            "@pytest.mark.asyncio, or set asyncio_mode = \"auto\" under [tool.pytest.ini_options]"
+            '@pytest.mark.asyncio, or set asyncio_mode = "auto" under [tool.pytest.ini_options]'
         )
     import pytest_asyncio
 
@@ -143,8 +143,8 @@ def strict_mode_problem(item: pytest.Item) -> str | None:
         return None
     return (
         f"{item.name} is an async test but pytest-asyncio runs in strict mode (its default): add "
-        "@pytest.mark.asyncio to the test, or set asyncio_mode = \"auto\" under [tool.pytest.ini_options] "
-        "(docs/pytest-plugin.md, \"Async tests\")"
+        '@pytest.mark.asyncio to the test, or set asyncio_mode = "auto" under [tool.pytest.ini_options] '
+        '(docs/pytest-plugin.md, "Async tests")'
     )
 
 

@@ -15,6 +15,7 @@ from openai_replay.server.chat_stored import delete_completion, get_completion, 
 from openai_replay.server.control import add_control_routes, control_errors
 from openai_replay.server.control_admin import add_admin_routes
 from openai_replay.server.control_auth import CONTROL_TOKEN, control_token_guard
+from openai_replay.server.control_recording import add_recording_routes
 from openai_replay.server.conversations import CONVERSATION_ROUTES
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.inline import answers_paths, serve_inline
@@ -101,6 +102,7 @@ def build_app(
     if control:
         add_control_routes(app)
         add_admin_routes(app)
+        add_recording_routes(app)
     app[SESSIONS] = set()
     app[BACKGROUND] = set()
     for path, methods in ROUTES.items():
