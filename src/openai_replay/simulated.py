@@ -68,6 +68,9 @@ class SimulatedModel:
         return structured_reply(fmt, turn.context, last_user_text(turn.context), self.reply_text(turn))
 
     def reply_text(self, turn: Turn) -> str:
+        spoken = getattr(turn.builder, "default_text", None)  # an audio turn: the text to speak, or that was heard
+        if isinstance(spoken, str):
+            return spoken
         outputs = trailing_tool_outputs(turn.context)
         if outputs:
             names = _call_names(turn.context)

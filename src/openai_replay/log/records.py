@@ -17,7 +17,7 @@ import orjson
 from openai_replay.log.trim import shrink
 
 #: The APIs a request can speak; the side endpoints answer one JSON body (no events, no chain).
-Api = Literal["responses", "chat", "conversations", "models", "embeddings", "moderations"]
+Api = Literal["responses", "chat", "conversations", "models", "embeddings", "moderations", "speech", "transcription"]
 #: The APIs served by `openai_replay.side` (one JSON body answered by the source itself).
 SIDE_APIS = ("models", "embeddings", "moderations")
 _ENDPOINTS = {
@@ -103,12 +103,15 @@ class RequestRecord:
     #: The ``output`` items of the terminal response (what the assistant said or called).
     output_items: list[dict[str, Any]] = field(default_factory=list)
     #: Which API the request spoke: ``responses`` (``/v1/responses``, WS), ``chat`` (``/v1/chat/completions``),
-    #: ``conversations``, or a side endpoint's (``models``, ``embeddings``, ``moderations``).
+    #: ``conversations``, a side endpoint's (``models``, ``embeddings``, ``moderations``), ``speech``
+    #: (``/v1/audio/speech``) or ``transcription`` (``/v1/audio/transcriptions``, ``/translations``).
     api: Api = "responses"
     #: The request line of a request that is not a create (``GET /v1/responses/resp_…/input_items``,
     #: ``POST /v1/conversations``, ``POST /v1/embeddings``); None for ``POST /v1/responses``, WebSocket and
     #: chat creates (`request_line` names those too).
     endpoint: str | None = None
+    #: An audio request's facts: model, format, duration in seconds, the transcript or spoken text.
+    audio: dict[str, Any] | None = None
     #: The conversation step this request performs (see `step_key`); None for a refused request.
     step: str | None = field(default=None, repr=False, compare=False)
     #: Set on a payload larger than the log keeps: its byte budget once the outcome is decided.
@@ -147,6 +150,8 @@ class RequestRecord:
                 from openai_replay.chat.messages import message_items
 
                 self._input_items = message_items(self.payload.get("messages"))
+            elif self.api == "transcription":  # the upload, by its digest: a retry of the same audio is attempt 2
+                self._input_items = [{"type": "input_audio", "file": self.payload.get("file")}]
             else:
                 from openai_replay.items import normalize_input
 

@@ -90,6 +90,8 @@ def _request_line(record: RequestRecord) -> str:
     verb = "response.create" if record.transport == "ws" else "POST /v1/responses"
     if record.api == "chat":
         verb = "POST /v1/chat/completions"
+    elif record.api in ("speech", "transcription"):
+        verb = f"POST {(record.audio or {}).get('endpoint', '/v1/audio')}"
     if record.endpoint is not None:
         return f"{_where(record)}  -> {record.endpoint}"
     parts = [f"{_where(record)}  -> {verb}"]
@@ -103,6 +105,9 @@ def _request_line(record: RequestRecord) -> str:
         parts.append("(not a JSON object)")
     elif record.api == "chat":
         parts.append(f"messages={describe_items(record.input_items)}")
+    elif record.audio is not None:
+        facts = {k: v for k, v in record.audio.items() if k != "endpoint" and v is not None}
+        parts.append(" ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in facts.items()))
     elif record.api == "models":
         pass
     else:

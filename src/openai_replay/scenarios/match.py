@@ -113,7 +113,7 @@ def _int(value: Any, what: str) -> int | None:
 
 
 Transport = Literal["ws", "http"]
-APIS = ("responses", "chat", "conversations", *SIDE_APIS)
+APIS = ("responses", "chat", "conversations", *SIDE_APIS, "speech", "transcription")
 Predicate = Callable[[Turn], bool]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from openai_replay import errors
+from openai_replay.server.audio import create_speech, create_transcription, create_translation
 from openai_replay.server.chat import create_chat_completion
 from openai_replay.server.chat_stored import delete_completion, get_completion, list_completions, update_completion
 from openai_replay.server.control import add_control_routes, control_errors
@@ -47,6 +48,9 @@ ROUTES: dict[str, dict[str, Handler]] = {
     "/v1/models/{model_id}": {"GET": retrieve_model},
     "/v1/embeddings": {"POST": create_embeddings},
     "/v1/moderations": {"POST": create_moderation},
+    "/v1/audio/speech": {"POST": create_speech},
+    "/v1/audio/transcriptions": {"POST": create_transcription},
+    "/v1/audio/translations": {"POST": create_translation},
 }
 
 
