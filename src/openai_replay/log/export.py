@@ -46,7 +46,6 @@ def export_request(record: RequestRecord) -> dict[str, Any]:
         "output_items": list(record.output_items),
         "faults": list(record.faults),
         "answered_by": record.answered_by,
-        "api": record.api,
         "audio": record.audio,
         "summary": record.summary(),
     }
