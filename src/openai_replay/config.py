@@ -65,6 +65,9 @@ class ServerConfig:
     header_timeout: float | None = 30.0
     #: Seconds an HTTP request's body may take to arrive (then 408 and the connection closes).
     body_timeout: float | None = 60.0
+    #: Realtime output audio pace as a multiple of real time: 0 sends it as fast as the socket takes
+    #: it (like the real server, which generates faster than it speaks); 1.0 paces it for barge-in tests.
+    realtime_pace: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

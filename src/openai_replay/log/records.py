@@ -93,7 +93,7 @@ class RequestRecord:
     #: The ``output`` items of the terminal response (what the assistant said or called).
     output_items: list[dict[str, Any]] = field(default_factory=list)
     #: Which API the request spoke: ``responses`` (``/v1/responses``, WS) or ``chat`` (``/v1/chat/completions``).
-    api: Literal["responses", "chat"] = "responses"
+    api: Literal["responses", "chat", "realtime"] = "responses"
     #: The conversation step this request performs (see `step_key`); None for a refused request.
     step: str | None = field(default=None, repr=False, compare=False)
     #: Set on a payload larger than the log keeps: its byte budget once the outcome is decided.
@@ -281,7 +281,7 @@ class LogRecords:
         connection: ConnectionRecord | None = None,
         lane: str | None = None,
         headers: dict[str, str] | None = None,
-        api: Literal["responses", "chat"] = "responses",
+        api: Literal["responses", "chat", "realtime"] = "responses",
         valid: bool = True,
         size: int = 0,
     ) -> RequestRecord:

@@ -14,6 +14,7 @@ from openai_replay.server.control import add_control_routes, control_errors
 from openai_replay.server.http import create_response, delete_response, get_response
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import SESSIONS, STATE
+from openai_replay.server.realtime import handle_realtime
 from openai_replay.server.receive import CLIENT_FAULTS
 from openai_replay.server.sessions import SESSIONS_KEY, Sessions
 from openai_replay.server.state import ServerState
@@ -27,6 +28,7 @@ ROUTES: dict[str, dict[str, Handler]] = {
     "/v1/responses": {"POST": create_response, "GET": handle_websocket},
     "/v1/responses/{response_id}": {"GET": get_response, "DELETE": delete_response},
     "/v1/chat/completions": {"POST": create_chat_completion},
+    "/v1/realtime": {"GET": handle_realtime},
 }
 
 

@@ -1,0 +1,444 @@
+"""One Realtime session's state machine: client events in, server events out, no I/O.
+
+`RealtimeSession.receive` takes one text frame and returns the server events to send at once, in
+order. A ``response.create`` (or a turn that server VAD ends with ``create_response``) leaves a
+`ResponseRun` in `take_started` for the transport to carry out step by step; its events come from the
+one engine (the server's `Source`) through `ResponseRun`. One response is active at a time; a cancel
+or an interruption ends it synchronously, so nothing of it is sent after its ``response.done``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from typing import Any
+
+from openai_replay import errors
+from openai_replay.clock import Clock
+from openai_replay.config import ServerConfig
+from openai_replay.errors import ApiError
+from openai_replay.ids import IdFactory
+from openai_replay.inbound import JsonInputError, parse
+from openai_replay.items import count_tokens, items_tokens
+from openai_replay.log import ConnectionRecord, RequestLog
+from openai_replay.realtime import audio
+from openai_replay.realtime import errors as rt
+from openai_replay.realtime.conversation import Conversation, client_item, engine_items
+from openai_replay.realtime.response import ResponseRun
+from openai_replay.realtime.session import new_session, normal_format, normal_tool, update_session
+from openai_replay.realtime.vad import Detector, Settings, Started, Stopped
+from openai_replay.responses.events import ResponseBuilder
+from openai_replay.source import Source, Turn
+
+#: Base64 characters one ``input_audio_buffer.append`` may carry (15 MiB, the API's frame limit).
+MAX_APPEND_CHARS = 15 * 1024 * 1024
+#: Audio the input buffer holds at most; past it an append is refused until a commit or a clear.
+MAX_BUFFER_MS = 5 * 60 * 1000
+MIN_COMMIT_MS = 100
+#: Verbatim (pollen-robotics/reachy_mini_conversation_app#134): the GA session limit's close.
+LIMIT_CLOSE = (1001, "Your session hit the maximum duration of 60 minutes.")
+
+Speak = Callable[[str, float], bytes]
+Recognize = Callable[[bytes, int], "str | None"]
+
+
+class RealtimeSession:
+    """The session, the conversation, the input audio buffer and the active response."""
+
+    def __init__(
+        self,
+        *,
+        ids: IdFactory,
+        clock: Clock,
+        config: ServerConfig,
+        source: Source,
+        log: RequestLog,
+        connection: ConnectionRecord,
+        model: str,
+        speak: Speak,
+        recognize: Recognize,
+    ) -> None:
+        self.ids, self.clock, self.config, self.source, self.log = ids, clock, config, source, log
+        self.connection = connection
+        self.speak, self.recognize = speak, recognize
+        self.opened_at = clock.time()
+        self.session = new_session(ids, model, self.opened_at)
+        self.session["expires_at"] = int(self.opened_at + config.connection_limit_seconds)
+        self.conversation = Conversation(ids.realtime("conv"))
+        self.active: ResponseRun | None = None
+        self._started: ResponseRun | None = None
+        self.buffer = bytearray()
+        #: Session audio time (ms) where the buffer's first byte sits.
+        self.buffer_start_ms = 0
+        self.vad = Detector()
+        self.speech_item: str | None = None
+        self.speech_start_ms = 0
+        self.requests = 0
+
+    # -- the transport's view ------------------------------------------------------------------
+    def opened(self) -> list[dict[str, Any]]:
+        return [self._event("session.created", session=self.session)]
+
+    def take_started(self) -> ResponseRun | None:
+        run, self._started = self._started, None
+        return run
+
+    def expired(self) -> bool:
+        """The 60-minute session limit (``connection_limit_seconds``) has passed on the server's clock."""
+        return self.clock.time() - self.opened_at >= self.config.connection_limit_seconds
+
+    def receive(self, data: str) -> list[dict[str, Any]]:
+        """Answer one client text frame; never raises for anything the client sent."""
+        now = self.clock.time()
+        try:
+            event = parse(data)
+        except JsonInputError as exc:
+            self.log.add_frame(self.connection.id, now, None, f"invalid JSON: {exc}", data[:200], size=len(data))
+            return [self._error(errors.invalid_ws_json(str(exc)))]
+        if not isinstance(event, dict):
+            self.log.add_frame(self.connection.id, now, None, "not a JSON object", event, size=len(data))
+            return [self._error(errors.invalid_ws_json("expected a JSON object"))]
+        kind = event.get("type")
+        cause = event.get("event_id")
+        handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            problem = errors.missing_parameter("type") if kind is None else rt.unknown_event(kind)
+            self.log.add_frame(self.connection.id, now, kind if isinstance(kind, str) else None, problem.message, _brief(event), size=len(data))
+            return [self._error(problem, cause)]
+        self.log.add_frame(self.connection.id, now, kind, None, _brief(event), size=len(data))
+        result = handler(self, event)
+        if isinstance(result, ApiError):
+            return [self._error(result, cause)]
+        return result
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _event(self, type_: str, **fields: Any) -> dict[str, Any]:
+        return {"type": type_, "event_id": self.ids.realtime("event"), **fields}
+
+    def _error(self, error: ApiError, cause: Any = None) -> dict[str, Any]:
+        return rt.error_event(self.ids, error, cause)
+
+    def rate_limits(self, tokens: int) -> list[dict[str, Any]]:
+        return [
+            {"name": "requests", "limit": 5000, "remaining": 4999, "reset_seconds": 0.012},
+            {"name": "tokens", "limit": 40000, "remaining": max(0, 40000 - tokens), "reset_seconds": round(tokens * 0.0015, 3)},
+        ]
+
+    def response_ended(self, run: ResponseRun) -> None:
+        if self.active is run:
+            self.active = None
+        record = run.turn.record
+        if record.outcome.kind == "pending":
+            kind = {"completed": "completed", "cancelled": "cancelled", "incomplete": "incomplete"}.get(run.status, "failed")
+            record.outcome.kind = kind  # type: ignore[assignment]
+            record.output_items = [dict(i) for i in run.output]
+            record.ended(self.clock.time())
+            record.finished_at = self.clock.time()
+
+    # -- session ---------------------------------------------------------------------------------
+    def _session_update(self, event: dict[str, Any]) -> list[dict[str, Any]] | ApiError:
+        problem = update_session(self.session, event.get("session"))
+        if problem is not None:
+            return problem
+        return [self._event("session.updated", session=self.session)]
+
+    # -- conversation ----------------------------------------------------------------------------
+    def _item_create(self, event: dict[str, Any]) -> list[dict[str, Any]] | ApiError:
+        item = client_item(event.get("item"), self.ids.realtime("item"))
+        if isinstance(item, ApiError):
+            return item
+        previous = event.get("previous_item_id")
+        problem = self.conversation.insert(item, previous)
+        if problem is not None:
+            return problem
+        before = self.conversation.previous_of(item["id"])
+        return [self._event(kind, previous_item_id=before, item=dict(item)) for kind in ("conversation.item.added", "conversation.item.done")]
+
+    def _item_retrieve(self, event: dict[str, Any]) -> list[dict[str, Any]] | ApiError:
+        item_id = event.get("item_id")
+        if item_id not in self.conversation:
+            return rt.item_not_found("retrieve", item_id)
+        return [self._event("conversation.item.retrieved", item=dict(self.conversation.items[item_id]))]
+
+    def _item_delete(self, event: dict[str, Any]) -> list[dict[str, Any]] | ApiError:
+        item_id = event.get("item_id")
+        if item_id not in self.conversation:
+            return rt.item_not_found("delete", item_id)
+        self.conversation.delete(item_id)
+        return [self._event("conversation.item.deleted", item_id=item_id)]
+
+    def _item_truncate(self, event: dict[str, Any]) -> list[dict[str, Any]] | ApiError:
+        item_id = event.get("item_id")
+        if item_id not in self.conversation:
+            return rt.item_not_found("truncate", item_id)
+        item = self.conversation.items[item_id]
+        parts = item.get("content") or []
+        index = event.get("content_index", 0)
+        end = event.get("audio_end_ms")
+        if not isinstance(index, int) or isinstance(index, bool):
+            return errors.invalid_type("content_index", "an integer", type(index).__name__)
+        if not isinstance(end, int) or isinstance(end, bool) or end < 0:
+            return errors.invalid_type("audio_end_ms", "a non-negative integer", type(end).__name__)
+        in_progress = item.get("status") == "in_progress" and item_id in self.conversation.audio_ms
+        is_audio = item.get("role") == "assistant" and (any(p.get("type") == "output_audio" for p in parts) or in_progress)
+        if not is_audio:
+            return rt.TRUNCATE_NOT_AUDIO
+        heard = self.conversation.audio_ms.get(item_id, 0)
+        if end > heard:
+            return rt.truncate_too_long(heard, end)
+        for part in parts:
+            if part.get("type") == "output_audio":
+                part["transcript"] = ""
+        self.conversation.audio_ms[item_id] = end
+        return [self._event("conversation.item.truncated", item_id=item_id, content_index=index, audio_end_ms=end)]
+
+    # -- responses -------------------------------------------------------------------------------
+    def _response_create(self, event: dict[str, Any]) -> list[dict[str, Any]] | ApiError:
+        if self.active is not None:
+            return rt.active_response(self.active.id)
+        params = event.get("response", {})
+        if not isinstance(params, dict):
+            return errors.invalid_type("response", "an object", type(params).__name__)
+        resolved = self._resolve(params)
+        if isinstance(resolved, ApiError):
+            return resolved
+        self.start(resolved)
+        return []
+
+    def _resolve(self, params: dict[str, Any]) -> dict[str, Any] | ApiError:
+        session = self.session
+        conversation = params.get("conversation", "auto")
+        if conversation not in ("auto", "none"):
+            return errors.invalid_value("response.conversation", conversation, ["auto", "none"])
+        modalities = params.get("output_modalities", session["output_modalities"])
+        if modalities not in (["text"], ["audio"]):
+            return errors.invalid_value("response.output_modalities", modalities, ["text", "audio"])
+        metadata = params.get("metadata")
+        if metadata is not None and (
+            not isinstance(metadata, dict) or len(metadata) > 16 or not all(isinstance(v, str) and len(v) <= 512 for v in metadata.values())
+        ):
+            return errors.invalid_type("response.metadata", "an object of at most 16 string values", type(metadata).__name__)
+        tools = params.get("tools", session["tools"])
+        if not isinstance(tools, list) or not all(isinstance(t, dict) for t in tools):
+            return errors.invalid_type("response.tools", "an array of objects", type(tools).__name__)
+        output = (params.get("audio") or {}).get("output") or {} if isinstance(params.get("audio"), dict) else {}
+        context = self._context(params.get("input"), conversation == "auto")
+        if isinstance(context, ApiError):
+            return context
+        return {
+            "in_conversation": conversation == "auto",
+            "output_modalities": modalities,
+            "max_output_tokens": params.get("max_output_tokens", session["max_output_tokens"]),
+            "format": normal_format(output["format"]) if isinstance(output.get("format"), dict) else session["audio"]["output"]["format"],
+            "voice": output.get("voice", session["audio"]["output"]["voice"]),
+            "speed": session["audio"]["output"]["speed"],
+            "metadata": metadata,
+            "instructions": params.get("instructions", session["instructions"]),
+            "tools": [normal_tool(t) for t in tools],
+            "tool_choice": params.get("tool_choice", session["tool_choice"]),
+            "context": context,
+        }
+
+    def _context(self, given: Any, in_conversation: bool) -> list[dict[str, Any]] | ApiError:
+        if given is None:
+            return self.conversation.engine_items() if in_conversation else []
+        if not isinstance(given, list):
+            return errors.invalid_type("response.input", "an array", type(given).__name__)
+        items = []
+        for entry in given:
+            if isinstance(entry, dict) and entry.get("type") == "item_reference":
+                if entry.get("id") not in self.conversation:
+                    return rt.item_not_found("retrieve", entry.get("id"))
+                items.append(self.conversation.items[entry["id"]])
+                continue
+            item = client_item(entry, self.ids.realtime("item"))
+            if isinstance(item, ApiError):
+                return item
+            items.append(item)
+        return engine_items(items)
+
+    def start(self, params: dict[str, Any]) -> ResponseRun:
+        """Open a response now (the caller has checked that none is active)."""
+        now = self.clock.time()
+        context = params["context"]
+        payload = {
+            "model": self.session["model"],
+            "input": context,
+            "instructions": params["instructions"],
+            "tools": params["tools"],
+            "tool_choice": params["tool_choice"],
+        }
+        self.requests += 1
+        record = self.log.add_request(transport="ws", payload=payload, now=now, connection=self.connection, api="realtime")
+        group = self.ids.group()
+        instructions = params["instructions"] if isinstance(params["instructions"], str) else ""
+        builder = ResponseBuilder(
+            payload,
+            response_id=self.ids.make("resp", group, now),
+            group=group,
+            created_at=now,
+            ids=self.ids,
+            obfuscate=False,
+            input_tokens=items_tokens(context) + count_tokens(instructions),
+        )
+        turn = Turn(payload=payload, transport="ws", record=record, builder=builder, context=context, config=self.config, path="/v1/realtime")
+        run = ResponseRun(self, turn, params, in_conversation=params["in_conversation"])
+        record.response_id = run.id
+        self.active = self._started = run
+        return run
+
+    def _response_cancel(self, event: dict[str, Any]) -> list[dict[str, Any]] | ApiError:
+        wanted = event.get("response_id")
+        if self.active is None or (wanted is not None and wanted != self.active.id):
+            return rt.CANCEL_NOT_ACTIVE
+        return self.cancel("client_cancelled")
+
+    def cancel(self, reason: str) -> list[dict[str, Any]]:
+        run = self.active
+        if run is None:
+            return []
+        if self._started is run:  # cancelled before the transport picked it up
+            self._started = None
+        return run.cancel(reason)
+
+    def _output_audio_clear(self, event: dict[str, Any]) -> ApiError:
+        return ApiError(400, "output_audio_buffer.clear is only supported for WebRTC and SIP connections.", code="invalid_value", param="type")
+
+    # -- input audio -----------------------------------------------------------------------------
+    @property
+    def input_format(self) -> dict[str, Any]:
+        fmt: dict[str, Any] = self.session["audio"]["input"]["format"]
+        return fmt
+
+    def buffered_ms(self) -> float:
+        return len(self.buffer) / audio.bytes_per_ms(self.input_format)
+
+    def _append(self, event: dict[str, Any]) -> list[dict[str, Any]] | ApiError:
+        data = event.get("audio")
+        if not isinstance(data, str):
+            return errors.invalid_type("audio", "a string", type(data).__name__) if "audio" in event else errors.missing_parameter("audio")
+        if len(data) > MAX_APPEND_CHARS:
+            return rt.audio_too_large("audio", MAX_APPEND_CHARS)
+        try:
+            chunk = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            return rt.invalid_audio("audio")
+        if self.buffered_ms() + len(chunk) / audio.bytes_per_ms(self.input_format) > MAX_BUFFER_MS:
+            return rt.buffer_full(MAX_BUFFER_MS)
+        self.buffer += chunk
+        turn = self.session["audio"]["input"]["turn_detection"]
+        if turn is None:
+            self.vad.skip(len(chunk) // audio.bytes_per_ms(self.input_format))
+            return []
+        return self._detect(chunk, turn)
+
+    def _detect(self, chunk: bytes, turn: dict[str, Any]) -> list[dict[str, Any]]:
+        fmt = self.input_format
+        out: list[dict[str, Any]] = []
+        for change in self.vad.feed(audio.to_linear(chunk, fmt), audio.rate(fmt), Settings.of(turn)):
+            if isinstance(change, Started):
+                out += self._speech_started(change.onset_ms, turn)
+            elif isinstance(change, Stopped):
+                out += self._speech_stopped(change.end_ms, turn)
+        if not self.vad.speaking:  # between turns only the prefix padding is kept
+            self._trim(Settings.of(turn).prefix_padding_ms)
+        return out
+
+    def _trim(self, keep_ms: int) -> None:
+        per_ms = audio.bytes_per_ms(self.input_format)
+        excess = len(self.buffer) - keep_ms * per_ms
+        if excess > 0:
+            excess -= excess % 2
+            del self.buffer[:excess]
+            self.buffer_start_ms += excess // per_ms
+
+    def _speech_started(self, onset_ms: int, turn: dict[str, Any]) -> list[dict[str, Any]]:
+        start = max(self.buffer_start_ms, onset_ms - Settings.of(turn).prefix_padding_ms)
+        self.speech_item, self.speech_start_ms = self.ids.realtime("item"), start
+        out = [self._event("input_audio_buffer.speech_started", audio_start_ms=start, item_id=self.speech_item)]
+        if self.active is not None and self.active.in_conversation and turn.get("interrupt_response", True):
+            out += self.cancel("turn_detected")
+        return out
+
+    def _speech_stopped(self, end_ms: int, turn: dict[str, Any]) -> list[dict[str, Any]]:
+        item_id = self.speech_item or self.ids.realtime("item")
+        out = [self._event("input_audio_buffer.speech_stopped", audio_end_ms=end_ms, item_id=item_id)]
+        per_ms = audio.bytes_per_ms(self.input_format)
+        keep = max(0, (end_ms - self.buffer_start_ms) * per_ms)
+        utterance, rest = bytes(self.buffer[:keep]), self.buffer[keep:]
+        self.buffer = bytearray(rest)
+        self.buffer_start_ms = end_ms
+        out += self._committed(item_id, utterance)
+        self.speech_item = None
+        if turn.get("create_response", True) and self.active is None:
+            self.start(self._resolve({}))  # type: ignore[arg-type]
+        return out
+
+    def _committed(self, item_id: str, utterance: bytes) -> list[dict[str, Any]]:
+        fmt = self.input_format
+        heard = self.recognize(audio.to_pcm24k(utterance, fmt), audio.PCM_RATE)
+        previous = self.conversation.last()
+        echoed = {"id": item_id, "type": "message", "status": "completed", "role": "user", "content": [{"type": "input_audio", "transcript": None}]}
+        self.conversation.insert({**echoed, "content": [{"type": "input_audio", "transcript": heard}]})
+        out = [
+            self._event("input_audio_buffer.committed", previous_item_id=previous, item_id=item_id),
+            self._event("conversation.item.added", previous_item_id=previous, item=echoed),
+            self._event("conversation.item.done", previous_item_id=previous, item=echoed),
+        ]
+        if self.session["audio"]["input"]["transcription"] is not None:
+            text = heard or ""
+            seconds = len(utterance) / audio.bytes_per_ms(fmt) / 1000
+            audio_tokens = max(1, round(seconds * 10))
+            usage = {
+                "type": "tokens",
+                "input_tokens": audio_tokens,
+                "output_tokens": count_tokens(text),
+                "total_tokens": audio_tokens + count_tokens(text),
+                "input_token_details": {"text_tokens": 0, "audio_tokens": audio_tokens},
+            }
+            where = {"item_id": item_id, "content_index": 0}
+            out.append(self._event("conversation.item.input_audio_transcription.delta", **where, delta=text))
+            out.append(self._event("conversation.item.input_audio_transcription.completed", **where, transcript=text, usage=usage))
+        return out
+
+    def _commit(self, event: dict[str, Any]) -> list[dict[str, Any]] | ApiError:
+        ms = self.buffered_ms()
+        if ms < MIN_COMMIT_MS:
+            return rt.commit_empty(ms)
+        item_id = self.speech_item or self.ids.realtime("item")
+        utterance = bytes(self.buffer)
+        self.buffer_start_ms += int(ms)
+        self.buffer.clear()
+        self.vad.reset()
+        self.speech_item = None
+        return self._committed(item_id, utterance)
+
+    def _clear(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        self.buffer_start_ms += int(self.buffered_ms())
+        self.buffer.clear()
+        self.vad.reset()
+        self.speech_item = None
+        return [self._event("input_audio_buffer.cleared")]
+
+
+def _brief(event: dict[str, Any]) -> dict[str, Any]:
+    """What the log keeps of a client event: audio as its length, never its bytes."""
+    if isinstance(event.get("audio"), str):
+        return {**event, "audio": f"<{len(event['audio'])} base64 chars>"}
+    return event
+
+
+_HANDLERS: dict[str, Callable[[RealtimeSession, dict[str, Any]], Any]] = {
+    "session.update": RealtimeSession._session_update,
+    "input_audio_buffer.append": RealtimeSession._append,
+    "input_audio_buffer.commit": RealtimeSession._commit,
+    "input_audio_buffer.clear": RealtimeSession._clear,
+    "conversation.item.create": RealtimeSession._item_create,
+    "conversation.item.retrieve": RealtimeSession._item_retrieve,
+    "conversation.item.truncate": RealtimeSession._item_truncate,
+    "conversation.item.delete": RealtimeSession._item_delete,
+    "response.create": RealtimeSession._response_create,
+    "response.cancel": RealtimeSession._response_cancel,
+    "output_audio_buffer.clear": RealtimeSession._output_audio_clear,
+}
