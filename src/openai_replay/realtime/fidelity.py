@@ -2,15 +2,20 @@
 
 The machinery and the one list of tolerated deviations are `openai_replay.responses.fidelity`'s; a
 Realtime event is checked against the component its ``type`` names in the spec's ``RealtimeServerEvent``
-union, as kind ``realtime:<type>`` (so a deviation can be listed for Realtime alone).
+union, as kind ``realtime:<type>`` (so a deviation can be listed for Realtime alone). Items and sessions
+are ``oneOf`` unions in the spec: an error there is judged by the branch the value comes closest to,
+so a tolerated deviation inside a branch (a real ``null``) is seen as such.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from functools import lru_cache
 from typing import Any
 
-from openai_replay.responses.fidelity import SpecChecker
+import jsonschema
+
+from openai_replay.responses.fidelity import SpecChecker, is_tolerated
 
 
 @lru_cache(maxsize=4)
@@ -37,4 +42,21 @@ def check_event(checker: SpecChecker, event: dict[str, Any]) -> list[str]:
     component = _components(checker).get(kind)
     if component is None:
         return [f"event type {kind!r} is not in RealtimeServerEvent"]
-    return checker.check(component, event, f"realtime:{kind}")
+    problems: list[str] = []
+    for error in checker.validator(component).iter_errors(event):
+        for leaf in _closest(error):
+            path = ".".join(str(p) for p in leaf.absolute_path)
+            if not is_tolerated(f"realtime:{kind}", path, leaf.message):
+                problems.append(f"{component} at '{path or '<root>'}': {leaf.message[:300]}")
+    return problems
+
+
+def _closest(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
+    """The leaf errors of the union branch with the fewest errors (the error itself when not a union)."""
+    if error.validator not in ("oneOf", "anyOf") or not error.context:
+        return [error]
+    branches: dict[Any, list[jsonschema.ValidationError]] = defaultdict(list)
+    for sub in error.context:
+        branches[sub.relative_schema_path[0] if sub.relative_schema_path else None].append(sub)
+    best = min(branches.values(), key=len)
+    return [leaf for sub in best for leaf in _closest(sub)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -78,7 +79,7 @@ class RealtimeSession:
 
     # -- the transport's view ------------------------------------------------------------------
     def opened(self) -> list[dict[str, Any]]:
-        return [self._event("session.created", session=self.session)]
+        return [self._event("session.created", session=copy.deepcopy(self.session))]
 
     def take_started(self) -> ResponseRun | None:
         run, self._started = self._started, None
@@ -141,7 +142,7 @@ class RealtimeSession:
         problem = update_session(self.session, event.get("session"))
         if problem is not None:
             return problem
-        return [self._event("session.updated", session=self.session)]
+        return [self._event("session.updated", session=copy.deepcopy(self.session))]
 
     # -- conversation ----------------------------------------------------------------------------
     def _item_create(self, event: dict[str, Any]) -> list[dict[str, Any]] | ApiError:
