@@ -35,7 +35,7 @@ class Conversation:
         self.audio_ms: dict[str, int] = {}
 
     def __contains__(self, item_id: object) -> bool:
-        return item_id in self.items
+        return isinstance(item_id, str) and item_id in self.items
 
     def previous_of(self, item_id: str) -> str | None:
         index = self.order.index(item_id)
@@ -52,7 +52,7 @@ class Conversation:
             index = len(self.order)
         elif previous_item_id == "root":
             index = 0
-        elif previous_item_id in self.items:
+        elif previous_item_id in self:
             index = self.order.index(previous_item_id) + 1
         else:
             return rt_errors.previous_item_not_found(previous_item_id)

@@ -37,6 +37,8 @@ MAX_APPEND_CHARS = 15 * 1024 * 1024
 #: Audio the input buffer holds at most; past it an append is refused until a commit or a clear.
 MAX_BUFFER_MS = 5 * 60 * 1000
 MIN_COMMIT_MS = 100
+#: Only an utterance's first 30 s are read by the recogniser, so a huge commit costs bounded CPU.
+RECOGNIZE_MAX_MS = 30_000
 #: Verbatim (pollen-robotics/reachy_mini_conversation_app#134): the GA session limit's close.
 LIMIT_CLOSE = (1001, "Your session hit the maximum duration of 60 minutes.")
 
@@ -378,7 +380,7 @@ class RealtimeSession:
 
     def _committed(self, item_id: str, utterance: bytes) -> list[dict[str, Any]]:
         fmt = self.input_format
-        heard = self.recognize(audio.to_pcm24k(utterance, fmt), audio.PCM_RATE)
+        heard = self.recognize(audio.to_pcm24k(utterance[: RECOGNIZE_MAX_MS * audio.bytes_per_ms(fmt)], fmt), audio.PCM_RATE)
         previous = self.conversation.last()
         echoed = {"id": item_id, "type": "message", "status": "completed", "role": "user", "content": [{"type": "input_audio", "transcript": None}]}
         self.conversation.insert({**echoed, "content": [{"type": "input_audio", "transcript": heard}]})

@@ -1,0 +1,103 @@
+"""Hostile client events: every one gets valid events back (an error names its cause), the session survives, memory stays bounded."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from fuzzkit import PROFILE, budget, json_values, no_tracebacks, raw_texts
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from realtimekit import send, session, user_text
+from testkit import spec
+
+from openai_replay.realtime.errors import CLIENT_EVENTS
+from openai_replay.realtime.fidelity import check_event
+from openai_replay.realtime.machine import MAX_BUFFER_MS, RealtimeSession
+
+_FIELDS = ["session", "item", "item_id", "previous_item_id", "content_index", "audio_end_ms", "audio", "response", "response_id", "event_id"]
+
+events = st.fixed_dictionaries(
+    {"type": st.sampled_from(CLIENT_EVENTS) | st.text(max_size=12) | json_values},
+    optional={name: json_values for name in _FIELDS},
+)
+audio_frames = st.builds(
+    lambda data, tail: {"type": "input_audio_buffer.append", "audio": base64.b64encode(data).decode() + tail},
+    st.binary(max_size=4000),
+    st.sampled_from(["", "=", "!!", "A", "====", "\u00e9"]),
+)
+
+
+def _still_alive(rt: RealtimeSession) -> None:
+    """The session still answers a normal turn after whatever came before."""
+    if rt.active is not None:
+        send(rt, {"type": "response.cancel"})
+    send(rt, {"type": "session.update", "session": {"type": "realtime", "output_modalities": ["text"]}})
+    reply = send(rt, user_text("still there?")) + send(rt, {"type": "response.create", "response": {"conversation": "none", "input": [user_text("ping")["item"]]}})
+    assert reply[-2]["type"] == "response.done" and reply[-2]["response"]["status"] == "completed", reply[-3:]
+
+
+def _check(rt: RealtimeSession, frame: Any) -> None:
+    text = frame if isinstance(frame, str) else json.dumps(frame)
+    with no_tracebacks() as bad:
+        out = send(rt, text)
+    assert not bad, bad
+    for event in out:
+        assert check_event(spec(), event) == [], event
+        if event["type"] == "error":
+            assert "\n" not in event["error"]["message"]
+    assert rt.buffered_ms() <= MAX_BUFFER_MS
+    _still_alive(rt)
+
+
+@settings(PROFILE, max_examples=budget(60))
+@given(frame=events)
+def test_any_client_event(frame: dict[str, Any]) -> None:
+    """Any type with any fields: valid events only (errors in the real shape), then the session goes on."""
+    _check(session(), frame)
+
+
+@settings(PROFILE)
+@given(frame=audio_frames)
+def test_any_audio_append(frame: dict[str, Any]) -> None:
+    """Appends of any bytes, valid base64 or not: the real error or nothing, then the session goes on."""
+    _check(session(), frame)
+
+
+@settings(PROFILE)
+@given(text=raw_texts)
+def test_any_text_frame(text: str) -> None:
+    """Frames that are not JSON objects get one error event."""
+    rt = session()
+    out = send(rt, text)
+    assert all(check_event(spec(), e) == [] for e in out)
+    _still_alive(rt)
+
+
+def test_appends_without_end_are_refused_at_the_buffer_limit() -> None:
+    """Without turn detection a buffer that is never committed stops at its limit with an error; a commit frees it."""
+    rt = session()
+    send(rt, {"type": "session.update", "session": {"type": "realtime", "audio": {"input": {"turn_detection": None}}}})
+    minute = {"type": "input_audio_buffer.append", "audio": base64.b64encode(b"\x10\x20" * 24000 * 60).decode()}
+    answers = [send(rt, minute) for _ in range(MAX_BUFFER_MS // 60000 + 1)]
+    assert all(a == [] for a in answers[:-1])
+    assert answers[-1][0]["error"]["code"] == "input_audio_buffer_full"
+    assert rt.buffered_ms() == MAX_BUFFER_MS
+    committed = send(rt, {"type": "input_audio_buffer.commit"})  # the recogniser reads a bounded prefix
+    assert committed[0]["type"] == "input_audio_buffer.committed" and rt.buffered_ms() == 0
+
+
+def test_a_huge_append_is_refused_before_decoding() -> None:
+    """An append over 15 MiB of base64 is refused with the real error shape and nothing is buffered."""
+    rt = session()
+    [error] = send(rt, {"type": "input_audio_buffer.append", "audio": "A" * (15 * 1024 * 1024 + 4)})
+    assert error["error"]["param"] == "audio" and rt.buffered_ms() == 0
+
+
+@pytest.mark.parametrize("bad", ["not base64!", "AAA", 12, None])
+def test_invalid_audio_gets_the_error(bad: Any) -> None:
+    """Invalid base64 or a non-string is an error event naming 'audio'."""
+    [error] = send(session(), {"type": "input_audio_buffer.append", "audio": bad, "event_id": "e1"})
+    assert error["error"]["param"] == "audio" and error["error"]["event_id"] == "e1"

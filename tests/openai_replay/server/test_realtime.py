@@ -1,0 +1,133 @@
+"""/v1/realtime over real sockets: the openai SDK's realtime.connect() holds a whole conversation."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from typing import Any
+
+import aiohttp
+import pytest
+from realtimekit import spoken
+from sdkkit import async_sdk
+
+from fake_server import FakeServer
+from openai_replay.audio import voice
+from openai_replay.clock import ManualClock
+
+TOOL = {"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+
+
+async def _until(conn: Any, last: str) -> list[Any]:
+    """Events up to and including the first of type ``last`` (bounded in time)."""
+    events = []
+    async with asyncio.timeout(10):
+        async for event in conn:
+            events.append(event)
+            if event.type == last:
+                return events
+    raise AssertionError(f"the socket closed before {last}")
+
+
+async def _say(conn: Any, text: str, *, silence_ms: int = 600, chunk_ms: int = 100) -> None:
+    pcm = spoken(text, silence_ms)
+    for i in range(0, len(pcm), 48 * chunk_ms):
+        await conn.input_audio_buffer.append(audio=base64.b64encode(pcm[i : i + 48 * chunk_ms]).decode())
+
+
+async def _open(conn: Any) -> None:
+    assert (await conn.recv()).type == "session.created"
+    session = {"type": "realtime", "output_modalities": ["text"], "tools": [TOOL], "audio": {"input": {"transcription": {"model": "whisper-1"}}}}
+    await conn.session.update(session=session)
+    assert (await conn.recv()).type == "session.updated"
+
+
+async def test_the_sdk_holds_a_text_conversation_with_a_tool_call() -> None:
+    """A text turn, then a tool call answered with its output, through client.realtime.connect()."""
+    async with FakeServer() as server:
+        client = async_sdk(base_url=server.url, api_key="test")
+        async with client.realtime.connect(model="gpt-realtime") as conn:
+            await _open(conn)
+
+            await conn.conversation.item.create(item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hello"}]})
+            await conn.response.create()
+            done = (await _until(conn, "response.done"))[-1]
+            assert done.response.output[0].content[0].text == "You said: hello"
+
+            await conn.conversation.item.create(item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": 'call get_weather {"city": "Oslo"}'}]})
+            await conn.response.create()
+            events = await _until(conn, "response.done")
+            call = next(e for e in events if e.type == "response.function_call_arguments.done")
+            await conn.conversation.item.create(item={"type": "function_call_output", "call_id": call.call_id, "output": "snow"})
+            await conn.response.create()
+            done = (await _until(conn, "response.done"))[-1]
+            assert done.response.output[0].content[0].text == "get_weather returned: snow"
+    assert "get_weather returned: snow" in server.log.timeline()
+
+
+@pytest.mark.slow
+async def test_the_sdk_holds_a_spoken_conversation_with_an_interruption() -> None:
+    """A spoken turn under server VAD (transcribed, answered in speech), then speech that interrupts a paced reply."""
+    async with FakeServer(realtime_pace=10.0) as server:  # paced (10x real time), so speech can land mid-reply
+        client = async_sdk(base_url=server.url, api_key="test")
+        async with client.realtime.connect(model="gpt-realtime") as conn:
+            await _open(conn)
+            await conn.session.update(session={"type": "realtime", "output_modalities": ["audio"]})
+            await _say(conn, "what time is it")
+            events = await _until(conn, "response.output_audio.delta")
+            kinds = [e.type for e in events]
+            assert kinds.index("input_audio_buffer.speech_started") < kinds.index("input_audio_buffer.speech_stopped") < kinds.index("response.created")
+            transcript = next(e for e in events if e.type == "conversation.item.input_audio_transcription.completed")
+            assert transcript.transcript == "what time is it"
+            heard = base64.b64decode(events[-1].delta)
+            await _say(conn, "stop", silence_ms=400)  # the reply is paced: this speech lands while it plays
+            events = await _until(conn, "response.done")
+            assert events[-1].response.status == "cancelled"
+            assert events[-1].response.status_details.reason == "turn_detected"
+            assert "input_audio_buffer.speech_started" in [e.type for e in events]
+            heard += b"".join(base64.b64decode(e.delta) for e in events if e.type == "response.output_audio.delta")
+            assert len(heard) < len(voice.synthesize("You said: what time is it"))
+            events = await _until(conn, "response.done")  # the new turn ("stop") is answered
+            assert events[-1].response.status == "completed"
+            assert events[-1].response.output[0].content[0].transcript == "You said: stop"
+    timeline = server.log.timeline()
+    assert "/v1/realtime" in timeline and "cancelled" in timeline
+
+
+async def _raw(server: FakeServer, headers: dict[str, str] | None = None) -> tuple[aiohttp.ClientSession, aiohttp.ClientWebSocketResponse]:
+    http = aiohttp.ClientSession()
+    ws = await http.ws_connect(f"{server.ws_url.rsplit('/v1/', 1)[0]}/v1/realtime?model=gpt-realtime", headers={"Authorization": "Bearer t", **(headers or {})})
+    return http, ws
+
+
+async def test_the_beta_handshake_is_refused_like_the_real_api() -> None:
+    """OpenAI-Beta: realtime=v1 gets the beta_api_shape_disabled error event, then close code 4000."""
+    async with FakeServer() as server:
+        http, ws = await _raw(server, {"OpenAI-Beta": "realtime=v1"})
+        async with http:
+            first = json.loads((await ws.receive()).data)
+            assert first["type"] == "error" and first["error"]["code"] == "beta_api_shape_disabled"
+            await ws.receive()
+            assert ws.close_code == 4000
+
+
+async def test_a_missing_key_is_refused_at_the_handshake() -> None:
+    """No bearer token: the real 401 instead of the upgrade."""
+    async with FakeServer() as server, aiohttp.ClientSession() as http:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as caught:
+            await http.ws_connect(f"{server.ws_url.rsplit('/v1/', 1)[0]}/v1/realtime?model=gpt-realtime")
+        assert caught.value.status == 401
+
+
+async def test_the_session_limit_closes_with_the_real_code_and_reason() -> None:
+    """On the virtual clock, 60 minutes later the socket closes with 1001 and the GA reason."""
+    clock = ManualClock()
+    async with FakeServer(clock=clock) as server:
+        http, ws = await _raw(server)
+        async with http:
+            assert json.loads((await ws.receive()).data)["type"] == "session.created"
+            clock.advance(3600)
+            message = await asyncio.wait_for(ws.receive(), 5)
+            assert message.type == aiohttp.WSMsgType.CLOSE
+            assert (message.data, message.extra) == (1001, "Your session hit the maximum duration of 60 minutes.")
