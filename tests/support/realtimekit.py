@@ -51,7 +51,10 @@ def types(events: list[dict[str, Any]]) -> list[str]:
 
 
 def user_text(text: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "conversation.item.create", "item": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}], **extra}}
+    return {
+        "type": "conversation.item.create",
+        "item": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}], **extra},
+    }
 
 
 def spoken(text: str, silence_ms: int = 600) -> bytes:
@@ -61,7 +64,10 @@ def spoken(text: str, silence_ms: int = 600) -> bytes:
 
 def appends(pcm: bytes, chunk_ms: int = 100) -> list[dict[str, Any]]:
     step = 48 * chunk_ms
-    return [{"type": "input_audio_buffer.append", "audio": base64.b64encode(pcm[i : i + step]).decode()} for i in range(0, len(pcm), step)]
+    return [
+        {"type": "input_audio_buffer.append", "audio": base64.b64encode(pcm[i : i + step]).decode()}
+        for i in range(0, len(pcm), step)
+    ]
 
 
 def audio_of(events: list[dict[str, Any]]) -> bytes:

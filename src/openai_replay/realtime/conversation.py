@@ -111,7 +111,14 @@ def client_item(item: Any, new_id: str) -> dict[str, Any] | ApiError:
         arguments = item.get("arguments", "")
         if not isinstance(arguments, str):
             return errors.invalid_type("item.arguments", "a string", type(arguments).__name__)
-        return {"id": item_id, "type": kind, "status": "completed", "name": item["name"], "call_id": item["call_id"], "arguments": arguments}
+        return {
+            "id": item_id,
+            "type": kind,
+            "status": "completed",
+            "name": item["name"],
+            "call_id": item["call_id"],
+            "arguments": arguments,
+        }
     if kind == "function_call_output":
         if not isinstance(item.get("call_id"), str):
             return errors.missing_parameter("item.call_id")

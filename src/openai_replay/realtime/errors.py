@@ -108,7 +108,9 @@ def previous_item_not_found(item_id: Any) -> ApiError:
 
 
 def duplicate_item(item_id: Any) -> ApiError:
-    return ApiError(400, f"Error adding item: the item with id '{item_id}' already exists.", code="invalid_value", param="item.id")
+    return ApiError(
+        400, f"Error adding item: the item with id '{item_id}' already exists.", code="invalid_value", param="item.id"
+    )
 
 
 def invalid_audio(param: str) -> ApiError:

@@ -9,8 +9,6 @@ or an interruption ends it synchronously, so nothing of it is sent after its ``r
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
 from collections.abc import Callable
 from typing import Any
@@ -26,19 +24,12 @@ from openai_replay.log import ConnectionRecord, RequestLog
 from openai_replay.realtime import audio
 from openai_replay.realtime import errors as rt
 from openai_replay.realtime.conversation import Conversation, client_item, engine_items
+from openai_replay.realtime.listening import InputAudio
 from openai_replay.realtime.response import ResponseRun
 from openai_replay.realtime.session import new_session, normal_format, normal_tool, update_session
-from openai_replay.realtime.vad import Detector, Settings, Started, Stopped
 from openai_replay.responses.events import ResponseBuilder
 from openai_replay.source import Source, Turn
 
-#: Base64 characters one ``input_audio_buffer.append`` may carry (15 MiB, the API's frame limit).
-MAX_APPEND_CHARS = 15 * 1024 * 1024
-#: Audio the input buffer holds at most; past it an append is refused until a commit or a clear.
-MAX_BUFFER_MS = 5 * 60 * 1000
-MIN_COMMIT_MS = 100
-#: Only an utterance's first 30 s are read by the recogniser, so a huge commit costs bounded CPU.
-RECOGNIZE_MAX_MS = 30_000
 #: Verbatim (pollen-robotics/reachy_mini_conversation_app#134): the GA session limit's close.
 LIMIT_CLOSE = (1001, "Your session hit the maximum duration of 60 minutes.")
 
@@ -46,7 +37,7 @@ Speak = Callable[[str, float], bytes]
 Recognize = Callable[[bytes, int], "str | None"]
 
 
-class RealtimeSession:
+class RealtimeSession(InputAudio):
     """The session, the conversation, the input audio buffer and the active response."""
 
     def __init__(
@@ -71,12 +62,7 @@ class RealtimeSession:
         self.conversation = Conversation(ids.realtime("conv"))
         self.active: ResponseRun | None = None
         self._started: ResponseRun | None = None
-        self.buffer = bytearray()
-        #: Session audio time (ms) where the buffer's first byte sits.
-        self.buffer_start_ms = 0
-        self.vad = Detector()
-        self.speech_item: str | None = None
-        self.speech_start_ms = 0
+        self._init_input()
         self.requests = 0
 
     # -- the transport's view ------------------------------------------------------------------
@@ -107,17 +93,26 @@ class RealtimeSession:
         handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
         if handler is None:
             problem = errors.missing_parameter("type") if kind is None else rt.unknown_event(kind)
-            self.log.add_frame(self.connection.id, now, kind if isinstance(kind, str) else None, problem.message, _brief(event), size=len(data))
+            self.log.add_frame(
+                self.connection.id, now, kind if isinstance(kind, str) else None, problem.message, _brief(event), size=len(data)
+            )
             return [self._error(problem, cause)]
         self.log.add_frame(self.connection.id, now, kind, None, _brief(event), size=len(data))
         result = handler(self, event)
         if isinstance(result, ApiError):
             return [self._error(result, cause)]
-        return result
+        out: list[dict[str, Any]] = result
+        return out
 
     # -- helpers -------------------------------------------------------------------------------
     def _event(self, type_: str, **fields: Any) -> dict[str, Any]:
         return {"type": type_, "event_id": self.ids.realtime("event"), **fields}
+
+    def new_item_id(self) -> str:
+        return self.ids.realtime("item")
+
+    def recognize_pcm(self, pcm: bytes) -> str | None:
+        return self.recognize(pcm, audio.PCM_RATE)
 
     def _error(self, error: ApiError, cause: Any = None) -> dict[str, Any]:
         return rt.error_event(self.ids, error, cause)
@@ -156,24 +151,27 @@ class RealtimeSession:
         if problem is not None:
             return problem
         before = self.conversation.previous_of(item["id"])
-        return [self._event(kind, previous_item_id=before, item=dict(item)) for kind in ("conversation.item.added", "conversation.item.done")]
+        return [
+            self._event(kind, previous_item_id=before, item=dict(item))
+            for kind in ("conversation.item.added", "conversation.item.done")
+        ]
 
     def _item_retrieve(self, event: dict[str, Any]) -> list[dict[str, Any]] | ApiError:
         item_id = event.get("item_id")
-        if item_id not in self.conversation:
+        if not isinstance(item_id, str) or item_id not in self.conversation:
             return rt.item_not_found("retrieve", item_id)
         return [self._event("conversation.item.retrieved", item=dict(self.conversation.items[item_id]))]
 
     def _item_delete(self, event: dict[str, Any]) -> list[dict[str, Any]] | ApiError:
         item_id = event.get("item_id")
-        if item_id not in self.conversation:
+        if not isinstance(item_id, str) or item_id not in self.conversation:
             return rt.item_not_found("delete", item_id)
         self.conversation.delete(item_id)
         return [self._event("conversation.item.deleted", item_id=item_id)]
 
     def _item_truncate(self, event: dict[str, Any]) -> list[dict[str, Any]] | ApiError:
         item_id = event.get("item_id")
-        if item_id not in self.conversation:
+        if not isinstance(item_id, str) or item_id not in self.conversation:
             return rt.item_not_found("truncate", item_id)
         item = self.conversation.items[item_id]
         parts = item.get("content") or []
@@ -219,7 +217,9 @@ class RealtimeSession:
             return errors.invalid_value("response.output_modalities", modalities, ["text", "audio"])
         metadata = params.get("metadata")
         if metadata is not None and (
-            not isinstance(metadata, dict) or len(metadata) > 16 or not all(isinstance(v, str) and len(v) <= 512 for v in metadata.values())
+            not isinstance(metadata, dict)
+            or len(metadata) > 16
+            or not all(isinstance(v, str) and len(v) <= 512 for v in metadata.values())
         ):
             return errors.invalid_type("response.metadata", "an object of at most 16 string values", type(metadata).__name__)
         tools = params.get("tools", session["tools"])
@@ -233,7 +233,9 @@ class RealtimeSession:
             "in_conversation": conversation == "auto",
             "output_modalities": modalities,
             "max_output_tokens": params.get("max_output_tokens", session["max_output_tokens"]),
-            "format": normal_format(output["format"]) if isinstance(output.get("format"), dict) else session["audio"]["output"]["format"],
+            "format": normal_format(output["format"])
+            if isinstance(output.get("format"), dict)
+            else session["audio"]["output"]["format"],
             "voice": output.get("voice", session["audio"]["output"]["voice"]),
             "speed": session["audio"]["output"]["speed"],
             "metadata": metadata,
@@ -285,7 +287,15 @@ class RealtimeSession:
             obfuscate=False,
             input_tokens=items_tokens(context) + count_tokens(instructions),
         )
-        turn = Turn(payload=payload, transport="ws", record=record, builder=builder, context=context, config=self.config, path="/v1/realtime")
+        turn = Turn(
+            payload=payload,
+            transport="ws",
+            record=record,
+            builder=builder,
+            context=context,
+            config=self.config,
+            path="/v1/realtime",
+        )
         run = ResponseRun(self, turn, params, in_conversation=params["in_conversation"])
         record.response_id = run.id
         self.active = self._started = run
@@ -306,123 +316,9 @@ class RealtimeSession:
         return run.cancel(reason)
 
     def _output_audio_clear(self, event: dict[str, Any]) -> ApiError:
-        return ApiError(400, "output_audio_buffer.clear is only supported for WebRTC and SIP connections.", code="invalid_value", param="type")
-
-    # -- input audio -----------------------------------------------------------------------------
-    @property
-    def input_format(self) -> dict[str, Any]:
-        fmt: dict[str, Any] = self.session["audio"]["input"]["format"]
-        return fmt
-
-    def buffered_ms(self) -> float:
-        return len(self.buffer) / audio.bytes_per_ms(self.input_format)
-
-    def _append(self, event: dict[str, Any]) -> list[dict[str, Any]] | ApiError:
-        data = event.get("audio")
-        if not isinstance(data, str):
-            return errors.invalid_type("audio", "a string", type(data).__name__) if "audio" in event else errors.missing_parameter("audio")
-        if len(data) > MAX_APPEND_CHARS:
-            return rt.audio_too_large("audio", MAX_APPEND_CHARS)
-        try:
-            chunk = base64.b64decode(data, validate=True)
-        except (binascii.Error, ValueError):
-            return rt.invalid_audio("audio")
-        if self.buffered_ms() + len(chunk) / audio.bytes_per_ms(self.input_format) > MAX_BUFFER_MS:
-            return rt.buffer_full(MAX_BUFFER_MS)
-        self.buffer += chunk
-        turn = self.session["audio"]["input"]["turn_detection"]
-        if turn is None:
-            self.vad.skip(len(chunk) // audio.bytes_per_ms(self.input_format))
-            return []
-        return self._detect(chunk, turn)
-
-    def _detect(self, chunk: bytes, turn: dict[str, Any]) -> list[dict[str, Any]]:
-        fmt = self.input_format
-        out: list[dict[str, Any]] = []
-        for change in self.vad.feed(audio.to_linear(chunk, fmt), audio.rate(fmt), Settings.of(turn)):
-            if isinstance(change, Started):
-                out += self._speech_started(change.onset_ms, turn)
-            elif isinstance(change, Stopped):
-                out += self._speech_stopped(change.end_ms, turn)
-        if not self.vad.speaking:  # between turns only the prefix padding is kept
-            self._trim(Settings.of(turn).prefix_padding_ms)
-        return out
-
-    def _trim(self, keep_ms: int) -> None:
-        per_ms = audio.bytes_per_ms(self.input_format)
-        excess = len(self.buffer) - keep_ms * per_ms
-        if excess > 0:
-            excess -= excess % 2
-            del self.buffer[:excess]
-            self.buffer_start_ms += excess // per_ms
-
-    def _speech_started(self, onset_ms: int, turn: dict[str, Any]) -> list[dict[str, Any]]:
-        start = max(self.buffer_start_ms, onset_ms - Settings.of(turn).prefix_padding_ms)
-        self.speech_item, self.speech_start_ms = self.ids.realtime("item"), start
-        out = [self._event("input_audio_buffer.speech_started", audio_start_ms=start, item_id=self.speech_item)]
-        if self.active is not None and self.active.in_conversation and turn.get("interrupt_response", True):
-            out += self.cancel("turn_detected")
-        return out
-
-    def _speech_stopped(self, end_ms: int, turn: dict[str, Any]) -> list[dict[str, Any]]:
-        item_id = self.speech_item or self.ids.realtime("item")
-        out = [self._event("input_audio_buffer.speech_stopped", audio_end_ms=end_ms, item_id=item_id)]
-        per_ms = audio.bytes_per_ms(self.input_format)
-        keep = max(0, (end_ms - self.buffer_start_ms) * per_ms)
-        utterance, rest = bytes(self.buffer[:keep]), self.buffer[keep:]
-        self.buffer = bytearray(rest)
-        self.buffer_start_ms = end_ms
-        out += self._committed(item_id, utterance)
-        self.speech_item = None
-        if turn.get("create_response", True) and self.active is None:
-            self.start(self._resolve({}))  # type: ignore[arg-type]
-        return out
-
-    def _committed(self, item_id: str, utterance: bytes) -> list[dict[str, Any]]:
-        fmt = self.input_format
-        heard = self.recognize(audio.to_pcm24k(utterance[: RECOGNIZE_MAX_MS * audio.bytes_per_ms(fmt)], fmt), audio.PCM_RATE)
-        previous = self.conversation.last()
-        echoed = {"id": item_id, "type": "message", "status": "completed", "role": "user", "content": [{"type": "input_audio", "transcript": None}]}
-        self.conversation.insert({**echoed, "content": [{"type": "input_audio", "transcript": heard}]})
-        out = [
-            self._event("input_audio_buffer.committed", previous_item_id=previous, item_id=item_id),
-            self._event("conversation.item.added", previous_item_id=previous, item=echoed),
-            self._event("conversation.item.done", previous_item_id=previous, item=echoed),
-        ]
-        if self.session["audio"]["input"]["transcription"] is not None:
-            text = heard or ""
-            seconds = len(utterance) / audio.bytes_per_ms(fmt) / 1000
-            audio_tokens = max(1, round(seconds * 10))
-            usage = {
-                "type": "tokens",
-                "input_tokens": audio_tokens,
-                "output_tokens": count_tokens(text),
-                "total_tokens": audio_tokens + count_tokens(text),
-                "input_token_details": {"text_tokens": 0, "audio_tokens": audio_tokens},
-            }
-            where = {"item_id": item_id, "content_index": 0}
-            out.append(self._event("conversation.item.input_audio_transcription.delta", **where, delta=text))
-            out.append(self._event("conversation.item.input_audio_transcription.completed", **where, transcript=text, usage=usage))
-        return out
-
-    def _commit(self, event: dict[str, Any]) -> list[dict[str, Any]] | ApiError:
-        ms = self.buffered_ms()
-        if ms < MIN_COMMIT_MS:
-            return rt.commit_empty(ms)
-        item_id = self.speech_item or self.ids.realtime("item")
-        utterance = bytes(self.buffer)
-        self.buffer_start_ms += int(ms)
-        self.buffer.clear()
-        self.vad.reset()
-        self.speech_item = None
-        return self._committed(item_id, utterance)
-
-    def _clear(self, event: dict[str, Any]) -> list[dict[str, Any]]:
-        self.buffer_start_ms += int(self.buffered_ms())
-        self.buffer.clear()
-        self.vad.reset()
-        self.speech_item = None
-        return [self._event("input_audio_buffer.cleared")]
+        return ApiError(
+            400, "output_audio_buffer.clear is only supported for WebRTC and SIP connections.", code="invalid_value", param="type"
+        )
 
 
 def _brief(event: dict[str, Any]) -> dict[str, Any]:

@@ -130,7 +130,13 @@ class ResponseRun:
             yield from self._ended(ev)
         elif kind == "error":
             inner = ev.get("error") or {}
-            error = ApiError(int(ev.get("status") or 500), str(inner.get("message")), str(inner.get("type") or "server_error"), inner.get("code"), inner.get("param"))
+            error = ApiError(
+                int(ev.get("status") or 500),
+                str(inner.get("message")),
+                str(inner.get("type") or "server_error"),
+                inner.get("code"),
+                inner.get("param"),
+            )
             yield from self._failed(error)
 
     def _where(self, item: dict[str, Any]) -> dict[str, Any]:
@@ -142,12 +148,21 @@ class ResponseRun:
         if engine.get("type") == "message":
             item: dict[str, Any] = {"id": item_id, "type": "message", "status": "in_progress", "role": "assistant", "content": []}
         elif engine.get("type") == "function_call":
-            item = {"id": item_id, "type": "function_call", "status": "in_progress", "name": engine.get("name"), "call_id": engine.get("call_id"), "arguments": ""}
+            item = {
+                "id": item_id,
+                "type": "function_call",
+                "status": "in_progress",
+                "name": engine.get("name"),
+                "call_id": engine.get("call_id"),
+                "arguments": "",
+            }
         else:
             return
         self.by_index[int(ev.get("output_index", len(self.by_index)))] = item
         self.output.append(item)
-        yield Emit(self.event("response.output_item.added", response_id=self.id, output_index=len(self.output) - 1, item=dict(item)))
+        yield Emit(
+            self.event("response.output_item.added", response_id=self.id, output_index=len(self.output) - 1, item=dict(item))
+        )
         if self.in_conversation:
             self.rt.conversation.insert(item)
             previous = self.rt.conversation.previous_of(item_id)
@@ -187,10 +202,17 @@ class ResponseRun:
             self.audio_ms += len(chunk) // audio.bytes_per_ms(fmt)
             if self.in_conversation and item["id"] in self.rt.conversation:
                 self.rt.conversation.audio_ms[item["id"]] = self.audio_ms
-            yield Emit(self.event("response.output_audio.delta", **self._where(item), delta=base64.b64encode(chunk).decode("ascii")))
+            yield Emit(
+                self.event("response.output_audio.delta", **self._where(item), delta=base64.b64encode(chunk).decode("ascii"))
+            )
 
     def _arguments(self, item: dict[str, Any], ev: dict[str, Any]) -> Iterator[Step]:
-        where = {"response_id": self.id, "item_id": item["id"], "output_index": self.output.index(item), "call_id": item["call_id"]}
+        where = {
+            "response_id": self.id,
+            "item_id": item["id"],
+            "output_index": self.output.index(item),
+            "call_id": item["call_id"],
+        }
         if ev["type"].endswith(".delta"):
             delta = str(ev.get("delta", ""))
             item["arguments"] += delta
@@ -198,7 +220,9 @@ class ResponseRun:
             yield Emit(self.event("response.function_call_arguments.delta", **where, delta=delta, **extra))
         else:
             item["arguments"] = str(ev.get("arguments", item["arguments"]))
-            yield Emit(self.event("response.function_call_arguments.done", **where, name=item["name"], arguments=item["arguments"]))
+            yield Emit(
+                self.event("response.function_call_arguments.done", **where, name=item["name"], arguments=item["arguments"])
+            )
 
     def _item_done(self, item: dict[str, Any]) -> Iterator[Step]:
         item["status"] = "completed"
@@ -207,7 +231,9 @@ class ResponseRun:
                 self.rt.conversation.items[item["id"]] = item
             previous = self.rt.conversation.previous_of(item["id"]) if item["id"] in self.rt.conversation else None
             yield Emit(self.event("conversation.item.done", previous_item_id=previous, item=dict(item)))
-        yield Emit(self.event("response.output_item.done", response_id=self.id, output_index=self.output.index(item), item=dict(item)))
+        yield Emit(
+            self.event("response.output_item.done", response_id=self.id, output_index=self.output.index(item), item=dict(item))
+        )
 
     # -- endings ---------------------------------------------------------------------------------
     def usage(self, engine: dict[str, Any] | None) -> dict[str, Any]:
@@ -238,13 +264,22 @@ class ResponseRun:
         elif kind == "response.incomplete":
             reason = (engine.get("incomplete_details") or {}).get("reason")
             if reason == "cancelled":  # the engine's emulated cancel: a client cancel in Realtime words
-                yield from self._done("cancelled", {"type": "cancelled", "reason": "client_cancelled"}, self.usage(engine.get("usage")))
+                yield from self._done(
+                    "cancelled", {"type": "cancelled", "reason": "client_cancelled"}, self.usage(engine.get("usage"))
+                )
             else:
                 reason = reason if reason in ("max_output_tokens", "content_filter") else "max_output_tokens"
                 yield from self._done("incomplete", {"type": "incomplete", "reason": reason}, self.usage(engine.get("usage")))
         else:
             error = engine.get("error") or {}
-            details = {"type": "failed", "error": {"type": str(error.get("type") or "server_error"), "code": error.get("code"), "message": error.get("message")}}
+            details = {
+                "type": "failed",
+                "error": {
+                    "type": str(error.get("type") or "server_error"),
+                    "code": error.get("code"),
+                    "message": error.get("message"),
+                },
+            }
             yield from self._done("failed", details, self.usage(engine.get("usage")))
 
     def _failed(self, error: ApiError) -> Iterator[Step]:
@@ -276,7 +311,11 @@ class ResponseRun:
                 if item["type"] == "message" and item["id"] in self.text:
                     key = "transcript" if self.audio_out else "text"
                     item["content"] = [{"type": "output_audio" if self.audio_out else "output_text", key: self.text[item["id"]]}]
-                events.append(self.event("response.output_item.done", response_id=self.id, output_index=self.output.index(item), item=dict(item)))
+                events.append(
+                    self.event(
+                        "response.output_item.done", response_id=self.id, output_index=self.output.index(item), item=dict(item)
+                    )
+                )
         for step in self._done("cancelled", {"type": "cancelled", "reason": reason}, self.usage(None)):
             assert isinstance(step, Emit)
             events.append(step.event)

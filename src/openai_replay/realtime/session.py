@@ -42,8 +42,22 @@ VOICES = ("alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse",
 #: The keys each object of a session update may carry (the SDK's ``RealtimeSessionCreateRequest``).
 _KEYS: dict[str, frozenset[str]] = {
     "session": frozenset(
-        {"type", "model", "output_modalities", "instructions", "tools", "tool_choice", "max_output_tokens", "tracing",
-         "truncation", "prompt", "audio", "include", "reasoning", "parallel_tool_calls"}
+        {
+            "type",
+            "model",
+            "output_modalities",
+            "instructions",
+            "tools",
+            "tool_choice",
+            "max_output_tokens",
+            "tracing",
+            "truncation",
+            "prompt",
+            "audio",
+            "include",
+            "reasoning",
+            "parallel_tool_calls",
+        }
     ),
     "session.audio": frozenset({"input", "output"}),
     "session.audio.input": frozenset({"format", "transcription", "noise_reduction", "turn_detection"}),
@@ -118,7 +132,11 @@ def _merge_audio(audio: dict[str, Any], update: dict[str, Any]) -> None:
             elif key == "turn_detection":
                 audio[side]["turn_detection"] = _turn_detection(audio[side]["turn_detection"], value)
             elif key == "transcription" and isinstance(value, dict):
-                audio[side]["transcription"] = {"model": value.get("model"), "language": value.get("language"), "prompt": value.get("prompt")}
+                audio[side]["transcription"] = {
+                    "model": value.get("model"),
+                    "language": value.get("language"),
+                    "prompt": value.get("prompt"),
+                }
             else:
                 audio[side][key] = value
 

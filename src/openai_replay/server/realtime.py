@@ -41,7 +41,9 @@ MAX_FRAME = 16 * 1024 * 1024
 #: How often (real seconds) an idle session looks at the server's clock for the session limit.
 LIMIT_POLL = 0.25
 
-BINARY_FRAME = ApiError(400, "Binary WebSocket messages are not supported. Send each event as a JSON text frame.", code="invalid_value")
+BINARY_FRAME = ApiError(
+    400, "Binary WebSocket messages are not supported. Send each event as a JSON text frame.", code="invalid_value"
+)
 
 
 class RealtimeSocket:
@@ -222,7 +224,9 @@ async def handle_realtime(request: web.Request) -> web.StreamResponse:
     """The upgrade on ``GET /v1/realtime``."""
     state = state_for(request)
     if request.headers.get("Upgrade", "").lower() != "websocket":
-        return error_response(state, ApiError(400, "The Realtime API at /v1/realtime is a WebSocket: send GET with Upgrade: websocket."))
+        return error_response(
+            state, ApiError(400, "The Realtime API at /v1/realtime is a WebSocket: send GET with Upgrade: websocket.")
+        )
     problem = auth_error(state, request)
     if problem is not None:
         return error_response(state, problem)
@@ -249,4 +253,3 @@ async def handle_realtime(request: web.Request) -> web.StreamResponse:
     finally:
         request.app[SESSIONS].discard(socket)
     return ws
-

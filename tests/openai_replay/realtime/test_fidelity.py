@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from openai.types.realtime import RealtimeServerEvent
 from pydantic import TypeAdapter
 from realtimekit import appends, send, session, spoken, types, user_text
 from testkit import spec
 
-from openai.types.realtime import RealtimeServerEvent
 from openai_replay.realtime.fidelity import check_event
 from openai_replay.realtime.machine import RealtimeSession
 from openai_replay.scenarios import scenario
@@ -38,8 +38,18 @@ def _everything() -> list[dict[str, Any]]:
     """A session that makes every event type: text, audio, a call, VAD, transcription, edits, errors, a cancel."""
     rt: RealtimeSession = session()
     events = rt.opened()
-    tool = {"type": "function", "name": "lookup", "description": "Look up.", "parameters": {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}}
-    update = {"type": "realtime", "output_modalities": ["text"], "tools": [tool], "audio": {"input": {"transcription": {"model": "gpt-4o-mini-transcribe"}}}}
+    tool = {
+        "type": "function",
+        "name": "lookup",
+        "description": "Look up.",
+        "parameters": {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]},
+    }
+    update = {
+        "type": "realtime",
+        "output_modalities": ["text"],
+        "tools": [tool],
+        "audio": {"input": {"transcription": {"model": "gpt-4o-mini-transcribe"}}},
+    }
     events += send(rt, {"type": "session.update", "session": update})
     events += send(rt, user_text("hello", id="u1"))
     events += send(rt, {"type": "response.create", "response": {"metadata": {"k": "v"}}})

@@ -19,8 +19,13 @@ def test_session_created_is_a_complete_ga_session() -> None:
     s = created["session"]
     assert created["type"] == "session.created" and s["type"] == "realtime" and s["object"] == "realtime.session"
     assert s["audio"]["input"]["turn_detection"] == {
-        "type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300, "silence_duration_ms": 200,
-        "idle_timeout_ms": None, "create_response": True, "interrupt_response": True,
+        "type": "server_vad",
+        "threshold": 0.5,
+        "prefix_padding_ms": 300,
+        "silence_duration_ms": 200,
+        "idle_timeout_ms": None,
+        "create_response": True,
+        "interrupt_response": True,
     }
     assert s["audio"]["output"] == {"format": {"type": "audio/pcm", "rate": 24000}, "voice": "alloy", "speed": 1.0}
     assert s["expires_at"] == int(rt.opened_at) + 3600
@@ -29,7 +34,16 @@ def test_session_created_is_a_complete_ga_session() -> None:
 def test_session_update_merges_and_fills_defaults() -> None:
     """A partial turn_detection and transcription are completed as the real session.updated shows."""
     rt = session()
-    update = {"type": "realtime", "instructions": "Be brief.", "audio": {"input": {"turn_detection": {"type": "server_vad", "silence_duration_ms": 500}, "transcription": {"model": "whisper-1"}}}}
+    update = {
+        "type": "realtime",
+        "instructions": "Be brief.",
+        "audio": {
+            "input": {
+                "turn_detection": {"type": "server_vad", "silence_duration_ms": 500},
+                "transcription": {"model": "whisper-1"},
+            }
+        },
+    }
     [updated] = send(rt, {"type": "session.update", "session": update})
     s = updated["session"]
     assert updated["type"] == "session.updated" and s["instructions"] == "Be brief."
@@ -42,8 +56,16 @@ def test_session_update_merges_and_fills_defaults() -> None:
     ("update", "code", "param"),
     [
         ({"type": "realtime", "modalities": ["text"]}, "unknown_parameter", "session.modalities"),
-        ({"type": "realtime", "tools": [{"type": "function", "name": "f", "strict": True}]}, "unknown_parameter", "session.tools[0].strict"),
-        ({"type": "realtime", "audio": {"input": {"format": {"type": "pcm16"}}}}, "invalid_value", "session.audio.input.format.type"),
+        (
+            {"type": "realtime", "tools": [{"type": "function", "name": "f", "strict": True}]},
+            "unknown_parameter",
+            "session.tools[0].strict",
+        ),
+        (
+            {"type": "realtime", "audio": {"input": {"format": {"type": "pcm16"}}}},
+            "invalid_value",
+            "session.audio.input.format.type",
+        ),
         ({"instructions": "x"}, "missing_required_parameter", "session.type"),
         ({"type": "realtime", "audio": {"output": {"speed": 9}}}, "decimal_above_max_value", "session.audio.output.speed"),
     ],
@@ -80,9 +102,15 @@ def test_items_keep_client_ids_and_previous_item_id_orders_them() -> None:
     [
         ({"type": "conversation.item.retrieve", "item_id": "nope"}, "item_retrieve_invalid_item_id"),
         ({"type": "conversation.item.delete", "item_id": "nope"}, "item_delete_invalid_item_id"),
-        ({"type": "conversation.item.truncate", "item_id": "nope", "content_index": 0, "audio_end_ms": 0}, "item_truncate_invalid_item_id"),
+        (
+            {"type": "conversation.item.truncate", "item_id": "nope", "content_index": 0, "audio_end_ms": 0},
+            "item_truncate_invalid_item_id",
+        ),
         ({**user_text("x"), "previous_item_id": "nope"}, "item_not_found"),
-        ({"type": "conversation.item.truncate", "item_id": "u", "content_index": 0, "audio_end_ms": 0}, "unsupported_content_type"),
+        (
+            {"type": "conversation.item.truncate", "item_id": "u", "content_index": 0, "audio_end_ms": 0},
+            "unsupported_content_type",
+        ),
         ({"type": "response.cancel"}, "response_cancel_not_active"),
         ({"type": "input_audio_buffer.commit"}, "input_audio_buffer_commit_empty"),
         ({"type": "no.such.event"}, "invalid_value"),
@@ -121,8 +149,20 @@ def test_a_text_turn_in_the_real_order_with_metadata_echoed() -> None:
     send(rt, user_text("hello"))
     events = send(rt, {"type": "response.create", "response": {"metadata": {"turn": "1"}}})
     kinds = types(events)
-    assert kinds[:4] == ["response.created", "response.output_item.added", "conversation.item.added", "response.content_part.added"]
-    assert kinds[-6:] == ["response.output_text.done", "response.content_part.done", "conversation.item.done", "response.output_item.done", "response.done", "rate_limits.updated"]
+    assert kinds[:4] == [
+        "response.created",
+        "response.output_item.added",
+        "conversation.item.added",
+        "response.content_part.added",
+    ]
+    assert kinds[-6:] == [
+        "response.output_text.done",
+        "response.content_part.done",
+        "conversation.item.done",
+        "response.output_item.done",
+        "response.done",
+        "rate_limits.updated",
+    ]
     done = events[-2]["response"]
     assert done["metadata"] == {"turn": "1"} and done["status"] == "completed"
     assert done["output"][0]["content"] == [{"type": "output_text", "text": "You said: hello"}]
@@ -134,7 +174,10 @@ def test_an_out_of_band_response_leaves_the_conversation_alone() -> None:
     rt = session()
     send(rt, TEXT)
     send(rt, user_text("in the conversation"))
-    params = {"conversation": "none", "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "aside"}]}]}
+    params = {
+        "conversation": "none",
+        "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "aside"}]}],
+    }
     events = send(rt, {"type": "response.create", "response": params})
     assert "conversation.item.added" not in types(events)
     assert events[-2]["response"]["conversation_id"] is None
@@ -145,13 +188,23 @@ def test_an_out_of_band_response_leaves_the_conversation_alone() -> None:
 def test_a_function_call_then_its_output() -> None:
     """A call streams its arguments; the output item and the next response report the tool's result."""
     rt = session()
-    tool = {"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+    tool = {
+        "type": "function",
+        "name": "get_weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    }
     send(rt, {"type": "session.update", "session": {"type": "realtime", "output_modalities": ["text"], "tools": [tool]}})
     send(rt, user_text('call get_weather {"city": "Paris"}'))
     events = send(rt, {"type": "response.create"})
     done = next(e for e in events if e["type"] == "response.function_call_arguments.done")
     assert (done["name"], done["arguments"]) == ("get_weather", '{"city":"Paris"}')
-    send(rt, {"type": "conversation.item.create", "item": {"type": "function_call_output", "call_id": done["call_id"], "output": "sunny"}})
+    send(
+        rt,
+        {
+            "type": "conversation.item.create",
+            "item": {"type": "function_call_output", "call_id": done["call_id"], "output": "sunny"},
+        },
+    )
     reply = send(rt, {"type": "response.create"})
     assert reply[-2]["response"]["output"][0]["content"][0]["text"] == "get_weather returned: sunny"
 
@@ -181,7 +234,9 @@ def test_truncate_checks_the_audio_delivered_and_drops_the_transcript() -> None:
     events = send(rt, {"type": "response.create"})
     item_id = events[1]["item"]["id"]
     length = rt.conversation.audio_ms[item_id]
-    [error] = send(rt, {"type": "conversation.item.truncate", "item_id": item_id, "content_index": 0, "audio_end_ms": length + 85})
+    [error] = send(
+        rt, {"type": "conversation.item.truncate", "item_id": item_id, "content_index": 0, "audio_end_ms": length + 85}
+    )
     assert error["error"]["message"] == f"Audio content of {length}ms is already shorter than {length + 85}ms"
     [truncated] = send(rt, {"type": "conversation.item.truncate", "item_id": item_id, "content_index": 0, "audio_end_ms": 300})
     assert truncated["type"] == "conversation.item.truncated" and truncated["audio_end_ms"] == 300
@@ -189,9 +244,15 @@ def test_truncate_checks_the_audio_delivered_and_drops_the_transcript() -> None:
 
 
 def test_server_vad_hears_speech_in_audio_time_and_answers() -> None:
-    """Speech after 1 s of silence: started at onset minus 300 ms padding, stopped after 200 ms of quiet, committed, transcribed, answered."""
+    """Speech after 1 s of silence: started at onset - 300 ms, stopped after 200 ms of quiet, committed, transcribed, answered."""
     rt = session()
-    send(rt, {"type": "session.update", "session": {"type": "realtime", "audio": {"input": {"transcription": {"model": "whisper-1"}}}}})
+    send(
+        rt,
+        {
+            "type": "session.update",
+            "session": {"type": "realtime", "audio": {"input": {"transcription": {"model": "whisper-1"}}}},
+        },
+    )
     pcm = b"\0\0" * 24000 + spoken("book a table")
     events = [e for frame in appends(pcm) for e in send(rt, frame)]
     kinds = types(events)

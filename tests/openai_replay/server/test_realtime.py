@@ -16,7 +16,11 @@ from fake_server import FakeServer
 from openai_replay.audio import voice
 from openai_replay.clock import ManualClock
 
-TOOL = {"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+TOOL = {
+    "type": "function",
+    "name": "get_weather",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
 
 
 async def _until(conn: Any, last: str) -> list[Any]:
@@ -38,7 +42,12 @@ async def _say(conn: Any, text: str, *, silence_ms: int = 600, chunk_ms: int = 1
 
 async def _open(conn: Any) -> None:
     assert (await conn.recv()).type == "session.created"
-    session = {"type": "realtime", "output_modalities": ["text"], "tools": [TOOL], "audio": {"input": {"transcription": {"model": "whisper-1"}}}}
+    session = {
+        "type": "realtime",
+        "output_modalities": ["text"],
+        "tools": [TOOL],
+        "audio": {"input": {"transcription": {"model": "whisper-1"}}},
+    }
     await conn.session.update(session=session)
     assert (await conn.recv()).type == "session.updated"
 
@@ -50,12 +59,20 @@ async def test_the_sdk_holds_a_text_conversation_with_a_tool_call() -> None:
         async with client.realtime.connect(model="gpt-realtime") as conn:
             await _open(conn)
 
-            await conn.conversation.item.create(item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hello"}]})
+            await conn.conversation.item.create(
+                item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hello"}]}
+            )
             await conn.response.create()
             done = (await _until(conn, "response.done"))[-1]
             assert done.response.output[0].content[0].text == "You said: hello"
 
-            await conn.conversation.item.create(item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": 'call get_weather {"city": "Oslo"}'}]})
+            await conn.conversation.item.create(
+                item={
+                    "type": "message",
+                    "role": "user",
+                    "content": [{"type": "input_text", "text": 'call get_weather {"city": "Oslo"}'}],
+                }
+            )
             await conn.response.create()
             events = await _until(conn, "response.done")
             call = next(e for e in events if e.type == "response.function_call_arguments.done")
@@ -77,7 +94,11 @@ async def test_the_sdk_holds_a_spoken_conversation_with_an_interruption() -> Non
             await _say(conn, "what time is it")
             events = await _until(conn, "response.output_audio.delta")
             kinds = [e.type for e in events]
-            assert kinds.index("input_audio_buffer.speech_started") < kinds.index("input_audio_buffer.speech_stopped") < kinds.index("response.created")
+            assert (
+                kinds.index("input_audio_buffer.speech_started")
+                < kinds.index("input_audio_buffer.speech_stopped")
+                < kinds.index("response.created")
+            )
             transcript = next(e for e in events if e.type == "conversation.item.input_audio_transcription.completed")
             assert transcript.transcript == "what time is it"
             heard = base64.b64decode(events[-1].delta)
@@ -95,9 +116,14 @@ async def test_the_sdk_holds_a_spoken_conversation_with_an_interruption() -> Non
     assert "/v1/realtime" in timeline and "cancelled" in timeline
 
 
-async def _raw(server: FakeServer, headers: dict[str, str] | None = None) -> tuple[aiohttp.ClientSession, aiohttp.ClientWebSocketResponse]:
+async def _raw(
+    server: FakeServer, headers: dict[str, str] | None = None
+) -> tuple[aiohttp.ClientSession, aiohttp.ClientWebSocketResponse]:
     http = aiohttp.ClientSession()
-    ws = await http.ws_connect(f"{server.ws_url.rsplit('/v1/', 1)[0]}/v1/realtime?model=gpt-realtime", headers={"Authorization": "Bearer t", **(headers or {})})
+    ws = await http.ws_connect(
+        f"{server.ws_url.rsplit('/v1/', 1)[0]}/v1/realtime?model=gpt-realtime",
+        headers={"Authorization": "Bearer t", **(headers or {})},
+    )
     return http, ws
 
 
