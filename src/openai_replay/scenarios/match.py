@@ -111,7 +111,7 @@ def _int(value: Any, what: str) -> int | None:
 
 
 Transport = Literal["ws", "http"]
-Api = Literal["responses", "chat"]
+Api = Literal["responses", "chat", "realtime"]
 Predicate = Callable[[Turn], bool]
 
 
@@ -126,7 +126,8 @@ class Match:
     #: ``previous_response_id`` present (True) or absent (False).
     chained: bool | None = None
     transport: Transport | None = None
-    #: The API the request speaks: ``responses`` (``/v1/responses``, WS) or ``chat`` (``/v1/chat/completions``).
+    #: The API the request speaks: ``responses`` (``/v1/responses``, WS), ``chat`` (``/v1/chat/completions``) or
+    #: ``realtime`` (a ``response.create`` on ``/v1/realtime``, or one server VAD started).
     api: Api | None = None
     #: ``generate: false`` warm-up requests (True) or generating ones (False).
     warmup: bool | None = None
@@ -151,8 +152,8 @@ class Match:
                 values[name] = IntSet.of(values[name], name)
         if values.get("transport") not in (None, "ws", "http"):
             raise ScenarioError([f"transport: expected 'ws' or 'http', got {values['transport']!r}"])
-        if values.get("api") not in (None, "responses", "chat"):
-            raise ScenarioError([f"api: expected 'responses' or 'chat', got {values['api']!r}"])
+        if values.get("api") not in (None, "responses", "chat", "realtime"):
+            raise ScenarioError([f"api: expected 'responses', 'chat' or 'realtime', got {values['api']!r}"])
         return cls(**values)
 
     @property
@@ -200,6 +201,8 @@ class Match:
             if self.warmup or self.chained:
                 what = "warm-up requests (generate: false)" if self.warmup else "chained requests (previous_response_id)"
                 return f"{what} exist only in the Responses API, not with api 'chat'"
+        if self.api == "realtime" and self.transport == "http":
+            return "the Realtime API is WebSocket only, so api 'realtime' never matches with transport 'http'"
         if self.transport == "http":
             for name in ("connection", "turn_on_connection"):
                 if getattr(self, name) is not None:

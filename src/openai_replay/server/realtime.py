@@ -162,9 +162,13 @@ class RealtimeSocket:
                 elif isinstance(step, Sleep):
                     await self._sleep(step.seconds, run)
                 elif isinstance(step, Close):
+                    record.outcome.kind, record.outcome.close_code = "closed_by_server", step.code
+                    record.ended(self.state.clock.time())
                     await self.close(step.code, step.reason)
                     return
                 elif isinstance(step, Drop):
+                    record.outcome.kind, record.outcome.close_code = "dropped", 1006
+                    record.ended(self.state.clock.time())
                     self.drop()
                     return
                 elif isinstance(step, (RawText, EmitRaw)):
@@ -188,9 +192,11 @@ class RealtimeSocket:
             await self.send([rt.error_event(self.state.ids, rt.SERVER_ERROR)])
             run.cancel("client_cancelled")
         finally:
-            if not run.finished:  # the source stopped without an ending: the response stays unfinished
+            if not run.finished and not self.closing:  # the source stopped without an ending
                 run.finished = True
                 self.machine.response_ended(run)
+            if record.outcome.kind != "pending":
+                note_finished(self.state, record)
 
     async def _sleep(self, seconds: float, run: ResponseRun) -> None:
         if math.isinf(seconds):

@@ -157,3 +157,69 @@ async def test_the_session_limit_closes_with_the_real_code_and_reason() -> None:
             message = await asyncio.wait_for(ws.receive(), 5)
             assert message.type == aiohttp.WSMsgType.CLOSE
             assert (message.data, message.extra) == (1001, "Your session hit the maximum duration of 60 minutes.")
+
+
+async def _turn_frames(ws: aiohttp.ClientWebSocketResponse, text: str = "hi") -> None:
+    item = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+    await ws.send_str(json.dumps({"type": "session.update", "session": {"type": "realtime", "output_modalities": ["text"]}}))
+    await ws.send_str(json.dumps({"type": "conversation.item.create", "item": item}))
+    await ws.send_str(json.dumps({"type": "response.create"}))
+
+
+async def _read_until_close(ws: aiohttp.ClientWebSocketResponse) -> list[str]:
+    kinds = []
+    async with asyncio.timeout(5):
+        while True:
+            message = await ws.receive()
+            if message.type != aiohttp.WSMsgType.TEXT:
+                return kinds
+            kinds.append(json.loads(message.data)["type"])
+
+
+@pytest.mark.parametrize("code", [1000, 1001, 1011, 4000])
+async def test_a_scripted_close_mid_response(code: int) -> None:
+    """close(code, after=N) cuts the response mid-stream with that code; the log says the server closed."""
+    from openai_replay.scenarios import scenario
+
+    async with FakeServer(
+        source=scenario().on(api="realtime").reply("one two three four").close(code, after=4).build()
+    ) as server:
+        http, ws = await _raw(server)
+        async with http:
+            await _turn_frames(ws)
+            kinds = await _read_until_close(ws)
+            assert "response.created" in kinds and "response.done" not in kinds
+            assert ws.close_code == code
+    [request] = [r for r in server.log.requests if r.api == "realtime"]
+    assert request.outcome.kind == "closed_by_server" and request.outcome.close_code == code
+
+
+@pytest.mark.parametrize("status", [401, 429, 500])
+async def test_a_scripted_handshake_refusal(status: int) -> None:
+    """reject_handshake answers the upgrade with the HTTP status and OpenAI's error body."""
+    from openai_replay.scenarios import scenario
+
+    async with FakeServer(source=scenario().reject_handshake(status).build()) as server, aiohttp.ClientSession() as http:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as caught:
+            await http.ws_connect(
+                f"{server.ws_url.rsplit('/v1/', 1)[0]}/v1/realtime?model=gpt-realtime", headers={"Authorization": "Bearer t"}
+            )
+        assert caught.value.status == status
+
+
+async def test_a_stall_before_response_created_can_be_cancelled() -> None:
+    """stall_forever before any event: the client's response.cancel ends it with response.done cancelled."""
+    from openai_replay.scenarios import scenario
+
+    async with FakeServer(source=scenario().on(api="realtime").stall_forever().build()) as server:
+        http, ws = await _raw(server)
+        async with http:
+            await _turn_frames(ws)
+            await asyncio.sleep(0.05)
+            await ws.send_str(json.dumps({"type": "response.cancel"}))
+            async with asyncio.timeout(5):
+                while True:
+                    event = json.loads((await ws.receive()).data)
+                    if event["type"] == "response.done":
+                        break
+            assert event["response"]["status"] == "cancelled"

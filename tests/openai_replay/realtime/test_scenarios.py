@@ -1,0 +1,69 @@
+"""Scenarios script Realtime responses (api: "realtime"): text, audio, calls, incomplete and failed endings."""
+
+from __future__ import annotations
+
+import pytest
+from realtimekit import audio_of, send, session, types, user_text
+
+from openai_replay.audio import voice
+from openai_replay.scenarios import ScenarioError, scenario
+from openai_replay.scenarios.loader import load_scenario
+
+TEXT = {"type": "session.update", "session": {"type": "realtime", "output_modalities": ["text"]}}
+
+
+def _turn(rt, text: str = "hi") -> list[dict]:
+    send(rt, user_text(text))
+    return send(rt, {"type": "response.create"})
+
+
+def test_a_scripted_reply_is_spoken_in_the_voice() -> None:
+    """reply() on api realtime: the transcript is the script and the audio decodes to it."""
+    rt = session(scenario().on(api="realtime", turn=1).reply("Scripted hello there").build())
+    events = _turn(rt)
+    assert events[-2]["response"]["output"][0]["content"][0]["transcript"] == "Scripted hello there"
+    assert voice.recognize(audio_of(events), 24000) == "Scripted hello there"
+    assert _turn(rt, "again")[-2]["response"]["output"][0]["content"][0]["transcript"] == "You said: again"
+
+
+def test_a_scripted_call() -> None:
+    """call() makes a function_call item with the scripted arguments."""
+    rt = session(scenario().on(api="realtime").call("lookup", {"q": "x"}).build())
+    send(rt, TEXT)
+    done = next(e for e in _turn(rt) if e["type"] == "response.function_call_arguments.done")
+    assert (done["name"], done["arguments"]) == ("lookup", '{"q":"x"}')
+
+
+def test_incomplete_and_failed_endings() -> None:
+    """incomplete() ends with status incomplete and its reason; fail() with status failed and the error."""
+    rt = session(
+        scenario()
+        .on(api="realtime", turn=1)
+        .incomplete("max_output_tokens")
+        .on(api="realtime", turn=2)
+        .fail("server_error")
+        .build()
+    )
+    send(rt, TEXT)
+    done = _turn(rt)[-2]["response"]
+    assert (done["status"], done["status_details"]) == ("incomplete", {"type": "incomplete", "reason": "max_output_tokens"})
+    failed = _turn(rt)[-2]["response"]
+    assert failed["status"] == "failed" and failed["status_details"]["error"]["code"] == "server_error"
+    assert rt.active is None and types(_turn(rt))[-2] == "response.done"
+
+
+def test_responses_rules_leave_realtime_alone() -> None:
+    """A rule for api responses never answers a Realtime response."""
+    rt = session(scenario().on(api="responses").reply("not me").build())
+    send(rt, TEXT)
+    assert _turn(rt, "x")[-2]["response"]["output"][0]["content"][0]["text"] == "You said: x"
+
+
+def test_api_realtime_in_json_and_its_impossible_combination() -> None:
+    """The JSON form accepts api "realtime"; with transport http it is refused as never matching."""
+    loaded = load_scenario({"rules": [{"match": {"api": "realtime"}, "do": [{"action": "text", "text": "from json"}]}]})
+    rt = session(loaded)
+    send(rt, TEXT)
+    assert _turn(rt)[-2]["response"]["output"][0]["content"][0]["text"] == "from json"
+    with pytest.raises(ScenarioError, match="WebSocket only"):
+        scenario().on(api="realtime", transport="http").reply("x").build()
