@@ -130,7 +130,7 @@ class RealtimeSession(InputAudio):
         if record.outcome.kind == "pending":
             kind = {"completed": "completed", "cancelled": "cancelled", "incomplete": "incomplete"}.get(run.status, "failed")
             record.outcome.kind = kind  # type: ignore[assignment]
-            record.output_items = [dict(i) for i in run.output]
+            record.output_items = engine_items(run.output)  # transcripts read as text by the log
             record.ended(self.clock.time())
             record.finished_at = self.clock.time()
 

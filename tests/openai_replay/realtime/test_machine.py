@@ -304,3 +304,14 @@ def test_silence_without_end_keeps_only_the_prefix_padding() -> None:
     for _ in range(300):  # 30 s of silence
         send(rt, {"type": "input_audio_buffer.append", "audio": base64.b64encode(b"\0\0" * 2400).decode()})
     assert rt.buffered_ms() <= 300 + 20
+
+
+def test_the_timeline_shows_a_realtime_session_condensed() -> None:
+    """A spoken turn reads as one line of appends, the response with the user's words and the spoken reply."""
+    rt = session()
+    for frame in appends(spoken("hello there")):
+        send(rt, frame)
+    timeline = rt.log.timeline()
+    assert "opened /v1/realtime?model=gpt-realtime" in timeline
+    assert "-> input_audio_buffer.append x" in timeline and timeline.count("input_audio_buffer.append") == 1
+    assert "input=[user 'hello there']" in timeline and "output=[assistant 'You said: hello there']" in timeline
