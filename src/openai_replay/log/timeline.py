@@ -163,7 +163,11 @@ def _lines(log: LogRecords) -> list[_Line]:
                 run[0].text = f"conn {frame.connection_id}  -> input_audio_buffer.append x{run[1] + 1}"
                 appends[frame.connection_id] = (run[0], run[1] + 1)
                 continue
-            add(frame.received_at, f"conn {frame.connection_id}  -> input_audio_buffer.append", conns=frozenset({frame.connection_id}))
+            add(
+                frame.received_at,
+                f"conn {frame.connection_id}  -> input_audio_buffer.append",
+                conns=frozenset({frame.connection_id}),
+            )
             appends[frame.connection_id] = (lines[-1], 1)
             continue
         what = frame.type or "frame"
