@@ -41,6 +41,29 @@ AUDIO_TOKENS_PER_MS = 1 / 50
 Speak = Callable[[str, float], bytes]
 
 
+#: Engine (Responses) events with no Realtime counterpart: the translation drops them.
+ENGINE_ONLY = frozenset(
+    {
+        "response.in_progress",
+        "response.queued",
+        "response.reasoning_summary_part.added",
+        "response.reasoning_summary_part.done",
+        "response.reasoning_summary_text.delta",
+        "response.reasoning_summary_text.done",
+        "response.reasoning_text.delta",
+        "response.reasoning_text.done",
+        "response.output_text.annotation.added",
+        "response.refusal.delta",
+        "response.refusal.done",
+    }
+)
+
+
+def _fields(ev: dict[str, Any]) -> dict[str, Any]:
+    """A scripted event's own fields, without the Responses numbering and the keys set here."""
+    return {k: v for k, v in ev.items() if k not in ("type", "event_id", "sequence_number")}
+
+
 class ResponseRun:
     """A response in flight: its realtime ``response`` object, its items, and how it ended."""
 
@@ -128,6 +151,10 @@ class ResponseRun:
                 yield from self._item_done(item)
         elif kind in ("response.completed", "response.incomplete", "response.failed"):
             yield from self._ended(ev)
+        elif kind == "response.done":  # a scripted ending (e.g. without usage): sent as written, and the response is over
+            yield from self._scripted_done(ev)
+        elif kind not in ENGINE_ONLY and kind != "error":  # a scripted event (an unknown type, a raw Realtime event)
+            yield Emit({"type": kind, "event_id": ev.get("event_id") or self.rt.ids.realtime("event"), **_fields(ev)})
         elif kind == "error":
             inner = ev.get("error") or {}
             error = ApiError(
@@ -281,6 +308,15 @@ class ResponseRun:
                 },
             }
             yield from self._done("failed", details, self.usage(engine.get("usage")))
+
+    def _scripted_done(self, ev: dict[str, Any]) -> Iterator[Step]:
+        if self.finished:
+            return
+        response = ev.get("response") if isinstance(ev.get("response"), dict) else {}
+        self.finished = True
+        self.status = str(response.get("status") or "completed")
+        self.rt.response_ended(self)
+        yield Emit({"type": "response.done", "event_id": ev.get("event_id") or self.rt.ids.realtime("event"), **_fields(ev)})
 
     def _failed(self, error: ApiError) -> Iterator[Step]:
         """A failure mid-response: the ``error`` event, then ``response.done`` with status failed."""

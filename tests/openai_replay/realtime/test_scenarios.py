@@ -67,3 +67,24 @@ def test_api_realtime_in_json_and_its_impossible_combination() -> None:
     assert _turn(rt)[-2]["response"]["output"][0]["content"][0]["text"] == "from json"
     with pytest.raises(ScenarioError, match="WebSocket only"):
         scenario().on(api="realtime", transport="http").reply("x").build()
+
+
+def test_an_unknown_event_type_reaches_the_client() -> None:
+    """unknown_event() sends a type no client knows, with an event_id and no Responses numbering."""
+    rt = session(scenario().on(api="realtime").unknown_event(after=1).build())
+    send(rt, TEXT)
+    events = _turn(rt)
+    unknown = next(e for e in events if e["type"] == "response.unknown_future_event")
+    assert unknown["event_id"].startswith("event_") and "sequence_number" not in unknown
+    assert events[-2]["type"] == "response.done"
+
+
+def test_a_scripted_response_done_without_usage_ends_the_response() -> None:
+    """A scripted response.done (here without usage, a fault Pipecat's parser rejects) is sent as written and ends the response."""
+    done = {"object": "realtime.response", "id": "resp_scripted", "status": "completed", "output": []}
+    rt = session(scenario().on(api="realtime").reply("hi").event({"type": "response.done", "response": done}, numbered=False).build())
+    send(rt, TEXT)
+    events = _turn(rt)
+    ending = [e for e in events if e["type"] == "response.done"]
+    assert len(ending) == 1 and "usage" not in ending[0]["response"] and rt.active is None
+    assert types(send(rt, {"type": "response.create"}))[0] == "response.created"
