@@ -46,6 +46,8 @@ class InputAudio:
         self.buffer_start_ms = 0
         self.vad = Detector()
         self.speech_item: str | None = None
+        #: Session audio time at which ``idle_timeout_ms`` fires (server VAD), once a response has played.
+        self.idle_deadline_ms: int | None = None
 
     # provided by RealtimeSession (a mixin's declarations, never called)
     def _event(self, type_: str, **fields: Any) -> dict[str, Any]:
@@ -105,21 +107,50 @@ class InputAudio:
                 out += self._speech_started(change.onset_ms, turn)
             elif isinstance(change, Stopped):
                 out += self._speech_stopped(change.end_ms, turn)
+        out += self._idle(turn)
         if not self.vad.speaking:  # between turns only the prefix padding is kept
             self._trim(Settings.of(turn).prefix_padding_ms)
+        return out
+
+    def arm_idle(self, played_ms: int) -> None:
+        """A response ended: ``idle_timeout_ms`` counts from the end of its audio's playback, in audio time."""
+        turn = self.session["audio"]["input"]["turn_detection"]
+        timeout = turn.get("idle_timeout_ms") if turn is not None and turn.get("type") == "server_vad" else None
+        self.idle_deadline_ms = self.vad.position_ms + played_ms + timeout if isinstance(timeout, int) else None
+
+    def _idle(self, turn: dict[str, Any]) -> list[dict[str, Any]]:
+        """The user stayed silent past the idle timeout: ``timeout_triggered``, the silence committed, a response."""
+        deadline = self.idle_deadline_ms
+        if deadline is None or self.vad.speaking or self.active is not None or self.vad.position_ms < deadline:
+            return []
+        self.idle_deadline_ms = None
+        item_id = self.new_item_id()
+        now = self.vad.position_ms
+        out = [
+            self._event(
+                "input_audio_buffer.timeout_triggered", audio_start_ms=self.buffer_start_ms, audio_end_ms=now, item_id=item_id
+            )
+        ]
+        utterance = bytes(self.buffer)
+        self.buffer.clear()
+        self.buffer_start_ms = now
+        out += self._committed(item_id, utterance)
+        if turn.get("create_response", True):
+            self.start(self._resolve({}))  # type: ignore[arg-type]
         return out
 
     def _trim(self, keep_ms: int) -> None:
         per_ms = audio.bytes_per_ms(self.input_format)
         excess = len(self.buffer) - keep_ms * per_ms
         if excess > 0:
-            excess -= excess % 2
+            excess -= excess % per_ms  # whole milliseconds, so the buffer's start stays exact
             del self.buffer[:excess]
             self.buffer_start_ms += excess // per_ms
 
     def _speech_started(self, onset_ms: int, turn: dict[str, Any]) -> list[dict[str, Any]]:
         start = max(self.buffer_start_ms, onset_ms - Settings.of(turn).prefix_padding_ms)
         self.speech_item, self.speech_start_ms = self.new_item_id(), start
+        self.idle_deadline_ms = None
         out = [self._event("input_audio_buffer.speech_started", audio_start_ms=start, item_id=self.speech_item)]
         if self.active is not None and self.active.in_conversation and turn.get("interrupt_response", True):
             out += self.cancel("turn_detected")

@@ -126,6 +126,8 @@ class RealtimeSession(InputAudio):
     def response_ended(self, run: ResponseRun) -> None:
         if self.active is run:
             self.active = None
+            if run.in_conversation:
+                self.arm_idle(run.audio_ms)
         record = run.turn.record
         if record.outcome.kind == "pending":
             kind = {"completed": "completed", "cancelled": "cancelled", "incomplete": "incomplete"}.get(run.status, "failed")

@@ -312,7 +312,8 @@ class ResponseRun:
     def _scripted_done(self, ev: dict[str, Any]) -> Iterator[Step]:
         if self.finished:
             return
-        response = ev.get("response") if isinstance(ev.get("response"), dict) else {}
+        scripted = ev.get("response")
+        response: dict[str, Any] = scripted if isinstance(scripted, dict) else {}
         self.finished = True
         self.status = str(response.get("status") or "completed")
         self.rt.response_ended(self)

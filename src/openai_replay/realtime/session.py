@@ -298,7 +298,12 @@ def _input(path: str, part: dict[str, Any]) -> ApiError | None:
     problem = number(f"{tpath}.threshold", turn.get("threshold", 0.5), 0.0, 1.0)
     if problem:
         return problem
-    for key in ("prefix_padding_ms", "silence_duration_ms", "idle_timeout_ms"):
+    idle = turn.get("idle_timeout_ms")
+    if idle is not None:  # the spec's range: 5 to 30 seconds
+        problem = number(f"{tpath}.idle_timeout_ms", idle, 5000, 30000, "integer")
+        if problem or not isinstance(idle, int):
+            return problem or errors.invalid_type(f"{tpath}.idle_timeout_ms", "an integer", type(idle).__name__)
+    for key in ("prefix_padding_ms", "silence_duration_ms"):
         value = turn.get(key, 0)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
             return errors.invalid_type(f"{tpath}.{key}", "a non-negative integer", type(value).__name__)
@@ -317,10 +322,10 @@ def _output(path: str, part: dict[str, Any]) -> ApiError | None:
     return number(f"{path}.speed", part.get("speed", 1.0), 0.25, 1.5)
 
 
-def number(path: str, value: Any, low: float, high: float) -> ApiError | None:
+def number(path: str, value: Any, low: float, high: float, kind: str = "decimal") -> ApiError | None:
     """A number within [low, high], or the API's type or range error."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return errors.invalid_type(path, "a number", type(value).__name__)
     if not low <= value <= high:
-        return errors.out_of_range(path, value, low, high, "decimal")
+        return errors.out_of_range(path, value, low, high, kind)
     return None

@@ -22,7 +22,7 @@ EMITTED = {
     "conversation.item.added", "conversation.item.done", "conversation.item.retrieved",
     "conversation.item.truncated", "conversation.item.deleted",
     "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
-    "input_audio_buffer.committed", "input_audio_buffer.cleared",
+    "input_audio_buffer.committed", "input_audio_buffer.cleared", "input_audio_buffer.timeout_triggered",
     "conversation.item.input_audio_transcription.delta", "conversation.item.input_audio_transcription.completed",
     "response.created", "response.done", "rate_limits.updated",
     "response.output_item.added", "response.output_item.done",
@@ -68,6 +68,11 @@ def _everything() -> list[dict[str, Any]]:
     events += send(rt, {"type": "response.create"}, run=False)
     events += send(rt, {"type": "response.cancel", "event_id": "c1"})
     events += send(rt, {"type": "response.cancel", "event_id": "c2"})
+    idle = {"type": "server_vad", "idle_timeout_ms": 5000}
+    events += send(rt, {"type": "session.update", "session": {"type": "realtime", "audio": {"input": {"turn_detection": idle}}}})
+    events += send(rt, {"type": "response.create", "response": {"output_modalities": ["text"]}})
+    for frame in appends(b"\0\0" * 24000 * 6, chunk_ms=1000):
+        events += send(rt, frame)
     return events
 
 

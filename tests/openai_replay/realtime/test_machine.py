@@ -68,6 +68,11 @@ def test_session_update_merges_and_fills_defaults() -> None:
         ),
         ({"instructions": "x"}, "missing_required_parameter", "session.type"),
         ({"type": "realtime", "audio": {"output": {"speed": 9}}}, "decimal_above_max_value", "session.audio.output.speed"),
+        (
+            {"type": "realtime", "audio": {"input": {"turn_detection": {"type": "server_vad", "idle_timeout_ms": 500}}}},
+            "integer_below_min_value",
+            "session.audio.input.turn_detection.idle_timeout_ms",
+        ),
     ],
 )
 def test_a_refused_session_update_changes_nothing(update: dict, code: str, param: str) -> None:
@@ -315,3 +320,21 @@ def test_the_timeline_shows_a_realtime_session_condensed() -> None:
     assert "opened /v1/realtime?model=gpt-realtime" in timeline
     assert "-> input_audio_buffer.append x" in timeline and timeline.count("input_audio_buffer.append") == 1
     assert "input=[user 'hello there']" in timeline and "output=[assistant 'You said: hello there']" in timeline
+
+
+def test_idle_timeout_prompts_after_the_reply_has_played() -> None:
+    """idle_timeout_ms counts from the end of the reply's playback in audio time: timeout_triggered, then a response."""
+    rt = session()
+    vad = {"type": "server_vad", "idle_timeout_ms": 5000}
+    send(rt, {"type": "session.update", "session": {"type": "realtime", "audio": {"input": {"turn_detection": vad}}}})
+    send(rt, user_text("hi"))
+    reply = send(rt, {"type": "response.create"})
+    played = rt.conversation.audio_ms[reply[1]["item"]["id"]]
+    second = {"type": "input_audio_buffer.append", "audio": base64.b64encode(b"\0\0" * 24000).decode()}
+    answers = [send(rt, second) for _ in range((played + 5000) // 1000 + 2)]
+    fired = [i for i, a in enumerate(answers) if a and a[0]["type"] == "input_audio_buffer.timeout_triggered"]
+    assert fired == [(played + 5000) // 1000]
+    event = answers[fired[0]][0]
+    assert event["audio_end_ms"] >= played + 5000
+    assert types(answers[fired[0]])[1:4] == ["input_audio_buffer.committed", "conversation.item.added", "conversation.item.done"]
+    assert answers[fired[0]][-2]["type"] == "response.done"

@@ -80,9 +80,11 @@ def test_an_unknown_event_type_reaches_the_client() -> None:
 
 
 def test_a_scripted_response_done_without_usage_ends_the_response() -> None:
-    """A scripted response.done (here without usage, a fault Pipecat's parser rejects) is sent as written and ends the response."""
+    """A scripted response.done (here without usage, which Pipecat's parser rejects) is sent as written and ends the response."""
     done = {"object": "realtime.response", "id": "resp_scripted", "status": "completed", "output": []}
-    rt = session(scenario().on(api="realtime").reply("hi").event({"type": "response.done", "response": done}, numbered=False).build())
+    rt = session(
+        scenario().on(api="realtime").reply("hi").event({"type": "response.done", "response": done}, numbered=False).build()
+    )
     send(rt, TEXT)
     events = _turn(rt)
     ending = [e for e in events if e["type"] == "response.done"]
