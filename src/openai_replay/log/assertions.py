@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from openai_replay.log.exchange import FAILED, KEPT, context_before, conversation_through, request, where
 from openai_replay.log.history import assert_history_intact, assert_tool_results
 from openai_replay.log.invariants import DEFAULT_MAX_ATTEMPTS, Surfaced, assert_invariants, in_flight_problems
+from openai_replay.log.realtime import assert_calls_answered, assert_realtime_protocol
 from openai_replay.log.recovery import assert_cancelled, assert_reconnected, assert_retried
 from openai_replay.log.reproduce import check_full_context, resent_items
 from openai_replay.log.timeline import fail, offset, render
@@ -25,12 +26,14 @@ if TYPE_CHECKING:
 __all__ = [
     "LogAssertions",
     "assert_all_closed",
+    "assert_calls_answered",
     "assert_cancelled",
     "assert_chained",
     "assert_full_context",
     "assert_history_intact",
     "assert_invariants",
     "assert_one_in_flight",
+    "assert_realtime_protocol",
     "assert_reconnected",
     "assert_retried",
     "assert_tool_results",
@@ -210,6 +213,16 @@ class LogAssertions:
         """Every connection closed by the end (see `assert_all_closed`)."""
         __tracebackhide__ = True
         assert_all_closed(self, wait=wait)
+
+    def assert_realtime_protocol(self: Any) -> None:
+        """Realtime: no create while active, no cancel with none, no truncate past the audio (see `assert_realtime_protocol`)."""
+        __tracebackhide__ = True
+        assert_realtime_protocol(self)
+
+    def assert_calls_answered(self: Any) -> None:
+        """Realtime: every function call answered by exactly one output (see `assert_calls_answered`)."""
+        __tracebackhide__ = True
+        assert_calls_answered(self)
 
     def assert_invariants(
         self: Any,

@@ -97,9 +97,10 @@ class RealtimeSession(InputAudio):
                 self.connection.id, now, kind if isinstance(kind, str) else None, problem.message, _brief(event), size=len(data)
             )
             return [self._error(problem, cause)]
-        self.log.add_frame(self.connection.id, now, kind, None, _brief(event), size=len(data))
+        frame = self.log.add_frame(self.connection.id, now, kind, None, _brief(event), size=len(data))
         result = handler(self, event)
         if isinstance(result, ApiError):
+            frame.problem = f"{result.code}: {result.message}" if result.code else result.message
             return [self._error(result, cause)]
         out: list[dict[str, Any]] = result
         return out
