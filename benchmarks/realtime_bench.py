@@ -19,17 +19,14 @@ import argparse
 import base64
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from websockets.sync.client import ClientConnection, connect
 
-from websockets.sync.client import ClientConnection, connect  # noqa: E402
-
-from fake_server import FakeServer  # noqa: E402
-from openai_replay.audio import voice  # noqa: E402
+from fake_server import FakeServer
+from openai_replay.audio import voice
 
 
 def _until(conn: ClientConnection, kind: str, marks: dict[str, float], start: float) -> None:
