@@ -3,7 +3,8 @@
 Items are echoed as real ``conversation.item.added`` events show them: ``id`` first, a ``status`` on
 messages and calls, ``input_audio`` parts without their bytes. ``previous_item_id`` places an item after
 another (``"root"`` at the start); without it the item goes last. The conversation keeps at most
-`MAX_ITEMS` items (the oldest go first, like the API's ``truncation: auto``), so memory stays bounded.
+`MAX_ITEMS` items and `MAX_CHARS` characters of text (the oldest go first, like the API's
+``truncation: auto``), so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from openai_replay.errors import ApiError
 from openai_replay.realtime import errors as rt_errors
 
 MAX_ITEMS = 4096
+#: Characters of item text and arguments the conversation holds at most (the oldest items go first).
+MAX_CHARS = 8 * 1024 * 1024
 MAX_ID = 64
 
 _PARTS = {
@@ -33,6 +36,8 @@ class Conversation:
         self.items: dict[str, dict[str, Any]] = {}
         #: Milliseconds of audio the server has sent for an assistant audio item (truncate checks it).
         self.audio_ms: dict[str, int] = {}
+        self._chars: dict[str, int] = {}
+        self.chars = 0
 
     def __contains__(self, item_id: object) -> bool:
         return isinstance(item_id, str) and item_id in self.items
@@ -58,7 +63,10 @@ class Conversation:
             return rt_errors.previous_item_not_found(previous_item_id)
         self.order.insert(index, item["id"])
         self.items[item["id"]] = item
-        if len(self.order) > MAX_ITEMS:
+        size = _size(item)
+        self._chars[item["id"]] = size
+        self.chars += size
+        while len(self.order) > 1 and (len(self.order) > MAX_ITEMS or self.chars > MAX_CHARS):
             self.delete(self.order[0])
         return None
 
@@ -66,10 +74,20 @@ class Conversation:
         self.order.remove(item_id)
         del self.items[item_id]
         self.audio_ms.pop(item_id, None)
+        self.chars -= self._chars.pop(item_id, 0)
 
     def engine_items(self) -> list[dict[str, Any]]:
         """The conversation as Responses input items, for the one engine."""
         return engine_items(self.items[i] for i in self.order)
+
+
+def _size(item: dict[str, Any]) -> int:
+    """Characters an item holds (its text, transcripts, arguments, output)."""
+    content = item.get("content")
+    parts: list[Any] = content if isinstance(content, list) else []
+    texts = [_part_text(p) for p in parts if isinstance(p, dict)]
+    texts += [v for k in ("arguments", "output", "name") if isinstance(v := item.get(k), str)]
+    return sum(len(t) for t in texts) + 64
 
 
 def engine_items(items: Any) -> list[dict[str, Any]]:

@@ -58,7 +58,7 @@ class RealtimeSession(InputAudio):
         self.speak, self.recognize = speak, recognize
         self.opened_at = clock.time()
         self.session = new_session(ids, model, self.opened_at)
-        self.session["expires_at"] = int(self.opened_at + config.connection_limit_seconds)
+        self.session["expires_at"] = int(self.opened_at + (config.connection_limit_seconds or 3600))
         self.conversation = Conversation(ids.realtime("conv"))
         self.active: ResponseRun | None = None
         self._started: ResponseRun | None = None
@@ -74,8 +74,9 @@ class RealtimeSession(InputAudio):
         return run
 
     def expired(self) -> bool:
-        """The 60-minute session limit (``connection_limit_seconds``) has passed on the server's clock."""
-        return self.clock.time() - self.opened_at >= self.config.connection_limit_seconds
+        """The 60-minute session limit (``connection_limit_seconds``; 0: none) has passed on the server's clock."""
+        limit = self.config.connection_limit_seconds
+        return bool(limit) and self.clock.time() - self.opened_at >= limit
 
     def receive(self, data: str) -> list[dict[str, Any]]:
         """Answer one client text frame; never raises for anything the client sent."""

@@ -95,3 +95,12 @@ def test_timeouts_have_defaults_and_flags() -> None:
     assert (_config().config.header_timeout, _config().config.body_timeout) == (30.0, 60.0)
     state = _config("--header-timeout", "2.5", "--body-timeout", "0")
     assert (state.config.header_timeout, state.config.body_timeout) == (2.5, None)
+
+
+def test_realtime_pace_paces_realtime_audio_and_refuses_negatives(capsys: pytest.CaptureFixture[str]) -> None:
+    """--realtime-pace 1 paces Realtime reply audio at real time (default 0: as fast as possible); -1 exits 2."""
+    assert _config().config.realtime_pace == 0.0
+    assert _config("--realtime-pace", "1").config.realtime_pace == 1.0
+    with pytest.raises(SystemExit) as exited:
+        _config("--realtime-pace", "-1")
+    assert exited.value.code == 2 and "a pace, 0 or more" in capsys.readouterr().err

@@ -115,3 +115,13 @@ def test_invalid_audio_gets_the_error(bad: Any) -> None:
     """Invalid base64 or a non-string is an error event naming 'audio'."""
     [error] = send(session(), {"type": "input_audio_buffer.append", "audio": bad, "event_id": "e1"})
     assert error["error"]["param"] == "audio" and error["error"]["event_id"] == "e1"
+
+
+def test_the_conversation_keeps_a_bounded_amount_of_text() -> None:
+    """Huge items push the oldest out (truncation auto): the conversation never holds more than MAX_CHARS."""
+    from openai_replay.realtime.conversation import MAX_CHARS
+
+    rt = session()
+    for i in range(12):
+        send(rt, user_text("x" * (1024 * 1024), id=f"big{i}"))
+    assert rt.conversation.chars <= MAX_CHARS and "big0" not in rt.conversation and "big11" in rt.conversation
