@@ -223,3 +223,14 @@ async def test_a_stall_before_response_created_can_be_cancelled() -> None:
                     if event["type"] == "response.done":
                         break
             assert event["response"]["status"] == "cancelled"
+
+
+async def test_realtime_over_tls() -> None:
+    """FakeServer(tls=True) serves wss://.../v1/realtime to the SDK trusting the throwaway CA."""
+    from openai import AsyncOpenAI, DefaultAsyncHttpxClient
+
+    async with FakeServer(tls=True) as server:
+        trust = server.tls.client_context()
+        client = AsyncOpenAI(base_url=server.url, api_key="test", http_client=DefaultAsyncHttpxClient(verify=trust))
+        async with client.realtime.connect(model="gpt-realtime", websocket_connection_options={"ssl": trust}) as conn:
+            assert (await conn.recv()).type == "session.created"
