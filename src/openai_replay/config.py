@@ -68,6 +68,9 @@ class ServerConfig:
     #: Realtime output audio pace as a multiple of real time: 0 sends it as fast as the socket takes
     #: it (like the real server, which generates faster than it speaks); 1.0 paces it for barge-in tests.
     realtime_pace: float = 0.0
+    #: What a Realtime session hears in input audio the recogniser cannot read (speech not made by our
+    #: synthesiser): the user's words for the model and the transcription events (None: nothing heard).
+    realtime_transcript: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -4,7 +4,7 @@ Audio is kept as the wire bytes of the session's input format and measured in au
 detection, between turns only the prefix padding is kept, so appends without end cost bounded memory;
 without it the buffer stops at `MAX_BUFFER_MS` with an error until a commit or a clear. A committed
 utterance is read by the shared recogniser (its first `RECOGNIZE_MAX_MS` only): speech our synthesiser
-made becomes the user's words; other audio has no transcript.
+made becomes the user's words; other audio gets the scripted ``realtime_transcript`` (or none).
 """
 
 from __future__ import annotations
@@ -63,6 +63,9 @@ class InputAudio:
         raise NotImplementedError  # pragma: no cover
 
     def new_item_id(self) -> str:
+        raise NotImplementedError  # pragma: no cover
+
+    def scripted_transcript(self) -> str | None:
         raise NotImplementedError  # pragma: no cover
 
     def recognize_pcm(self, pcm: bytes) -> str | None:
@@ -173,6 +176,8 @@ class InputAudio:
     def _committed(self, item_id: str, utterance: bytes) -> list[dict[str, Any]]:
         fmt = self.input_format
         heard = self.recognize_pcm(audio.to_pcm24k(utterance[: RECOGNIZE_MAX_MS * audio.bytes_per_ms(fmt)], fmt))
+        if heard is None:
+            heard = self.scripted_transcript()
         previous = self.conversation.last()
         echoed = {
             "id": item_id,

@@ -116,6 +116,9 @@ class RealtimeSession(InputAudio):
     def recognize_pcm(self, pcm: bytes) -> str | None:
         return self.recognize(pcm, audio.PCM_RATE)
 
+    def scripted_transcript(self) -> str | None:
+        return self.config.realtime_transcript
+
     def _error(self, error: ApiError, cause: Any = None) -> dict[str, Any]:
         return rt.error_event(self.ids, error, cause)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from realtimekit import audio_of, send, session, types, user_text
+from realtimekit import appends, audio_of, send, session, types, user_text
 
 from openai_replay.audio import voice
 from openai_replay.scenarios import ScenarioError, scenario
@@ -90,3 +90,27 @@ def test_a_scripted_response_done_without_usage_ends_the_response() -> None:
     ending = [e for e in events if e["type"] == "response.done"]
     assert len(ending) == 1 and "usage" not in ending[0]["response"] and rt.active is None
     assert types(send(rt, {"type": "response.create"}))[0] == "response.created"
+
+
+def test_audio_the_recogniser_cannot_read_gets_the_scripted_transcript() -> None:
+    """A tone burst is nobody's speech: with config realtime_transcript it is heard as those words."""
+    import math
+    import struct
+
+    tone = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / 24000))) for i in range(24000))
+    pcm = tone + b"\0\0" * 24 * 600
+    plain = session()
+    events = [e for f in appends(pcm) for e in send(plain, f)]
+    assert events[-2]["response"]["output"][0]["content"][0]["transcript"] == "Hello! How can I help?"
+    rt = session(realtime_transcript="cancel my order")  # a scenario sets it with .config(realtime_transcript=...)
+    send(
+        rt,
+        {
+            "type": "session.update",
+            "session": {"type": "realtime", "audio": {"input": {"transcription": {"model": "whisper-1"}}}},
+        },
+    )
+    events = [e for f in appends(pcm) for e in send(rt, f)]
+    completed = next(e for e in events if e["type"] == "conversation.item.input_audio_transcription.completed")
+    assert completed["transcript"] == "cancel my order"
+    assert events[-2]["response"]["output"][0]["content"][0]["transcript"] == "You said: cancel my order"
