@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from openai_replay.log.exchange import FAILED, KEPT, context_before, conversation_through, request, where
 from openai_replay.log.history import assert_history_intact, assert_tool_results
 from openai_replay.log.invariants import DEFAULT_MAX_ATTEMPTS, Surfaced, assert_invariants, in_flight_problems
-from openai_replay.log.realtime import assert_calls_answered, assert_realtime_protocol
+from openai_replay.log.realtime import assert_calls_answered, assert_conversation_restored, assert_realtime_protocol
 from openai_replay.log.recovery import assert_cancelled, assert_reconnected, assert_retried
 from openai_replay.log.reproduce import check_full_context, resent_items
 from openai_replay.log.timeline import fail, offset, render
@@ -29,6 +29,7 @@ __all__ = [
     "assert_calls_answered",
     "assert_cancelled",
     "assert_chained",
+    "assert_conversation_restored",
     "assert_full_context",
     "assert_history_intact",
     "assert_invariants",
@@ -223,6 +224,11 @@ class LogAssertions:
         """Realtime: every function call answered by exactly one output (see `assert_calls_answered`)."""
         __tracebackhide__ = True
         assert_calls_answered(self)
+
+    def assert_conversation_restored(self: Any) -> None:
+        """Realtime: a new socket's first response sees the earlier conversation again (see `assert_conversation_restored`)."""
+        __tracebackhide__ = True
+        assert_conversation_restored(self)
 
     def assert_invariants(
         self: Any,

@@ -4,6 +4,8 @@
   with none active, no ``conversation.item.truncate`` past the audio the server delivered.
 - `assert_calls_answered`: every function call the server made is answered by exactly one
   ``function_call_output`` item.
+- `assert_conversation_restored`: after a Realtime socket ends, the next one's first response sees
+  the earlier conversation's messages again (the client re-created them), in order.
 
 They read the client frames the log keeps (a refused event carries the server's error as its problem)
 and the Realtime requests' output items.
@@ -11,8 +13,10 @@ and the Realtime requests' output items.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
+from openai_replay.items import item_text
 from openai_replay.log.timeline import fail
 
 if TYPE_CHECKING:
@@ -68,3 +72,31 @@ def assert_calls_answered(log: LogRecords) -> None:
     if wrong or stray:
         turns = {turn for c, turn in calls.items() if answers.get(c, 0) != 1}
         fail(log, "function calls not answered exactly once:\n" + "\n".join(wrong + stray), turns=turns)
+
+
+def _messages(items: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(str(i.get("role")), text) for i in items if i.get("type", "message") == "message" and (text := item_text(i))]
+
+
+def assert_conversation_restored(log: LogRecords) -> None:
+    """Each Realtime connection after the first starts from the messages the previous one ended with."""
+    __tracebackhide__ = True
+    by_connection: dict[int, list[Any]] = {}
+    for record in list(log.requests):
+        if record.api == "realtime" and record.connection_id is not None:
+            by_connection.setdefault(record.connection_id, []).append(record)
+    connections = sorted(by_connection)
+    for before, after in pairwise(connections):
+        last = by_connection[before][-1]
+        had = _messages([*last.payload.get("input", []), *last.output_items])
+        first = by_connection[after][0]
+        got = _messages(first.payload.get("input", []))
+        missing = [m for m in had if m not in got]
+        if missing:
+            lines = "\n".join(f"  {role}: {text[:60]!r}" for role, text in missing)
+            fail(
+                log,
+                f"request #{first.turn} on connection {after} does not restore the conversation of connection {before}; "
+                f"missing:\n{lines}",
+                turns={last.turn, first.turn},
+            )

@@ -80,3 +80,45 @@ def test_an_unanswered_or_twice_answered_call_fails() -> None:
         )
     with pytest.raises(AssertionError, match="answered 2 time"):
         rt.log.assert_calls_answered()
+
+
+def _second_connection(rt_first, restore: bool):
+    """A second core session on the same log, restoring the first's messages or not."""
+    from realtimekit import session as new_session
+
+    from openai_replay.realtime import RealtimeSession
+
+    template = new_session()
+    log, clock = rt_first.log, rt_first.clock
+    rt = RealtimeSession(
+        ids=template.ids, clock=clock, config=template.config, source=template.source, log=log,
+        connection=log.open_connection("/v1/realtime", "", clock.time()), model="gpt-realtime",
+        speak=template.speak, recognize=template.recognize,
+    )  # fmt: skip
+    send(rt, TEXT)
+    if restore:
+        send(rt, user_text("hi"))
+        send(
+            rt,
+            {
+                "type": "conversation.item.create",
+                "item": {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "You said: hi"}]},
+            },
+        )
+    send(rt, user_text("and now?"))
+    send(rt, {"type": "response.create"})
+
+
+@pytest.mark.parametrize("restore", [True, False])
+def test_a_reconnect_must_restore_the_conversation(restore: bool) -> None:
+    """After a new socket, the first response must see the earlier messages (livekit/agents-js#977)."""
+    rt = session()
+    send(rt, TEXT)
+    send(rt, user_text("hi"))
+    send(rt, {"type": "response.create"})
+    _second_connection(rt, restore)
+    if restore:
+        rt.log.assert_conversation_restored()
+    else:
+        with pytest.raises(AssertionError, match="does not restore the conversation"):
+            rt.log.assert_conversation_restored()
