@@ -234,3 +234,19 @@ async def test_realtime_over_tls() -> None:
         client = AsyncOpenAI(base_url=server.url, api_key="test", http_client=DefaultAsyncHttpxClient(verify=trust))
         async with client.realtime.connect(model="gpt-realtime", websocket_connection_options={"ssl": trust}) as conn:
             assert (await conn.recv()).type == "session.created"
+
+
+async def test_realtime_assertions_over_the_control_api() -> None:
+    """POST /__replay/assert/realtime_protocol reports a cancel sent with nothing active, from any language."""
+    async with FakeServer() as server:
+        http, ws = await _raw(server)
+        async with http:
+            json.loads((await ws.receive()).data)
+            await ws.send_str(json.dumps({"type": "response.cancel"}))
+            assert json.loads((await ws.receive()).data)["error"]["code"] == "response_cancel_not_active"
+            base = server.ws_url.rsplit("/v1/", 1)[0].replace("ws://", "http://")
+            async with http.post(f"{base}/__replay/assert/realtime_protocol", json={}) as answer:
+                body = await answer.json()
+            assert body["passed"] is False and "response.cancel with no response active" in body["failure"]
+            async with http.post(f"{base}/__replay/assert/calls_answered", json={}) as answer:
+                assert (await answer.json())["passed"] is True
