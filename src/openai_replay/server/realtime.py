@@ -25,6 +25,7 @@ from openai_replay.realtime.machine import LIMIT_CLOSE
 from openai_replay.server.auth import auth_error
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import SESSIONS
+from openai_replay.server.realtime_replay import replay_for, serve_replay
 from openai_replay.server.receive import CLIENT_FAULTS
 from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
@@ -247,6 +248,10 @@ async def handle_realtime(request: web.Request) -> web.StreamResponse:
         await socket.send([rt.error_event(state.ids, rt.BETA_DISABLED)])
         await ws.close(code=rt.BETA_CLOSE_CODE, message=b"")
         record.closed_by, record.close_code, record.closed_at = "server", rt.BETA_CLOSE_CODE, state.clock.time()
+        return ws
+    replay = replay_for(state, record)
+    if replay is not None:
+        await serve_replay(state, ws, record, replay)
         return ws
     request.app[SESSIONS].add(socket)
     try:
