@@ -24,9 +24,11 @@ PATH = "/v1/realtime"
 CLIENT_IDS = ("event_id", "item_id", "id", "previous_item_id", "call_id")
 
 
-def realtime_connections(cassette: Cassette) -> list[WsConnection]:
-    """The recorded Realtime sockets, in recording order."""
-    return [c for c in cassette.connections if isinstance(c, WsConnection) and c.path == PATH and c.status == 101]
+def realtime_connections(cassette: Cassette) -> list[tuple[int, WsConnection]]:
+    """The recorded Realtime sockets with their number in the cassette, in recording order."""
+    return [
+        (n, c) for n, c in enumerate(cassette.connections) if isinstance(c, WsConnection) and c.path == PATH and c.status == 101
+    ]
 
 
 @dataclass
@@ -41,8 +43,10 @@ class Replayed:
 class ConnectionReplay:
     """One recorded Realtime connection being replayed to one live client."""
 
-    def __init__(self, recorded: WsConnection, rerecord: str) -> None:
+    def __init__(self, recorded: WsConnection, rerecord: str, number: int = 0) -> None:
         self.recorded = recorded
+        #: The recorded connection's number in the cassette.
+        self.number = number
         self.rerecord = rerecord
         self.position = 0
         #: Recorded client-chosen id -> the live client's id.
@@ -125,7 +129,8 @@ class RealtimeReplayer:
     def next_connection(self) -> ConnectionReplay | None:
         if not self.pending:
             return None
-        replay = ConnectionReplay(self.pending.pop(0), self.rerecord)
+        number, recorded = self.pending.pop(0)
+        replay = ConnectionReplay(recorded, self.rerecord, number)
         self.started.append(replay)
         return replay
 

@@ -33,6 +33,9 @@ def replay_for(state: ServerState, record: ConnectionRecord) -> ConnectionReplay
     if replayer is None:
         replayer = _REPLAYERS[source] = RealtimeReplayer(cassette, str(getattr(source, "rerecord", "openai-replay record")))
     replay = replayer.next_connection()
+    played = getattr(source, "connection_played", None)
+    if replay is not None and played is not None:
+        played(replay.number)
     if replay is None:
         message = (
             "openai-replay: the cassette has no recorded Realtime connection left for this one; "

@@ -56,8 +56,10 @@ async def test_a_recorded_session_replays_into_a_fresh_client_with_its_ids(tmp_p
     async with FakeServer() as upstream, RecordingProxy(upstream=upstream.url, out=out) as proxy:
         recorded = await _conversation(proxy.url, "first")
     assert json.loads(out.read_text())["connections"][0]["path"] == "/v1/realtime"
-    async with FakeServer(source=CassetteReplay(out)) as server:
+    source = CassetteReplay(out)
+    async with FakeServer(source=source) as server:
         replayed = await _conversation(server.url, "second")
+    source.check(allow_unplayed=False)  # every recorded interaction counts as played
     assert [e.type for e in replayed] == [e.type for e in recorded]
     added = next(e for e in replayed if e.type == "conversation.item.added")
     assert added.item.id == "item_second"
