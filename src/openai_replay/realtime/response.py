@@ -35,6 +35,11 @@ if TYPE_CHECKING:
     from openai_replay.source import Turn
 
 CHUNK_MS = 100
+#: Characters of a reply that are spoken (about 4.5 minutes of speech); the transcript keeps the rest.
+SPEAK_MAX_CHARS = 4096
+#: Characters synthesised at a time: each segment is its own utterance, which the recogniser reads back
+#: joined by a space, so segments are cut at spaces.
+SEGMENT_CHARS = 240
 #: Output audio tokens per millisecond (about 20 tokens a second of speech).
 AUDIO_TOKENS_PER_MS = 1 / 50
 
@@ -62,6 +67,20 @@ ENGINE_ONLY = frozenset(
 def _fields(ev: dict[str, Any]) -> dict[str, Any]:
     """A scripted event's own fields, without the Responses numbering and the keys set here."""
     return {k: v for k, v in ev.items() if k not in ("type", "event_id", "sequence_number")}
+
+
+def segments(text: str) -> list[str]:
+    """``text`` in pieces of at most `SEGMENT_CHARS`, cut at a space (the space dropped) where there is one."""
+    pieces: list[str] = []
+    while len(text) > SEGMENT_CHARS:
+        cut = text.rfind(" ", 1, SEGMENT_CHARS + 1)
+        if cut <= 0:
+            pieces.append(text[:SEGMENT_CHARS])
+            text = text[SEGMENT_CHARS:]
+        else:
+            pieces.append(text[:cut])
+            text = text[cut + 1 :]
+    return [*pieces, text] if text or not pieces else pieces
 
 
 class ResponseRun:
@@ -216,22 +235,25 @@ class ResponseRun:
         yield Emit(self.event("response.output_audio_transcript.done", **self._where(item), transcript=text))
 
     def _audio(self, item: dict[str, Any], text: str) -> Iterator[Step]:
+        """The transcript spoken, one segment at a time (bounded memory; a cancel stops it between deltas)."""
         fmt = self.params["format"]
-        wire = audio.encode(self.rt.speak(text, float(self.params["speed"])), fmt)
         step = audio.bytes_per_ms(fmt) * CHUNK_MS
         pace = self.rt.config.realtime_pace
-        for start in range(0, len(wire), step):
-            if start and pace > 0:
-                yield Sleep(CHUNK_MS / 1000 / pace)
-            if self.finished:
-                return
-            chunk = wire[start : start + step]
-            self.audio_ms += len(chunk) // audio.bytes_per_ms(fmt)
-            if self.in_conversation and item["id"] in self.rt.conversation:
-                self.rt.conversation.audio_ms[item["id"]] = self.audio_ms
-            yield Emit(
-                self.event("response.output_audio.delta", **self._where(item), delta=base64.b64encode(chunk).decode("ascii"))
-            )
+        first = True
+        for segment in segments(text[:SPEAK_MAX_CHARS]):
+            wire = audio.encode(self.rt.speak(segment, float(self.params["speed"])), fmt)
+            for start in range(0, len(wire), step):
+                if not first and pace > 0:
+                    yield Sleep(CHUNK_MS / 1000 / pace)
+                first = False
+                if self.finished:
+                    return
+                chunk = wire[start : start + step]
+                self.audio_ms += len(chunk) // audio.bytes_per_ms(fmt)
+                if self.in_conversation and item["id"] in self.rt.conversation:
+                    self.rt.conversation.audio_ms[item["id"]] = self.audio_ms
+                delta = base64.b64encode(chunk).decode("ascii")
+                yield Emit(self.event("response.output_audio.delta", **self._where(item), delta=delta))
 
     def _arguments(self, item: dict[str, Any], ev: dict[str, Any]) -> Iterator[Step]:
         where = {

@@ -338,3 +338,16 @@ def test_idle_timeout_prompts_after_the_reply_has_played() -> None:
     assert event["audio_end_ms"] >= played + 5000
     assert types(answers[fired[0]])[1:4] == ["input_audio_buffer.committed", "conversation.item.added", "conversation.item.done"]
     assert answers[fired[0]][-2]["type"] == "response.done"
+
+
+def test_a_long_reply_is_spoken_in_segments_that_read_back_whole() -> None:
+    """A reply longer than one segment is synthesised piece by piece; the audio still decodes to the whole transcript."""
+    from openai_replay.realtime.response import SEGMENT_CHARS, segments
+
+    text = " ".join(f"word{i}" for i in range(80))
+    assert len(text) > SEGMENT_CHARS and " ".join(segments(text)) == text
+    assert all(len(s) <= SEGMENT_CHARS for s in segments("x" * 1000))
+    rt = session()
+    send(rt, user_text(text))
+    events = send(rt, {"type": "response.create"})
+    assert voice.recognize(audio_of(events), 24000) == f"You said: {text}"
