@@ -250,3 +250,15 @@ async def test_realtime_assertions_over_the_control_api() -> None:
             assert body["passed"] is False and "response.cancel with no response active" in body["failure"]
             async with http.post(f"{base}/__replay/assert/calls_answered", json={}) as answer:
                 assert (await answer.json())["passed"] is True
+
+
+async def test_the_plugin_fixtures_serve_realtime(openai_server: FakeServer, async_openai_client: Any) -> None:
+    """The pytest plugin's server and client hold a Realtime conversation, and its log asserts on it."""
+    async with async_openai_client.realtime.connect(model="gpt-realtime") as conn:
+        await _open(conn)
+        await conn.conversation.item.create(
+            item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}
+        )
+        await conn.response.create()
+        assert (await _until(conn, "response.done"))[-1].response.status == "completed"
+    openai_server.log.assert_realtime_protocol()
