@@ -72,6 +72,12 @@ _KEYS: dict[str, frozenset[str]] = {
 }
 
 
+#: Session fields a null leaves as they are (``tracing``, ``prompt``, ``include`` are nullable settings).
+KEEP_ON_NULL = frozenset(
+    {"model", "output_modalities", "instructions", "tools", "tool_choice", "max_output_tokens", "audio", "truncation"}
+)
+
+
 def new_session(ids: IdFactory, model: str, now: float) -> dict[str, Any]:
     """A complete GA session, as ``session.created`` carries it."""
     return {
@@ -110,6 +116,8 @@ def update_session(session: dict[str, Any], update: Any) -> ApiError | None:
     for key, value in update.items():
         if key == "audio":
             _merge_audio(merged["audio"], value)
+        elif value is None and key in KEEP_ON_NULL:
+            continue
         elif key == "tools":
             merged["tools"] = [normal_tool(t) for t in value]
         elif key != "type":
@@ -128,7 +136,8 @@ def _merge_audio(audio: dict[str, Any], update: dict[str, Any]) -> None:
     for side in ("input", "output"):
         for key, value in (update.get(side) or {}).items():
             if key == "format":
-                audio[side]["format"] = normal_format(value)
+                if value is not None:  # null keeps the current format
+                    audio[side]["format"] = normal_format(value)
             elif key == "turn_detection":
                 audio[side]["turn_detection"] = _turn_detection(audio[side]["turn_detection"], value)
             elif key == "transcription" and isinstance(value, dict):
@@ -137,8 +146,8 @@ def _merge_audio(audio: dict[str, Any], update: dict[str, Any]) -> None:
                     "language": value.get("language"),
                     "prompt": value.get("prompt"),
                 }
-            else:
-                audio[side][key] = value
+            elif value is not None or key in ("transcription", "noise_reduction", "turn_detection"):
+                audio[side][key] = value  # a null voice or speed keeps the current one
 
 
 def normal_format(value: dict[str, Any]) -> dict[str, Any]:
@@ -153,7 +162,7 @@ def _turn_detection(current: dict[str, Any] | None, value: dict[str, Any] | None
     merged = dict(base)
     if current is not None and current.get("type") == value["type"]:
         merged.update(current)
-    merged.update(value)
+    merged.update({k: v for k, v in value.items() if v is not None or k == "idle_timeout_ms"})  # null: the default
     return merged
 
 
@@ -194,13 +203,16 @@ def _modalities(update: dict[str, Any]) -> ApiError | None:
     if "output_modalities" not in update:
         return None
     value = update["output_modalities"]
+    if value is None:
+        return None
     if not isinstance(value, list) or value not in (["text"], ["audio"]):
         return errors.invalid_value("session.output_modalities", value, ["text", "audio"])
     return None
 
 
 def _tools(update: dict[str, Any]) -> ApiError | None:
-    tools = update.get("tools", [])
+    tools = update.get("tools")
+    tools = [] if tools is None else tools
     if not isinstance(tools, list):
         return errors.invalid_type("session.tools", "an array", type(tools).__name__)
     for i, tool in enumerate(tools):
@@ -211,7 +223,7 @@ def _tools(update: dict[str, Any]) -> ApiError | None:
         if problem:
             return problem
         if tool.get("type", "function") != "function":
-            return errors.invalid_value(f"{path}.type", tool.get("type"), ["function", "mcp"])
+            return errors.invalid_value(f"{path}.type", tool.get("type"), ["function"])  # MCP tools: not served
         if not isinstance(tool.get("name"), str) or not tool["name"]:
             return errors.missing_parameter(f"{path}.name")
         if "parameters" in tool and not isinstance(tool["parameters"], dict):
@@ -220,7 +232,8 @@ def _tools(update: dict[str, Any]) -> ApiError | None:
 
 
 def _tool_choice(update: dict[str, Any]) -> ApiError | None:
-    choice = update.get("tool_choice", "auto")
+    choice = update.get("tool_choice")
+    choice = "auto" if choice is None else choice
     if isinstance(choice, str) and choice in ("auto", "none", "required"):
         return None
     if isinstance(choice, dict) and choice.get("type") == "function" and isinstance(choice.get("name"), str):
@@ -229,7 +242,8 @@ def _tool_choice(update: dict[str, Any]) -> ApiError | None:
 
 
 def _max_tokens(update: dict[str, Any]) -> ApiError | None:
-    value = update.get("max_output_tokens", "inf")
+    value = update.get("max_output_tokens")
+    value = "inf" if value is None else value
     if value == "inf" or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 4096):
         return None
     return errors.invalid_value("session.max_output_tokens", value, ["inf", "an integer from 1 to 4096"])
@@ -316,14 +330,16 @@ def _input(path: str, part: dict[str, Any]) -> ApiError | None:
 
 
 def _output(path: str, part: dict[str, Any]) -> ApiError | None:
-    voice = part.get("voice", "alloy")
+    voice = part.get("voice") or "alloy"
     if not isinstance(voice, str) and not (isinstance(voice, dict) and isinstance(voice.get("id"), str)):
         return errors.invalid_type(f"{path}.voice", "a string", type(voice).__name__)
     return number(f"{path}.speed", part.get("speed", 1.0), 0.25, 1.5)
 
 
 def number(path: str, value: Any, low: float, high: float, kind: str = "decimal") -> ApiError | None:
-    """A number within [low, high], or the API's type or range error."""
+    """A number within [low, high] (null: the default), or the API's type or range error."""
+    if value is None:
+        return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return errors.invalid_type(path, "a number", type(value).__name__)
     if not low <= value <= high:

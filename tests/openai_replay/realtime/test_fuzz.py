@@ -125,3 +125,44 @@ def test_the_conversation_keeps_a_bounded_amount_of_text() -> None:
     for i in range(12):
         send(rt, user_text("x" * (1024 * 1024), id=f"big{i}"))
     assert rt.conversation.chars <= MAX_CHARS and "big0" not in rt.conversation and "big11" in rt.conversation
+
+
+_maybe = st.none() | json_values
+_turn = st.fixed_dictionaries(
+    {"type": st.sampled_from(["server_vad", "semantic_vad"])},
+    optional={
+        k: _maybe
+        for k in ("threshold", "prefix_padding_ms", "silence_duration_ms", "idle_timeout_ms", "create_response", "eagerness")
+    },
+)
+session_updates = st.fixed_dictionaries(
+    {"type": st.just("realtime")},
+    optional={
+        "instructions": _maybe,
+        "output_modalities": st.sampled_from([["text"], ["audio"], None]) | json_values,
+        "tools": st.lists(
+            st.fixed_dictionaries({"type": st.just("function"), "name": st.text(max_size=5)}, optional={"parameters": _maybe})
+        ),
+        "audio": st.fixed_dictionaries(
+            {},
+            optional={
+                "input": st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "format": st.none() | st.fixed_dictionaries({"type": st.sampled_from(["audio/pcm", "audio/pcmu", "x"])}),
+                        "turn_detection": st.none() | _turn,
+                        "transcription": _maybe,
+                    },
+                ),
+                "output": st.fixed_dictionaries({}, optional={"format": _maybe, "voice": _maybe, "speed": _maybe}),
+            },
+        ),
+    },
+)
+
+
+@settings(PROFILE, max_examples=budget(60))
+@given(update=session_updates)
+def test_any_nearly_valid_session_update(update: dict[str, Any]) -> None:
+    """Session updates close to valid, with nulls anywhere: session.updated or one error, then the session goes on."""
+    _check(session(), {"type": "session.update", "session": update})

@@ -351,3 +351,20 @@ def test_a_long_reply_is_spoken_in_segments_that_read_back_whole() -> None:
     send(rt, user_text(text))
     events = send(rt, {"type": "response.create"})
     assert voice.recognize(audio_of(events), 24000) == f"You said: {text}"
+
+
+def test_explicit_nulls_in_a_session_update_keep_the_defaults() -> None:
+    """A client that sends null for optional fields (format, speed, voice, threshold) keeps the current values."""
+    rt = session()
+    update = {
+        "type": "realtime",
+        "audio": {
+            "input": {"format": None, "turn_detection": {"type": "server_vad", "threshold": None, "idle_timeout_ms": None}},
+            "output": {"format": None, "voice": None, "speed": None},
+        },
+    }
+    [updated] = send(rt, {"type": "session.update", "session": update})
+    audio_config = updated["session"]["audio"]
+    assert audio_config["input"]["format"] == {"type": "audio/pcm", "rate": 24000}
+    assert audio_config["input"]["turn_detection"]["threshold"] == 0.5
+    assert audio_config["output"]["voice"] == "alloy" and audio_config["output"]["speed"] == 1.0
