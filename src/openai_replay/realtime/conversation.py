@@ -148,7 +148,7 @@ def client_item(item: Any, new_id: str) -> dict[str, Any] | ApiError:
 
 def _message(item: dict[str, Any], item_id: str) -> dict[str, Any] | ApiError:
     role = item.get("role")
-    if role not in _PARTS:
+    if not isinstance(role, str) or role not in _PARTS:
         return errors.invalid_value("item.role", role, list(_PARTS))
     content = item.get("content")
     if not isinstance(content, list):

@@ -26,7 +26,7 @@ from openai_replay.realtime import errors as rt
 from openai_replay.realtime.conversation import Conversation, client_item, engine_items
 from openai_replay.realtime.listening import InputAudio
 from openai_replay.realtime.response import ResponseRun
-from openai_replay.realtime.session import new_session, normal_format, normal_tool, update_session
+from openai_replay.realtime.session import check_update, new_session, normal_format, normal_tool, update_session
 from openai_replay.responses.events import ResponseBuilder
 from openai_replay.source import Source, Turn
 
@@ -215,40 +215,55 @@ class RealtimeSession(InputAudio):
         return []
 
     def _resolve(self, params: dict[str, Any]) -> dict[str, Any] | ApiError:
+        """A response's settings: its own (checked as a session's would be), else the session's; null: the session's."""
         session = self.session
-        conversation = params.get("conversation", "auto")
+        given = {k: v for k, v in params.items() if v is not None}
+        conversation = given.get("conversation", "auto")
         if conversation not in ("auto", "none"):
             return errors.invalid_value("response.conversation", conversation, ["auto", "none"])
-        modalities = params.get("output_modalities", session["output_modalities"])
-        if modalities not in (["text"], ["audio"]):
-            return errors.invalid_value("response.output_modalities", modalities, ["text", "audio"])
-        metadata = params.get("metadata")
+        metadata = given.get("metadata")
         if metadata is not None and (
             not isinstance(metadata, dict)
             or len(metadata) > 16
             or not all(isinstance(v, str) and len(v) <= 512 for v in metadata.values())
         ):
             return errors.invalid_type("response.metadata", "an object of at most 16 string values", type(metadata).__name__)
-        tools = params.get("tools", session["tools"])
-        if not isinstance(tools, list) or not all(isinstance(t, dict) for t in tools):
-            return errors.invalid_type("response.tools", "an array of objects", type(tools).__name__)
-        output = (params.get("audio") or {}).get("output") or {} if isinstance(params.get("audio"), dict) else {}
-        context = self._context(params.get("input"), conversation == "auto")
+        checked: dict[str, Any] = {
+            k: given[k] for k in ("instructions", "tools", "tool_choice", "max_output_tokens", "output_modalities") if k in given
+        }
+        audio_params = given.get("audio")
+        if audio_params is not None and not isinstance(audio_params, dict):
+            return errors.invalid_type("response.audio", "an object", type(audio_params).__name__)
+        output = (audio_params or {}).get("output")
+        if output is not None:
+            checked["audio"] = (
+                {"output": {k: v for k, v in output.items() if k in ("format", "voice")}} if isinstance(output, dict) else output
+            )
+        problem = check_update({"type": "realtime", **checked})
+        if problem is not None:
+            param = (
+                problem.param.replace("session.audio", "response.audio", 1).replace("session.", "response.", 1)
+                if problem.param
+                else None
+            )
+            return ApiError(problem.status, problem.message.replace("'session.", "'response."), problem.type, problem.code, param)
+        out = output if isinstance(output, dict) else {}
+        context = self._context(given.get("input"), conversation == "auto")
         if isinstance(context, ApiError):
             return context
         return {
             "in_conversation": conversation == "auto",
-            "output_modalities": modalities,
-            "max_output_tokens": params.get("max_output_tokens", session["max_output_tokens"]),
-            "format": normal_format(output["format"])
-            if isinstance(output.get("format"), dict)
+            "output_modalities": given.get("output_modalities", session["output_modalities"]),
+            "max_output_tokens": given.get("max_output_tokens", session["max_output_tokens"]),
+            "format": normal_format(out["format"])
+            if isinstance(out.get("format"), dict)
             else session["audio"]["output"]["format"],
-            "voice": output.get("voice", session["audio"]["output"]["voice"]),
+            "voice": out.get("voice") or session["audio"]["output"]["voice"],
             "speed": session["audio"]["output"]["speed"],
             "metadata": metadata,
-            "instructions": params.get("instructions", session["instructions"]),
-            "tools": [normal_tool(t) for t in tools],
-            "tool_choice": params.get("tool_choice", session["tool_choice"]),
+            "instructions": given.get("instructions", session["instructions"]),
+            "tools": [normal_tool(t) for t in given.get("tools", session["tools"])],
+            "tool_choice": given.get("tool_choice", session["tool_choice"]),
             "context": context,
         }
 

@@ -166,3 +166,52 @@ session_updates = st.fixed_dictionaries(
 def test_any_nearly_valid_session_update(update: dict[str, Any]) -> None:
     """Session updates close to valid, with nulls anywhere: session.updated or one error, then the session goes on."""
     _check(session(), {"type": "session.update", "session": update})
+
+
+_part = st.fixed_dictionaries(
+    {"type": st.sampled_from(["input_text", "input_audio", "output_text", "output_audio", "text"])},
+    optional={"text": _maybe, "transcript": _maybe, "audio": _maybe},
+)
+items = st.fixed_dictionaries(
+    {"type": st.sampled_from(["message", "function_call", "function_call_output"])},
+    optional={
+        "id": _maybe,
+        "role": st.sampled_from(["user", "assistant", "system"]) | _maybe,
+        "content": st.lists(_part, max_size=3) | _maybe,
+        "call_id": _maybe,
+        "name": _maybe,
+        "arguments": _maybe,
+        "output": _maybe,
+        "status": _maybe,
+    },
+)
+responses = st.fixed_dictionaries(
+    {},
+    optional={
+        "conversation": st.sampled_from(["auto", "none"]) | _maybe,
+        "input": st.lists(items | st.fixed_dictionaries({"type": st.just("item_reference"), "id": _maybe}), max_size=3) | _maybe,
+        "output_modalities": st.sampled_from([["text"], ["audio"]]) | _maybe,
+        "metadata": st.dictionaries(st.text(max_size=5), _maybe, max_size=3) | _maybe,
+        "tools": _maybe,
+        "tool_choice": _maybe,
+        "instructions": _maybe,
+        "max_output_tokens": _maybe,
+        "audio": _maybe,
+    },
+)
+
+
+@settings(PROFILE, max_examples=budget(60))
+@given(item=items, previous=_maybe)
+def test_any_nearly_valid_item(item: dict[str, Any], previous: Any) -> None:
+    """Item creates close to valid: the item is added or one error names the problem; the session goes on."""
+    _check(session(), {"type": "conversation.item.create", "item": item, "previous_item_id": previous})
+
+
+@settings(PROFILE, max_examples=budget(60))
+@given(params=responses)
+def test_any_nearly_valid_response_create(params: dict[str, Any]) -> None:
+    """response.create with nearly valid parameters: a whole response or one error; the session goes on."""
+    rt = session()
+    send(rt, user_text("hello"))
+    _check(rt, {"type": "response.create", "response": params})
