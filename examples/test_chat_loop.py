@@ -10,6 +10,9 @@ from __future__ import annotations
 import pytest
 from chat_loop import Chat
 
+# pytest-asyncio's default (strict) mode runs only marked async tests.
+pytestmark = pytest.mark.asyncio
+
 
 async def test_a_conversation_chains_every_turn(openai_server, async_openai_client):
     """Without faults, every turn chains on the previous one and sends only the new message."""

@@ -2,6 +2,7 @@ import pytest
 from chat_loop import Chat  # your client
 
 
+@pytest.mark.asyncio
 @pytest.mark.openai_replay(scenario="cache_miss")
 async def test_chat_survives_a_cache_miss(openai_server, async_openai_client):
     """A cache miss costs one retry: same connection, the whole conversation again."""

@@ -11,13 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from docsnippets import NOT_RUN, Snippet, all_snippets
+from docsnippets import NOT_RUN, Snippet, all_snippets, run_snippet
 
 ROOT = Path(__file__).resolve().parents[1]
-SNIPPET_INI = """[pytest]
-asyncio_mode = auto
-asyncio_default_fixture_loop_scope = function
-"""
 
 
 @pytest.mark.slow
@@ -47,18 +43,7 @@ def test_doc_snippet_runs_as_written(snippet: Snippet, tmp_path: Path) -> None:
     """The snippet runs in a fresh process (under pytest if it defines tests), offline, and exits 0."""
     if snippet.not_run is not None:
         pytest.skip(f"marked not-run: {snippet.not_run}")
-    for folder in ("examples", "cassettes"):  # copies: a snippet may write a cassette
-        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "examples"), env.get("PYTHONPATH", "")])
-    if snippet.is_pytest:
-        (tmp_path / "pytest.ini").write_text(SNIPPET_INI)
-        (tmp_path / "test_snippet.py").write_text(snippet.code)
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_snippet.py"]
-    else:
-        (tmp_path / "snippet.py").write_text(snippet.code)
-        command = [sys.executable, "snippet.py"]
-    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    done = run_snippet(snippet, tmp_path, sys.executable)
     assert done.returncode == 0, (
         f"{snippet.id} does not run as written (fix it, or mark it <!-- not-run: reason --> on the line before):\n"
         + done.stdout[-3000:]
@@ -86,3 +71,21 @@ def test_snippets_are_found_with_their_line_marker_and_kind(tmp_path: Path) -> N
     found = snippets(doc, root=tmp_path)
     assert [(s.line, s.not_run, s.is_pytest) for s in found] == [(3, None, False), (10, "a fragment", False), (14, None, True)]
     assert found[0].id == "docs/probe.md:3"
+
+
+def test_the_control_api_docs_show_the_node_example_as_tested() -> None:
+    """docs/control-api.md quotes examples/node/control.test.mjs byte for byte."""
+    example = (ROOT / "examples" / "node" / "control.test.mjs").read_text()
+    assert f"```js\n{example}```" in (ROOT / "docs" / "control-api.md").read_text()
+
+
+@pytest.mark.slow
+def test_the_node_example_runs_from_a_clean_directory(tmp_path: Path) -> None:
+    """`node --test control.test.mjs` alone in a new folder: serve on port 0, the ready file, a chained client, shutdown."""
+    node = shutil.which("node")
+    assert node, "the Node example needs Node 20+ on PATH (CI has it)"
+    shutil.copy(ROOT / "examples" / "node" / "control.test.mjs", tmp_path / "control.test.mjs")
+    env = {**os.environ, "OPENAI_REPLAY": str(Path(sys.executable).parent / "openai-replay")}
+    command = [node, "--test", "control.test.mjs"]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "# pass 1" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]

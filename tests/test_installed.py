@@ -6,6 +6,7 @@ docs/pytest-plugin.md says. Installing takes a minute or two, so it is in the ``
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from docsnippets import all_snippets, run_snippet
 
 from openai_replay.server import FakeServer
 
@@ -97,3 +99,33 @@ def test_a_new_project_records_replays_and_fails_as_documented(venv: Path, upstr
 
     helped = subprocess.run([str(venv / "bin" / "openai-replay"), "--help"], capture_output=True, text=True, cwd=tmp_path)
     assert helped.returncode == 0 and "bench" not in helped.stdout
+
+
+def test_the_readme_examples_run_in_a_fresh_project_at_pytest_asyncios_defaults(venv: Path, tmp_path: Path) -> None:
+    """The README's pytest example and the examples/ cookbook pass with pytest-asyncio in its default strict mode."""
+    project = tmp_path / "fresh"
+    project.mkdir()
+    for name in ("chat_loop.py", "test_readme_example.py", "test_chat_loop.py"):
+        (project / name).write_text((ROOT / "examples" / name).read_text())
+    (project / "pytest.ini").write_text("[pytest]\npythonpath = .\nasyncio_default_fixture_loop_scope = function\n")
+    done = run(venv, project, "-q")
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert re.search(r"\b7 passed\b", done.stdout), done.stdout[-3000:]
+
+
+def test_every_runnable_docs_example_runs_in_a_fresh_project(venv: Path, tmp_path: Path) -> None:
+    """Each ```python block of README.md and docs/ not marked not-run passes with the installed package alone."""
+    runnable = [s for s in all_snippets() if s.not_run is None]
+    # A snippet about living beside vcrpy needs vcrpy, as its reader's project has it: installed last,
+    # after the plain-project tests above.
+    if any(re.search(r"^import vcr$", s.code, re.M) for s in runnable):
+        pip = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "vcrpy"], capture_output=True, text=True, timeout=600)
+        assert pip.returncode == 0, pip.stderr[-2000:]
+    failed = []
+    for number, snippet in enumerate(runnable):
+        folder = tmp_path / f"snippet{number}"
+        folder.mkdir()
+        done = run_snippet(snippet, folder, str(venv / "bin" / "python"))
+        if done.returncode != 0:
+            failed.append(f"{snippet.id}:\n{done.stdout[-1500:]}{done.stderr[-1500:]}")
+    assert not failed, "\n\n".join(failed)

@@ -47,3 +47,17 @@ def test_the_corpus_is_found_through_the_variable(pytester: pytest.Pytester, mon
     pytester.makeini(INI)
     pytester.makepyfile(test_inner=INNER)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_run_with_corpus_skips_ends_with_one_line_saying_how_many_and_why(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without -rs, the run's last lines still count the corpus skips and say how to get the corpus."""
+    monkeypatch.setenv("OPENAI_REPLAY_REFERENCE", str(pytester.path / "no-corpus"))
+    monkeypatch.delenv("OPENAI_REPLAY_REQUIRE_REFERENCE", raising=False)
+    pytester.makeini(INI)
+    pytester.makeconftest("from testkit import corpus_skip_summary as pytest_terminal_summary  # noqa: F401\n")
+    pytester.makepyfile(test_inner=INNER + "\n\ndef test_also():\n    test_reads_the_spec()\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines(["openai-replay: 2 test(s) skipped: the reference corpus*scripts/fetch-reference-data*"])

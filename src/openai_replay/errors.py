@@ -118,6 +118,17 @@ def body_too_large(detail: str) -> ApiError:
     return ApiError(413, f"The request body is too large: {' '.join(detail.split())}.")
 
 
+def too_many_connections(cap: int) -> ApiError:
+    """The WebSocket handshake past the server's connection cap (503; ``max_ws_connections``)."""
+    return ApiError(
+        503,
+        f"This server already has {cap} WebSocket connections open, its limit. Close idle connections "
+        "and retry, or raise the limit (FakeServer(max_ws_connections=...), serve --max-ws-connections).",
+        type="server_error",
+        code="too_many_connections",
+    )
+
+
 def body_timeout(seconds: float) -> ApiError:
     """The request body did not arrive in time (the server's read deadline, 408)."""
     return ApiError(408, f"The request body did not arrive within {_num(seconds)} seconds. Send the whole body promptly.")

@@ -1,6 +1,7 @@
 """The simulated model: a deterministic stand-in for the real one.
 
-- The reply is derived from the newest user text: ``You said: <text>``.
+- The reply is derived from the newest user text: ``You said: <text>``, echoing at most
+  `MAX_ECHO_CHARS` of it (a 3 MB input would otherwise stream a 235 MB reply, one word a delta).
 - After tool outputs, it reports them: ``get_weather returned: {...}``.
 - It calls a function when the request offers that function and either the user text says
   ``call <name>`` (optionally followed by JSON arguments) or ``tool_choice`` forces it.
@@ -17,6 +18,9 @@ from typing import Any
 from openai_replay.items import last_user_text, trailing_tool_outputs
 from openai_replay.source import Turn
 from openai_replay.steps import Emit, Sleep, Step
+
+#: The most characters of the user's text the reply echoes; the rest is named, not repeated.
+MAX_ECHO_CHARS = 16_384
 
 _CALL = re.compile(r"\bcall\s+([A-Za-z0-9_.-]+)\s*(\{.*\})?", re.DOTALL)
 
@@ -46,10 +50,12 @@ class SimulatedModel:
         outputs = trailing_tool_outputs(turn.context)
         if outputs:
             names = _call_names(turn.context)
-            parts = [f"{names.get(o.get('call_id'), 'the tool')} returned: {_text(o.get('output'))}" for o in outputs]
+            parts = [f"{names.get(o.get('call_id'), 'the tool')} returned: {_capped(_text(o.get('output')))}" for o in outputs]
             return "; ".join(parts)
         text = last_user_text(turn.context)
-        return f"You said: {text}" if text else "Hello! How can I help?"
+        if not text:
+            return "Hello! How can I help?"
+        return f"You said: {_capped(text)}"
 
     def choose_call(self, turn: Turn) -> tuple[str, str] | None:
         tools = {t.get("name"): t for t in turn.payload.get("tools") or [] if t.get("type") == "function"}
@@ -92,6 +98,13 @@ def paced(events: Iterator[dict[str, Any]], delay: float) -> Iterator[Step]:
         if event is None:
             return
         yield Emit(event)
+
+
+def _capped(text: str) -> str:
+    """``text``, or its first `MAX_ECHO_CHARS` characters and how many more there were."""
+    if len(text) <= MAX_ECHO_CHARS:
+        return text
+    return f"{text[:MAX_ECHO_CHARS]} [... and {len(text) - MAX_ECHO_CHARS:,} more characters]"
 
 
 def _text(value: Any) -> str:

@@ -13,7 +13,10 @@ the suite until it runs or carries the marker.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,3 +65,26 @@ def snippets(path: Path, root: Path = ROOT) -> list[Snippet]:
 
 def all_snippets() -> list[Snippet]:
     return [s for path in doc_files() for s in snippets(path)]
+
+
+#: pytest-asyncio at its defaults (strict mode), as in a user's fresh project.
+SNIPPET_INI = """[pytest]
+asyncio_default_fixture_loop_scope = function
+"""
+
+
+def run_snippet(snippet: Snippet, folder: Path, python: str) -> subprocess.CompletedProcess[str]:
+    """Run ``snippet`` as written with ``python`` in ``folder`` (a fresh project holding copies of
+    ``examples/`` and ``cassettes/``), offline: no ``OPENAI_*`` variable reaches it."""
+    for name in ("examples", "cassettes"):  # copies: a snippet may write a cassette
+        shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "PYTEST_"))}
+    env["PYTHONPATH"] = str(folder / "examples")
+    if snippet.is_pytest:
+        (folder / "pytest.ini").write_text(SNIPPET_INI)
+        (folder / "test_snippet.py").write_text(snippet.code)
+        command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_snippet.py"]
+    else:
+        (folder / "snippet.py").write_text(snippet.code)
+        command = [python, "snippet.py"]
+    return subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=120)

@@ -21,6 +21,8 @@ REPO = Path(__file__).resolve().parents[2]
 REFERENCE_ENV = "OPENAI_REPLAY_REFERENCE"
 #: Set to 1 (``.ci/run`` does) to make a missing corpus a failure instead of a skip.
 REQUIRE_ENV = "OPENAI_REPLAY_REQUIRE_REFERENCE"
+#: The words every missing-corpus skip starts its reason with (the run's closing line counts them).
+CORPUS_SKIP = "this test reads the reference corpus"
 
 
 def reference_dir() -> Path:
@@ -61,13 +63,26 @@ def sdk_parse_problems(event: dict[str, Any], *, websocket: bool) -> list[str]:
     return []
 
 
+def corpus_skip_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """A ``pytest_terminal_summary``: one closing line for the tests skipped because the reference
+    corpus is missing, shown without ``-rs``."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    missing = sum(1 for report in skipped if CORPUS_SKIP in str(getattr(report, "longrepr", "")))
+    if missing:
+        terminalreporter.write_line(
+            f"openai-replay: {missing} test(s) skipped: the reference corpus (OpenAI's OpenAPI spec and real recordings) "
+            f"is missing. Get it with scripts/fetch-reference-data, or set {REFERENCE_ENV}=/path/to/corpus.",
+            yellow=True,
+        )
+
+
 def shared_file(*parts: str) -> Path:
     """A file of the reference corpus; when it is missing, a skip saying how to get it (a failure
     when ``OPENAI_REPLAY_REQUIRE_REFERENCE=1``, as in CI)."""
     path = reference_dir().joinpath(*parts)
     if not path.exists():
         message = (
-            f"missing {path}: this test reads the reference corpus (OpenAI's OpenAPI spec and real recordings). "
+            f"missing {path}: {CORPUS_SKIP} (OpenAI's OpenAPI spec and real recordings). "
             f"Get it with scripts/fetch-reference-data (into ../shared beside the repository), "
             f"or point {REFERENCE_ENV}=/path/to/corpus at a copy"
         )

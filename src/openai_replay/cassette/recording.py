@@ -87,6 +87,13 @@ class HttpTap(_Tap):
     def body(self, text: str) -> None:
         self.exchange.body = text
 
+    def body_bytes(self, data: bytes) -> None:
+        """The answer's bytes: kept as text when they are UTF-8, else base64 (``body_base64``)."""
+        try:
+            self.exchange.body = data.decode("utf-8")
+        except UnicodeDecodeError:
+            self.exchange.body, self.exchange.body_base64 = None, base64.b64encode(data).decode("ascii")
+
     def ended(self, by: Sender, *, dropped: bool = False, note: str | None = None) -> None:
         if self.exchange.end is None:
             self.exchange.end = Ending(self.now(), by, None, "", dropped)
@@ -122,6 +129,8 @@ class Recording:
         self._lock = threading.Lock()
         #: id(finished connection) -> (redactor generation, its text, or None if a hook dropped it)
         self._pieces: dict[int, tuple[int, str | None]] = {}
+        #: id(open connection) -> (redactor generation, when rendered, its partial text): autosave reuse
+        self._partial: dict[int, tuple[int, float, str | None]] = {}
         self._kept: list[str] | None = None
         self._learned_at: dict[int, tuple[int, bool]] = {}
         self._done: set[int] = set()  # ids of connections whose tap has finished
@@ -136,7 +145,12 @@ class Recording:
         return WsTap(self, conn)
 
     def open_http(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes | None) -> HttpTap:
-        text = body.decode("utf-8", errors="replace") if body else None
+        text, binary = None, None
+        if body:
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:  # a file upload's bytes: kept exactly
+                binary = base64.b64encode(body).decode("ascii")
         exchange = HttpExchange(
             started_at=self._offset(),
             method=method.upper(),
@@ -145,6 +159,7 @@ class Recording:
             request_headers=dict(headers),
             request_body=text,
             status=None,
+            request_body_base64=binary,
         )
         with self._lock:
             self.connections.append(exchange)
@@ -180,26 +195,39 @@ class Recording:
         fresh = [c for c in (self.redactor.connection(_snapshot(conn)) for conn in current) if c is not None]
         return Cassette(connections=kept + fresh, meta=self.redactor.value(self.meta()))
 
-    def render(self, where: str = "recording") -> str:
+    def render(self, where: str = "recording", *, partial_every: float | None = None) -> str:
         """The cassette file's text (as `dumps` of `cassette()`), scrubbed and validated.
 
         A finished connection is scrubbed, validated and rendered once, and its text reused by every
         later call (until the redactor learns a new secret), so saving after each connection costs
-        about the time to write the file, not to rebuild it.
+        about the time to write the file, not to rebuild it. A connection still open is rendered as
+        far as it got; with ``partial_every`` (an autosave) one open for less than that is left for a
+        later save (most finish first: a burst of short streams is scrubbed once, not twice), and a
+        partial text is reused for that many seconds, so a save while hundreds of streams are open
+        does not scrub them all again.
         """
         current = self._learned()
         generation = self.redactor.generation
         pieces = list(self._kept_pieces(where))
+        now = self.clock()
         for conn in current:
             cached = self._pieces.get(id(conn))
+            partial = self._partial.get(id(conn)) if partial_every else None
             if cached is not None and cached[0] == generation:
                 piece = cached[1]
+            elif partial and id(conn) not in self._done and partial[0] == generation and now - partial[1] < (partial_every or 0):
+                piece = partial[2]
+            elif partial_every and id(conn) not in self._done and now - self.started - conn.started_at < partial_every:
+                continue  # open for less than partial_every: written once it finishes, or by a later save
             else:
                 done = id(conn) in self._done  # read before the copy: only a copy taken after the end is final
                 scrubbed = self.redactor.connection(_snapshot(conn))
                 piece = connection_text(scrubbed.to_json(), where) if scrubbed is not None else None
                 if done:
                     self._pieces[id(conn)] = (generation, piece)
+                    self._partial.pop(id(conn), None)
+                else:
+                    self._partial[id(conn)] = (generation, now, piece)
             if piece is not None:
                 pieces.append(piece)
         return assemble(self.redactor.value(self.meta()), pieces)

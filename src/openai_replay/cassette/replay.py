@@ -20,6 +20,7 @@ import threading
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 
+from openai_replay.cassette.forms import recorded_body
 from openai_replay.cassette.interactions import Interaction, interactions, parse_object, response_ids
 from openai_replay.cassette.matching import (
     DEFAULT_MATCH_ON,
@@ -42,6 +43,29 @@ from openai_replay.source import Turn
 from openai_replay.steps import Close, Drop, Emit, EmitRaw, Fail, Respond, Sleep, Step
 
 RETRY_HEADERS = ("retry-after", "retry-after-ms", "x-should-retry")
+
+
+#: Where the server accepts a WebSocket upgrade (a recorded connection elsewhere can never replay).
+WS_PATHS = ("/v1/responses",)
+
+
+def never_served(cassette: Cassette) -> list[str]:
+    """Each recorded connection replay can never serve, and why (empty when all can be)."""
+    found = []
+    for number, conn in enumerate(cassette.connections, 1):
+        path = conn.path.split("?", 1)[0].rstrip("/")
+        if isinstance(conn, WsConnection):
+            if path not in WS_PATHS:
+                found.append(
+                    f"connection {number}: a WebSocket to {conn.path}; replay serves WebSocket mode only at {', '.join(WS_PATHS)}"
+                )
+        elif not path.startswith("/v1/"):
+            found.append(f"connection {number}: {conn.method} {conn.path} is outside /v1/, where the server listens")
+        elif conn.status is None:
+            found.append(
+                f"connection {number}: {conn.method} {conn.path} has no recorded answer (the upstream could not be reached)"
+            )
+    return found
 
 
 class CassetteMismatch(AssertionError):
@@ -88,8 +112,11 @@ class CassetteReplay:
         rerecord: str | None = None,
         time_scale: float | None = None,
         redactor: Redactor | None = None,
+        allow_playback_repeats: bool = False,
     ) -> None:
         self.speed = check_speed(speed)
+        #: vcrpy's option: a request no unplayed interaction matches may be answered by a played one.
+        self.allow_playback_repeats = allow_playback_repeats
         #: What the recorded delays are multiplied by (0: no waiting).
         self.delay_factor = 0.0 if self.speed in (0.0, math.inf) else 1.0 / self.speed
         if time_scale is not None:
@@ -127,6 +154,11 @@ class CassetteReplay:
     def report(self) -> str:
         """What was not played and what did not match, for a person; empty when all is well."""
         lines = list(self.mismatches)
+        never = never_served(self.cassette)
+        if never:
+            where = self.cassette.path or "the cassette"
+            lines.append(f"openai-replay: {len(never)} recorded connection(s) in {where} can never be served:")
+            lines += [f"  - {why}" for why in never]
         left = self.unplayed()
         if left:
             where = self.cassette.path or "the cassette"
@@ -218,6 +250,8 @@ class CassetteReplay:
         if self.cross_transport and transport_matcher in self.matchers:
             passes.append([m for m in self.matchers if m is not transport_matcher])
         candidates = self._candidates(live)
+        if self.allow_playback_repeats:  # played ones last: an unplayed match always wins
+            candidates += [i for i in self.items if i.index in self._played]
         for matchers in passes:
             for rec in candidates:
                 if not compare(live, rec, matchers, self.context):
@@ -266,15 +300,20 @@ class CassetteReplay:
                     yield Fail(_frame_error(event.data))  # a refused request is an HTTP status, not an SSE stream
                     return
                 yield EmitRaw(event.data, event.type)
-        elif rec.body is not None:
+        elif rec.body is not None or rec.body_base64 is not None:
             response = parse_object(rec.body)
             whole = response.get("object") in ("response", "chat.completion")
             if whole and turn.transport == "http" and turn.payload.get("stream") is not True:
-                yield Respond(rec.body, rec.status or 200)  # the recorded JSON answer, byte for byte
+                yield Respond(rec.body or "", rec.status or 200)  # the recorded JSON answer, byte for byte
                 return
             if response.get("object") == "response":
                 for synthetic in events_from_response(response):
                     yield Emit(synthetic)
+            elif turn.transport == "http" and not whole:  # any other endpoint's answer (a file, a model list): as recorded
+                body = recorded_body(rec.body, rec.body_base64) or b""
+                content_type = next((v for k, v in rec.response_headers.items() if k.lower() == "content-type"), None)
+                yield Respond(body, rec.status or 200, content_type or "application/json")
+                return
             else:
                 yield Fail(_api_error(rec.status or 500, rec.body, rec.response_headers))
                 return

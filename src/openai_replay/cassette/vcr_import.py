@@ -270,8 +270,11 @@ def import_vcr_file(source: str | os.PathLike[str], target: str | os.PathLike[st
     from openai_replay.cassette.store import save_cassette
 
     cassette, skipped = import_vcr(source)
-    save_cassette(cassette, target)
     items = interactions(cassette)
+    if not items:  # an empty cassette would replay nothing and fail later, far from the cause
+        why = "; ".join(skipped) if skipped else "it holds no interactions"
+        raise CassetteError(f"{source} has no OpenAI call to import ({why}); nothing was written to {target}")
+    save_cassette(cassette, target)
     streamed = sum(1 for i in items if i.streamed)
     lines = [f"imported {len(items)} interaction(s) ({streamed} streamed) from {source} into {target}"]
     lines += [f"  skipped {line}" for line in skipped]

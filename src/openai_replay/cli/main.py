@@ -21,9 +21,12 @@ def bench_available() -> bool:
 
 
 def build_parser(*, with_bench: bool | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="openai-replay", description="Fake OpenAI Responses server and record/replay harness.")
+    parser = argparse.ArgumentParser(
+        prog="openai-replay",
+        description="Fake OpenAI server (Responses over WebSocket and HTTP, Chat Completions) and record/replay harness.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    serve = sub.add_parser("serve", help="run the fake Responses server (WebSocket mode + HTTP)")
+    serve = sub.add_parser("serve", help="run the fake server: Responses (WebSocket mode + HTTP) and Chat Completions")
     add_serve_arguments(serve)
     sub.add_parser("demo", help="run a chained conversation through the openai SDK against the fake server")
     sub.add_parser("scenarios", help="list the built-in scenarios (use one with 'serve --scenario NAME')")

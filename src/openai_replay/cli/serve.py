@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import errno
+import json
 import logging
+import os
 import signal
 import sys
 import warnings
@@ -12,6 +16,7 @@ from typing import Any
 
 from openai_replay.cli import eventloop
 from openai_replay.cli.argtypes import non_negative, port, seconds, whole_number
+from openai_replay.cli.exposure import add_allow_remote, add_control_token, serve_exposure
 from openai_replay.cli.serve_output import (
     add_output_arguments,
     server_options,
@@ -19,6 +24,7 @@ from openai_replay.cli.serve_output import (
     stop_request_output,
     summary,
 )
+from openai_replay.cli.wslimits import add_ws_limit_arguments, ws_limit_settings
 from openai_replay.config import ServerConfig
 from openai_replay.server.server import FakeServer
 
@@ -34,6 +40,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
     parser.add_argument("--port", type=port, default=8765, help="port to bind, 0 for any free port (default: 8765)")
     parser.add_argument("--no-auth", action="store_true", help="accept requests without an Authorization header")
+    parser.add_argument(
+        "--ready-file",
+        default=None,
+        metavar="PATH",
+        help='once listening, write {"port", "url", "ws_url", "pid"} as JSON to PATH (removed on stop), for --port 0',
+    )
     parser.add_argument(
         "--cancel-mode",
         choices=["reject", "honour"],
@@ -132,8 +144,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"answer 408 to an HTTP request whose body has not arrived within this time (default: "
         f"{ServerConfig.body_timeout:g}; 0: never)",
     )
+    add_ws_limit_arguments(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request (one timeline line each)")
     add_output_arguments(parser)
+    add_allow_remote(parser)
+    add_control_token(parser)
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
@@ -149,6 +164,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         store_limit=args.store_limit or None,
         header_timeout=args.header_timeout or None,
         body_timeout=args.body_timeout or None,
+        **ws_limit_settings(args),
     )
 
 
@@ -164,22 +180,39 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def serve_until_stopped(server: FakeServer) -> None:
+async def serve_until_stopped(server: FakeServer, ready_file: str | None = None) -> None:
     stop = stop_on_signals()
     await server.start()
+    server.state.on_shutdown_request = stop.set  # POST /__replay/shutdown, as Ctrl-C
     print(f"openai-replay fake server listening on {server.url} (WebSocket: {server.ws_url})", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     try:
+        if ready_file:
+            write_ready_file(ready_file, server)
         await stop.wait()
     finally:
         await server.stop()
+        if ready_file:
+            with contextlib.suppress(OSError):
+                os.unlink(ready_file)  # a stale file would announce a server that is gone
         print("openai-replay fake server stopped.", flush=True)
+
+
+def write_ready_file(path: str, server: FakeServer) -> None:
+    """``{"port", "url", "ws_url", "pid"}`` as one JSON line, written whole (a reader never sees half a file)."""
+    doc = {"port": server.port, "url": server.url, "ws_url": server.ws_url, "pid": os.getpid()}
+    temporary = f"{path}.{os.getpid()}.tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(doc) + "\n")
+    os.replace(temporary, path)
 
 
 def run(args: argparse.Namespace, server: FakeServer | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"warning: binding {args.host}, which is not loopback; the fake server has no real auth", file=sys.stderr)
+    refused, control_token = serve_exposure(args) if server is None else (None, None)
+    if refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
     scenario = None
     if getattr(args, "scenario", None):
         from openai_replay.scenarios import ScenarioError, resolve
@@ -213,7 +246,9 @@ def run(args: argparse.Namespace, server: FakeServer | None = None) -> int:
         pace = f"delays x{replay.delay_factor:g}" if replay.delay_factor else "no waiting"
         print(f"cassette {args.cassette}: {len(replay.items)} recorded interaction(s), speed {args.speed:g} ({pace})", flush=True)
     source, options = replay or scenario, server_options(args)
-    server = server or FakeServer(host=args.host, port=args.port, config=config_from_args(args), source=source, **options)
+    server = server or FakeServer(
+        host=args.host, port=args.port, config=config_from_args(args), source=source, control_token=control_token, **options
+    )
     if scenario is not None:
         print(f"scenario '{scenario.name}': {len(scenario.all_rules())} rule(s)", flush=True)
     try:
@@ -222,12 +257,14 @@ def run(args: argparse.Namespace, server: FakeServer | None = None) -> int:
         print(f"error: cannot write the log file {args.log_file}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     try:
-        eventloop.run(serve_until_stopped(server), getattr(args, "loop", "auto"))
+        eventloop.run(serve_until_stopped(server, getattr(args, "ready_file", None)), getattr(args, "loop", "auto"))
     except eventloop.LoopUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        taken = exc.errno == errno.EADDRINUSE
+        hint = "; pass --port 0 for any free port (with --ready-file PATH to learn which)" if taken else ""
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}{hint}", file=sys.stderr)
         return 2
     finally:
         stop_request_output(output)

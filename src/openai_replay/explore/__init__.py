@@ -15,6 +15,14 @@ invariants live in `openai_replay.log.invariants`. Needs Hypothesis (``pip insta
 'openai-replay[explore]'``). See docs/explore.md.
 """
 
+import importlib.util
+
+if importlib.util.find_spec("hypothesis") is None:  # name the extra instead of a bare ModuleNotFoundError
+    raise ModuleNotFoundError(
+        "openai_replay.explore needs Hypothesis: pip install 'openai-replay[explore]' (or pip install hypothesis)",
+        name="hypothesis",
+    )
+
 from openai_replay.explore.strategies import DEFAULT_CLIENT_TIMEOUT, DEFAULT_FAULTS, DEFAULT_TURNS, FAULTS, fault_schedules
 
 __all__ = ["DEFAULT_CLIENT_TIMEOUT", "DEFAULT_FAULTS", "DEFAULT_TURNS", "FAULTS", "fault_schedules"]

@@ -75,7 +75,8 @@ def assert_chained(log: LogRecords, *turns: int) -> None:
     else:
         targets = [r for r in list(log.requests) if r.connection_id is not None and heads.get(r.turn) is not None]
         if not targets:
-            fail(log, "assert_chained: nothing to check: no request followed a completed response on its connection.")
+            nothing = "assert_chained: nothing to check: no request followed a completed response on its connection."
+            fail(log, nothing + _http_hint(log))
     problems: list[str] = []
     for record in targets:
         head = heads.get(record.turn)
@@ -98,6 +99,18 @@ def assert_chained(log: LogRecords, *turns: int) -> None:
             )
     if problems:
         fail(log, "\n".join(problems), turns=[r.turn for r in targets])
+
+
+def _http_hint(log: LogRecords) -> str:
+    """What to pass when the chained requests are HTTP ones, which are checked only when named."""
+    chained = [r.turn for r in list(log.requests) if r.connection_id is None and r.previous_response_id]
+    if not chained:
+        return ""
+    named = ", ".join(str(t) for t in chained)
+    return (
+        f" HTTP requests are checked only when named (they share no connection to chain on): "
+        f"requests #{', #'.join(str(t) for t in chained)} carry previous_response_id, so call assert_chained({named})."
+    )
 
 
 def assert_full_context(log: LogRecords, turn: int, expected: Iterable[Any] | None = None) -> None:

@@ -93,7 +93,10 @@ class RequestRecord:
     #: The ``output`` items of the terminal response (what the assistant said or called).
     output_items: list[dict[str, Any]] = field(default_factory=list)
     #: Which API the request spoke: ``responses`` (``/v1/responses``, WS) or ``chat`` (``/v1/chat/completions``).
-    api: Literal["responses", "chat", "realtime"] = "responses"
+    api: Literal["responses", "chat", "conversations", "realtime"] = "responses"
+    #: The request line of a request that is not a create (``GET /v1/responses/resp_…/input_items``,
+    #: ``POST /v1/conversations``); None for ``POST /v1/responses``, WebSocket and chat creates.
+    endpoint: str | None = None
     #: The conversation step this request performs (see `step_key`); None for a refused request.
     step: str | None = field(default=None, repr=False, compare=False)
     #: Set on a payload larger than the log keeps: its byte budget once the outcome is decided.
@@ -281,9 +284,10 @@ class LogRecords:
         connection: ConnectionRecord | None = None,
         lane: str | None = None,
         headers: dict[str, str] | None = None,
-        api: Literal["responses", "chat", "realtime"] = "responses",
+        api: Literal["responses", "chat", "conversations", "realtime"] = "responses",
         valid: bool = True,
         size: int = 0,
+        endpoint: str | None = None,
     ) -> RequestRecord:
         """Log a request. One the validator refused (``valid=False``) is kept as sent but not read:
         it is no attempt at a conversation step. ``size`` is its length as received: over the
@@ -303,6 +307,7 @@ class LogRecords:
                 lane=lane,
                 headers=dict(headers or {}),
                 api=api,
+                endpoint=endpoint,
             )
             if valid:
                 key = record.step = record.step_key()
@@ -314,6 +319,18 @@ class LogRecords:
             if self.limit is not None and len(self.requests) > self.limit + self.limit // 4 + 1:
                 self._forget(len(self.requests) - self.limit)
             return record
+
+    def trim(self) -> None:
+        """Drop the oldest requests, client frames and closed connections beyond `limit` now, not at the next add."""
+        with self._lock:
+            if self.limit is None:
+                return
+            if len(self.requests) > self.limit:
+                self._forget(len(self.requests) - self.limit)
+            if len(self.frames) > self.limit:
+                del self.frames[: len(self.frames) - self.limit]
+            if len(self.connections) > self.limit:
+                self._forget_connections(len(self.connections) - self.limit)
 
     def _forget(self, count: int) -> None:
         """Drop the oldest ``count`` requests (in batches, so the cost per request stays flat)."""

@@ -90,6 +90,8 @@ def _request_line(record: RequestRecord) -> str:
     verb = "response.create" if record.transport == "ws" else "POST /v1/responses"
     if record.api == "chat":
         verb = "POST /v1/chat/completions"
+    if record.endpoint is not None:
+        return f"{_where(record)}  -> {record.endpoint}"
     parts = [f"{_where(record)}  -> {verb}"]
     if record.attempt > 1:
         parts.append(f"attempt {record.attempt}")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import inspect
 import os
 import warnings
 from collections.abc import AsyncIterator, Generator, Iterator
@@ -53,7 +54,8 @@ CALL_REPORT = pytest.StashKey[pytest.TestReport]()
 DUMMY_KEY = "sk-openai-replay-fake-key"
 MARKER_HELP = (
     "openai_replay(cassette=None, scenario=None, record_mode=None, speed=None, upstream=None, server=None, "
-    "allow_unplayed=False): configure the openai_server fixture for this test (see docs/pytest-plugin.md)."
+    "allow_unplayed=False, allow_playback_repeats=False): configure the openai_server fixture for this test "
+    "(see docs/pytest-plugin.md)."
 )
 
 
@@ -108,6 +110,42 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         names = getattr(item, "fixturenames", None)
         if isinstance(names, list) and "openai_server" not in names and item.get_closest_marker("openai_replay") is not None:
             names.append("openai_server")
+
+
+#: The fixtures whose presence makes an async test ours to explain when pytest-asyncio won't run it.
+OUR_FIXTURES = frozenset({"openai_server", "async_openai_client", "openai_client"})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """An ``async def`` test of ours that pytest-asyncio will not run (its default strict mode wants
+    ``@pytest.mark.asyncio``) fails at once saying what to add, instead of pytest's bare "async def
+    functions are not natively supported"."""
+    reason = strict_mode_problem(item)
+    if reason is not None:
+        pytest.fail(reason, pytrace=False)
+
+
+def strict_mode_problem(item: pytest.Item) -> str | None:
+    """Why pytest-asyncio will not run this async test of ours, with the fix; ``None`` when it will."""
+    function = getattr(item, "obj", None)
+    names = getattr(item, "fixturenames", None) or ()
+    if not inspect.iscoroutinefunction(function) or not OUR_FIXTURES & set(names):
+        return None
+    if importlib.util.find_spec("pytest_asyncio") is None:
+        return (
+            f"{item.name} is an async test: install pytest-asyncio (pip install pytest-asyncio) and mark it "
+            "@pytest.mark.asyncio, or set asyncio_mode = \"auto\" under [tool.pytest.ini_options]"
+        )
+    import pytest_asyncio
+
+    if pytest_asyncio.is_async_test(item):
+        return None
+    return (
+        f"{item.name} is an async test but pytest-asyncio runs in strict mode (its default): add "
+        "@pytest.mark.asyncio to the test, or set asyncio_mode = \"auto\" under [tool.pytest.ini_options] "
+        "(docs/pytest-plugin.md, \"Async tests\")"
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -195,6 +233,7 @@ def openai_server(
 ) -> Iterator[ReplayServer]:
     """A running fake Responses server for this test: ``url``, ``ws_url``, ``log``, ``use()``, ``reset()``."""
     from openai_replay.pytest_plugin.sources import CassetteMissing, RecordingFailed, TestInfo, open_for_test, uses_a_cassette
+    from openai_replay.scenarios.match import ScenarioError
 
     node = request.node
     test = TestInfo(
@@ -210,6 +249,7 @@ def openai_server(
     settings = openai_replay_settings
     remote = request.config.getoption("openai_replay_url", default=None)
     with contextlib.ExitStack() as stack:
+        setup_error: str | None = None
         try:
             refusal = disable_recording_refusal(request) if uses_a_cassette(settings, test) else None
             if refusal:
@@ -223,8 +263,10 @@ def openai_server(
                 upstream = [settings.upstream] if settings.record_mode != "none" else []
                 stack.enter_context(loopback_allowed(request, session_server.url, *upstream))
                 handle = stack.enter_context(open_for_test(session_server, settings, test))
-        except (CassetteMissing, SettingsError) as exc:
-            pytest.fail(f"openai-replay: {exc}", pytrace=False)
+        except (CassetteMissing, SettingsError, ScenarioError) as exc:
+            setup_error = f"openai-replay: {exc}"
+        if setup_error is not None:  # failed outside the except block: the message once, not chained twice
+            pytest.fail(setup_error, pytrace=False)
         node.stash[HANDLE] = handle
         monkeypatch.setenv("OPENAI_BASE_URL", handle.url)
         if not os.environ.get("OPENAI_API_KEY"):
@@ -232,13 +274,16 @@ def openai_server(
         try:
             yield handle
         finally:
+            recording_failed: str | None = None
             try:
                 stack.close()
             except RecordingFailed as exc:
+                recording_failed = f"openai-replay: {exc}"
+            if recording_failed is not None:  # outside the except block: printed once, not chained
                 if _failed(node):
-                    _notice(f"openai-replay: {exc}")
+                    _notice(recording_failed)
                 else:
-                    pytest.fail(f"openai-replay: {exc}", pytrace=False)
+                    pytest.fail(recording_failed, pytrace=False)
         problems = handle.problems()
         if problems and not _failed(node):
             pytest.fail("openai-replay: " + "\n".join(problems), pytrace=False)  # the report section shows the exchange

@@ -150,7 +150,8 @@ class ReplayServer:
         found: list[str] = []
         verify = getattr(self.source, "verify", None)
         if callable(verify) and self.mode == "scenario" and not self.settings.allow_unplayed:
-            found += [f"scenario: {p}" for p in verify()]
+            unfired = [f"scenario: {p}" for p in verify()]
+            found += unfired + (protocol_answers(self.log) if unfired else [])
         if self.mode == "replay" and self.source is not None:
             mismatches = list(getattr(self.source, "mismatches", []))
             found += mismatches
@@ -164,6 +165,26 @@ class ReplayServer:
                         + "\n".join(f"  - {_describe(i)}" for i in left)
                     )
         return found
+
+
+def protocol_answers(log: RequestLog) -> list[str]:
+    """Requests the server's own protocol answered with an error before any scenario rule saw them:
+    the usual reason a rule that should have fired did not."""
+    notes = []
+    for record in list(log.requests):
+        if record.answered_by is not None or record.outcome.kind != "error" or not record.outcome.code:
+            continue
+        why = ""
+        if record.outcome.code == "previous_response_not_found" and record.connection_id is None:
+            why = (
+                " (over HTTP a store=false response is never kept, so nothing can chain on it: send store=true, "
+                "or use WebSocket mode, for a scripted cache miss)"
+            )
+        notes.append(
+            f"request #{record.turn} was answered by the server's protocol rules with {record.outcome.code} "
+            f"before any scenario rule saw it{why}; scenario rules see only the requests the protocol lets through."
+        )
+    return notes
 
 
 def _describe(interaction: Any) -> str:

@@ -36,10 +36,14 @@ DEFAULT_CASSETTE_DIR = "cassettes"
 
 #: What the marker accepts. ``server`` holds `ServerConfig` changes for this test;
 #: ``allow_unplayed`` lets a test leave recorded interactions or scenario rules unplayed.
-MARKER_KEYS = ("cassette", "scenario", "record_mode", "speed", "upstream", "server", "allow_unplayed", "time_scale")
+MARKER_KEYS = (
+    "cassette", "scenario", "record_mode", "speed", "upstream", "server",
+    "allow_unplayed", "time_scale", "allow_playback_repeats",
+)  # fmt: skip
 #: Redaction and matching, in vcrpy's words (only in the config fixture, like pytest-recording's vcr_config).
 FILTER_KEYS = ("filter_headers", "filter_query_parameters", "filter_post_data_parameters")
-HOOK_KEYS = ("before_record_request", "before_record_response")
+#: vcrpy's hooks (a vcrpy-style request object / response dict), and ours on each request and response part.
+HOOK_KEYS = ("before_record_request", "before_record_response", "before_record_request_part", "before_record_response_part")
 #: What the config fixture accepts: the marker's keys, the cassette folder, client options, redaction, matching.
 CONFIG_KEYS = (*MARKER_KEYS, "cassette_dir", "client", *FILTER_KEYS, *HOOK_KEYS, "match_on")
 
@@ -63,12 +67,17 @@ class Settings:
     server: Mapping[str, Any] = field(default_factory=dict)
     client: Mapping[str, Any] = field(default_factory=dict)
     allow_unplayed: bool = False
+    #: vcrpy's option: a played interaction may answer again when no unplayed one matches.
+    allow_playback_repeats: bool = False
     #: vcrpy-style redaction: names or (name, replacement) pairs, and the two record hooks.
     filter_headers: tuple[Any, ...] = ()
     filter_query_parameters: tuple[Any, ...] = ()
     filter_post_data_parameters: tuple[Any, ...] = ()
     before_record_request: Any = None
     before_record_response: Any = None
+    #: Our own hooks on each `RequestPart` / `ResponsePart` (run after vcrpy's).
+    before_record_request_part: Any = None
+    before_record_response_part: Any = None
     #: Matcher names (or callables); None uses the default (transport, method, path, query, body).
     match_on: tuple[Any, ...] | None = None
     #: setting name -> "command line" | "marker" | "openai_replay_config" | "ini" | "default"
@@ -113,8 +122,8 @@ def _check_value(name: str, value: Any, where: str) -> Any:
         if not isinstance(value, Mapping):
             raise SettingsError(f"{where}: {name} must be a dict of keyword arguments, got {value!r}.")
         return dict(value)
-    elif name == "allow_unplayed" and not isinstance(value, bool):
-        raise SettingsError(f"{where}: allow_unplayed must be True or False, got {value!r}.")
+    elif name in ("allow_unplayed", "allow_playback_repeats") and not isinstance(value, bool):
+        raise SettingsError(f"{where}: {name} must be True or False, got {value!r}.")
     elif name in FILTER_KEYS:
         return _filters(name, value, where)
     elif name in HOOK_KEYS and not callable(value):

@@ -17,13 +17,15 @@ sharing a cassette take turns instead of overwriting each other.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import shlex
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from openai_replay.cassette.redact import Redactor
 from openai_replay.pytest_plugin.server import ReplayServer, prepare, resolve_scenario
@@ -161,18 +163,45 @@ def _replay(path: Path, settings: Settings, test: TestInfo) -> Any:
 
 def _redactor(settings: Settings) -> Redactor:
     """The test's redaction: the defaults plus the vcrpy-style keys of ``openai_replay_config``."""
+    from openai_replay.cassette.vcrhooks import vcr_request_hook, vcr_response_hook
+
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(settings.upstream))
+    request_hooks = [
+        vcr_request_hook(settings.before_record_request, origin) if settings.before_record_request else None,
+        settings.before_record_request_part,
+    ]
+    response_hooks = [
+        vcr_response_hook(settings.before_record_response) if settings.before_record_response else None,
+        settings.before_record_response_part,
+    ]
     return Redactor(
         filter_headers=settings.filter_headers,
         filter_query_parameters=settings.filter_query_parameters,
         filter_post_data_parameters=settings.filter_post_data_parameters,
-        before_record_request=settings.before_record_request,
-        before_record_response=settings.before_record_response,
+        before_record_request=_chain(request_hooks),
+        before_record_response=_chain(response_hooks),
     )
+
+
+def _chain(hooks: list[Callable[[Any], Any] | None]) -> Callable[[Any], Any] | None:
+    """One hook running each given hook in turn; None as soon as one leaves the part out."""
+    given = [hook for hook in hooks if hook is not None]
+    if len(given) <= 1:
+        return given[0] if given else None
+
+    def chained(part: Any) -> Any:
+        for hook in given:
+            part = hook(part)
+            if part is None:
+                return None
+        return part
+
+    return chained
 
 
 def _matching(settings: Settings) -> dict[str, Any]:
     """Replay options: the same request-side redaction on live requests, and ``match_on``."""
-    options: dict[str, Any] = {"redactor": _redactor(settings)}
+    options: dict[str, Any] = {"redactor": _redactor(settings), "allow_playback_repeats": settings.allow_playback_repeats}
     if settings.match_on is not None:
         options["match_on"] = settings.match_on
     return options
@@ -213,8 +242,14 @@ def _recording(settings: Settings, path: Path, test: TestInfo, *, keep_existing:
         _keep_or_set_aside(proxy, working, path, test)
 
 
+def _counted(problems: Iterable[str]) -> list[str]:
+    """Each distinct problem once, with how many requests hit it (an unreachable upstream fails every retry)."""
+    counts = collections.Counter(problems)
+    return [p if n == 1 else f"{p} ({n} requests)" for p, n in counts.items()]
+
+
 def _keep_or_set_aside(proxy: Any, working: Path, path: Path, test: TestInfo) -> None:
-    problems = list(proxy.failures())
+    problems = _counted(proxy.failures())
     if test.failed():
         problems.insert(0, "the test failed")
     aside = failed_path(path)

@@ -246,7 +246,7 @@ def builtin(name: str, **params: Any) -> Scenario:
     """A fresh built-in scenario by name; ``params`` change its numbers (see `parameters`)."""
     factory = _FACTORIES.get(name)
     if factory is None:
-        raise ScenarioError([f"no built-in scenario named {name!r}; built-ins: {', '.join(BUILTINS)}"], "builtin")
+        raise ScenarioError([f"no built-in scenario named {name!r}; built-ins: {', '.join(BUILTINS)}"], "the scenario name")
     allowed = parameters(name)
     unknown = sorted(set(params) - set(allowed))
     if unknown:

@@ -17,7 +17,7 @@ from openai_replay.chat.chunks import sse_line, writes_chunk
 from openai_replay.scenarios import actions as a
 from openai_replay.scenarios.catalog import ErrorSpec
 from openai_replay.source import Source, Turn
-from openai_replay.steps import Binary, Close, Drop, Emit, EmitRaw, Fail, RawText, Sleep, Step
+from openai_replay.steps import Binary, Close, Drop, Emit, EmitRaw, Fail, RawText, Respond, Sleep, Step
 from openai_replay.wire import compact, sse, type_first
 
 
@@ -49,7 +49,7 @@ def _body(body: list[a.Action], s: _Stream, fallback: Source) -> Iterator[Step]:
     scripted = any(x.role in ("content", "ending") for x in body)
     ended = False
     for index, action in enumerate(body):
-        if action.role in ("content", "ending") and not s.started and not isinstance(action, a.Error):
+        if action.role in ("content", "ending") and not s.started and not isinstance(action, (a.Error, a.Respond)):
             s.started = True
             yield Emit(b.created())
             yield Emit(b.in_progress())
@@ -110,6 +110,8 @@ def _fault(action: a.Action, s: _Stream) -> Iterator[Step]:
     """The steps of a fault (or an `Error`), wherever it falls."""
     if isinstance(action, a.Error):
         yield Fail(action.error.build(s.turn.payload), action.error.header_values())
+    elif isinstance(action, a.Respond):
+        yield _respond(action)
     elif isinstance(action, a.Close):
         yield Close(action.code, action.reason)
     elif isinstance(action, a.Drop):
@@ -221,3 +223,11 @@ def _cut(step: Emit | EmitRaw, cut: a.Cut, s: _Stream) -> list[Step] | None:
         whole = sse(step.event_type, step.data).decode() if s.turn.transport == "http" else step.data
     keep = cut.keep if cut.keep is not None else len(whole) // 2
     return [RawText(whole[: max(1, min(keep, len(whole) - 1))]), Drop()]
+
+
+def _respond(action: a.Respond) -> Respond:
+    """A scripted whole body: JSON as compact text, or the text as given (with its content type)."""
+    if action.text is not None:
+        return Respond(action.text.encode(), action.status, action.content_type or "text/plain")
+    body = compact(action.json) if action.json is not None else ""
+    return Respond(body, action.status, action.content_type)

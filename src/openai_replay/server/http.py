@@ -50,6 +50,7 @@ class SseChannel:
         self.stream: web.StreamResponse | None = None
         self.answer: web.StreamResponse | None = None
         self.events = 0
+        self.closed = False
 
     async def _start(self) -> web.StreamResponse:
         if self.stream is None:
@@ -86,6 +87,7 @@ class SseChannel:
             await self.send(error.sse_event(sequence_number))
 
     async def close(self, code: int, reason: str) -> None:
+        self.closed = True  # the stream ends here: nothing (no chat [DONE]) follows
         if self.stream is None:
             await self.drop()
 
@@ -193,6 +195,11 @@ async def create_response(request: web.Request) -> web.StreamResponse:
     if isinstance(read, Refused):
         return read.answer(error_response(state, read.error))
     record, payload = read
+    return await answer_create(state, request, record, payload)
+
+
+async def answer_create(state: ServerState, request: web.Request, record: RequestRecord, payload: Any) -> web.StreamResponse:
+    """Answer a create already read and logged: the SSE stream or the JSON Response."""
     streaming = isinstance(payload, dict) and payload.get("stream") is True
     channel: SseChannel | JsonChannel = SseChannel(state, request) if streaming else JsonChannel(state, request)
     await run_turn(state, channel, record, payload)
@@ -216,7 +223,7 @@ class Refused:
 async def read_request(
     state: ServerState,
     request: web.Request,
-    api: Literal["responses", "chat"] = "responses",
+    api: Literal["responses", "chat", "conversations"] = "responses",
     validate: Callable[[Any], bool] | None = None,
 ) -> tuple[RequestRecord, Any] | Refused:
     """Read a POST body into the request log: its record and the parsed body, or why it was refused
@@ -260,32 +267,3 @@ async def finish(state: ServerState, channel: SseChannel | JsonChannel) -> web.S
         except (ConnectionError, RuntimeError):
             pass
     return channel.answer
-
-
-async def get_response(request: web.Request) -> web.StreamResponse:
-    state = state_for(request)
-    problem = auth_error(state, request)
-    if problem is not None:
-        return error_response(state, problem)
-    if getattr(state.source, "bypass_protocol", False):  # a cassette answers as recorded (e.g. a stream resume)
-        record = state.log.add_request(transport="http", payload={}, now=state.clock.time())
-        streaming = request.query.get("stream") == "true"
-        channel: SseChannel | JsonChannel = SseChannel(state, request) if streaming else JsonChannel(state, request)
-        await run_turn(state, channel, record, {})
-        return await finish(state, channel)
-    response_id = request.match_info["response_id"]
-    stored = state.store.get(response_id)
-    if stored is None or stored.response is None:
-        return error_response(state, errors.response_not_found(response_id))
-    return json_response(state, stored.response)
-
-
-async def delete_response(request: web.Request) -> web.StreamResponse:
-    state = state_for(request)
-    problem = auth_error(state, request)
-    if problem is not None:
-        return error_response(state, problem)
-    response_id = request.match_info["response_id"]
-    if not state.store.delete(response_id):
-        return error_response(state, errors.response_not_found(response_id))
-    return json_response(state, {"id": response_id, "object": "response", "deleted": True})

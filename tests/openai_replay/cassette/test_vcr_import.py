@@ -47,6 +47,19 @@ def test_telemetry_from_other_hosts_is_skipped_and_listed(tmp_path: Path) -> Non
     ]
 
 
+def test_a_file_with_no_openai_call_is_an_error_and_writes_nothing(tmp_path: Path) -> None:
+    """Only telemetry in the file: import-vcr fails naming what it skipped, and writes no empty cassette."""
+    source = tmp_path / "telemetry.yaml"
+    interaction = {
+        "request": {"method": "POST", "uri": "https://telemetry.example.com/runs", "body": "{}", "headers": {}},
+        "response": {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": "{}"}},
+    }
+    source.write_text(yaml.safe_dump({"version": 1, "interactions": [interaction]}))
+    with pytest.raises(CassetteError, match=r"has no OpenAI call to import \(interaction 1: POST https://telemetry"):
+        import_vcr_file(source, tmp_path / "out.json")
+    assert not (tmp_path / "out.json").exists()
+
+
 def test_gzip_body_is_decompressed_and_headers_scrubbed() -> None:
     """A ``!!binary`` gzip JSON body becomes text; cookies, org ids and encodings are not kept."""
     cassette, _ = import_vcr(real_cassette("llm-openai-plugin__test_options[options0].yaml"))

@@ -97,6 +97,19 @@ def test_timeouts_have_defaults_and_flags() -> None:
     assert (state.config.header_timeout, state.config.body_timeout) == (2.5, None)
 
 
+def test_a_port_in_use_suggests_port_0(capsys: pytest.CaptureFixture[str]) -> None:
+    """`serve --port P` with P taken exits 2 with one line that suggests --port 0 and --ready-file."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        status = main(["serve", "--port", str(taken.getsockname()[1]), "--loop", "asyncio"])
+    err = capsys.readouterr().err
+    assert status == 2 and "cannot listen on 127.0.0.1" in err
+    assert "pass --port 0 for any free port (with --ready-file PATH to learn which)" in err
+
+
 def test_realtime_pace_paces_realtime_audio_and_refuses_negatives(capsys: pytest.CaptureFixture[str]) -> None:
     """--realtime-pace 1 paces Realtime reply audio at real time (default 0: as fast as possible); -1 exits 2."""
     assert _config().config.realtime_pace == 0.0

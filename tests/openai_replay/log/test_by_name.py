@@ -15,6 +15,15 @@ def test_every_log_assertion_is_reachable_by_name() -> None:
     assert methods >= {"chained", "retried", "full_context", "reconnected", "cancelled", "one_in_flight"}
 
 
+def test_the_control_api_docs_list_every_assertion() -> None:
+    """docs/control-api.md has a row for each assertion the server runs by name, so the two cannot drift."""
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "control-api.md").read_text()
+    missing = [name for name in assertion_names() if f"| `{name}` |" not in docs]
+    assert not missing, f"docs/control-api.md lists no row for: {missing}"
+
+
 def test_failures_pass_and_argument_errors_are_told_apart() -> None:
     """A failing assertion is an outcome with its text; unknown names and bad arguments raise, naming the signature."""
     log = RequestLog()

@@ -83,3 +83,64 @@ def test_bad_config_values_are_usage_errors() -> None:
             resolve(cli={}, marker={}, config=config, ini={})
     settings = resolve(cli={}, marker={}, config={"match_on": ["path", "body"], "filter_headers": "x-a"}, ini={})
     assert settings.match_on == ("path", "body") and settings.filter_headers == ("x-a",)
+
+
+def test_hooks_copied_from_vcrpys_docs_work_unchanged(pytester: pytest.Pytester, upstream: FakeServer) -> None:
+    """vcrpy's documented before_record_request (drop a path) and scrub_string response hook shape the cassette."""
+    pytester.makeini(INI.format(url=upstream.url))
+    pytester.makepyfile(
+        test_vcrpy_hooks=textwrap.dedent(
+            """
+            import pytest
+
+            def before_record_cb(request):  # vcrpy docs: "Custom Request filtering"
+                if request.path != '/login':
+                    assert request.uri == request.url and request.uri.endswith('/v1/responses'), request.uri
+                    assert request.method == 'POST' and request.host == '127.0.0.1' and request.query == []
+                    request.body = request.body.replace(b'private-name', b'NAME')
+                    return request
+
+            def scrub_string(string, replacement=''):  # vcrpy docs: "Custom Response Filtering"
+                def before_record_response(response):
+                    response['body']['string'] = response['body']['string'].replace(string, replacement)
+                    return response
+                return before_record_response
+
+            @pytest.fixture
+            def openai_replay_config():
+                return {"before_record_request": before_record_cb,
+                        "before_record_response": scrub_string(b'secret-word', b'XXX')}
+
+            @pytest.mark.openai_replay
+            def test_hooked(openai_server, openai_client):
+                assert openai_client.responses.create(model="m", input="say secret-word", user="private-name").output_text
+            """
+        )
+    )
+    pytester.runpytest("--record-mode=once").assert_outcomes(passed=1)
+    (cassette,) = pytester.path.rglob("test_hooked.json")
+    text = cassette.read_text()
+    assert "You said: say XXX" in text and "You said: say secret-word" not in text  # the response hook
+    assert '\\"user\\":\\"NAME\\"' in text  # the request hook, on the request body
+    pytester.runpytest().assert_outcomes(passed=1)  # replays: the live request goes through the same hook
+
+
+def test_allow_playback_repeats_answers_a_repeated_request_from_the_played_interaction(
+    pytester: pytest.Pytester, upstream: FakeServer
+) -> None:
+    """vcrpy's allow_playback_repeats: one recorded call answers the same request twice; without it the second fails."""
+    pytester.makeini(INI.format(url=upstream.url))
+    test = """
+    import pytest
+
+    @pytest.mark.openai_replay(cassette="once.json"{extra})
+    def test_twice(openai_server, openai_client):
+        for _ in range({times}):
+            assert openai_client.with_options(max_retries=0).responses.create(model="m", input="hi").output_text
+    """
+    pytester.makepyfile(test_repeats=textwrap.dedent(test.format(extra="", times=1)))
+    pytester.runpytest("--record-mode=once").assert_outcomes(passed=1)
+    pytester.makepyfile(test_repeats=textwrap.dedent(test.format(extra="", times=2)))
+    pytester.runpytest().assert_outcomes(failed=1)
+    pytester.makepyfile(test_repeats=textwrap.dedent(test.format(extra=", allow_playback_repeats=True", times=2)))
+    pytester.runpytest().assert_outcomes(passed=1)

@@ -325,3 +325,88 @@ def test_server_settings_last_one_test_and_client_options_reach_the_clients(pyte
         """,
     )
     pytester.runpytest().assert_outcomes(passed=3)
+
+
+STRICT_INI = """
+[pytest]
+addopts = -p no:cacheprovider
+asyncio_default_fixture_loop_scope = function
+"""
+
+
+def test_async_tests_in_strict_mode_run_when_marked_and_say_what_to_add_when_not(pytester: pytest.Pytester) -> None:
+    """pytest-asyncio's default strict mode: a marked async test runs; an unmarked one fails saying what to add."""
+    make(
+        pytester,
+        """
+        import pytest
+
+        @pytest.mark.asyncio
+        async def test_marked(openai_server, async_openai_client):
+            reply = await async_openai_client.responses.create(model="gpt-4o-mini", input="Hi")
+            assert reply.output_text == "You said: Hi"
+
+        async def test_unmarked(openai_server, async_openai_client):
+            pass
+        """,
+        ini=STRICT_INI,
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*test_unmarked is an async test but pytest-asyncio runs in strict mode*@pytest.mark.asyncio*"])
+    result.stdout.no_fnmatch_line("*not natively supported*")
+
+
+def test_an_unfired_rule_names_the_request_the_protocol_answered_first(pytester: pytest.Pytester) -> None:
+    """cache_miss over HTTP with store=false: the teardown says the protocol's own miss came first, and what to do."""
+    make(
+        pytester,
+        """
+        import openai, pytest
+
+        @pytest.mark.openai_replay(scenario="cache_miss")
+        def test_http(openai_client):
+            first = openai_client.responses.create(model="gpt-4o-mini", store=False, input="hi")
+            with pytest.raises(openai.BadRequestError):
+                openai_client.responses.create(model="gpt-4o-mini", store=False, previous_response_id=first.id, input="x")
+        """,
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([
+        "*declared to fire 1 time, fired 0 times",
+        "request #2 was answered by the server's protocol rules with previous_response_not_found before any scenario "
+        "rule saw it (over HTTP a store=false response is never kept*send store=true, or use WebSocket mode*",
+    ])  # fmt: skip
+
+
+def test_setup_errors_print_once_without_a_traceback(pytester: pytest.Pytester) -> None:
+    """A missing cassette, an unknown built-in and an unreadable scenario file each fail set-up with one message."""
+    make(
+        pytester,
+        """
+        import pytest
+
+        @pytest.mark.openai_replay(cassette="nope.json")
+        def test_missing_cassette(openai_client):
+            pass
+
+        @pytest.mark.openai_replay(scenario="no_such_scenario")
+        def test_unknown_builtin(openai_client):
+            pass
+
+        @pytest.mark.openai_replay(scenario="missing.json")
+        def test_missing_scenario_file(openai_client):
+            pass
+        """,
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=3)
+    out = result.stdout.str()
+    assert "During handling of the above exception" not in out and "Traceback" not in out and "raise " not in out
+    assert out.count("openai-replay: no cassette at") == 1
+    result.stdout.fnmatch_lines([
+        "openai-replay: the scenario name is not valid:",
+        "*no built-in scenario named 'no_such_scenario'; built-ins: cache_miss*",
+        "openai-replay: scenario file missing.json is not valid:", "*cannot read it: No such file or directory",
+    ], consecutive=False)  # fmt: skip

@@ -97,10 +97,7 @@ def test_a_recording_against_an_unreachable_upstream_is_set_aside(pytester: pyte
     result = pytester.runpytest(f"--record-mode={mode}")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(
-        [
-            "*not saved as its cassette (openai-replay record: cannot reach the upstream*",
-            "*test_chat.failed.json, which is never replayed*",
-        ]
+        ["*not saved as its cassette (openai-replay record: cannot reach the upstream*test_chat.failed.json, which is never replayed*"]  # noqa: E501
     )
     folder = pytester.path / "cassettes" / "test_inner"
     assert not (folder / "test_chat.json").exists() and (folder / "test_chat.failed.json").is_file()
@@ -203,3 +200,21 @@ def test_the_documented_ini_snippet_makes_the_documented_folder(pytester: pytest
     # Python's own __pycache__ (written unless PYTHONDONTWRITEBYTECODE is set) is not ours.
     assert sorted(p.name for p in pytester.path.iterdir() if p.is_dir() and p.name != "__pycache__") == ["cassettes"]
     assert (pytester.path / "cassettes" / "test_inner" / "test_chat.json").is_file()
+
+
+def test_an_unreachable_upstream_is_named_once_with_the_number_of_requests(pytester: pytest.Pytester) -> None:
+    """The SDK's retries hit the same unreachable upstream three times: the report names the cause once, counted."""
+    source = """
+    import openai, pytest
+
+    @pytest.mark.openai_replay
+    def test_chat(openai_client):
+        with pytest.raises(openai.InternalServerError):
+            openai_client.with_options(max_retries=2).responses.create(model="m", input="hi")
+    """
+    write(pytester, closed_port_url(), {"test_inner.py": source})
+    result = pytester.runpytest("--record-mode=once")
+    result.assert_outcomes(passed=1, errors=1)
+    out = result.stdout.str()
+    assert out.count("cannot reach the upstream") == 1, out
+    result.stdout.fnmatch_lines(["*cannot reach the upstream at*(3 requests))*"])
