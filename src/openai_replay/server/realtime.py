@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from openai_replay import errors
 from openai_replay.errors import ApiError
 from openai_replay.log import ConnectionRecord
 from openai_replay.realtime import RealtimeSession, ResponseRun, recognize, speak
@@ -32,6 +33,7 @@ from openai_replay.server.state import ServerState
 from openai_replay.server.turns import note_finished
 from openai_replay.server.websocket import _refuse_handshake
 from openai_replay.server.wsclose import CLOSE_TIMEOUT, send_close_frame
+from openai_replay.server.wsguard import Deadlines, Room, guard
 from openai_replay.steps import Binary, Close, Drop, Emit, EmitRaw, Fail, RawText, Sleep
 from openai_replay.wire import compact
 
@@ -67,6 +69,27 @@ class RealtimeSocket:
         self.lock = asyncio.Lock()
         self.closing = False
         self.tasks: set[asyncio.Task[None]] = set()
+        #: The read deadlines shared with /v1/responses sockets (frame and idle timeouts, masking);
+        #: frames are answered as they come, so nothing queues and the room never fills.
+        self.room = Room(state.config.ws_queue_limit, lambda: 0)
+        self.deadlines: Deadlines | None = None
+
+    def busy(self) -> bool:
+        """A response is running (the idle deadline waits for it)."""
+        return self.machine.active is not None
+
+    def deadline(self, code: int, reason: str) -> None:
+        """A read deadline passed or the client broke the protocol: close now."""
+        if self.closing:
+            return
+        log.info("openai_replay.server: realtime connection %s closed (%s): %s", self.record.id, code, reason)
+        self.state.log.add_frame(self.record.id, self.state.clock.time(), None, f"closed by the server: {reason}")
+        self._spawn(self._close_now(code, reason))
+
+    async def _close_now(self, code: int, reason: str) -> None:
+        await self.close(code, reason)
+        if self.request.transport is not None:
+            self.request.transport.close()
 
     async def send(self, events: list[dict[str, Any]], run: ResponseRun | None = None) -> bool:
         """Send events in order; False (nothing sent) once the socket closes or ``run`` was cancelled."""
@@ -115,6 +138,8 @@ class RealtimeSocket:
         await self.send(self.machine.opened())
         try:
             async for msg in self.ws:
+                if self.deadlines is not None:
+                    self.deadlines.activity()
                 if self.closing and msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                     self.state.log.add_frame(self.record.id, self.state.clock.time(), None, None, "after close", discarded=True)
                 elif msg.type == WSMsgType.TEXT:
@@ -207,6 +232,8 @@ class RealtimeSocket:
         await self.state.clock.sleep(seconds)
 
     async def finish(self) -> None:
+        if self.deadlines is not None:
+            self.deadlines.cancel()
         if self.record.closed_by is None:
             self.record.closed_by, self.record.close_code = "client", self.ws.close_code
             self.record.closed_at = self.state.clock.time()
@@ -237,6 +264,9 @@ async def handle_realtime(request: web.Request) -> web.StreamResponse:
     problem = auth_error(state, request)
     if problem is not None:
         return error_response(state, problem)
+    cap = state.config.max_ws_connections
+    if cap is not None and len(request.app[SESSIONS]) >= cap:  # the same cap as /v1/responses sockets
+        return error_response(state, errors.too_many_connections(cap), {"Retry-After": "1"})
     record = state.log.open_connection(request.path, request.query_string, state.clock.time())
     refusal = _refuse_handshake(state, request, record)
     if refusal is not None:
@@ -254,6 +284,7 @@ async def handle_realtime(request: web.Request) -> web.StreamResponse:
         await serve_replay(state, ws, record, replay)
         return ws
     request.app[SESSIONS].add(socket)
+    socket.deadlines = guard(socket, request, state.config)
     try:
         await socket.run()
     except CLIENT_FAULTS as exc:

@@ -262,3 +262,16 @@ async def test_the_plugin_fixtures_serve_realtime(openai_server: FakeServer, asy
         await conn.response.create()
         assert (await _until(conn, "response.done"))[-1].response.status == "completed"
     openai_server.log.assert_realtime_protocol()
+
+
+async def test_the_websocket_bounds_hold_for_realtime_sockets() -> None:
+    """The idle deadline closes a silent Realtime socket (1000), and the connection cap refuses one more upgrade."""
+    async with FakeServer(ws_idle_timeout=0.2, max_ws_connections=1) as server:
+        http, ws = await _raw(server)
+        async with http:
+            assert json.loads((await ws.receive()).data)["type"] == "session.created"
+            with pytest.raises(aiohttp.WSServerHandshakeError) as caught:
+                await http.ws_connect(f"{server.ws_url.rsplit('/v1/', 1)[0]}/v1/realtime", headers={"Authorization": "Bearer t"})
+            assert caught.value.status == 503
+            message = await asyncio.wait_for(ws.receive(), 5)
+            assert message.type == aiohttp.WSMsgType.CLOSE and message.data == 1000 and "idle" in message.extra
