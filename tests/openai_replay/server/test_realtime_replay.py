@@ -83,3 +83,33 @@ async def test_a_client_that_departs_from_the_recording_gets_a_loud_error(tmp_pa
     assert error["type"] == "error" and error["error"]["code"] == "cassette_mismatch"
     assert "expected 'session.update'" in error["error"]["message"] and "re-record" in error["error"]["message"]
     assert source.mismatches
+
+
+async def test_recorded_audio_appends_keep_only_a_digest_and_length(tmp_path: Path) -> None:
+    """A Realtime append is recorded as its audio's SHA-256 and byte count, and the cassette still replays."""
+    import base64
+    import hashlib
+
+    audio = b"\x01\x02" * 24000
+    out = tmp_path / "audio.json"
+
+    async def session(base_url: str) -> list[str]:
+        client = async_sdk(base_url=base_url, api_key="sk-test")
+        async with client.realtime.connect(model="gpt-realtime") as conn:
+            kinds = [(await conn.recv()).type]
+            await conn.input_audio_buffer.append(audio=base64.b64encode(audio).decode())
+            await conn.input_audio_buffer.clear()
+            kinds.append((await conn.recv()).type)
+        return kinds
+
+    async with FakeServer() as upstream, RecordingProxy(upstream=upstream.url, out=out) as proxy:
+        assert await session(proxy.url) == ["session.created", "input_audio_buffer.cleared"]
+    frames = json.loads(out.read_text())["connections"][0]["frames"]
+    append = json.loads(next(f["text"] for f in frames if "input_audio_buffer.append" in f.get("text", "")))
+    assert append == {
+        "type": "input_audio_buffer.append",
+        "audio_sha256": hashlib.sha256(audio).hexdigest(),
+        "audio_bytes": len(audio),
+    }
+    async with FakeServer(source=CassetteReplay(out)) as server:
+        assert await session(server.url) == ["session.created", "input_audio_buffer.cleared"]
