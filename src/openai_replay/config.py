@@ -84,9 +84,16 @@ class ServerConfig:
     #: Most WebSocket connections open at once (all sessions); one more gets a 503 on the handshake.
     #: None: no cap (the file-descriptor limit is then the cap).
     max_ws_connections: int | None = 1000
+    #: The models ``GET /v1/models`` lists and embeddings and moderations accept (None: the built-in
+    #: list, `openai_replay.models.DEFAULT_MODELS`).
+    models: tuple[str, ...] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.models is not None:
+            if isinstance(self.models, str) or not all(isinstance(m, str) and m for m in self.models):
+                raise ValueError(f"ServerConfig.models must be a list of model ids, or None; got {self.models!r}")
+            object.__setattr__(self, "models", tuple(self.models))
         for name in ("log_limit", "store_limit"):
             _check_count(name, getattr(self, name), low=0)
         _check_count("log_payload_limit", self.log_payload_limit, low=1)

@@ -58,6 +58,10 @@ class IdFactory:
         ``sess_``, ``conv_`` in 2025-2026 GA captures)."""
         return f"{prefix}_{self._alnum(21)}"
 
+    def moderation_id(self) -> str:
+        """A moderation's id: ``modr-`` + 32 hex."""
+        return "modr-" + self._hex(32)
+
     def fingerprint(self) -> str:
         """A ``system_fingerprint``: ``fp_`` + 10 hex."""
         return "fp_" + self._hex(10)

@@ -170,7 +170,10 @@ class Recording:
         return HttpTap(self, exchange)
 
     def proxy_failed(self, message: str) -> None:
-        """The recorder answered a request itself (the upstream was unreachable): not a cassette."""
+        """The recorder answered a request itself (the upstream was unreachable): not a cassette.
+
+        The message is scrubbed: it names the upstream URL (perhaps with a password) and is printed."""
+        message = self.redactor.text(message)
         with self._lock:
             self.failures.append(message)
 

@@ -103,6 +103,8 @@ def _request_line(record: RequestRecord) -> str:
         parts.append("(not a JSON object)")
     elif record.api == "chat":
         parts.append(f"messages={describe_items(record.input_items)}")
+    elif record.api == "models":
+        pass
     else:
         parts.append(f"input={describe_items(record.input_items)}")
     return "  ".join(parts)
