@@ -7,6 +7,10 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+// The server inherits OPENAI_REPLAY_CONTROL_TOKEN; with it set, every control request must carry it.
+const token = process.env.OPENAI_REPLAY_CONTROL_TOKEN;
+const headers = token ? { 'x-replay-control-token': token } : {};
+
 let server, R, API;
 before(async () => {
   // --port 0: any free port; --ready-file: where the server says which, once it listens.
@@ -18,12 +22,12 @@ before(async () => {
   R = url.replace(/\/v1$/, '/__replay');
 });
 after(async () => {
-  await fetch(`${R}/shutdown`, { method: 'POST' });
+  await fetch(`${R}/shutdown`, { method: 'POST', headers });
   await new Promise((r) => server.on('exit', r));
 });
 
 const control = async (method, path, body) => {
-  const res = await fetch(`${R}/${path}`, { method, body: body && JSON.stringify(body) });
+  const res = await fetch(`${R}/${path}`, { method, headers, body: body && JSON.stringify(body) });
   return { status: res.status, body: await res.json() };
 };
 

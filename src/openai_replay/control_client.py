@@ -1,6 +1,6 @@
 """A thin client for the control API of a fake server running elsewhere (``openai-replay serve``).
 
-    control = ReplayControl("http://127.0.0.1:8765", session="suite-a")
+    control = ReplayControl("http://127.0.0.1:8765", session="suite-a")   # token: $OPENAI_REPLAY_CONTROL_TOKEN
     control.load_builtin("cache_miss")
     ...  # the client under test talks to http://127.0.0.1:8765/v1 with X-Replay-Session: suite-a
     control.log.assert_chained()             # runs server-side; AssertionError with the timeline
@@ -19,6 +19,7 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
+from openai_replay.exposure import CONTROL_TOKEN_ENV, CONTROL_TOKEN_HEADER, control_token_from_env
 from openai_replay.log.assertions import LogAssertions
 
 __all__ = ["ControlError", "RemoteLog", "ReplayControl"]
@@ -33,7 +34,7 @@ class ControlError(RuntimeError):
 class ReplayControl:
     """The control API of the fake server at ``url`` (its base, with or without ``/v1``)."""
 
-    def __init__(self, url: str, *, session: str | None = None, timeout: float = 30.0) -> None:
+    def __init__(self, url: str, *, session: str | None = None, timeout: float = 30.0, token: str | None = None) -> None:
         parts = urlsplit(url.rstrip("/"))
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"the fake server's URL is http://host:port (optionally ending in /v1), got {url!r}")
@@ -41,6 +42,9 @@ class ReplayControl:
         self.base = f"{parts.scheme}://{parts.netloc}{path}"
         self.session = session
         self.timeout = timeout
+        #: The server's control token (``serve --control-token``), sent on every request; defaults to
+        #: ``$OPENAI_REPLAY_CONTROL_TOKEN``.
+        self.token = token or control_token_from_env()
         self.log = RemoteLog(self)
 
     # -- transport ------------------------------------------------------------------------------
@@ -52,6 +56,8 @@ class ReplayControl:
             request.add_header("Content-Type", "application/json")
         if self.session is not None:
             request.add_header(SESSION_HEADER, self.session)
+        if self.token:
+            request.add_header(CONTROL_TOKEN_HEADER, self.token)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:
                 status, raw, kind = answer.status, answer.read(), answer.headers.get_content_type()
@@ -69,6 +75,8 @@ class ReplayControl:
         message = body.get("error", {}).get("message") if isinstance(body, dict) else None
         if status == 404 and not path.startswith("assert/"):
             message = f"{message or 'not found'} (was the server started with --no-control?)"
+        if status == 401 and not self.token:
+            message = f"{message} (pass ReplayControl(token=...) or set {CONTROL_TOKEN_ENV})"
         return f"{method} /__replay/{path} answered {status}: {message or str(body)[:200]}"
 
     # -- the API --------------------------------------------------------------------------------

@@ -108,6 +108,7 @@ INVALID_JSON_BODY = ApiError(
     "help center at help.openai.com.)",
 )
 
+
 def unreadable_request(detail: str) -> ApiError:
     """The request could not be read to its end (the client hung up, or its framing was broken)."""
     return ApiError(400, f"The request could not be read ({detail}). Send the whole request and wait for the answer.")
@@ -116,6 +117,17 @@ def unreadable_request(detail: str) -> ApiError:
 def body_too_large(detail: str) -> ApiError:
     """The body is over the server's size limit (413)."""
     return ApiError(413, f"The request body is too large: {' '.join(detail.split())}.")
+
+
+def too_many_connections(cap: int) -> ApiError:
+    """The WebSocket handshake past the server's connection cap (503; ``max_ws_connections``)."""
+    return ApiError(
+        503,
+        f"This server already has {cap} WebSocket connections open, its limit. Close idle connections "
+        "and retry, or raise the limit (FakeServer(max_ws_connections=...), serve --max-ws-connections).",
+        type="server_error",
+        code="too_many_connections",
+    )
 
 
 def body_timeout(seconds: float) -> ApiError:

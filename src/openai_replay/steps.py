@@ -74,12 +74,15 @@ class Binary:
 
 @dataclass(frozen=True)
 class Respond:
-    """A non-streaming HTTP turn only: answer with exactly this body (a recorded JSON answer,
-    byte for byte). Sources yield it only when ``turn.transport == "http"`` and the request did not
+    """A non-streaming HTTP turn only: answer with exactly this body (a recorded answer, byte for
+    byte). Sources yield it only when ``turn.transport == "http"`` and the request did not
     ask for a stream; on a WebSocket it is a source bug and ends the turn as a server error."""
 
-    body: str
+    body: str | bytes
     status: int = 200
+    #: The recorded ``Content-Type`` when it is not JSON (a file, an image): the body then goes out
+    #: as these bytes with that type.
+    content_type: str | None = None
 
 
 Step = Emit | EmitRaw | Fail | Sleep | Close | Drop | RawText | Binary | Respond

@@ -13,6 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from openai_replay.cassette.forms import content_type_of, recorded_body, request_view
 from openai_replay.cassette.model import Cassette, Ending, HttpExchange, WsConnection
 from openai_replay.chat.recorded import ChatReply, read_chat
 from openai_replay.chat.recorded import outcome as chat_outcome
@@ -53,6 +54,8 @@ class Interaction:
     ending: Ending | None = None
     ending_after: float = 0.0
     note: str | None = None
+    #: A recorded answer that is not UTF-8 text, base64-encoded (``body`` is then None).
+    body_base64: str | None = None
 
     @property
     def previous_response_id(self) -> str | None:
@@ -110,6 +113,8 @@ class Interaction:
             if self.ending.dropped:
                 return "dropped"
             return f"closed by {self.ending.by}" + (f" {self.ending.code}" if self.ending.code is not None else "")
+        if self.body_base64 is not None:
+            return f"HTTP {self.status}, {len(self.body_base64) * 3 // 4 - self.body_base64.count('=')} bytes"
         if self.body is not None:
             status = _parse(self.body).get("status")
             return str(status) if isinstance(status, str) else f"HTTP {self.status}"
@@ -162,6 +167,9 @@ def interactions(cassette: Cassette) -> list[Interaction]:
 
 def _from_http(index: int, number: int, ex: HttpExchange) -> Interaction:
     parsed = _parse(ex.request_body) if ex.request_body else None
+    content_type = content_type_of(ex.request_headers)
+    if ex.request_body_base64 is not None or (content_type and "json" not in content_type.lower()):  # an upload, a form
+        parsed = request_view(content_type, recorded_body(ex.request_body, ex.request_body_base64))
     item = Interaction(
         index=index,
         connection=number,
@@ -170,13 +178,14 @@ def _from_http(index: int, number: int, ex: HttpExchange) -> Interaction:
         path=ex.path,
         query=ex.query,
         request_text=ex.request_body,
-        request=parsed if ex.request_body else None,
+        request=parsed if ex.request_body or ex.request_body_base64 else None,
         started_at=ex.started_at,
         streamed=ex.events is not None,
         events=[RecordedEvent(e.t, e.event, e.data) for e in ex.events or []],
         status=ex.status,
         response_headers=dict(ex.response_headers),
         body=ex.body,
+        body_base64=ex.body_base64,
         note=ex.note,
     )
     if ex.end is not None and (ex.end.dropped or ex.end.by == "client"):

@@ -163,6 +163,10 @@ class HttpExchange:
     body: str | None = None
     end: Ending | None = None
     note: str | None = None
+    #: A body that is not UTF-8 text (a file upload, an image, audio), base64-encoded; the text
+    #: field beside it is then None.
+    request_body_base64: str | None = None
+    body_base64: str | None = None
 
     transport: Literal["http"] = "http"
 
@@ -179,6 +183,10 @@ class HttpExchange:
             "query": self.query,
             "request_headers": dict(sorted(self.request_headers.items())),
             "request_body": self.request_body,
+        }
+        if self.request_body_base64 is not None:
+            out["request_body_base64"] = self.request_body_base64
+        out |= {
             "status": self.status,
             "response_headers": dict(sorted(self.response_headers.items())),
         }
@@ -186,6 +194,8 @@ class HttpExchange:
             out["events"] = [e.to_json() for e in self.events]
         else:
             out["body"] = self.body
+            if self.body_base64 is not None:
+                out["body_base64"] = self.body_base64
         out["end"] = self.end.to_json() if self.end else None
         if self.note:
             out["note"] = self.note
@@ -208,6 +218,8 @@ class HttpExchange:
             body=data.get("body"),
             end=Ending.from_json(end) if end else None,
             note=data.get("note"),
+            request_body_base64=data.get("request_body_base64"),
+            body_base64=data.get("body_base64"),
         )
 
 

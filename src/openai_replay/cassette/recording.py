@@ -20,6 +20,8 @@ from openai_replay import __version__
 from openai_replay.cassette.model import Cassette, Connection, Ending, HttpExchange, Sender, SseEvent, WsConnection, WsFrame
 from openai_replay.cassette.redact import Redactor
 from openai_replay.cassette.store import assemble, connection_text
+from openai_replay.realtime.replay import PATH as REALTIME_PATH
+from openai_replay.realtime.replay import compact_append
 
 
 def _round(seconds: float) -> float:
@@ -50,6 +52,8 @@ class WsTap(_Tap):
         self.conn = conn
 
     def frame(self, sender: Sender, text: str | None = None, binary: bytes | None = None) -> None:
+        if sender == "client" and text is not None and self.conn.path == REALTIME_PATH:
+            text = compact_append(text)  # a Realtime append keeps its audio's digest and length only
         encoded = base64.b64encode(binary).decode("ascii") if binary is not None else None
         self.conn.frames.append(WsFrame(self.now(), sender, text if encoded is None else None, encoded))
 
@@ -87,6 +91,13 @@ class HttpTap(_Tap):
     def body(self, text: str) -> None:
         self.exchange.body = text
 
+    def body_bytes(self, data: bytes) -> None:
+        """The answer's bytes: kept as text when they are UTF-8, else base64 (``body_base64``)."""
+        try:
+            self.exchange.body = data.decode("utf-8")
+        except UnicodeDecodeError:
+            self.exchange.body, self.exchange.body_base64 = None, base64.b64encode(data).decode("ascii")
+
     def ended(self, by: Sender, *, dropped: bool = False, note: str | None = None) -> None:
         if self.exchange.end is None:
             self.exchange.end = Ending(self.now(), by, None, "", dropped)
@@ -122,6 +133,8 @@ class Recording:
         self._lock = threading.Lock()
         #: id(finished connection) -> (redactor generation, its text, or None if a hook dropped it)
         self._pieces: dict[int, tuple[int, str | None]] = {}
+        #: id(open connection) -> (redactor generation, when rendered, its partial text): autosave reuse
+        self._partial: dict[int, tuple[int, float, str | None]] = {}
         self._kept: list[str] | None = None
         self._learned_at: dict[int, tuple[int, bool]] = {}
         self._done: set[int] = set()  # ids of connections whose tap has finished
@@ -136,7 +149,12 @@ class Recording:
         return WsTap(self, conn)
 
     def open_http(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes | None) -> HttpTap:
-        text = body.decode("utf-8", errors="replace") if body else None
+        text, binary = None, None
+        if body:
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:  # a file upload's bytes: kept exactly
+                binary = base64.b64encode(body).decode("ascii")
         exchange = HttpExchange(
             started_at=self._offset(),
             method=method.upper(),
@@ -145,13 +163,17 @@ class Recording:
             request_headers=dict(headers),
             request_body=text,
             status=None,
+            request_body_base64=binary,
         )
         with self._lock:
             self.connections.append(exchange)
         return HttpTap(self, exchange)
 
     def proxy_failed(self, message: str) -> None:
-        """The recorder answered a request itself (the upstream was unreachable): not a cassette."""
+        """The recorder answered a request itself (the upstream was unreachable): not a cassette.
+
+        The message is scrubbed: it names the upstream URL (perhaps with a password) and is printed."""
+        message = self.redactor.text(message)
         with self._lock:
             self.failures.append(message)
 
@@ -180,26 +202,39 @@ class Recording:
         fresh = [c for c in (self.redactor.connection(_snapshot(conn)) for conn in current) if c is not None]
         return Cassette(connections=kept + fresh, meta=self.redactor.value(self.meta()))
 
-    def render(self, where: str = "recording") -> str:
+    def render(self, where: str = "recording", *, partial_every: float | None = None) -> str:
         """The cassette file's text (as `dumps` of `cassette()`), scrubbed and validated.
 
         A finished connection is scrubbed, validated and rendered once, and its text reused by every
         later call (until the redactor learns a new secret), so saving after each connection costs
-        about the time to write the file, not to rebuild it.
+        about the time to write the file, not to rebuild it. A connection still open is rendered as
+        far as it got; with ``partial_every`` (an autosave) one open for less than that is left for a
+        later save (most finish first: a burst of short streams is scrubbed once, not twice), and a
+        partial text is reused for that many seconds, so a save while hundreds of streams are open
+        does not scrub them all again.
         """
         current = self._learned()
         generation = self.redactor.generation
         pieces = list(self._kept_pieces(where))
+        now = self.clock()
         for conn in current:
             cached = self._pieces.get(id(conn))
+            partial = self._partial.get(id(conn)) if partial_every else None
             if cached is not None and cached[0] == generation:
                 piece = cached[1]
+            elif partial and id(conn) not in self._done and partial[0] == generation and now - partial[1] < (partial_every or 0):
+                piece = partial[2]
+            elif partial_every and id(conn) not in self._done and now - self.started - conn.started_at < partial_every:
+                continue  # open for less than partial_every: written once it finishes, or by a later save
             else:
                 done = id(conn) in self._done  # read before the copy: only a copy taken after the end is final
                 scrubbed = self.redactor.connection(_snapshot(conn))
                 piece = connection_text(scrubbed.to_json(), where) if scrubbed is not None else None
                 if done:
                     self._pieces[id(conn)] = (generation, piece)
+                    self._partial.pop(id(conn), None)
+                else:
+                    self._partial[id(conn)] = (generation, now, piece)
             if piece is not None:
                 pieces.append(piece)
         return assemble(self.redactor.value(self.meta()), pieces)

@@ -19,7 +19,9 @@ import os
 import threading
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 
+from openai_replay.cassette.forms import recorded_body
 from openai_replay.cassette.interactions import Interaction, interactions, parse_object, response_ids
 from openai_replay.cassette.matching import (
     DEFAULT_MATCH_ON,
@@ -42,6 +44,29 @@ from openai_replay.source import Turn
 from openai_replay.steps import Close, Drop, Emit, EmitRaw, Fail, Respond, Sleep, Step
 
 RETRY_HEADERS = ("retry-after", "retry-after-ms", "x-should-retry")
+
+
+#: Where the server accepts a WebSocket upgrade (a recorded connection elsewhere can never replay).
+WS_PATHS = ("/v1/responses",)
+
+
+def never_served(cassette: Cassette) -> list[str]:
+    """Each recorded connection replay can never serve, and why (empty when all can be)."""
+    found = []
+    for number, conn in enumerate(cassette.connections, 1):
+        path = conn.path.split("?", 1)[0].rstrip("/")
+        if isinstance(conn, WsConnection):
+            if path not in WS_PATHS:
+                found.append(
+                    f"connection {number}: a WebSocket to {conn.path}; replay serves WebSocket mode only at {', '.join(WS_PATHS)}"
+                )
+        elif not path.startswith("/v1/"):
+            found.append(f"connection {number}: {conn.method} {conn.path} is outside /v1/, where the server listens")
+        elif conn.status is None:
+            found.append(
+                f"connection {number}: {conn.method} {conn.path} has no recorded answer (the upstream could not be reached)"
+            )
+    return found
 
 
 class CassetteMismatch(AssertionError):
@@ -98,10 +123,10 @@ class CassetteReplay:
         if time_scale is not None:
             self.delay_factor = deprecated_time_scale(time_scale)
         self.cassette = cassette if isinstance(cassette, Cassette) else load_cassette(cassette)
-        self.items = interactions(self.cassette)
-        self.matchers = resolve(match_on)
         #: Applied to each live request before matching, as it was to the recording.
         self.redactor = redactor or Redactor()
+        self.items = [_scrubbed_again(item, self.redactor) for item in interactions(self.cassette)]
+        self.matchers = resolve(match_on)
         self.cross_transport = cross_transport
         self.rerecord = (
             rerecord
@@ -130,6 +155,11 @@ class CassetteReplay:
     def report(self) -> str:
         """What was not played and what did not match, for a person; empty when all is well."""
         lines = list(self.mismatches)
+        never = never_served(self.cassette)
+        if never:
+            where = self.cassette.path or "the cassette"
+            lines.append(f"openai-replay: {len(never)} recorded connection(s) in {where} can never be served:")
+            lines += [f"  - {why}" for why in never]
         left = self.unplayed()
         if left:
             where = self.cassette.path or "the cassette"
@@ -141,6 +171,11 @@ class CassetteReplay:
         """Raise `CassetteMismatch` if a request matched nothing (or, strictly, something never played)."""
         if self.mismatches or (not allow_unplayed and self.unplayed()):
             raise CassetteMismatch(self.report())
+
+    def connection_played(self, number: int) -> None:
+        """Count every interaction of recorded connection ``number`` as played (a replayed Realtime socket)."""
+        with self._lock:
+            self._played.update(i.index for i in self.items if i.connection == number)
 
     def assert_all_played(self) -> None:
         self.check(allow_unplayed=False)
@@ -266,15 +301,20 @@ class CassetteReplay:
                     yield Fail(_frame_error(event.data))  # a refused request is an HTTP status, not an SSE stream
                     return
                 yield EmitRaw(event.data, event.type)
-        elif rec.body is not None:
+        elif rec.body is not None or rec.body_base64 is not None:
             response = parse_object(rec.body)
             whole = response.get("object") in ("response", "chat.completion")
             if whole and turn.transport == "http" and turn.payload.get("stream") is not True:
-                yield Respond(rec.body, rec.status or 200)  # the recorded JSON answer, byte for byte
+                yield Respond(rec.body or "", rec.status or 200)  # the recorded JSON answer, byte for byte
                 return
             if response.get("object") == "response":
                 for synthetic in events_from_response(response):
                     yield Emit(synthetic)
+            elif turn.transport == "http" and not whole:  # any other endpoint's answer (a file, a model list): as recorded
+                body = recorded_body(rec.body, rec.body_base64) or b""
+                content_type = next((v for k, v in rec.response_headers.items() if k.lower() == "content-type"), None)
+                yield Respond(body, rec.status or 200, content_type or "application/json")
+                return
             else:
                 yield Fail(_api_error(rec.status or 500, rec.body, rec.response_headers))
                 return
@@ -311,3 +351,15 @@ def _frame_error(data: str) -> ApiError:
     frame = parse_object(data)
     status = frame.get("status")
     return _api_error(status if isinstance(status, int) else 400, json.dumps({"error": frame.get("error")}), {})
+
+
+def _scrubbed_again(item: Interaction, redactor: Redactor) -> Interaction:
+    """A recorded request scrubbed with today's rules exactly as a live one is (its JSON view through
+    `Redactor.live`): a cassette recorded under older, narrower rules (a password kept in a tool call's
+    arguments) still matches the live request they now scrub."""
+    body = json.dumps(item.request, ensure_ascii=False, separators=(",", ":")) if item.request is not None else None
+    text = redactor.request_body(body)
+    query = redactor.query(item.query)
+    if text == body and query == item.query:
+        return item
+    return replace(item, request=parse_object(text) if text is not None else None, query=query)

@@ -116,7 +116,7 @@ def _connection(number: int, conn: WsConnection | HttpExchange, items: list[Inte
             lines.append(f"    handshake refused: HTTP {conn.status}  !! fault")
     else:
         query = f"?{conn.query}" if conn.query else ""
-        kind = "SSE" if conn.events is not None else "JSON"
+        kind = "SSE" if conn.events is not None else ("bytes" if conn.body_base64 is not None else "JSON")
         lines = [f"{head}{conn.method} {conn.path}{query}  at +{conn.started_at:.3f}s  -> HTTP {conn.status} {kind}"]
     for item in items:
         lines += _turn(item, labels)

@@ -19,6 +19,7 @@ from typing import Any
 
 from openai_replay.bounded import MAX_DEPTH, json_depth_problem
 from openai_replay.cassette.model import FORMAT_VERSION, Cassette
+from openai_replay.inbound import JsonInputError, parse
 
 DEFAULT_UPSTREAM = "https://api.openai.com/v1"
 _ONE_LINE = {"frames", "events"}
@@ -151,16 +152,10 @@ def load_cassette(path: str | os.PathLike[str]) -> Cassette:
             f"openai-replay import-vcr {os.fspath(path)} OUT.json"
         )
     try:
-        data = json.loads(text, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        ending = "it ends early (truncated)" if exc.pos >= len(text.rstrip()) else "the file is corrupt"
-        raise CassetteError(
-            f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; {ending}. {redo}"
-        ) from None
-    except ValueError as exc:  # NaN or Infinity
-        raise CassetteError(f"{where} is not valid: {exc}. {redo}") from None
-    except RecursionError:
-        raise CassetteError(f"{where} nests deeper than {MAX_DEPTH} levels: it is not a cassette. {redo}") from None
+        data = parse(raw, max_depth=MAX_DEPTH)  # the strict reader: no repeated keys, NaN, lone surrogates
+    except JsonInputError as exc:
+        ending = "it ends early (truncated)" if exc.pos is not None and exc.pos >= len(raw.rstrip()) else "the file is corrupt"
+        raise CassetteError(f"{where} is not valid JSON: {exc}; {ending}. {redo}") from None
     deep = json_depth_problem(data)
     if deep is not None:
         raise CassetteError(f"{where} nests deeper than {MAX_DEPTH} levels at {deep}: it is not a cassette. {redo}")
@@ -197,10 +192,6 @@ def current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def save_cassette(cassette: Cassette, path: str | os.PathLike[str]) -> Path:

@@ -12,6 +12,7 @@ from typing import Any
 from openai_replay import errors
 from openai_replay.errors import ApiError
 from openai_replay.responses.validation import TYPE_CHECKS, kind_of
+from openai_replay.structured import format_problem
 
 #: Top-level properties of ``CreateChatCompletionRequest`` (OpenAPI 2026-08-21); tested against the spec.
 CHAT_FIELDS = frozenset(
@@ -81,6 +82,8 @@ _TYPES = {
     "user": "a string",
     "service_tier": "a string",
     "response_format": "an object",
+    "stop": "a string or an array",
+    "logit_bias": "an object",
 }
 
 _RANGES: dict[str, tuple[float, float | None, str]] = {
@@ -125,11 +128,59 @@ def validate_chat(payload: Any) -> ApiError | None:
         value = payload.get(name)
         if value is not None and value not in options:
             return errors.invalid_value(name, value, options)
+    problem = _validate_stop(payload.get("stop")) or _validate_logit_bias(payload.get("logit_bias"))
+    if problem is not None:
+        return problem
     if not payload["messages"]:
         return ApiError(400, "[] is too short - 'messages'", param="messages")
     if payload.get("stream_options") is not None and payload.get("stream") is not True:
         return ApiError(400, "The 'stream_options' parameter is only allowed when 'stream' is enabled.", param="stream_options")
-    return _validate_tools(payload.get("tools")) or _validate_tool_choice(payload) or _validate_messages(payload["messages"])
+    for name, value in (payload.get("stream_options") or {}).items():
+        if name in ("include_usage", "include_obfuscation") and not isinstance(value, bool):
+            return errors.invalid_type(f"stream_options.{name}", "a boolean", kind_of(value))
+    return (
+        _validate_tools(payload.get("tools"))
+        or _validate_tool_choice(payload)
+        or _validate_messages(payload["messages"])
+        or format_problem(payload, "chat")
+    )
+
+
+#: ``stop`` takes at most this many sequences (``CreateChatCompletionRequest.stop``).
+MAX_STOP = 4
+
+
+def _validate_stop(stop: Any) -> ApiError | None:
+    """Up to `MAX_STOP` strings (a lone string was checked with the types)."""
+    if not isinstance(stop, list):
+        return None
+    if not stop:
+        return ApiError(400, "[] is too short - 'stop'", param="stop")
+    if len(stop) > MAX_STOP:
+        return ApiError(
+            400,
+            f"Invalid 'stop': array too long. Expected an array with maximum length {MAX_STOP}, "
+            f"but got an array with length {len(stop)} instead.",
+            code="array_above_max_length",
+            param="stop",
+        )
+    for index, item in enumerate(stop):
+        if not isinstance(item, str):
+            return errors.invalid_type(f"stop[{index}]", "a string", kind_of(item))
+    return None
+
+
+def _validate_logit_bias(bias: Any) -> ApiError | None:
+    """Token ids (non-negative whole numbers, as object keys) to biases from -100 to 100."""
+    for key, value in (bias or {}).items():
+        if not (key.isascii() and key.isdigit()):
+            message = f"Invalid key in 'logit_bias': {key[:40]}. You should only be submitting non-negative integers."
+            return ApiError(400, message, param="logit_bias")
+        if not TYPE_CHECKS["a decimal"](value):
+            return errors.invalid_type(f"logit_bias.{key}", "a decimal", kind_of(value))
+        if not -100 <= value <= 100:
+            return errors.out_of_range(f"logit_bias.{key}", value, -100, 100, "decimal")
+    return None
 
 
 def _validate_messages(messages: list[Any]) -> ApiError | None:

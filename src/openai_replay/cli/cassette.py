@@ -10,6 +10,8 @@ import argparse
 import sys
 from typing import Any
 
+from openai_replay.cli.exposure import add_allow_remote
+
 DEFAULT_PORT = 8765
 
 
@@ -25,6 +27,13 @@ def register(sub: Any) -> None:
     existing.add_argument("--append", action="store_true", help="keep what FILE holds and add this session after it")
     record.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, loopback only)")
     record.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on, 0 for any (default: {DEFAULT_PORT})")
+    add_allow_remote(record)
+    record.add_argument(
+        "--lend-key",
+        action="store_true",
+        help="attach OPENAI_API_KEY to callers without their own Authorization even on a non-loopback --host "
+        "(on loopback it always is)",
+    )
     imp = sub.add_parser("import-vcr", help="convert a vcrpy / Ruby VCR YAML cassette (Responses or Chat Completions)")
     imp.add_argument("source", metavar="IN.yaml")
     imp.add_argument("target", metavar="OUT.json")

@@ -10,27 +10,56 @@ from pathlib import Path
 from typing import Any
 
 from openai_replay.cassette import Cassette, CassetteError, load_cassette
+from openai_replay.cassette.outfile import RecordingTarget, TargetError, working_path
 from openai_replay.cassette.recording import public_url
 from openai_replay.cassette.redact import Redactor
+from openai_replay.cli.exposure import remote_refusal
+from openai_replay.cli.record_watch import not_saved_message, quiet_autosave_log, watch_autosave
 from openai_replay.cli.serve import stop_on_signals
-from openai_replay.server.recorder import RecordingProxy
+from openai_replay.exposure import is_loopback
+from openai_replay.server.recorder import RecordingNotSaved, RecordingProxy
 
 
 def run_record(args: argparse.Namespace) -> int:
     """Record through a loopback proxy to ``args.upstream`` into ``args.out``."""
+    refused = remote_refusal(args.host, args, "the recording proxy (and the upstream behind it)")
+    if refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
+    target = RecordingTarget(Path(args.out))
     try:
         keep = _existing(args)
+        target.acquire()  # one record per --out; no working file of a killed run is overwritten
+    except (ValueError, TargetError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return _record_locked(args, keep, target.working)
+    finally:
+        target.release()
+
+
+def _record_locked(args: argparse.Namespace, keep: Cassette | None, working: Path) -> int:
+    try:
         # The proxy writes a working file; it becomes --out only when the recording succeeded, so a
         # failed one never replaces (or, with --append, carries off) the cassette already there.
-        working = working_path(Path(args.out))
-        proxy = RecordingProxy(upstream=args.upstream, out=working, host=args.host, port=args.port, keep=keep)
+        proxy = RecordingProxy(
+            upstream=args.upstream, out=working, host=args.host, port=args.port, keep=keep, lend_key=args.lend_key or None
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if not os.environ.get("OPENAI_API_KEY"):
+    if not is_loopback(args.host):
+        lent = "LENDS your OPENAI_API_KEY to anyone who reaches it" if proxy.lends_key else "lends no API key"
+        print(f"warning: exposed on {args.host}:{args.port} (not loopback): a recording proxy that {lent}", file=sys.stderr)
+    elif not os.environ.get("OPENAI_API_KEY"):
         print("note: OPENAI_API_KEY is not set; each client's own Authorization header is forwarded", file=sys.stderr)
+    quiet_autosave_log()
     try:
         asyncio.run(_record_until_stopped(proxy, args))
+    except RecordingNotSaved as exc:
+        print(f"error: {not_saved_message(proxy, exc, Path(args.out))}", file=sys.stderr, flush=True)
+        return 1
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
@@ -54,11 +83,6 @@ def run_record(args: argparse.Namespace) -> int:
     print(f"saved {len(cassette.connections)} connection(s) / exchange(s) to {args.out}", flush=True)
     print(f"replay it with: openai-replay serve --cassette {args.out}", flush=True)
     return 0
-
-
-def working_path(out: Path) -> Path:
-    """Where a recording is written until it is known to be good: ``<name>.recording.json``."""
-    return out.with_name(out.stem + ".recording.json")
 
 
 def _existing(args: argparse.Namespace) -> Cassette | None:
@@ -89,6 +113,6 @@ async def _record_until_stopped(proxy: Any, args: argparse.Namespace) -> None:
         flush=True,
     )
     try:
-        await stop.wait()
+        await watch_autosave(proxy, stop)
     finally:
         await proxy.stop()

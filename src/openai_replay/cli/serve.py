@@ -16,6 +16,7 @@ from typing import Any
 
 from openai_replay.cli import eventloop
 from openai_replay.cli.argtypes import non_negative, port, seconds, whole_number
+from openai_replay.cli.exposure import add_allow_remote, add_control_token, serve_exposure
 from openai_replay.cli.serve_output import (
     add_output_arguments,
     server_options,
@@ -23,6 +24,7 @@ from openai_replay.cli.serve_output import (
     stop_request_output,
     summary,
 )
+from openai_replay.cli.wslimits import add_ws_limit_arguments, ws_limit_settings
 from openai_replay.config import ServerConfig
 from openai_replay.server.server import FakeServer
 
@@ -63,6 +65,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         default=3600.0,
         metavar="SECONDS",
         help="WebSocket connection-time limit (default: 3600; 0: no limit)",
+    )
+    parser.add_argument(
+        "--realtime-pace",
+        type=non_negative("a pace, 0 or more (1 = real time, 0 = as fast as the socket takes it)"),
+        default=0.0,
+        metavar="X",
+        help="Realtime output audio pace: 1 real time (barge-in tests), 2 twice as fast, 0 as fast as possible (default)",
     )
     parser.add_argument(
         "--scenario",
@@ -135,8 +144,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"answer 408 to an HTTP request whose body has not arrived within this time (default: "
         f"{ServerConfig.body_timeout:g}; 0: never)",
     )
+    add_ws_limit_arguments(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request (one timeline line each)")
     add_output_arguments(parser)
+    add_allow_remote(parser)
+    add_control_token(parser)
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
@@ -146,11 +158,13 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         seed=args.seed,
         chunk_size=args.chunk_size,
         connection_limit_seconds=args.connection_limit,
+        realtime_pace=args.realtime_pace,
         log_limit=args.log_limit or None,
         log_payload_limit=args.log_payload_limit or None,
         store_limit=args.store_limit or None,
         header_timeout=args.header_timeout or None,
         body_timeout=args.body_timeout or None,
+        **ws_limit_settings(args),
     )
 
 
@@ -195,8 +209,10 @@ def write_ready_file(path: str, server: FakeServer) -> None:
 
 def run(args: argparse.Namespace, server: FakeServer | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"warning: binding {args.host}, which is not loopback; the fake server has no real auth", file=sys.stderr)
+    refused, control_token = serve_exposure(args) if server is None else (None, None)
+    if refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
     scenario = None
     if getattr(args, "scenario", None):
         from openai_replay.scenarios import ScenarioError, resolve
@@ -230,7 +246,9 @@ def run(args: argparse.Namespace, server: FakeServer | None = None) -> int:
         pace = f"delays x{replay.delay_factor:g}" if replay.delay_factor else "no waiting"
         print(f"cassette {args.cassette}: {len(replay.items)} recorded interaction(s), speed {args.speed:g} ({pace})", flush=True)
     source, options = replay or scenario, server_options(args)
-    server = server or FakeServer(host=args.host, port=args.port, config=config_from_args(args), source=source, **options)
+    server = server or FakeServer(
+        host=args.host, port=args.port, config=config_from_args(args), source=source, control_token=control_token, **options
+    )
     if scenario is not None:
         print(f"scenario '{scenario.name}': {len(scenario.all_rules())} rule(s)", flush=True)
     try:

@@ -9,10 +9,11 @@ One line per problem (``FILE: ...``), one ``ok`` line per good file; exit 0 when
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from openai_replay.inbound import read_file
 
 SCENARIO_KEYS = frozenset({"rules", "handshakes", "idle", "config", "unmatched"})
 
@@ -59,6 +60,11 @@ def check(path: Path) -> tuple[list[str], str]:
         cassette = load_cassette(path)
     except CassetteError as exc:
         return [str(exc)], ""
+    from openai_replay.cassette.replay import never_served
+
+    never = [f"can never be replayed: {why}" for why in never_served(cassette)]
+    if never:
+        return never, ""
     return [], f"cassette, {len(cassette.connections)} connection(s), {len(interactions(cassette))} interaction(s)"
 
 
@@ -67,8 +73,8 @@ def _kind(path: Path) -> str:
     try:
         if path.stat().st_size > 1_000_000:
             return "cassette"  # scenarios are small; a big file is a recording
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        data = read_file(path)
+    except (OSError, ValueError):
         try:
             return "scenario" if '"rules"' in path.read_text(encoding="utf-8", errors="replace") else "cassette"
         except OSError:

@@ -129,6 +129,18 @@ def _check_types(name: str, params: list[inspect.Parameter], args: dict[str, Any
             wrong = (counted and not whole) or (param.name == "code" and not isinstance(item, str))
             if wrong:
                 raise AssertionArgumentError(f"{signature_of(name)}: {param.name!r} got {item!r}")
+            if param.name == "wait" and not _seconds_within(item, MAX_WAIT):
+                raise AssertionArgumentError(
+                    f"{signature_of(name)}: 'wait' is a number of seconds from 0 to {MAX_WAIT:g}, got {str(item)[:40]!r}"
+                )
+
+
+#: The longest ``wait`` an assertion run by name may take (each waits in one of a few worker threads).
+MAX_WAIT = 30.0
+
+
+def _seconds_within(value: Any, most: float) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= most
 
 
 def _result(value: Any) -> dict[str, Any] | None:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from openai_replay.control_client import RemoteLog, ReplayControl
+from openai_replay.inbound import JsonInputError, read_file
 from openai_replay.pytest_plugin.settings import Settings
 from openai_replay.scenarios.library import BUILTINS
 
@@ -97,8 +98,8 @@ def scenario_document(source: Any, search: tuple[Path, ...] = ()) -> dict[str, A
         path = folder / text
         if path.is_file():
             try:
-                loaded = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as exc:
+                loaded = read_file(path)  # the strict reader: a repeated key is an error, not a silent drop
+            except (OSError, JsonInputError) as exc:
                 pytest.fail(f"openai-replay: cannot read scenario file {path}: {exc}")
             return loaded if isinstance(loaded, dict) else {"rules": loaded}
     pytest.fail(f"openai-replay: {text!r} is neither a built-in scenario ({', '.join(BUILTINS)}) nor a scenario file")

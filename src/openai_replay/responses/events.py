@@ -179,6 +179,8 @@ class ResponseBuilder:
         self._tier = e["service_tier"]
         text = {"format": {"type": "text"}, "verbosity": "medium"}
         text.update(e["text"])
+        conversation = self.payload.get("conversation")
+        conversation = conversation.get("id") if isinstance(conversation, dict) else conversation
         return {
             "id": self.response_id,
             "object": "response",
@@ -186,6 +188,7 @@ class ResponseBuilder:
             "status": "in_progress",
             "background": e["background"],
             "completed_at": None,
+            **({"conversation": {"id": conversation}} if isinstance(conversation, str) else {}),
             "error": None,
             "frequency_penalty": 0.0,
             "incomplete_details": None,

@@ -88,6 +88,12 @@ class ResponseStore:
     def __len__(self) -> int:
         return len(self._items)
 
+    def trim(self) -> None:
+        """Drop the oldest responses beyond `limit` now, not at the next `put`."""
+        with self._lock:
+            _keep_newest(self._items, self.limit)
+            _keep_newest(self.gone, self.limit)
+
     def get(self, response_id: str) -> CachedResponse | None:
         with self._lock:
             return self._items.get(response_id)

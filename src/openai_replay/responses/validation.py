@@ -13,6 +13,7 @@ from typing import Any
 
 from openai_replay import errors
 from openai_replay.errors import ApiError
+from openai_replay.structured import format_problem
 
 #: Top-level properties of ``CreateResponse`` (OpenAPI 2026-08-21); tested against the spec.
 CREATE_RESPONSE_FIELDS = frozenset(
@@ -188,7 +189,7 @@ def validate_create(payload: Any, *, websocket: bool) -> ApiError | None:
             code="mutually_exclusive_parameters",
             param="previous_response_id",
         )
-    return _validate_input(payload.get("input")) or _validate_tools(payload.get("tools"))
+    return _validate_input(payload.get("input")) or _validate_tools(payload.get("tools")) or format_problem(payload, "responses")
 
 
 def _validate_input(value: Any) -> ApiError | None:
@@ -243,3 +244,63 @@ def _validate_tools(value: Any) -> ApiError | None:
         if problem:
             return problem
     return None
+
+
+#: The fields ``POST /v1/responses/input_tokens`` and ``/compact`` take (OpenAPI ``TokenCountsBody``,
+#: ``CompactResponseMethodPublicBody``).
+SIDE_REQUEST_FIELDS = {
+    "input_tokens": frozenset(
+        {
+            "model",
+            "input",
+            "previous_response_id",
+            "tools",
+            "text",
+            "reasoning",
+            "truncation",
+            "instructions",
+            "personality",
+            "conversation",
+            "tool_choice",
+            "parallel_tool_calls",
+        }
+    ),
+    "compact": frozenset(
+        {
+            "model",
+            "input",
+            "previous_response_id",
+            "instructions",
+            "prompt_cache_key",
+            "prompt_cache_retention",
+            "prompt_cache_options",
+            "service_tier",
+        }
+    ),
+}
+
+
+def validate_side_request(payload: Any, route: str) -> ApiError | None:
+    """The first problem with an ``input_tokens`` or ``compact`` body (``compact`` needs a model)."""
+    if payload is None and route == "input_tokens":
+        return None
+    if not isinstance(payload, dict):
+        return errors.invalid_type("body", "an object", kind_of(payload))
+    for name in payload:
+        if name not in SIDE_REQUEST_FIELDS[route]:
+            return errors.unknown_parameter(name)
+    if route == "compact" and payload.get("model") is None:
+        return errors.missing_parameter("model")
+    for name, value in payload.items():
+        rule = _TYPE_RULES.get(name)
+        problem = rule(name, value) if rule and value is not None else None
+        if problem:
+            return problem
+    if payload.get("previous_response_id") is not None and payload.get("conversation") is not None:
+        return ApiError(
+            400,
+            "Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or 'conversation'.",
+            code="mutually_exclusive_parameters",
+            param="previous_response_id",
+        )
+    return _validate_input(payload.get("input")) or _validate_tools(payload.get("tools"))

@@ -204,6 +204,32 @@ class Error(Action):
         return f" {self.error.describe()}"
 
 
+@dataclass(frozen=True)
+class Respond(Action):
+    """Answer an HTTP request with this body and status, whatever its path (as pytest-httpserver's
+    ``respond_with_json``): ``json`` (any JSON value) or ``text``, with ``content_type``. Ends the request."""
+
+    kind: ClassVar[str] = "respond"
+    role: ClassVar[str] = "ending"
+    ends: ClassVar[bool] = True
+    status: int = 200
+    json: Any = None
+    text: str | None = None
+    content_type: str | None = None
+    after: At | None = None
+
+    def _details(self) -> str:
+        return f" {self.status}"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.status, bool) or not isinstance(self.status, int) or not 100 <= self.status <= 599:
+            raise ScenarioError([f"status: an HTTP status from 100 to 599, got {self.status!r}"])
+        if self.json is not None and self.text is not None:
+            raise ScenarioError(["give 'json' (a JSON value) or 'text' (a string), not both"])
+        if self.after is not None:
+            raise ScenarioError(["'respond' answers the whole request, so it takes no 'after'"])
+
+
 # -- faults --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Close(Action):
@@ -362,6 +388,7 @@ ACTIONS: dict[str, type[Action]] = {
         FailResponse,
         Incomplete,
         Error,
+        Respond,
         Close,
         Drop,
         Cut,

@@ -91,9 +91,10 @@ class ErrorSpec:
     def __post_init__(self) -> None:
         if self.status is not None and (isinstance(self.status, bool) or self.status not in range(400, 600)):
             raise ScenarioError([f"status: an error status is between 400 and 599, got {self.status!r}"])
-        for name in ("retry_after", "retry_after_ms"):
-            if getattr(self, name) is not None:
-                values.duration(getattr(self, name), name)
+        if self.retry_after is not None:
+            values.duration(self.retry_after, "retry_after")
+        if self.retry_after_ms is not None:
+            values.duration(self.retry_after_ms, "retry_after_ms", values.MAX_SECONDS * 1000, "milliseconds")
         values.headers(self.headers)
 
     def build(self, payload: Mapping[str, Any] | None = None) -> ApiError:

@@ -203,6 +203,10 @@ class _Chain:
         """An error by HTTP status, with ``retry_after`` / ``retry_after_ms`` / ``should_retry`` headers."""
         return self.error(code, status=status, **fields)
 
+    def respond(self: C, json: Any = None, *, status: int = 200, text: str | None = None, content_type: str | None = None) -> C:
+        """Answer the HTTP request with exactly this body (JSON value or text) and status, on any path."""
+        return self._add(a.Respond(status=status, json=json, text=text, content_type=content_type))
+
     def close(self: C, code: int = 1000, reason: str = "", *, after: Any = None) -> C:
         return self._add(a.Close(code=code, reason=reason, after=a.At.of(after)))
 

@@ -7,22 +7,29 @@ that can never match or contradict themselves. Every message names the JSON path
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import orjson
 
 from openai_replay.bounded import MAX_DEPTH, json_depth_problem
+from openai_replay.inbound import JsonInputError, read_file
 from openai_replay.scenarios import actions as a
 from openai_replay.scenarios import values
 from openai_replay.scenarios.catalog import ErrorSpec
 from openai_replay.scenarios.match import IntSet, Match, ScenarioError
 from openai_replay.scenarios.rules import HandshakeRule, IdleRule, Rule
-from openai_replay.scenarios.scenario import Scenario
+from openai_replay.scenarios.scenario import MAX_RULES, Scenario, too_many_rules
 from openai_replay.scenarios.schemafile import SCHEMA_FILE, schema
+
+#: The largest scenario file read (scenarios are small; 3,000 rules take about 300 KB).
+MAX_FILE_BYTES = 16 * 1024 * 1024
 
 __all__ = ["SCHEMA_FILE", "action_from_json", "load_scenario", "schema", "schema_problems"]
 
@@ -35,9 +42,14 @@ def load_scenario(source: str | os.PathLike[str] | Mapping[str, Any]) -> Scenari
         path = Path(source)
         origin, default_name = f"scenario file {path}", path.stem
         doc = _read(path, origin)
+    too_many = _too_many_rules(doc)
+    if too_many is not None:
+        raise ScenarioError([too_many], origin)
     deep = json_depth_problem(doc)
     if deep is not None:
         raise ScenarioError([f"{deep}: nests deeper than {MAX_DEPTH} levels"], origin)
+    if isinstance(source, Mapping):
+        _check_text(doc, origin)
     problems = schema_problems(doc)
     if problems:
         raise ScenarioError(problems, origin)
@@ -47,32 +59,42 @@ def load_scenario(source: str | os.PathLike[str] | Mapping[str, Any]) -> Scenari
         raise ScenarioError(exc.problems, origin) from None
 
 
-def _read(path: Path, origin: str) -> Any:
-    """The JSON document in ``path``; any problem is a `ScenarioError` with one line."""
+def _too_many_rules(doc: Any) -> str | None:
+    """Refuse more than `MAX_RULES` rules before the schema reads them (about 1 ms a rule)."""
+    if not isinstance(doc, Mapping):
+        return None
+    count = sum(len(doc[key]) for key in ("rules", "handshakes", "idle") if isinstance(doc.get(key), list))
+    return None if count <= MAX_RULES else too_many_rules(count)
+
+
+def _check_text(doc: Any, origin: str) -> None:
+    """A document built in code (or by a caller's own parser) holds only text the wire can carry: a
+    lone surrogate would pass here and break every streamed turn later with ``UnicodeEncodeError``."""
     try:
-        raw = path.read_bytes()
+        orjson.dumps(doc)
+    except TypeError as exc:  # other types and huge numbers are the schema's to name
+        if "UTF-8" in str(exc) or "surrogate" in str(exc):
+            raise ScenarioError([f"holds text that is not valid Unicode ({exc}); remove the lone surrogate"], origin) from None
+
+
+def _read(path: Path, origin: str) -> Any:
+    """The JSON document in ``path`` (the strict reader: no repeated keys, lone surrogates, NaN, deep
+    nesting or oversized files); any problem is a `ScenarioError` with one line."""
+    try:
+        return read_file(path, max_bytes=MAX_FILE_BYTES)
     except OSError as exc:
         raise ScenarioError([f"cannot read it: {exc.strerror or exc}"], origin) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([f"not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"], origin) from None
-    try:
-        return json.loads(text, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise ScenarioError([f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"], origin) from None
-    except ValueError as exc:  # NaN / Infinity
-        raise ScenarioError([str(exc)], origin) from None
-    except RecursionError:
-        raise ScenarioError([f"nests deeper than {MAX_DEPTH} levels"], origin) from None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number; give a finite number")
+    except JsonInputError as exc:
+        raise ScenarioError([f"not valid JSON: {exc}"], origin) from None
 
 
 def schema_problems(doc: Any) -> list[str]:
-    """Schema violations as ``$.path (rule 'name'): what is wrong`` lines, most useful first."""
+    """Schema violations as ``$.path (rule 'name'): what is wrong`` lines, most useful first.
+
+    A valid document is recognised by `_quick_valid` (about 5x faster); only an invalid one goes
+    through the shipped schema, for its error messages."""
+    if _quick_valid(doc):
+        return []
     validator = jsonschema.Draft202012Validator(schema())
     found = sorted(validator.iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.validator != "enum"))
     unknown_actions = {
@@ -87,6 +109,66 @@ def schema_problems(doc: Any) -> list[str]:
             continue  # a known field with a bad value: its own error names it (e.g. `after`)
         lines.append(f"{error.json_path}{_rule_name(doc, where)}: {_message(error)}")
     return list(dict.fromkeys(lines))
+
+
+def _quick_valid(doc: Any) -> bool:
+    """Whether ``doc`` is valid under the shipped schema, checked about 5x faster than the schema
+    alone, because jsonschema tries all 18 ``if`` branches of an action (and re-runs them for
+    ``unevaluatedProperties``) on every action: 2-4 ms a rule, seconds for a 3,000-rule file.
+
+    The same schema, split where it dispatches: the document with each action reduced to its
+    ``action`` name is checked by a copy whose action is only that name, then each action by the
+    branch its name selects, as one schema with ``additionalProperties: false`` (the branches test
+    distinct constants, so exactly one applies, and its ``properties`` list every field that action
+    takes; a nested ``then`` adds only ``required``). tests/openai_replay/scenarios/test_loader.py
+    checks the two agree over generated documents."""
+    skeleton, by_kind = _split_validators()
+    actions: list[Any] = []
+    if not skeleton.is_valid(_names_only(doc, actions)):
+        return False
+    for action in actions:
+        check = by_kind.get(action["action"])
+        if check is None or not check.is_valid(action):
+            return False
+    return True
+
+
+def _names_only(doc: Any, actions: list[Any]) -> Any:
+    """``doc`` with each action object (under ``do``) cut to its ``action`` key; the actions go to ``actions``."""
+    if not isinstance(doc, Mapping):
+        return doc
+    cut = dict(doc)
+    for group in ("rules", "idle"):
+        specs = doc.get(group)
+        if not isinstance(specs, list):
+            continue
+        cut[group] = []
+        for spec in specs:
+            if isinstance(spec, Mapping) and isinstance(spec.get("do"), list):
+                names = []
+                for action in spec["do"]:
+                    if isinstance(action, Mapping) and "action" in action:
+                        actions.append(action)
+                        names.append({"action": action["action"]})
+                    else:
+                        names.append(action)
+                spec = {**spec, "do": names}
+            cut[group].append(spec)
+    return cut
+
+
+@cache
+def _split_validators() -> tuple[jsonschema.Draft202012Validator, dict[str, jsonschema.Draft202012Validator]]:
+    skeleton = copy.deepcopy(schema())
+    action = skeleton["$defs"]["action"]
+    branches = action.pop("allOf")
+    del action["unevaluatedProperties"]
+    by_kind = {}
+    for branch in branches:
+        kind = branch["if"]["properties"]["action"]["const"]
+        alone = {"$schema": skeleton["$schema"], "$defs": skeleton["$defs"], **branch["then"]}
+        by_kind[kind] = jsonschema.Draft202012Validator({**alone, "type": "object", "additionalProperties": False})
+    return jsonschema.Draft202012Validator(skeleton), by_kind
 
 
 def _rule_name(doc: Any, where: tuple[Any, ...]) -> str:

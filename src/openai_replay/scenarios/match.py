@@ -8,11 +8,13 @@ attempt 2). A number selector takes an int, a list/set/range of ints, or ``{"min
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from openai_replay.items import last_user_text
+from openai_replay.log.records import SIDE_APIS, Api
 from openai_replay.source import Turn
 
 
@@ -111,7 +113,7 @@ def _int(value: Any, what: str) -> int | None:
 
 
 Transport = Literal["ws", "http"]
-Api = Literal["responses", "chat"]
+APIS = ("responses", "chat", "conversations", "realtime", *SIDE_APIS, "speech", "transcription")
 Predicate = Callable[[Turn], bool]
 
 
@@ -126,7 +128,9 @@ class Match:
     #: ``previous_response_id`` present (True) or absent (False).
     chained: bool | None = None
     transport: Transport | None = None
-    #: The API the request speaks: ``responses`` (``/v1/responses``, WS) or ``chat`` (``/v1/chat/completions``).
+    #: The API the request speaks: ``responses`` (``/v1/responses...``, WS), ``chat`` (``/v1/chat/completions...``),
+    #: ``conversations`` (``/v1/conversations...``), ``realtime`` (a response on
+    #: ``/v1/realtime``), ``models``, ``embeddings`` or ``moderations``.
     api: Api | None = None
     #: ``generate: false`` warm-up requests (True) or generating ones (False).
     warmup: bool | None = None
@@ -134,10 +138,19 @@ class Match:
     text_contains: str | None = None
     #: The request's own input holds an item of this type (e.g. ``function_call_output``).
     input_type: str | None = None
+    #: The HTTP method (``GET``, ``POST``, ...; a WebSocket request counts as ``POST``).
+    method: str | None = None
+    #: The request path, exactly, or a glob with ``*`` (``/v1/files/*``); any path, routed or not.
+    path: str | None = None
+    #: The JSON body equals this value exactly.
+    body: Any = None
+    #: The JSON body holds this value: every key given (at any depth) with the value given.
+    body_contains: Any = None
     #: Any Python test on the `Turn` (payload, record, context); not available in JSON.
     where: Predicate | None = None
 
     NUMBERS = ("turn", "connection", "turn_on_connection", "attempt")
+    NAMED = ("chained", "transport", "api", "warmup", "text_contains", "input_type", "method", "path", "body", "body_contains")
 
     @classmethod
     def build(cls, **selectors: Any) -> Match:
@@ -151,13 +164,13 @@ class Match:
                 values[name] = IntSet.of(values[name], name)
         if values.get("transport") not in (None, "ws", "http"):
             raise ScenarioError([f"transport: expected 'ws' or 'http', got {values['transport']!r}"])
-        if values.get("api") not in (None, "responses", "chat"):
-            raise ScenarioError([f"api: expected 'responses' or 'chat', got {values['api']!r}"])
+        if values.get("api") not in (None, *APIS):
+            raise ScenarioError([f"api: expected one of {', '.join(map(repr, APIS))}, got {values['api']!r}"])
         return cls(**values)
 
     @property
     def catch_all(self) -> bool:
-        return all(getattr(self, f.name) is None for f in fields(self))
+        return all(getattr(self, name) is None for name in _SELECTORS)
 
     def matches(self, turn: Turn) -> bool:
         record = turn.record
@@ -183,6 +196,14 @@ class Match:
             return False
         if self.input_type is not None and not any(i.get("type", "message") == self.input_type for i in items):
             return False
+        if self.method is not None and turn.method.upper() != self.method.upper():
+            return False
+        if self.path is not None and not _path_matches(self.path, turn.path):
+            return False
+        if self.body is not None and turn.payload != self.body:
+            return False
+        if self.body_contains is not None and not json_contains(turn.payload, self.body_contains):
+            return False
         return self.where is None or bool(self.where(turn))
 
     def impossible(self) -> str | None:
@@ -191,6 +212,8 @@ class Match:
             selector: IntSet | None = getattr(self, name)
             if selector is not None and selector.empty:
                 return f"'{name}' selects no number at all ({selector.describe()})"
+        if self.api in SIDE_APIS and (self.transport == "ws" or self.warmup or self.chained):
+            return f"{self.api} requests are single HTTP calls, never over WebSocket, warm-up or chained"
         if self.api == "chat":
             if self.transport == "ws":
                 return "Chat Completions is HTTP only, so api 'chat' never matches with transport 'ws'"
@@ -200,6 +223,8 @@ class Match:
             if self.warmup or self.chained:
                 what = "warm-up requests (generate: false)" if self.warmup else "chained requests (previous_response_id)"
                 return f"{what} exist only in the Responses API, not with api 'chat'"
+        if self.api == "realtime" and self.transport == "http":
+            return "the Realtime API is WebSocket only, so api 'realtime' never matches with transport 'http'"
         if self.transport == "http":
             for name in ("connection", "turn_on_connection"):
                 if getattr(self, name) is not None:
@@ -221,13 +246,28 @@ class Match:
             selector: IntSet | None = getattr(self, name)
             if selector is not None:
                 parts.append(f"{name} {selector.describe()}")
-        for name in ("chained", "transport", "api", "warmup", "text_contains", "input_type"):
+        for name in self.NAMED:
             value = getattr(self, name)
             if value is not None:
                 parts.append(f"{name}={value!r}")
         if self.where is not None:
             parts.append(f"where={getattr(self.where, '__name__', 'predicate')}")
         return ", ".join(parts) or "every request"
+
+
+#: Every selector's name (``fields()`` itself is slow to call once a rule).
+_SELECTORS = tuple(f.name for f in fields(Match))
+
+
+def _path_matches(pattern: str, path: str) -> bool:
+    return fnmatch.fnmatchcase(path, pattern) if "*" in pattern else path == pattern
+
+
+def json_contains(value: Any, wanted: Any) -> bool:
+    """``wanted`` is a subset of ``value``: objects by key (recursively), anything else by equality."""
+    if isinstance(wanted, dict):
+        return isinstance(value, dict) and all(k in value and json_contains(value[k], v) for k, v in wanted.items())
+    return bool(value == wanted)
 
 
 def describe_request(turn: Turn) -> str:

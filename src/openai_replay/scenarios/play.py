@@ -17,7 +17,7 @@ from openai_replay.chat.chunks import sse_line, writes_chunk
 from openai_replay.scenarios import actions as a
 from openai_replay.scenarios.catalog import ErrorSpec
 from openai_replay.source import Source, Turn
-from openai_replay.steps import Binary, Close, Drop, Emit, EmitRaw, Fail, RawText, Sleep, Step
+from openai_replay.steps import Binary, Close, Drop, Emit, EmitRaw, Fail, RawText, Respond, Sleep, Step
 from openai_replay.wire import compact, sse, type_first
 
 
@@ -31,6 +31,11 @@ class _Stream:
     last: dict[str, Any] | None = None
     cut_pending: a.Cut | None = None
     started: bool = False
+
+
+#: Events a builder yields that no client sees (the audio builders' opening markers): faults neither
+#: count nor cut them, as chat's events that write no chunk.
+UNSEEN = frozenset({"audio.opened"})
 
 
 def play(actions: Sequence[a.Action], turn: Turn, fallback: Source, problem: Callable[[str], None]) -> Iterator[Step]:
@@ -49,7 +54,7 @@ def _body(body: list[a.Action], s: _Stream, fallback: Source) -> Iterator[Step]:
     scripted = any(x.role in ("content", "ending") for x in body)
     ended = False
     for index, action in enumerate(body):
-        if action.role in ("content", "ending") and not s.started and not isinstance(action, a.Error):
+        if action.role in ("content", "ending") and not s.started and not isinstance(action, (a.Error, a.Respond)):
             s.started = True
             yield Emit(b.created())
             yield Emit(b.in_progress())
@@ -110,6 +115,8 @@ def _fault(action: a.Action, s: _Stream) -> Iterator[Step]:
     """The steps of a fault (or an `Error`), wherever it falls."""
     if isinstance(action, a.Error):
         yield Fail(action.error.build(s.turn.payload), action.error.header_values())
+    elif isinstance(action, a.Respond):
+        yield _respond(action)
     elif isinstance(action, a.Close):
         yield Close(action.code, action.reason)
     elif isinstance(action, a.Drop):
@@ -179,7 +186,9 @@ def _weave(
                 return
             event = step.event if isinstance(step, Emit) else {"type": step.event_type}
             # chat: pacing and positions count the chunks the client sees, not the engine's events
-            if s.turn.chat is not None and isinstance(step, Emit) and not writes_chunk(event):
+            if isinstance(step, Emit) and (
+                event.get("type") in UNSEEN or (s.turn.chat is not None and not writes_chunk(event))
+            ):
                 yield step
                 continue
             if pacing is not None and rng is not None:
@@ -210,6 +219,8 @@ def _weave(
 def _cut(step: Emit | EmitRaw, cut: a.Cut, s: _Stream) -> list[Step] | None:
     """Half of the bytes ``step`` would have written, then a drop (None: it would write nothing)."""
     chat = s.turn.chat
+    if isinstance(step, Emit) and step.event.get("type") in UNSEEN:
+        return None
     if chat is not None:
         whole = chat.frame(step.event) if isinstance(step, Emit) else sse_line(step.data)
         if not whole:
@@ -221,3 +232,11 @@ def _cut(step: Emit | EmitRaw, cut: a.Cut, s: _Stream) -> list[Step] | None:
         whole = sse(step.event_type, step.data).decode() if s.turn.transport == "http" else step.data
     keep = cut.keep if cut.keep is not None else len(whole) // 2
     return [RawText(whole[: max(1, min(keep, len(whole) - 1))]), Drop()]
+
+
+def _respond(action: a.Respond) -> Respond:
+    """A scripted whole body: JSON as compact text, or the text as given (with its content type)."""
+    if action.text is not None:
+        return Respond(action.text.encode(), action.status, action.content_type or "text/plain")
+    body = compact(action.json) if action.json is not None else ""
+    return Respond(body, action.status, action.content_type)

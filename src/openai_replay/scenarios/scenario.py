@@ -17,7 +17,7 @@ from typing import Any, Literal
 from openai_replay.errors import ApiError
 from openai_replay.log import ConnectionRecord
 from openai_replay.scenarios import values
-from openai_replay.scenarios.match import ScenarioError, describe_request
+from openai_replay.scenarios.match import Match, ScenarioError, describe_request
 from openai_replay.scenarios.play import play
 from openai_replay.scenarios.rules import Counted, HandshakeRule, IdleRule, Rule
 from openai_replay.simulated import SimulatedModel
@@ -25,6 +25,19 @@ from openai_replay.source import Source, Turn
 from openai_replay.steps import Fail, Step
 
 Unmatched = Literal["simulate", "fail"]
+
+#: The most rules (plain, handshake and idle together) one scenario may have. Checking a scenario
+#: file costs 2-4 ms a rule on a busy 2-core machine (the JSON Schema; the shadowed-rule check is
+#: one pass), so this bounds a load to seconds, which the control API spends off the event loop.
+#: Real scenarios have tens of rules; one rule with a ``{min, max}`` range covers many requests.
+MAX_RULES = 5_000
+
+
+def too_many_rules(count: int) -> str:
+    return (
+        f"{count:,} rules is more than the {MAX_RULES:,} a scenario may have; split it, or let one rule "
+        "match many requests (a {min, max} range, text_contains) instead of one rule per request"
+    )
 
 
 class Scenario:
@@ -52,6 +65,9 @@ class Scenario:
         self.fallback: Source = fallback or SimulatedModel()
         self._lock = threading.Lock()
         self._runtime: list[str] = []
+        count = len(self.rules) + len(self.handshakes) + len(self.idle_rules)
+        if count > MAX_RULES:
+            raise ScenarioError([too_many_rules(count)], f"scenario '{name}'")
         for kind, group in (("rule", self.rules), ("handshake rule", self.handshakes), ("idle rule", self.idle_rules)):
             for index, rule in enumerate(group, 1):
                 if rule.origin in ("rule", ""):
@@ -68,14 +84,7 @@ class Scenario:
         found += values.config(self.config_overrides)
         for rule in [*self.rules, *self.handshakes, *self.idle_rules]:
             found += [f"{rule.label()}: {p}" for p in rule.problems()]
-        for index, rule in enumerate(self.rules):
-            for earlier in self.rules[:index]:
-                if earlier.times is None and _covers(earlier, rule):
-                    found.append(
-                        f"{rule.label()}: can never match: {earlier.label()} comes first, matches "
-                        f"{'every request' if earlier.match.catch_all else 'the same requests'} and has no 'times' limit"
-                    )
-                    break
+        found += _shadowed(self.rules)
         return found
 
     # -- the Source protocol ------------------------------------------------------------------------
@@ -175,8 +184,36 @@ class Scenario:
         return f"Scenario({self.name!r}, {len(self.rules)} rules)"
 
 
-def _covers(earlier: Rule, later: Rule) -> bool:
-    """The earlier rule takes every request the later one would (no predicate to tell them apart)."""
-    if earlier.match.where is not None:
-        return False
-    return earlier.match.catch_all or earlier.match == later.match
+def _shadowed(rules: list[Rule]) -> list[str]:
+    """Rules that can never match: an earlier rule with no 'times' limit and no predicate takes every
+    request they would (it matches everything, or exactly the same selectors). One pass: unlimited
+    rules are kept by their selectors (`Match` is hashable), so 50,000 rules take milliseconds, not
+    the 1.25 billion comparisons of checking every pair."""
+    found: list[str] = []
+    first_catch_all: tuple[int, Rule] | None = None
+    by_match: dict[Match, tuple[int, Rule]] = {}
+    for index, rule in enumerate(rules):
+        same = _lookup(by_match, rule.match)
+        covering = [c for c in (first_catch_all, same) if c is not None]
+        if covering:
+            earlier = min(covering, key=lambda c: c[0])[1]
+            found.append(
+                f"{rule.label()}: can never match: {earlier.label()} comes first, matches "
+                f"{'every request' if earlier.match.catch_all else 'the same requests'} and has no 'times' limit"
+            )
+        if rule.times is None and rule.match.where is None:
+            if rule.match.catch_all and first_catch_all is None:
+                first_catch_all = (index, rule)
+            if same is None:
+                try:
+                    by_match[rule.match] = (index, rule)
+                except TypeError:  # a selector value that cannot be hashed: it is just not compared
+                    pass
+    return found
+
+
+def _lookup(by_match: dict[Match, tuple[int, Rule]], match: Match) -> tuple[int, Rule] | None:
+    try:
+        return by_match.get(match)
+    except TypeError:
+        return None

@@ -26,12 +26,20 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
-def duration(value: Any, what: str) -> float:
-    """A number of seconds: finite and >= 0."""
+#: The longest duration a scenario may give (a stall, a delay, a retry-after): one day. Longer ones
+#: are typos or probes (``retry_after: 1e308`` would become a 309-digit header); ``stall_forever``
+#: exists for a reply that never comes.
+MAX_SECONDS = 86_400.0
+
+
+def duration(value: Any, what: str, most: float = MAX_SECONDS, unit: str = "seconds") -> float:
+    """A number of ``unit``: finite, >= 0 and at most ``most``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ScenarioError([f"{what}: expected a number of seconds, got {value!r}"])
+        raise ScenarioError([f"{what}: expected a number of {unit}, got {value!r}"])
     if not math.isfinite(value) or value < 0:
-        raise ScenarioError([f"{what}: seconds must be finite and 0 or more, got {value!r}"])
+        raise ScenarioError([f"{what}: {unit} must be finite and 0 or more, got {value!r}"])
+    if value > most:
+        raise ScenarioError([f"{what}: at most {most:,.0f} {unit} (one day), got {value:g}"])
     return float(value)
 
 

@@ -56,8 +56,12 @@ class ChatSseChannel(SseChannel):
     def __init__(self, state: ServerState, request: web.Request, chat: ChatStream) -> None:
         super().__init__(state, request)
         self.chat = chat
+        self.final: dict[str, Any] | None = None
+        self.terminal_type = "response.completed"
 
     async def send(self, event: dict[str, Any]) -> None:
+        if event.get("type") in TERMINAL and self.final is None and not self.chat.finished:
+            self.final, self.terminal_type = dict(event["response"]), str(event["type"])
         text = self.chat.frame(event)
         if text:
             await self._write(text.encode())
@@ -167,6 +171,10 @@ async def create_chat_completion(request: web.Request) -> web.StreamResponse:
     streaming = body.get("stream") is True
     channel = ChatSseChannel(state, request, chat) if streaming else ChatJsonChannel(state, request, chat)
     await run_turn(state, channel, record, payload, serve=_serve_chat(chat))
+    stored = body.get("store") is True and record.outcome.kind in ("completed", "incomplete")
+    if stored and channel.final is not None and not getattr(state.source, "bypass_protocol", False):
+        metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+        state.completions.put(chat.completion(channel.final, channel.terminal_type), metadata)
     if isinstance(channel, ChatSseChannel) and channel.answer is None:  # the source produced nothing at all
         channel.answer = chat_error(state, errors.SERVER_ERROR)
     if isinstance(channel, ChatSseChannel) and chat.ended and not channel.closed:

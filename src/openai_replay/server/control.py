@@ -1,6 +1,9 @@
 """The control API under ``/__replay/``: a test in any language reads the request log, loads
 scenarios, resets, verifies and runs the log assertions over HTTP.
 
+Bodies are read as ``/v1``'s are: within ``body_timeout`` (408), at most `MAX_CONTROL_BODY` bytes
+(413), through the strict JSON reader (`openai_replay.inbound`).
+
 TEST-ONLY. It needs no Authorization header and changes what the server answers, so it exists for
 a fake server on loopback; ``openai-replay serve --no-control`` turns it off. Every route honours
 ``X-Replay-Session`` (see `openai_replay.server.sessions`). Bad input gets a 400 with one clear line
@@ -16,14 +19,19 @@ from typing import Any
 
 from aiohttp import web
 
+from openai_replay import errors
 from openai_replay.clock import ManualClock
 from openai_replay.errors import ApiError
+from openai_replay.inbound import JsonInputError, parse
 from openai_replay.log.by_name import AssertionArgumentError, UnknownAssertion, run_assertion
 from openai_replay.log.export import export_log
 from openai_replay.scenarios import ScenarioError, builtin, load_scenario
-from openai_replay.server.sessions import SessionNameError, session_for
+from openai_replay.server.receive import BodyTimeout, BodyTooLarge, read_body
+from openai_replay.server.sessions import SessionEvicted, SessionNameError, session_for
 
 PREFIX = "/__replay"
+#: The largest control request body: a scenario of `MAX_RULES` rules fits (about 100 bytes a rule).
+MAX_CONTROL_BODY = 8 * 1024 * 1024
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -36,22 +44,37 @@ def problem(status: int, message: str, code: str, param: str | None = None) -> w
 
 
 async def _json_body(request: web.Request, *, empty: Any = None) -> Any:
-    raw = await request.read()
+    """The request's JSON body, read like ``/v1``'s: within the body deadline, at most
+    `MAX_CONTROL_BODY` bytes, and through the strict reader (depth, repeated keys, lone surrogates)."""
+    if (request.content_length or 0) > MAX_CONTROL_BODY:
+        raise BadInput(_too_large(request.content_length or 0), "body_too_large", status=413)
+    config = session_for(request).state.config
+    try:
+        raw = await read_body(request, config.body_timeout, limit=MAX_CONTROL_BODY)
+    except BodyTimeout:
+        raise BadInput(errors.body_timeout(config.body_timeout or 0).message, "body_timeout", status=408) from None
+    except BodyTooLarge as exc:
+        raise BadInput(_too_large(exc.size), "body_too_large", status=413) from None
     if not raw.strip():
         return empty
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(f"the body is not valid JSON: {getattr(exc, 'msg', exc)}", "invalid_json") from None
+        return parse(raw)
+    except JsonInputError as exc:
+        raise BadInput(f"the body is not valid JSON: {exc}", "invalid_json") from None
+
+
+def _too_large(size: int) -> str:
+    return f"the body is {size:,} bytes or more; the control API takes at most {MAX_CONTROL_BODY:,}"
 
 
 class BadInput(Exception):
-    """A control request the API cannot act on: answered 400 with this one-line message."""
+    """A control request the API cannot act on: answered 400 (or ``status``) with this one-line message."""
 
-    def __init__(self, message: str, code: str, param: str | None = None) -> None:
+    def __init__(self, message: str, code: str, param: str | None = None, status: int = 400) -> None:
         super().__init__(message)
         self.code = code
         self.param = param
+        self.status = status
 
 
 def _count(request: web.Request, name: str) -> int:
@@ -91,7 +114,9 @@ async def put_scenario(request: web.Request) -> web.StreamResponse:
             "invalid_scenario",
         )
     try:
-        scenario = _builtin(doc) if "builtin" in doc else load_scenario(doc)
+        # In a thread: checking a scenario takes about 1 ms a rule (up to MAX_RULES), and the other
+        # clients of this server must not wait for it.
+        scenario = await asyncio.to_thread(_builtin if "builtin" in doc else load_scenario, doc)
     except ScenarioError as exc:
         raise BadInput("; ".join(exc.problems), "invalid_scenario") from None
     session = session_for(request)
@@ -124,7 +149,7 @@ async def delete_scenario(request: web.Request) -> web.StreamResponse:
 # -- lifecycle --------------------------------------------------------------------------------------
 async def post_reset(request: web.Request) -> web.StreamResponse:
     """A fresh log, store, ids and the starting scenario; a manual clock goes back to its start."""
-    session = session_for(request)
+    session = session_for(request, revive=True)  # a reset starts an evicted session afresh
     session.reset()
     clock = session.state.clock
     if session.name is None and isinstance(clock, ManualClock):  # named sessions share the clock
@@ -196,7 +221,12 @@ async def control_errors(request: web.Request, handler: Handler) -> web.StreamRe
     try:
         return await handler(request)
     except BadInput as exc:
-        return problem(400, str(exc), exc.code, exc.param)
+        response = problem(exc.status, str(exc), exc.code, exc.param)
+        if exc.status in (408, 413):  # the rest of the body may still be arriving: do not wait for it
+            response.force_close()
+        return response
+    except SessionEvicted as exc:
+        return problem(410, str(exc), "session_evicted", "X-Replay-Session")
     except SessionNameError as exc:
         return problem(400, str(exc), "invalid_session", "X-Replay-Session")
 

@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 from aiohttp import WSMsgType, web
 
+from openai_replay.cassette.forms import content_type_of, request_view
 from openai_replay.cassette.matching import LiveRequest
 from openai_replay.cassette.replay import CassetteReplay
 from openai_replay.server.proxylog import WsLogTap
@@ -60,7 +61,7 @@ def replays_http(replay: CassetteReplay, request: web.Request, body: bytes) -> b
     """Does the existing cassette hold an unplayed answer to this HTTP request?"""
     live = LiveRequest(
         transport="http",
-        body=_body(body.decode("utf-8", errors="replace")) if body else None,
+        body=request_view(content_type_of(request.headers), body),
         method=request.method,
         path=request.path,
         query=request.query_string,

@@ -14,6 +14,7 @@ from openai_replay import errors
 from openai_replay.errors import ApiError
 from openai_replay.inbound import JsonInputError, parse
 from openai_replay.log import RequestRecord
+from openai_replay.log.records import Api
 from openai_replay.responses.validation import validate_create
 from openai_replay.server.auth import auth_error
 from openai_replay.server.coalesce import FIRST_EVENTS, coalesce, flush
@@ -195,6 +196,11 @@ async def create_response(request: web.Request) -> web.StreamResponse:
     if isinstance(read, Refused):
         return read.answer(error_response(state, read.error))
     record, payload = read
+    return await answer_create(state, request, record, payload)
+
+
+async def answer_create(state: ServerState, request: web.Request, record: RequestRecord, payload: Any) -> web.StreamResponse:
+    """Answer a create already read and logged: the SSE stream or the JSON Response."""
     streaming = isinstance(payload, dict) and payload.get("stream") is True
     channel: SseChannel | JsonChannel = SseChannel(state, request) if streaming else JsonChannel(state, request)
     await run_turn(state, channel, record, payload)
@@ -218,7 +224,7 @@ class Refused:
 async def read_request(
     state: ServerState,
     request: web.Request,
-    api: Literal["responses", "chat"] = "responses",
+    api: Api = "responses",
     validate: Callable[[Any], bool] | None = None,
 ) -> tuple[RequestRecord, Any] | Refused:
     """Read a POST body into the request log: its record and the parsed body, or why it was refused
@@ -246,7 +252,13 @@ async def read_request(
     headers = {k.lower(): v for k, v in request.headers.items() if k.lower().startswith("x-stainless-retry")}
     valid = getattr(state.source, "bypass_protocol", False) or validate is None or validate(payload)
     record = state.log.add_request(
-        transport="http", payload=payload, now=state.clock.time(), headers=headers, api=api, valid=valid, size=len(raw)
+        transport="http",
+        payload=payload,
+        now=state.clock.time(),
+        headers=headers,
+        api=api,
+        valid=valid,
+        size=len(raw),
     )
     return record, payload
 
@@ -262,32 +274,3 @@ async def finish(state: ServerState, channel: SseChannel | JsonChannel) -> web.S
         except (ConnectionError, RuntimeError):
             pass
     return channel.answer
-
-
-async def get_response(request: web.Request) -> web.StreamResponse:
-    state = state_for(request)
-    problem = auth_error(state, request)
-    if problem is not None:
-        return error_response(state, problem)
-    if getattr(state.source, "bypass_protocol", False):  # a cassette answers as recorded (e.g. a stream resume)
-        record = state.log.add_request(transport="http", payload={}, now=state.clock.time())
-        streaming = request.query.get("stream") == "true"
-        channel: SseChannel | JsonChannel = SseChannel(state, request) if streaming else JsonChannel(state, request)
-        await run_turn(state, channel, record, {})
-        return await finish(state, channel)
-    response_id = request.match_info["response_id"]
-    stored = state.store.get(response_id)
-    if stored is None or stored.response is None:
-        return error_response(state, errors.response_not_found(response_id))
-    return json_response(state, stored.response)
-
-
-async def delete_response(request: web.Request) -> web.StreamResponse:
-    state = state_for(request)
-    problem = auth_error(state, request)
-    if problem is not None:
-        return error_response(state, problem)
-    response_id = request.match_info["response_id"]
-    if not state.store.delete(response_id):
-        return error_response(state, errors.response_not_found(response_id))
-    return json_response(state, {"id": response_id, "object": "response", "deleted": True})

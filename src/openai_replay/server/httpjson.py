@@ -15,11 +15,11 @@ def common_headers(state: ServerState) -> dict[str, str]:
     return {"x-request-id": state.ids.request_id(), "openai-version": "2020-10-01", "openai-processing-ms": "1"}
 
 
-def raw_json_response(state: ServerState, body: str, status: int = 200) -> web.Response:
-    """A JSON body sent exactly as given (a recorded answer, byte for byte)."""
+def raw_json_response(state: ServerState, body: str | bytes, status: int = 200, content_type: str | None = None) -> web.Response:
+    """A body sent exactly as given (a recorded answer, byte for byte), JSON unless told otherwise."""
     headers = common_headers(state)
-    headers["Content-Type"] = "application/json"
-    return web.Response(body=body.encode(), status=status, headers=headers)
+    headers["Content-Type"] = content_type or "application/json"
+    return web.Response(body=body.encode() if isinstance(body, str) else body, status=status, headers=headers)
 
 
 def json_response(state: ServerState, body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -10,3 +11,5 @@ from openai_replay.server.state import ServerState
 
 STATE = web.AppKey("state", ServerState)
 SESSIONS: web.AppKey[set[Any]] = web.AppKey("sessions")
+#: The tasks moving background responses along (cancelled when the server stops).
+BACKGROUND: web.AppKey[set[asyncio.Future[None]]] = web.AppKey("background")

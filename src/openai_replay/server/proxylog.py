@@ -178,3 +178,31 @@ class HttpLogTap:
         if self.record.outcome.kind == "pending":
             self.record.outcome.kind = "dropped" if dropped else ("closed_by_client" if by == "client" else "closed_by_server")
             _ended(self.record, time.time())
+
+
+class EndpointLogTap(HttpLogTap):
+    """Logs one proxied request that creates no response (a list, a retrieve, a file upload): its
+    request line, its body as matching reads it, and whether it succeeded."""
+
+    def __init__(self, log: RequestLog, method: str, path: str, body: bytes, headers: Mapping[str, str]) -> None:
+        from openai_replay.cassette.forms import content_type_of, request_view
+
+        self.api = "responses"
+        self.record = log.add_request(
+            transport="http",
+            payload=request_view(content_type_of(headers), body) or {},
+            now=time.time(),
+            headers=_retry_headers(headers),
+            valid=False,
+            endpoint=f"{method} {path}",
+        )
+
+    def event(self, data: str) -> None:
+        """A streamed answer to a side request (a background response resumed) is relayed, not read."""
+
+    def answer(self, status: int, body: str, headers: Mapping[str, str]) -> None:
+        if status >= 400:
+            super().answer(status, body, headers)
+        else:
+            self.record.outcome.kind = "completed"
+            _ended(self.record, time.time())

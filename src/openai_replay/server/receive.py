@@ -4,7 +4,8 @@
   when its keep-alive timer fires, and it arms that timer when the connection opens. Setting the
   timer to ``header_timeout`` therefore reaps connections that trickle their headers (or send none)
   and idle keep-alive connections after the same time (uvicorn and Node close idle ones after 5 s).
-- Body deadline: `read_body` gives the whole body ``body_timeout`` seconds.
+- Body deadline: `read_body` gives the whole body ``body_timeout`` seconds (and, given a limit,
+  stops reading at it).
 - A client that hangs up or sends a malformed request is a client event: one line at INFO, never a
   traceback (`QuietProtocolLog` stands in for aiohttp's per-connection logger).
 """
@@ -36,14 +37,33 @@ class BodyTimeout(Exception):
     """The request body did not arrive in time."""
 
 
-async def read_body(request: web.Request, timeout: float | None) -> bytes:
-    """The whole body, within ``timeout`` seconds (None: no deadline); `BodyTimeout` past it."""
+class BodyTooLarge(Exception):
+    """The request body is over the caller's limit; ``size`` is how much had arrived."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+async def read_body(request: web.Request, timeout: float | None, limit: int | None = None) -> bytes:
+    """The whole body, within ``timeout`` seconds (None: no deadline); `BodyTimeout` past it, and
+    `BodyTooLarge` as soon as more than ``limit`` bytes arrived (None: the app's ``client_max_size``)."""
+    reading = request.read() if limit is None else _read_up_to(request, limit)
     if timeout is None:
-        return await request.read()
+        return await reading
     try:
-        return await asyncio.wait_for(request.read(), timeout)
+        return await asyncio.wait_for(reading, timeout)
     except asyncio.TimeoutError:
         raise BodyTimeout() from None
+
+
+async def _read_up_to(request: web.Request, limit: int) -> bytes:
+    body = bytearray()
+    async for chunk in request.content.iter_any():
+        body += chunk
+        if len(body) > limit:
+            raise BodyTooLarge(len(body))
+    return bytes(body)
 
 
 def handler_settings(config: ServerConfig) -> dict[str, Any]:

@@ -9,8 +9,11 @@
         ...
 
 It has the surface of `FakeServer`: ``.url``, ``.ws_url``, ``.log`` (a `RequestLog` filled the same
-way). WebSocket mode and HTTP (SSE or JSON, any path) are forwarded as they arrive; every finished
-connection is saved at once too (``autosave``), so a crash loses at most what was in flight.
+way). WebSocket mode and HTTP (SSE or JSON, any path) are forwarded as they arrive; the file is saved
+again after connections finish (``autosave``, on a thread of its own; saves coalesce), so a crash
+loses what finished since the last save began, and the newest seconds of connections still open
+(their partial text is refreshed every `PARTIAL_EVERY` seconds). `autosave_behind` says how far
+behind it is; `autosave_error` why it cannot save.
 
 Options: ``redact`` (a `Redactor`, or hooks that see each connection before it is written),
 ``keep`` (a cassette whose connections stay at the front of the file: record modes ``all`` and
@@ -38,6 +41,8 @@ from openai_replay.cassette.recording import Recording
 from openai_replay.cassette.redact import Hook, Redactor, as_redactor
 from openai_replay.cassette.replay import CassetteReplay
 from openai_replay.cassette.store import write_atomic
+from openai_replay.errors import ApiError
+from openai_replay.exposure import is_loopback
 from openai_replay.log import RequestLog
 from openai_replay.server.episodes import Discard, relay_episode_ws, replays_http
 from openai_replay.server.loopback import LoopbackService
@@ -46,6 +51,19 @@ from openai_replay.server.server import FakeServer
 from openai_replay.server.upstream import Upstream
 
 log = logging.getLogger("openai_replay.server.recorder")
+
+#: Seconds an autosave reuses the partial text of a connection still open before scrubbing it again.
+PARTIAL_EVERY = 2.0
+
+
+class RecordingNotSaved(RuntimeError):
+    """The final save failed (read-only folder, disk full); ``cause`` is the ``OSError``. The
+    recording is still in memory: `RecordingProxy.save` can write it somewhere else."""
+
+    def __init__(self, out: Path, cause: OSError) -> None:
+        super().__init__(f"cannot write {out}: {cause.strerror or cause}")
+        self.out = out
+        self.cause = cause
 
 
 class RecordingProxy(LoopbackService):
@@ -67,11 +85,17 @@ class RecordingProxy(LoopbackService):
         replay: Cassette | None = None,
         autosave: bool = True,
         meta: dict[str, Any] | None = None,
+        lend_key: bool | None = None,
     ) -> None:
         self.upstream = Upstream(upstream, api_key)
         self.out = Path(out)
         self.redactor = as_redactor(redact)
         self.redactor.add_secret(self.upstream.api_key)
+        #: Whether a caller without its own ``Authorization`` gets the user's key attached: by default
+        #: only on a loopback bind (the caller is on this machine); ``lend_key=True`` asks for it elsewhere.
+        self.lends_key = is_loopback(host) if lend_key is None else lend_key
+        if not self.lends_key:
+            self.upstream.api_key = None  # each caller's own Authorization is forwarded, and only that
         super().__init__(host, port)
         self.autosave = autosave
         self.recording = Recording(upstream=upstream, redactor=self.redactor, keep=keep, on_finished=self._finished, meta=meta)
@@ -79,7 +103,9 @@ class RecordingProxy(LoopbackService):
         self._session: aiohttp.ClientSession | None = None
         self._sockets: set[web.WebSocketResponse] = set()
         self._save_lock = threading.Lock()
-        self._saver = BackgroundSaver(self.save, name=f"openai-replay-autosave {self.out.name}")
+        #: Connections (kept ones included) in ``out`` as last written; None before the first write.
+        self.written: int | None = None
+        self._saver = BackgroundSaver(self._autosave, name=f"openai-replay-autosave {self.out.name}")
         #: Record mode ``new_episodes``: what ``replay`` holds is answered from it, not recorded again.
         self.replayer = CassetteReplay(replay, redactor=self.redactor) if replay is not None else None
         self._replay_server: FakeServer | None = None
@@ -107,10 +133,30 @@ class RecordingProxy(LoopbackService):
         """How many autosaves (on the saver's thread) have completed."""
         return self._saver.saves
 
-    def save(self) -> Path:
-        """Write the cassette now (atomically); finished connections are not rendered again."""
+    def autosave_behind(self) -> tuple[int, float]:
+        """(finished connections no autosave has written yet, seconds the oldest has waited)."""
+        return self._saver.behind()
+
+    @property
+    def autosave_error(self) -> OSError | None:
+        """Why the last autosave failed (read-only folder, disk full), or None."""
+        return self._saver.error
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Write the cassette now (atomically) to ``out`` or ``path``; finished connections are not rendered again."""
+        return self._write(Path(path) if path is not None else self.out, None)
+
+    def _autosave(self) -> Path:
+        return self._write(self.out, PARTIAL_EVERY)
+
+    def _write(self, target: Path, partial_every: float | None) -> Path:
         with self._save_lock:
-            return write_atomic(self.out, self.recording.render(f"cassette for {self.out} (not written)"))
+            count = len(self.recording.connections) + (len(self.recording.keep.connections) if self.recording.keep else 0)
+            text = self.recording.render(f"cassette for {target} (not written)", partial_every=partial_every)
+            written = write_atomic(target, text)
+            if target == self.out:
+                self.written = count
+            return written
 
     def _finished(self) -> None:
         if self.autosave and self._runner is not None:
@@ -127,6 +173,8 @@ class RecordingProxy(LoopbackService):
             replayed = Relay(target, self._session, Discard(), self._log, self._sockets)
 
         async def dispatch(request: web.Request) -> web.StreamResponse:
+            if not self.lends_key and not request.headers.get("Authorization"):
+                return self._no_key_lent()
             websocket = request.method == "GET" and request.headers.get("Upgrade", "").lower() == "websocket"
             if replayed is not None and self.replayer is not None:
                 if websocket:
@@ -144,6 +192,15 @@ class RecordingProxy(LoopbackService):
         log.info("openai-replay record: proxy on %s -> %s", self.url, self.redactor.text(self.upstream.base_url))
         return self
 
+    def _no_key_lent(self) -> web.Response:
+        """The proxy's own 401 (never forwarded, never recorded) for a caller that brought no key."""
+        message = (
+            f"This recording proxy listens on {self.host} and lends no API key: send your own "
+            "'Authorization: Bearer <key>' header, or restart 'openai-replay record' with --lend-key."
+        )
+        body = ApiError(401, message, code="no_key_lent").http_body()
+        return web.json_response(body, status=401)
+
     async def _close_sockets(self, app: web.Application) -> None:
         for ws in list(self._sockets):
             await ws.close(code=1001, message=b"recording stopped")
@@ -157,4 +214,7 @@ class RecordingProxy(LoopbackService):
             server, self._replay_server = self._replay_server, None
             await server.stop()
         await asyncio.to_thread(self._saver.close)  # let a save in flight finish, off the loop
-        self.save()
+        try:
+            self.save()
+        except OSError as exc:
+            raise RecordingNotSaved(self.out, exc) from exc

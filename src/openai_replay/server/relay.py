@@ -17,9 +17,10 @@ import aiohttp
 from aiohttp import WSMsgType, web
 
 from openai_replay.cassette.recording import Recording
+from openai_replay.cassette.redact import Redactor
 from openai_replay.cassette.sse import SseSplitter
 from openai_replay.log import RequestLog
-from openai_replay.server.proxylog import HttpLogTap, WsLogTap
+from openai_replay.server.proxylog import EndpointLogTap, HttpLogTap, WsLogTap
 from openai_replay.server.upstream import Upstream
 
 log = logging.getLogger("openai_replay.server.recorder")
@@ -41,6 +42,7 @@ class Relay:
 
 def _error_body(status: int, message: str) -> str:
     kind = "server_error" if status >= 500 else "invalid_request_error"
+    message = Redactor().text(message)  # it may quote a URL whose query holds the client's key
     return json.dumps({"error": {"message": message, "type": kind, "param": None, "code": None}}, indent=2)
 
 
@@ -157,7 +159,11 @@ async def relay_http(relay: Relay, request: web.Request) -> web.StreamResponse:
     path = request.path.rstrip("/")
     chat = path.endswith("/chat/completions")
     creating = request.method == "POST" and (path.endswith("/responses") or chat)
-    logtap = HttpLogTap(relay.log, body, request.headers, api="chat" if chat else "responses") if creating else None
+    logtap: HttpLogTap = (
+        HttpLogTap(relay.log, body, request.headers, api="chat" if chat else "responses")
+        if creating
+        else EndpointLogTap(relay.log, request.method, request.path, body, request.headers)
+    )
     url = relay.upstream.http_url(request.path, request.query_string)
     try:
         answer = await relay.session.request(
@@ -170,8 +176,7 @@ async def relay_http(relay: Relay, request: web.Request) -> web.StreamResponse:
         tap.answer(502, {"content-type": "application/json"}, stream=False)
         tap.body(text)
         tap.ended("server", note=message)
-        if logtap:
-            logtap.answer(502, text, {})
+        logtap.answer(502, text, {})
         return web.Response(status=502, text=text, content_type="application/json")
     async with answer:
         headers = relay.upstream.response_headers(answer.headers)
@@ -180,10 +185,9 @@ async def relay_http(relay: Relay, request: web.Request) -> web.StreamResponse:
         data = await answer.read()
         text = data.decode("utf-8", errors="replace")
         tap.answer(answer.status, answer.headers, stream=False)
-        tap.body(text)
+        tap.body_bytes(data)
         tap.ended("server")
-        if logtap:
-            logtap.answer(answer.status, text, answer.headers)
+        logtap.answer(answer.status, text, answer.headers)
         response = web.Response(status=answer.status, body=data)
         for name, value in headers:
             response.headers.add(name, value)
@@ -191,7 +195,7 @@ async def relay_http(relay: Relay, request: web.Request) -> web.StreamResponse:
 
 
 async def _stream(
-    request: web.Request, answer: aiohttp.ClientResponse, headers: list[tuple[str, str]], tap: Any, logtap: HttpLogTap | None
+    request: web.Request, answer: aiohttp.ClientResponse, headers: list[tuple[str, str]], tap: Any, logtap: HttpLogTap
 ) -> web.StreamResponse:
     tap.answer(answer.status, answer.headers, stream=True)
     response = web.StreamResponse(status=answer.status)
@@ -204,8 +208,7 @@ async def _stream(
     def note(events: list[tuple[str, str]]) -> None:
         for event, data in events:
             tap.event(event, data)
-            if logtap:
-                logtap.event(data)
+            logtap.event(data)
 
     try:
         async for chunk in answer.content.iter_any():
@@ -214,20 +217,17 @@ async def _stream(
                 await response.write(chunk)
             except (ConnectionError, RuntimeError):
                 tap.ended("client")
-                if logtap:
-                    logtap.ended("client")
+                logtap.ended("client")
                 return response
     except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError, asyncio.IncompleteReadError) as exc:
         tap.ended("server", dropped=True, note=f"the upstream cut the stream: {exc}")
-        if logtap:
-            logtap.ended("server", dropped=True)
+        logtap.ended("server", dropped=True)
         if request.transport is not None:
             request.transport.abort()
         return response
     note(splitter.flush())
     tap.ended("server")
-    if logtap:
-        logtap.ended("server")
+    logtap.ended("server")
     try:
         await response.write_eof()
     except (ConnectionError, RuntimeError):

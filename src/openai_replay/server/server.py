@@ -14,6 +14,7 @@ from typing import Any
 
 from openai_replay.clock import Clock, SystemClock
 from openai_replay.config import ServerConfig
+from openai_replay.exposure import control_exposure_problem
 from openai_replay.log import RequestLog
 from openai_replay.server.app import build_app
 from openai_replay.server.loopback import LoopbackService
@@ -42,6 +43,7 @@ class FakeServer(LoopbackService):
         clock: Clock | None = None,
         tls: bool = False,
         control: bool = True,
+        control_token: str | None = None,
         **settings: Any,
     ) -> None:
         base = config or ServerConfig()
@@ -52,6 +54,11 @@ class FakeServer(LoopbackService):
         self.sessions = Sessions(Session(None, self.state, base, self.state.source))
         #: Serve the test-only control API under ``/__replay/`` (``serve --no-control`` turns it off).
         self.control = control
+        #: With a token, every control request must send it (``X-Replay-Control-Token``).
+        self.control_token = control_token or None
+        refused = control_exposure_problem(host, control, self.control_token)
+        if refused is not None:
+            raise ValueError(f"FakeServer(host={host!r}): {refused}")
         if source is not None:
             self.use(source)
             self.sessions.default.base_source = source
@@ -101,7 +108,8 @@ class FakeServer(LoopbackService):
 
     # -- lifecycle (the thread-backed one comes from LoopbackService) --------------------------
     async def start(self) -> FakeServer:
-        await self._listen(build_app(self.state, self.sessions, control=self.control), **handler_settings(self.base_config))
+        app = build_app(self.state, self.sessions, control=self.control, control_token=self.control_token)
+        await self._listen(app, **handler_settings(self.base_config))
         log.info("openai_replay.server: listening on %s", self.url)
         return self
 

@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from openai_replay import errors
+from openai_replay.conversations.store import Conversation, lookup
 from openai_replay.errors import ApiError
 from openai_replay.ids import group_of
+from openai_replay.items import normalize_input
 from openai_replay.log import RequestRecord
 from openai_replay.log.timeline import finished_line
 from openai_replay.responses.events import ResponseBuilder
 from openai_replay.responses.protocol import CachedResponse, ConnectionState, Resolution
+from openai_replay.responses.resources import input_tokens
 from openai_replay.responses.validation import validate_create
 from openai_replay.server.state import ServerState
 from openai_replay.source import Turn
@@ -152,6 +155,10 @@ async def _serve(
     else:
         limit_hit = False
     resolution: Resolution | ApiError = problem or state.protocol.resolve(conn, payload)
+    found = None if isinstance(resolution, ApiError) else conversation_of(state, payload)
+    if isinstance(found, ApiError):
+        resolution = found
+    conversation = found if isinstance(found, Conversation) else None
     if isinstance(resolution, ApiError):
         await _reject(state, channel, record, payload, conn, resolution)
         if limit_hit and state.config.limit_close_code is not None:
@@ -167,6 +174,8 @@ async def _serve(
     response_id = state.ids.make("resp", group, now)
     record.response_id = response_id
     context = resolution.context(payload)
+    if conversation is not None:  # a conversation's items come before the new input
+        context = list(conversation.items) + context
     builder = ResponseBuilder(
         payload,
         response_id=response_id,
@@ -192,11 +201,18 @@ async def _serve(
             response_json=compact(builder.terminal) if builder.terminal is not None else None,
         )
         state.protocol.completed(conn, record.lane, cached)
+        if conversation is not None:  # the conversation grows by this turn's input and output
+            conversation.add(normalize_input(payload.get("input")) + list(builder.output))
     elif kind in ("failed", "error"):
         state.protocol.failed(conn, record.lane, payload)
         state.protocol.injected(conn, record.outcome.code, payload)  # the source's error, not a protocol rule's
     elif not ended and kind == "pending":
         record.outcome.kind = "closed_by_server"
+
+
+def conversation_of(state: ServerState, payload: dict[str, Any]) -> Conversation | ApiError | None:
+    """The conversation a create's ``conversation`` names (404 when it does not exist), or None."""
+    return lookup(state.conversations, payload.get("conversation"))
 
 
 async def _replay(state: ServerState, channel: Channel, record: RequestRecord, payload: Any, control: TurnControl) -> None:
@@ -213,12 +229,8 @@ async def _replay(state: ServerState, channel: Channel, record: RequestRecord, p
 
 
 def _input_tokens(payload: dict[str, Any], context: list[dict[str, Any]]) -> int:
-    from openai_replay.items import count_tokens, items_tokens
-
-    instructions = payload.get("instructions")
-    extra = count_tokens(instructions) if isinstance(instructions, str) else 0
-    tools = payload.get("tools") or []
-    return items_tokens(context) + extra + (count_tokens(json.dumps(tools)) if tools else 0)
+    """The usage's input tokens: the same count ``POST /v1/responses/input_tokens`` answers."""
+    return input_tokens(payload, context)
 
 
 async def _reject(
@@ -278,7 +290,12 @@ async def _execute(state: ServerState, channel: Channel, record: RequestRecord, 
             await channel.send_binary(step.data)
         elif isinstance(step, Respond):
             _note_body(record, step, state)
-            await channel.respond(step.body, step.status)
+            exact = getattr(channel, "respond_exact", None)  # an optional hook: a body of any type, as recorded
+            if exact is not None and (step.content_type is not None or isinstance(step.body, bytes)):
+                await exact(step.body, step.status, step.content_type)
+            else:
+                text = step.body if isinstance(step.body, str) else step.body.decode("utf-8", "replace")
+                await channel.respond(text, step.status)
         if cancel.is_set():  # before the loop builds the next step, so no sequence number is lost
             await _cancelled(state, channel, record, turn)
             return False
@@ -324,7 +341,7 @@ def _note_body(record: RequestRecord, step: Respond, state: ServerState) -> None
     """What a whole JSON answer says about the outcome: its response's status, or its error."""
     try:
         body = json.loads(step.body)
-    except json.JSONDecodeError:
+    except ValueError:  # not JSON, or bytes that are not text
         body = {}
     body = body if isinstance(body, dict) else {}
     if body.get("object") == "response":

@@ -8,6 +8,7 @@ an ``error`` frame and the connection stays usable.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import math
 from collections.abc import Iterator
@@ -30,12 +31,15 @@ from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
 from openai_replay.server.turns import ClientGone, TurnControl, note_finished, run_turn
 from openai_replay.server.wsclose import CLOSE_TIMEOUT, send_close_frame
+from openai_replay.server.wsguard import Deadlines, Room, guard
 from openai_replay.steps import Binary, Close, Drop, Emit, Fail, RawText, Sleep, Step
 from openai_replay.wire import compact, with_stream_id
 
 log = logging.getLogger("openai_replay.server")
 
 SUPPORTED_EVENTS = ["response.create"]
+#: Text frames as bytes, UTF-8 checked by our parser (aiohttp 3.13+; older ones check and close 1007).
+RAW_TEXT: dict[str, Any] = {"decode_text": False} if "decode_text" in inspect.signature(web.WebSocketResponse).parameters else {}
 #: Events that end a turn for the client.
 ENDINGS = frozenset({"response.completed", "response.failed", "response.incomplete", "error"})
 
@@ -101,6 +105,7 @@ class Lane:
                 self._wakeup = asyncio.get_running_loop().create_future()
                 await self._wakeup
             record, payload = self.queue.pop(0)
+            session.room.made()
             self.control = TurnControl()
             try:
                 await run_turn(session.state, self.channel, record, payload, session.conn, self.control)
@@ -108,6 +113,8 @@ class Lane:
                 self.control = None
             if session.closing:
                 return
+            if session.deadlines is not None:
+                session.deadlines.activity()
             session.maybe_idle()
 
 
@@ -130,6 +137,28 @@ class WsSession:
         #: Our close frame is out; frames until the client's close frame are discarded (and logged).
         self.close_sent = False
         self.close_timer: asyncio.TimerHandle | None = None
+        #: Back-pressure on the reader, and the frame and idle deadlines (`openai_replay.server.wsguard`).
+        self.room = Room(state.config.ws_queue_limit, lambda: sum(len(lane.queue) for lane in self.lanes.values()))
+        self.deadlines: Deadlines | None = None
+        self.closer: asyncio.Future[None] | None = None
+
+    def busy(self) -> bool:
+        return any(lane.control is not None or lane.queue for lane in self.lanes.values())
+
+    def deadline(self, code: int, reason: str) -> None:
+        """A deadline passed or the client broke the protocol: close now, without waiting long for
+        the client's close frame (a client stuck mid-frame cannot send one)."""
+        if self.closing:
+            return
+        log.info("openai_replay.server: connection %s closed (%s): %s", self.record.id, code, reason)
+        self.state.log.add_frame(self.record.id, self.state.clock.time(), None, f"closed by the server: {reason}")
+        self.closer = asyncio.ensure_future(self._close_now(code, reason))
+
+    async def _close_now(self, code: int, reason: str) -> None:
+        await self.close(code, reason, by="server")
+        transport = self.request.transport
+        if transport is not None:
+            transport.close()  # the close frame is flushed first; the reader loop then ends
 
     # No lock of our own around a send: aiohttp writes each frame to the transport in one piece
     # before it can yield (and locks its compressor itself), so frames from several lanes never
@@ -155,7 +184,7 @@ class WsSession:
         hook = getattr(self.state.source, "idle", None)
         if hook is None or self.closing or self.idle_task is not None:
             return
-        if any(lane.control is not None or lane.queue for lane in self.lanes.values()):
+        if self.busy():
             return
         steps = hook(self.record, self.turns)
         if steps is not None:
@@ -234,7 +263,14 @@ class WsSession:
     async def run(self) -> None:
         self.maybe_idle()
         try:
-            async for msg in self.ws:
+            while True:
+                if not await self.room.wait(lambda: self.request.transport):
+                    break  # the client left while we held its frames back
+                msg = await self.ws.receive()
+                if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+                    break
+                if self.deadlines is not None:
+                    self.deadlines.activity()
                 if self.close_sent and msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                     self.discarded(msg)
                 elif msg.type == WSMsgType.TEXT:
@@ -245,6 +281,8 @@ class WsSession:
                 elif msg.type == WSMsgType.ERROR:
                     break
         finally:
+            if self.deadlines is not None:
+                self.deadlines.cancel()
             await self.finish()
 
     async def finish(self) -> None:
@@ -279,18 +317,21 @@ class WsSession:
             try:
                 data = parse(msg.data)  # the depth-guarded parser: a discarded frame is client input too
             except JsonInputError:
-                pass
+                data = msg.data.decode(errors="replace") if isinstance(msg.data, bytes) else msg.data
             kind = data.get("type") if isinstance(data, dict) and isinstance(data.get("type"), str) else None
         else:
             data = f"binary frame ({len(msg.data)} bytes)"
         self.state.log.add_frame(self.record.id, self.state.clock.time(), kind, None, data, discarded=True, size=len(msg.data))
 
-    async def on_text(self, data: str) -> None:
+    async def on_text(self, data: str | bytes) -> None:
+        """One text frame: bytes when aiohttp leaves the UTF-8 check to us (then invalid UTF-8 gets
+        the documented error frame, not aiohttp's 1007 close), else str."""
         now = self.state.clock.time()
         try:
             event = parse(data)
         except JsonInputError as exc:
-            self.state.log.add_frame(self.record.id, now, None, f"invalid JSON: {exc}", data)
+            shown = data.decode(errors="replace") if isinstance(data, bytes) else data
+            self.state.log.add_frame(self.record.id, now, None, f"invalid JSON: {exc}", shown)
             log.info("openai_replay.server: connection %s sent invalid JSON: %s", self.record.id, exc)
             await self.reply_error(errors.invalid_ws_json(str(exc)))
             return
@@ -359,11 +400,15 @@ async def handle_websocket(request: web.Request) -> web.StreamResponse:
     problem = auth_error(state, request)
     if problem is not None:
         return error_response(state, problem)
+    cap = state.config.max_ws_connections
+    if cap is not None and len(request.app[SESSIONS]) >= cap:
+        log.info("openai_replay.server: WebSocket handshake refused: %s connections open (the cap)", cap)
+        return error_response(state, errors.too_many_connections(cap), {"Retry-After": "1"})
     record = state.log.open_connection(request.path, request.query_string, state.clock.time())
     refusal = _refuse_handshake(state, request, record)
     if refusal is not None:
         return refusal
-    ws = web.WebSocketResponse(max_msg_size=64 * 1024 * 1024, autoping=True, timeout=CLOSE_TIMEOUT)
+    ws = web.WebSocketResponse(max_msg_size=64 * 1024 * 1024, autoping=True, timeout=CLOSE_TIMEOUT, **RAW_TEXT)
     coalesce(request)  # the frames ready in one loop tick leave in one write
     try:
         await ws.prepare(request)
@@ -372,6 +417,7 @@ async def handle_websocket(request: web.Request) -> web.StreamResponse:
         raise
     session = WsSession(state, request, ws, record)
     request.app[SESSIONS].add(session)
+    session.deadlines = guard(session, request, state.config)
     try:
         await session.run()
     except CLIENT_FAULTS as exc:

@@ -68,3 +68,69 @@ def test_finished_connections_are_not_rendered_again() -> None:
     again = time.process_time() - start
     assert again * 20 < first, (first, again)
     assert text == dumps(recording.cassette().to_json())
+
+
+def test_behind_counts_what_no_save_has_covered_and_for_how_long() -> None:
+    """While a save is stuck, behind() counts every finished connection since and how long the oldest waited."""
+    release = threading.Event()
+    saver = BackgroundSaver(lambda: release.wait(5))
+    saver.request()
+    time.sleep(0.05)
+    for _ in range(4):
+        saver.request()
+    time.sleep(0.1)
+    pending, waited = saver.behind()
+    assert pending == 5 and waited >= 0.1
+    release.set()
+    deadline = time.monotonic() + 5
+    while saver.behind()[0] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    saver.close()
+    assert saver.behind() == (0, 0.0)
+
+
+def test_a_failing_disk_is_noted_and_logged_once_not_per_save(caplog) -> None:  # type: ignore[no-untyped-def]
+    """OSError on every save: `error` holds it, one log line for the run, and the next good save clears it."""
+    failing = [True]
+
+    def save() -> None:
+        if failing[0]:
+            raise OSError(28, "No space left on device")
+
+    saver = BackgroundSaver(save)
+    for _ in range(5):
+        saver.request()
+        time.sleep(0.02)
+    deadline = time.monotonic() + 5
+    while saver.failed < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert saver.error is not None and saver.error.strerror == "No space left on device"
+    assert len([r for r in caplog.records if "autosave failed" in r.getMessage()]) == 1
+    failing[0] = False
+    saver.request()
+    while saver.error is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    saver.close()
+    assert saver.error is None and saver.behind()[0] == 0
+
+
+def test_an_open_connection_is_rescrubbed_at_most_every_partial_every_seconds() -> None:
+    """With partial_every, a young open connection waits for a later save, a partial text is reused until
+    that old, and a finished connection is always written fresh."""
+    now = [0.0]
+    recording = Recording(upstream="https://api.example.com/v1", clock=lambda: now[0])
+    tap = recording.open_ws("/v1/responses", "", {})
+    tap.frame("client", text='{"type":"response.create"}')
+    assert '"connections": []' in recording.render(partial_every=2.0)  # open for 0 s: left for a later save
+    now[0] = 2.5
+    first = recording.render(partial_every=2.0)
+    assert "response.create" in first
+    tap.frame("server", text='{"type":"response.created"}')
+    now[0] = 4.0
+    assert recording.render(partial_every=2.0) == first  # reused: the partial text is 1.5 s old
+    now[0] = 4.6
+    assert "response.created" in recording.render(partial_every=2.0)
+    tap.frame("server", text='{"type":"response.completed"}')
+    tap.closed("client", 1000)
+    assert "response.completed" in recording.render(partial_every=2.0)  # finished: never a stale partial
+    assert "response.completed" in recording.render()

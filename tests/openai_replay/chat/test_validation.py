@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fuzzkit import PROFILE, json_values
+from hypothesis import given, settings
 from testkit import spec
 
 from openai_replay.chat.fidelity import REQUEST, check_request
@@ -51,6 +53,21 @@ BAD: list[tuple[dict[str, Any], str | None]] = [
         "tools[0].type",
     ),
     ({"model": "m", "messages": [{"role": "user", "content": "x"}], "tool_choice": "sometimes", "tools": [TOOL]}, "tool_choice"),
+    # Issue 21 item 11: accepted with a 200 before.
+    ({"model": "m", "messages": [{"role": "user", "content": "x"}], "stop": 5}, "stop"),
+    ({"model": "m", "messages": [{"role": "user", "content": "x"}], "stop": ["a", 1]}, "stop[1]"),
+    ({"model": "m", "messages": [{"role": "user", "content": "x"}], "stop": ["a", "b", "c", "d", "e"]}, "stop"),
+    (
+        {
+            "model": "m",
+            "messages": [{"role": "user", "content": "x"}],
+            "stream": True,
+            "stream_options": {"include_usage": "yes"},
+        },
+        "stream_options.include_usage",
+    ),
+    ({"model": "m", "messages": [{"role": "user", "content": "x"}], "logit_bias": {"50256": "a lot"}}, "logit_bias.50256"),
+    ({"model": "m", "messages": [{"role": "user", "content": "x"}], "logit_bias": [1, 2]}, "logit_bias"),
 ]
 
 
@@ -106,3 +123,33 @@ def test_stream_options_need_stream_and_tool_choice_needs_tools() -> None:
     assert (validate_chat({**base, "tool_choice": "required"}) or pytest.fail()).param == "tool_choice"
     unknown = validate_chat({**base, "tools": [TOOL], "tool_choice": {"type": "function", "function": {"name": "g"}}})
     assert unknown is not None and "does not match any of the specified tools" in unknown.message
+
+
+@pytest.mark.parametrize(
+    ("bias", "param", "says"),
+    [
+        ({"hello": 1}, "logit_bias", "Invalid key in 'logit_bias': hello. You should only be submitting non-negative integers."),
+        ({"-5": 1}, "logit_bias", "Invalid key in 'logit_bias': -5."),
+        ({"5": 101}, "logit_bias.5", "Expected a value <= 100, but got 101 instead."),
+        ({"5": -100.5}, "logit_bias.5", "Expected a value >= -100, but got -100.5 instead."),
+    ],
+)
+def test_junk_logit_bias_is_refused(bias: dict[str, Any], param: str, says: str) -> None:
+    """Issue 21 item 11: token ids that are not numbers and biases outside -100..100 (which the spec's types allow) get a 400."""
+    problem = validate_chat({"model": "m", "messages": [{"role": "user", "content": "x"}], "logit_bias": bias})
+    assert problem is not None and problem.status == 400 and problem.param == param and says in problem.message
+    fine = validate_chat({"model": "m", "messages": [{"role": "user", "content": "x"}], "logit_bias": {"50256": -100, "7": 2.5}})
+    assert fine is None
+
+
+@settings(PROFILE)
+@given(stop=json_values, bias=json_values, options=json_values)
+def test_fuzzed_stop_bias_and_stream_options_never_pass_what_the_spec_refuses(stop: Any, bias: Any, options: Any) -> None:
+    """Issue 21 item 11: any stop / logit_bias / stream_options: no crash, and what the spec refuses gets a 400 with a param."""
+    for field, value in (("stop", stop), ("logit_bias", bias), ("stream_options", options)):
+        if value is None:  # null is "not given" to the server (the spec's nullability aside)
+            continue
+        payload = {"model": "m", "messages": [{"role": "user", "content": "x"}], "stream": True, field: value}
+        problem = validate_chat(payload)
+        if check_request(spec(), payload):
+            assert problem is not None and problem.status == 400 and (problem.param or "").startswith(field), (payload, problem)

@@ -47,7 +47,7 @@ def test_unknown_action_names_the_rule_and_path() -> None:
     assert problems == [
         "$.rules[0].do[1].action (rule 'r'): unknown action 'explode'; known actions: text, function_call, reasoning, "
         "complete, fail, incomplete, error, http_status, close, drop, cut, stall, malformed, binary, duplicate, "
-        "event, unknown_event, slow"
+        "event, unknown_event, slow, respond"
     ]
 
 
@@ -122,8 +122,9 @@ def test_contradictions_name_the_rule(rule: dict[str, Any], expected: str) -> No
         ),
         (
             {"rules": [_rule({"action": "complete"}, match={"turnn": 1})]},
-            "$.rules[0].match (rule 'r'): unknown field(s) 'turnn' for this object; allowed: api, attempt, chained, "
-            "connection, input_type, text_contains, transport, turn, turn_on_connection, warmup",
+            "$.rules[0].match (rule 'r'): unknown field(s) 'turnn' for this object; allowed: api, attempt, body, "
+            "body_contains, chained, connection, input_type, method, path, text_contains, transport, turn, "
+            "turn_on_connection, warmup",
         ),
         (
             {"rules": [_rule({"action": "text", "text": "x", "colour": "red"})]},
@@ -163,7 +164,8 @@ def test_file_errors_name_the_file(tmp_path: Path) -> None:
     broken.write_text('{"rules": [\n  {"do": [}\n]}')
     with pytest.raises(ScenarioError) as raised:
         load_scenario(broken)
-    assert str(raised.value) == f"scenario file {broken} is not valid:\n  - not valid JSON: Expecting value at line 2 column 11"
+    expected = "not valid JSON: unexpected character, expected a JSON value at line 2 column 11"
+    assert str(raised.value) == f"scenario file {broken} is not valid:\n  - {expected}"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"rules": [_rule({"action": "nope"})]}))
     with pytest.raises(

@@ -3,15 +3,21 @@ file; never a traceback. What loads also has values the server can send."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 from fuzzfiles import documents, fuzz, json_values, near, write
 from hypothesis import given
 from hypothesis import strategies as st
 
-from openai_replay.scenarios import ScenarioError, load_scenario
+from openai_replay.scenarios import ScenarioError, builtin, load_scenario
+from openai_replay.scenarios.library import BUILTINS
+from openai_replay.scenarios.loader import _quick_valid, schema, schema_problems
+
+ROOT = Path(__file__).resolve().parents[3]
 
 ACTIONS = st.sampled_from(
     ["text", "close", "stall", "slow", "cut", "error", "http_status", "drop", "function_call", "event", "binary", "nope"]
@@ -81,3 +87,17 @@ def test_any_file_loads_or_gives_a_scenario_error(content: str | bytes) -> None:
             assert str(exc).startswith(f"scenario file {path} is not valid:") and "Traceback" not in str(exc)
             return
         check_loaded(scenario)
+
+
+@fuzz
+@given(doc=st.one_of(SCENARIO, SCENARIO.map(lambda d: {**d, "idle": d.get("rules", [])})))
+def test_quick_schema_check_agrees_with_the_schema(doc: Any) -> None:
+    """Issue 21 item 1: the split (5x faster) schema check accepts exactly what the shipped schema accepts."""
+    assert _quick_valid(doc) == jsonschema.Draft202012Validator(schema()).is_valid(doc)
+
+
+def test_quick_schema_check_accepts_every_example_and_builtin() -> None:
+    """Every shipped example scenario and built-in, written as JSON, passes the quick check (no false refusal)."""
+    docs = [json.loads(p.read_text()) for p in (ROOT / "examples").rglob("*.json") if '"rules"' in p.read_text()]
+    docs += [builtin(name).to_json() for name in BUILTINS]
+    assert docs and all(_quick_valid(doc) and not schema_problems(doc) for doc in docs)

@@ -134,7 +134,7 @@ def test_impossible_selectors_are_explained(selectors: dict[str, object], reason
 
 def test_unknown_selector_is_named() -> None:
     """A misspelt selector fails with the known ones listed."""
-    with pytest.raises(ScenarioError, match=r"unknown selector.*turnn.*known: api, attempt, chained"):
+    with pytest.raises(ScenarioError, match=r"unknown selector.*turnn.*known: api, attempt, body, body_contains, chained"):
         scenario().on(turnn=1)
 
 

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from fuzzkit import PROFILE
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scenariokit import client_for, http_stream, sdk_turn
 
 from fake_server import FakeServer
-from openai_replay.scenarios import Scenario, ScenarioError, scenario
+from openai_replay.scenarios import Scenario, ScenarioError, load_scenario, scenario
+from openai_replay.scenarios.actions import Text
+from openai_replay.scenarios.match import Match
+from openai_replay.scenarios.rules import Rule
+from openai_replay.scenarios.scenario import MAX_RULES, _shadowed
 
 
 async def _run(s: Scenario, *inputs: str) -> tuple[FakeServer, list[list[dict[str, object]]]]:
@@ -135,10 +142,65 @@ def test_building_a_bad_scenario_names_every_problem() -> None:
     assert raised.value.problems == [
         "config: unknown server setting 'no_such_setting'; known: body_timeout, cancel_mode, cancel_reason, chunk_size, "
         "connection_limit_seconds, enforce_previous_response, event_delay, evict_on_failure, function_call_done_name, "
-        "header_timeout, limit_close_code, log_limit, log_payload_limit, max_stream_ids, obfuscation, require_auth, seed, "
-        "store_limit, usage_cache_write_tokens",
+        "header_timeout, limit_close_code, log_limit, log_payload_limit, max_stream_ids, max_ws_connections, models, "
+        "obfuscation, realtime_pace, realtime_transcript, require_auth, seed, store_limit, usage_cache_write_tokens, "
+        "ws_frame_timeout, ws_idle_timeout, ws_queue_limit",
         "rule 1 'impossible': can never match: HTTP requests have no WebSocket connection, so 'connection' never "
         "matches with transport 'http'",
         "rule 2 (every request): 'text 'after close'' can never happen: 'close 1000' before it ends the connection",
     ]
     assert str(raised.value).startswith("scenario 'bad' is not valid:\n  - config:")
+
+
+# -- issue 21 item 1: the shadowed-rule check in one pass, and a cap on rules --------------------------
+def _pairwise(rules: list[Rule]) -> list[str]:
+    """The definition, pair by pair (the O(n^2) check the one-pass version must agree with)."""
+    found = []
+    for index, rule in enumerate(rules):
+        for earlier in rules[:index]:
+            if earlier.times is None and earlier.match.where is None and (earlier.match.catch_all or earlier.match == rule.match):
+                found.append(f"{rule.label()}: can never match: {earlier.label()} comes first")
+                break
+    return found
+
+
+_matches = st.builds(
+    lambda turn, transport, text: Match.build(turn=turn, transport=transport, text_contains=text),
+    st.none() | st.integers(1, 3),
+    st.none() | st.sampled_from(["ws", "http"]),
+    st.none() | st.sampled_from(["a", "b"]),
+)
+_rules = st.lists(
+    st.builds(
+        lambda match, times, predicate: Rule(
+            match=Match(**{**vars(match), "where": (lambda turn: True) if predicate else None}),
+            times=times,
+            actions=(Text("x"),),
+        ),
+        _matches,
+        st.none() | st.integers(1, 2),
+        st.booleans(),
+    ),
+    max_size=12,
+)
+
+
+@settings(PROFILE)
+@given(rules=_rules)
+def test_shadowed_rules_found_in_one_pass_match_the_pairwise_definition(rules: list[Rule]) -> None:
+    """Issue 21 item 1: the one-pass check names the same rules, and the same first covering rule, as every pair would."""
+    for index, rule in enumerate(rules, 1):
+        rule.origin = f"rule {index}"
+    found = [p.split(", matches ")[0] for p in _shadowed(rules)]
+    assert found == _pairwise(rules)
+    assert all(p.endswith("and has no 'times' limit") for p in _shadowed(rules))
+
+
+def test_too_many_rules_is_one_clear_error() -> None:
+    """Issue 21 item 1: more than MAX_RULES rules is refused at once with what to do (file, mapping and code)."""
+    doc = {"rules": [{"match": {"turn": n}, "do": [{"action": "text", "text": "x"}]} for n in range(1, MAX_RULES + 2)]}
+    with pytest.raises(ScenarioError, match=f"{MAX_RULES + 1:,} rules is more than the {MAX_RULES:,}"):
+        load_scenario(doc)
+    with pytest.raises(ScenarioError, match="split it"):
+        Scenario([Rule(match=Match.build(turn=n)) for n in range(1, MAX_RULES + 2)])
+    assert len(Scenario([Rule(match=Match.build(turn=n)) for n in range(1, MAX_RULES + 1)]).rules) == MAX_RULES

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import aiohttp
 import pytest
-from openai import NotFoundError
+from openai import BadRequestError, NotFoundError
 from sdkkit import async_sdk
 from testkit import user
 
 from fake_server import FakeServer
 from openai_replay.config import ServerConfig
 from openai_replay.log.trim import MARKER, MARKER_KEY
+from openai_replay.simulated import MAX_ECHO_CHARS
 
 
 async def test_store_keeps_only_the_newest_responses() -> None:
@@ -102,3 +104,29 @@ def test_config_refuses_out_of_range_bounds(field: str, value: object) -> None:
     """Every bound in ServerConfig is validated: a bad value is a ValueError naming the field."""
     with pytest.raises(ValueError, match=f"ServerConfig.{field}"):
         ServerConfig(**{field: value})
+
+
+async def test_the_echo_reply_is_capped() -> None:
+    """Issue 21 item 11: a 40 KB input (a 3 MB one streamed a 235 MB reply) echoes MAX_ECHO_CHARS and names the rest."""
+    async with FakeServer(seed=1, chunk_size=4096) as server:
+        client = async_sdk(base_url=server.url, api_key="k", max_retries=0)
+        reply = await client.responses.create(model="m", input=[user("a " * 20_000)])
+        chat = await client.chat.completions.create(model="m", messages=[{"role": "user", "content": "b " * 20_000}])
+    rest = f"[... and {40_000 - MAX_ECHO_CHARS:,} more characters]"
+    assert len(reply.output_text) < MAX_ECHO_CHARS + 100 and reply.output_text.endswith(rest)
+    assert (chat.choices[0].message.content or "").endswith(rest)
+
+
+async def test_chat_refuses_junk_stop_usage_flag_and_logit_bias_over_the_wire() -> None:
+    """Issue 21 item 11: stop 5, include_usage "yes" and a junk logit_bias get the real 400 with param (a 200 before)."""
+    async with FakeServer(seed=1) as server:
+        client = async_sdk(base_url=server.url, api_key="k", max_retries=0)
+        messages: Any = [{"role": "user", "content": "hi"}]
+        for extra, param in (
+            ({"stop": 5}, "stop"),
+            ({"stream": True, "stream_options": {"include_usage": "yes"}}, "stream_options.include_usage"),
+            ({"logit_bias": {"not-a-token": 5}}, "logit_bias"),
+        ):
+            with pytest.raises(BadRequestError) as caught:
+                await client.chat.completions.create(model="m", messages=messages, **extra)
+            assert caught.value.status_code == 400 and caught.value.param == param

@@ -44,7 +44,8 @@ def _exchange(ws: tuple[ClientConnection, list[str]], text: str) -> None:
     if last["type"] == "error":
         assert len(frames) == 1, f"an error frame after other frames: {[f['type'] for f in frames]}"
         error = last["error"]
-        assert last["status"] == 400 and set(error) == {"type", "message", "param", "code"}, last
+        unknown_conversation = last["status"] == 404 and error["message"].startswith("Conversation with id")
+        assert (last["status"] == 400 or unknown_conversation) and set(error) == {"type", "message", "param", "code"}, last
         assert error["type"] == "invalid_request_error" and "\n" not in error["message"], last
     else:
         assert frames[0]["type"] == "response.created", frames[0]

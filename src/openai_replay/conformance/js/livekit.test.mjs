@@ -45,10 +45,14 @@ after(async () => {
   }
 });
 
+// The server inherits OPENAI_REPLAY_CONTROL_TOKEN; with it set, every control request must carry it.
+const controlHeaders = { 'content-type': 'application/json' };
+if (process.env.OPENAI_REPLAY_CONTROL_TOKEN) controlHeaders['x-replay-control-token'] = process.env.OPENAI_REPLAY_CONTROL_TOKEN;
+
 async function control(method, path, body) {
   const res = await fetch(`${base}/__replay/${path}`, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: controlHeaders,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const type = res.headers.get('content-type') || '';
