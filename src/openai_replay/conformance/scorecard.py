@@ -127,7 +127,7 @@ def _digest(results: dict[str, Any]) -> str:
 def _versions(results: dict[str, Any], client: str) -> str:
     data = results["clients"][client]
     found = data.get("versions") or {}
-    shown = ", ".join(f"{k} {v}" for k, v in found.items()) or "?"
+    shown = ", ".join(f"{k} {v}" for k, v in sorted(found.items())) or "?"
     return f"{client}: {shown}"
 
 
