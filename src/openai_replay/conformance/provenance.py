@@ -17,10 +17,11 @@ from typing import Any
 __all__ = ["REGENERATE", "RERENDER", "pins", "provenance", "stale"]
 
 HERE = Path(__file__).resolve().parent
-#: The files that decide a cell: every module of this package and its adapters, the LiveKit JS driver
-#: and its lock file, except these, which do not: explore, and what renders the cells (the page and the
-#: explanations, which a test compares with a fresh rendering instead).
-CODE = ("*.py", "adapters/*.py", "js/driver.mjs", "js/package-lock.json")
+#: The files that decide a cell: every module of this package, the adapters of the scorecard's clients
+#: (`clients.CLIENTS`), the LiveKit JS driver and its lock file; not the modules below, which do not:
+#: explore, and what renders the cells (the page and the explanations, which a test compares with a
+#: fresh rendering instead).
+CODE = ("*.py", "adapters/__init__.py", "js/driver.mjs", "js/package-lock.json")
 NOT_CODE = ("__init__.py", "explore.py", "explanations.py", "scorecard.py", "provenance.py")
 REGENERATE = "openai-replay conformance --output docs (every client in its environment, see docs/conformance-howto.md)"
 RERENDER = "openai-replay conformance --from-json docs/conformance.json --output docs"
@@ -42,7 +43,10 @@ def pins() -> dict[str, str]:
 
 
 def code_files() -> list[Path]:
+    from openai_replay.conformance.clients import CLIENTS
+
     found = {path for pattern in CODE for path in HERE.glob(pattern)}
+    found |= {HERE / "adapters" / f"{client.adapter.split(':')[0]}.py" for client in CLIENTS}
     return sorted(p for p in found if p.parent != HERE or p.name not in NOT_CODE)
 
 

@@ -20,12 +20,14 @@ def test_the_committed_scorecard_is_current() -> None:
 
 
 def test_the_committed_page_and_explanations_are_rendered_from_the_committed_cells() -> None:
-    """conformance.md and the JSON's explanations are what this checkout renders from the committed cells."""
+    """conformance.md (up to its hand-written sections) and the JSON's explanations are what this checkout
+    renders from the committed cells."""
     text = COMMITTED.read_text(encoding="utf-8")
     results = json.loads(text)
     assert as_json(results) == text, f"docs/conformance.json's explanations are stale. Re-render: {RERENDER}"
     page = COMMITTED.with_name("conformance.md").read_text(encoding="utf-8")
-    assert markdown(results) == page, f"docs/conformance.md is stale. Re-render: {RERENDER}"
+    # Hand-written sections (the audio and Realtime columns) may follow the generated page.
+    assert page.startswith(markdown(results)), f"docs/conformance.md is stale. Re-render: {RERENDER}"
 
 
 def test_a_changed_digest_or_an_unpinned_version_is_stale() -> None:
