@@ -65,6 +65,12 @@ class ServerConfig:
     header_timeout: float | None = 30.0
     #: Seconds an HTTP request's body may take to arrive (then 408 and the connection closes).
     body_timeout: float | None = 60.0
+    #: Realtime output audio pace as a multiple of real time: 0 sends it as fast as the socket takes
+    #: it (like the real server, which generates faster than it speaks); 1.0 paces it for barge-in tests.
+    realtime_pace: float = 0.0
+    #: What a Realtime session hears in input audio the recogniser cannot read (speech not made by our
+    #: synthesiser): the user's words for the model and the transcription events (None: nothing heard).
+    realtime_transcript: str | None = None
     #: Seconds a WebSocket may sit with nothing in flight and no frame from the client before the
     #: server closes it (1000, "idle"). The default is the real API's 60-minute connection limit, the
     #: longest a healthy idle client can stay on a real socket anyway.

@@ -172,6 +172,11 @@ class CassetteReplay:
         if self.mismatches or (not allow_unplayed and self.unplayed()):
             raise CassetteMismatch(self.report())
 
+    def connection_played(self, number: int) -> None:
+        """Count every interaction of recorded connection ``number`` as played (a replayed Realtime socket)."""
+        with self._lock:
+            self._played.update(i.index for i in self.items if i.connection == number)
+
     def assert_all_played(self) -> None:
         self.check(allow_unplayed=False)
 

@@ -17,7 +17,9 @@ import orjson
 from openai_replay.log.trim import shrink
 
 #: The APIs a request can speak; the side endpoints answer one JSON body (no events, no chain).
-Api = Literal["responses", "chat", "conversations", "models", "embeddings", "moderations", "speech", "transcription"]
+Api = Literal[
+    "responses", "chat", "conversations", "realtime", "models", "embeddings", "moderations", "speech", "transcription"
+]
 #: The APIs served by `openai_replay.side` (one JSON body answered by the source itself).
 SIDE_APIS = ("models", "embeddings", "moderations")
 _ENDPOINTS = {
@@ -103,8 +105,9 @@ class RequestRecord:
     #: The ``output`` items of the terminal response (what the assistant said or called).
     output_items: list[dict[str, Any]] = field(default_factory=list)
     #: Which API the request spoke: ``responses`` (``/v1/responses``, WS), ``chat`` (``/v1/chat/completions``),
-    #: ``conversations``, a side endpoint's (``models``, ``embeddings``, ``moderations``), ``speech``
-    #: (``/v1/audio/speech``) or ``transcription`` (``/v1/audio/transcriptions``, ``/translations``).
+    #: ``conversations``, ``realtime`` (``/v1/realtime``), a side endpoint's (``models``, ``embeddings``,
+    #: ``moderations``), ``speech`` (``/v1/audio/speech``) or ``transcription`` (``/v1/audio/transcriptions``,
+    #: ``/translations``).
     api: Api = "responses"
     #: The request line of a request that is not a create (``GET /v1/responses/resp_…/input_items``,
     #: ``POST /v1/conversations``, ``POST /v1/embeddings``); None for ``POST /v1/responses``, WebSocket and

@@ -113,7 +113,7 @@ def _int(value: Any, what: str) -> int | None:
 
 
 Transport = Literal["ws", "http"]
-APIS = ("responses", "chat", "conversations", *SIDE_APIS, "speech", "transcription")
+APIS = ("responses", "chat", "conversations", "realtime", *SIDE_APIS, "speech", "transcription")
 Predicate = Callable[[Turn], bool]
 
 
@@ -129,7 +129,8 @@ class Match:
     chained: bool | None = None
     transport: Transport | None = None
     #: The API the request speaks: ``responses`` (``/v1/responses...``, WS), ``chat`` (``/v1/chat/completions...``),
-    #: ``conversations`` (``/v1/conversations...``), ``models``, ``embeddings`` or ``moderations``.
+    #: ``conversations`` (``/v1/conversations...``), ``realtime`` (a response on
+    #: ``/v1/realtime``), ``models``, ``embeddings`` or ``moderations``.
     api: Api | None = None
     #: ``generate: false`` warm-up requests (True) or generating ones (False).
     warmup: bool | None = None
@@ -222,6 +223,8 @@ class Match:
             if self.warmup or self.chained:
                 what = "warm-up requests (generate: false)" if self.warmup else "chained requests (previous_response_id)"
                 return f"{what} exist only in the Responses API, not with api 'chat'"
+        if self.api == "realtime" and self.transport == "http":
+            return "the Realtime API is WebSocket only, so api 'realtime' never matches with transport 'http'"
         if self.transport == "http":
             for name in ("connection", "turn_on_connection"):
                 if getattr(self, name) is not None:

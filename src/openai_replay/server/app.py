@@ -23,6 +23,7 @@ from openai_replay.server.inline import answers_paths, serve_inline
 from openai_replay.server.keys import BACKGROUND, SESSIONS, STATE
 from openai_replay.server.models import list_models, retrieve_model
 from openai_replay.server.moderations import create_moderation
+from openai_replay.server.realtime import handle_realtime
 from openai_replay.server.receive import CLIENT_FAULTS
 from openai_replay.server.recorded import serve_unrouted
 from openai_replay.server.response_routes import cancel, compact, create, delete_response, get_response, input_items, input_tokens
@@ -51,6 +52,7 @@ ROUTES: dict[str, dict[str, Handler]] = {
     "/v1/audio/speech": {"POST": create_speech},
     "/v1/audio/transcriptions": {"POST": create_transcription},
     "/v1/audio/translations": {"POST": create_translation},
+    "/v1/realtime": {"GET": handle_realtime},
 }
 
 
