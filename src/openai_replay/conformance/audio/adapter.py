@@ -44,6 +44,8 @@ class AudioAdapter(ABC):
     no_stream: ClassVar[str | None] = None
     #: The framework's own timeout for a stalled response, as it ships (for the stall cell's note).
     default_timeout: ClassVar[str] = "unknown"
+    #: A setting the whole column changes from the framework's defaults, and why (every cell says it).
+    setting_note: ClassVar[str | None] = None
 
     api_key = "sk-conformance-fake-key"
 

@@ -113,8 +113,9 @@ async def run_cell(adapter_cls: type[AudioAdapter], chk: Check) -> dict[str, Any
                     await asyncio.wait_for(adapter.close(), timeout=5)
         records = [r for r in server.log if r.api in ("speech", "transcription")]
         verdict = JUDGES[chk.name](adapter_cls, out, records, text)
-        if note:
-            verdict.reason += f" [{note}]"
+        for said in (note, adapter_cls.setting_note):
+            if said:
+                verdict.reason += f" [{said}]"
         cell |= {
             "status": verdict.status,
             "reason": verdict.reason,

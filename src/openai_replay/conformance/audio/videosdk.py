@@ -5,8 +5,10 @@ as ``extra_body``, only when one is given), read with ``with_streaming_response`
 frames that it hands to the room's audio track; the adapter stands in for that track and collects them.
 The plugin's openai client has ``max_retries=0`` and no retry loop of its own, and a 5 s read timeout.
 
-`OpenAISTT` has no column here: by default (``enable_streaming=True``) it transcribes over the Realtime
-WebSocket, not ``/v1/audio/transcriptions``.
+`OpenAISTT` transcribes by default (``enable_streaming=True``) over a Realtime transcription session,
+which the fake does not serve; its column runs the plugin's HTTP path (``enable_streaming=False``): its
+own silence detector cuts the room's 48 kHz stereo audio into utterances, resampled to 24 kHz mono and
+uploaded as WAV, one ``/v1/audio/transcriptions`` call each. Every cell of that column says so.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ import contextlib
 from collections.abc import AsyncIterator, Iterator
 
 from openai_replay.conformance.audio.adapter import AudioAdapter
+
+
+class ErrorEvent(Exception):
+    """The plugin emitted an ``error`` event (how its STT reports a failed upload: it does not raise)."""
 
 
 class _Track:
@@ -67,3 +73,49 @@ class VideoSDKTTS(AudioAdapter):
 
     async def close(self) -> None:
         await self.tts.aclose()
+
+
+class VideoSDKSTT(AudioAdapter):
+    column = "videosdk-stt"
+    kind = "stt"
+    packages = ("videosdk-plugins-openai", "videosdk-agents", "openai")
+    default_timeout = "5 s read timeout (its own httpx client)"
+    setting_note = (
+        "enable_streaming=False: the default streams over a Realtime transcription session, which the fake does not serve"
+    )
+    no_stream = "its HTTP path uploads one WAV per utterance and never asks for stream: true"
+
+    async def open(self) -> None:
+        from videosdk.plugins.openai import OpenAISTT
+
+        self.stt = OpenAISTT(api_key=self.api_key, base_url=self.base_url, enable_streaming=False)
+        self.texts: list[str] = []
+        self.errors: list[str] = []
+
+        async def on_transcript(response: object) -> None:
+            self.texts.append(str(response.data.text))  # type: ignore[attr-defined]
+
+        self.stt.on_stt_transcript(on_transcript)
+        self.stt.on("error", lambda message: self.errors.append(str(message)))
+
+    async def hear(self, pcm: bytes, sample_rate: int) -> str:
+        import numpy as np
+
+        # The room's format: 48 kHz stereo (the plugin's default input), 20 ms frames, then 1 s of silence
+        # so its silence detector (0.8 s) ends the utterance.
+        mono = np.frombuffer(pcm, dtype=np.int16)
+        up = np.repeat(mono, 48000 // sample_rate) if 48000 % sample_rate == 0 else mono
+        stereo = np.repeat(up, 2).tobytes() + bytes(48000 * 2 * 2)
+        frame = 48000 // 50 * 2 * 2
+        for start in range(0, len(stereo), frame):
+            await self.stt.process_audio(stereo[start : start + frame])
+        if self.errors:
+            raise ErrorEvent(self.errors[0])
+        return " ".join(self.texts)
+
+    @contextlib.contextmanager
+    def short_timeout(self, seconds: float) -> Iterator[str]:
+        yield ""  # its own 5 s read timeout fires well within the cell: the default is kept
+
+    async def close(self) -> None:
+        await self.stt.aclose()
