@@ -88,14 +88,15 @@ class Lane:
 
     def __init__(self, session: WsSession, name: str | None) -> None:
         # A list and one wake-up future, not an asyncio.Queue (three deques, 2.3 KB a connection).
-        self.queue: list[tuple[RequestRecord, dict[str, Any]]] = []
+        self.queue: list[tuple[RequestRecord, dict[str, Any], bool]] = []
         self._wakeup: asyncio.Future[None] | None = None
         self.control: TurnControl | None = None
         self.channel = WsChannel(session, name)
         self.task = asyncio.ensure_future(self._work(session))
 
-    def put(self, record: RequestRecord, payload: dict[str, Any]) -> None:
-        self.queue.append((record, payload))
+    def put(self, record: RequestRecord, payload: dict[str, Any], checked: bool = False) -> None:
+        """Queue a request; ``checked``: it passed `validate_create` already (see `TurnControl.checked`)."""
+        self.queue.append((record, payload, checked))
         if self._wakeup is not None and not self._wakeup.done():
             self._wakeup.set_result(None)
 
@@ -104,9 +105,9 @@ class Lane:
             while not self.queue:
                 self._wakeup = asyncio.get_running_loop().create_future()
                 await self._wakeup
-            record, payload = self.queue.pop(0)
+            record, payload, checked = self.queue.pop(0)
             session.room.made()
-            self.control = TurnControl()
+            self.control = TurnControl(checked=checked)
             try:
                 await run_turn(session.state, self.channel, record, payload, session.conn, self.control)
             finally:
@@ -363,7 +364,9 @@ class WsSession:
         lane_name = stream_id if isinstance(stream_id, str) and stream_id else None
         headers = {"x-stainless-retry-count": self.request.headers.get("x-stainless-retry-count", "")}
         # Validated before the log reads it; the error itself goes out in lane order, from the turn.
-        valid = getattr(self.state.source, "bypass_protocol", False) or validate_create(payload, websocket=True) is None
+        bypass = getattr(self.state.source, "bypass_protocol", False)
+        checked = not bypass and validate_create(payload, websocket=True) is None
+        valid = bypass or checked
         record = self.state.log.add_request(
             transport="ws",
             payload=payload,
@@ -381,7 +384,7 @@ class WsSession:
         if len(self.records) >= 64:  # only unanswered requests matter when the connection ends
             self.records = [r for r in self.records if r.outcome.kind == "pending"]
         self.records.append(record)
-        lane.put(record, payload)
+        lane.put(record, payload, checked)
 
     def cancel(self, event: dict[str, Any]) -> None:
         stream_id = event.get("stream_id")
