@@ -55,7 +55,15 @@ class WsChannel:
         self.events = 0  # of the response being sent
 
     async def send(self, event: dict[str, Any]) -> None:
-        await self.session.send_text(compact(event if self.lane is None else with_stream_id(event, self.lane)))
+        # `WsSession.send_text` written out: one coroutine less per event (most of a turn's sends)
+        text = compact(event if self.lane is None else with_stream_id(event, self.lane))
+        session = self.session
+        if session.closing or session.ws.closed:
+            raise ClientGone()
+        try:
+            await session.ws.send_str(text)
+        except (ConnectionError, RuntimeError) as exc:
+            raise ClientGone() from exc
         kind = event.get("type")
         self.events = 1 if kind == "response.created" else self.events + 1
         if kind in ENDINGS or self.events == FIRST_EVENTS:  # an ending, or a long reply's start: out now
