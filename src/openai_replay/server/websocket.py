@@ -150,6 +150,8 @@ class WsSession:
         self.room = Room(state.config.ws_queue_limit, lambda: sum(len(lane.queue) for lane in self.lanes.values()))
         self.deadlines: Deadlines | None = None
         self.closer: asyncio.Future[None] | None = None
+        #: What each request's log record keeps of the upgrade's headers (the same for every request).
+        self.retry_header = {"x-stainless-retry-count": request.headers.get("x-stainless-retry-count", "")}
 
     def busy(self) -> bool:
         return any(lane.control is not None or lane.queue for lane in self.lanes.values())
@@ -273,7 +275,8 @@ class WsSession:
         self.maybe_idle()
         try:
             while True:
-                if not await self.room.wait(lambda: self.request.transport):
+                # `Room.wait` only when the lanes are full: no coroutine and closure per frame otherwise
+                if not self.room.has_room() and not await self.room.wait(lambda: self.request.transport):
                     break  # the client left while we held its frames back
                 msg = await self.ws.receive()
                 if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
@@ -370,7 +373,7 @@ class WsSession:
             self.idle_task = None
         stream_id = payload.get("stream_id")
         lane_name = stream_id if isinstance(stream_id, str) and stream_id else None
-        headers = {"x-stainless-retry-count": self.request.headers.get("x-stainless-retry-count", "")}
+        headers = self.retry_header
         # Validated before the log reads it; the error itself goes out in lane order, from the turn.
         bypass = getattr(self.state.source, "bypass_protocol", False)
         checked = not bypass and validate_create(payload, websocket=True) is None
