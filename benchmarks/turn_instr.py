@@ -73,7 +73,19 @@ async def drive(port: int, ws_turns: int, sse_turns: int) -> None:
 
 
 def count(name: str, ws_turns: int, sse_turns: int, fixtures: str, outdir: str) -> int:
-    """Total instructions the server ran for start-up + the workload + shutdown."""
+    """Total instructions the server ran for start-up + the workload + shutdown. On a busy machine
+    another process can take the free port while valgrind starts the server: then try a new port."""
+    for attempt in range(3):
+        try:
+            return _count(name, ws_turns, sse_turns, fixtures, outdir)
+        except (aiohttp.ClientError, RuntimeError, SystemExit) as exc:
+            if attempt == 2:
+                raise
+            print(f"{name} {ws_turns}/{sse_turns}: {exc!r}; again on a new port", file=sys.stderr, flush=True)
+    raise AssertionError("unreachable")
+
+
+def _count(name: str, ws_turns: int, sse_turns: int, fixtures: str, outdir: str) -> int:
     port = free_port()
     out = os.path.join(outdir, f"callgrind.{name}.{ws_turns}.{sse_turns}")
     cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=yes", f"--callgrind-out-file={out}"]
@@ -84,6 +96,9 @@ def count(name: str, ws_turns: int, sse_turns: int, fixtures: str, outdir: str) 
         proc = subprocess.Popen(cmd + server_cmd(name, port, fixtures), stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
             wait_port(port, proc, timeout=600)
+            time.sleep(0.5)
+            if proc.poll() is not None:  # something else listens there; ours could not bind
+                raise RuntimeError(f"the server exited ({proc.returncode}); port {port} is someone else's")
             asyncio.run(drive(port, ws_turns, sse_turns))
         finally:
             proc.send_signal(signal.SIGTERM)
@@ -113,7 +128,7 @@ def main() -> int:
         # the three runs at once: an instruction count does not depend on what else the machine runs
         with concurrent.futures.ThreadPoolExecutor(3) as pool:
             runs = [(BASE, BASE), (BASE + a.turns, BASE), (BASE, BASE + a.turns)]
-            base, ws, sse = pool.map(lambda r: count(name, r[0], r[1], fixtures, outdir), runs)
+            base, ws, sse = pool.map(lambda r, n=name: count(n, r[0], r[1], fixtures, outdir), runs)
         results[name] = {"ws_instr_per_turn": (ws - base) / a.turns, "sse_instr_per_turn": (sse - base) / a.turns, "base": base}
         print(
             f"{name}: WS {results[name]['ws_instr_per_turn']:,.0f} instr/turn, SSE {results[name]['sse_instr_per_turn']:,.0f}"
