@@ -201,7 +201,7 @@ async def _serve(
             group=group,
             context=context + list(builder.output),
             store=payload.get("store", True) is not False,
-            response_json=compact(builder.terminal) if builder.terminal is not None else None,
+            response_json=builder.terminal_json or (compact(builder.terminal) if builder.terminal is not None else None),
         )
         state.protocol.completed(conn, record.lane, cached)
         if conversation is not None:  # the conversation grows by this turn's input and output
