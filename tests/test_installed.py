@@ -33,11 +33,11 @@ def test_chat(openai_client):
 
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv with `pip install <repo>` (not editable), pytest and pytest-asyncio."""
+    """A fresh venv with `pip install <repo>[sdk]` (not editable), pytest and pytest-asyncio."""
     where = tmp_path_factory.mktemp("installed") / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(where)], check=True, timeout=120)
     done = subprocess.run(
-        [str(where / "bin" / "pip"), "install", "-q", str(ROOT), "pytest", "pytest-asyncio"],
+        [str(where / "bin" / "pip"), "install", "-q", f"{ROOT}[sdk]", "pytest", "pytest-asyncio"],
         capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

@@ -163,3 +163,14 @@ def test_no_oversized_modules() -> None:
     files = [*(SRC / "openai_replay").rglob("*.py"), *(ROOT / "fake_server").rglob("*.py"), *(ROOT / "benchmarks").glob("*.py")]
     big = {str(p.relative_to(ROOT)): n for p in files if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert big == {}
+
+
+def test_only_the_sdk_helper_and_conformance_import_openai() -> None:
+    """The openai SDK is optional: no module imports it (even inside a function) except through
+    openai_replay.sdk (which names the extra) and the conformance adapters (which run in their own venvs)."""
+    offenders = sorted(
+        name
+        for name, path in modules().items()
+        if "openai" in tops(path) and name != "openai_replay.sdk" and not name.startswith("openai_replay.conformance.adapters")
+    )
+    assert offenders == []

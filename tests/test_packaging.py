@@ -58,9 +58,11 @@ def test_tox_is_in_the_dev_extra() -> None:
 
 
 def test_the_openai_lower_bound_is_a_version_the_tests_run() -> None:
-    """The openai floor in the dependencies is the version pinned by conformance-openai and tox's openai-floor env."""
+    """The openai floor of the sdk extra is the version pinned by conformance-openai and tox's openai-floor env,
+    and the main dependencies leave openai out (the package installs beside libraries that pin an older one)."""
     meta = project()["project"]
-    (floor,) = [r for r in meta["dependencies"] if name(r) == "openai"]
+    assert [r for r in meta["dependencies"] if name(r) == "openai"] == []
+    (floor,) = [r for r in meta["optional-dependencies"]["sdk"] if name(r) == "openai"]
     lower = re.search(r">=([\d.]+)", floor)
     assert lower is not None
     pinned = meta["optional-dependencies"]["conformance-openai"][0]

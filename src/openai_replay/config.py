@@ -65,6 +65,12 @@ class ServerConfig:
     header_timeout: float | None = 30.0
     #: Seconds an HTTP request's body may take to arrive (then 408 and the connection closes).
     body_timeout: float | None = 60.0
+    #: Realtime output audio pace as a multiple of real time: 0 sends it as fast as the socket takes
+    #: it (like the real server, which generates faster than it speaks); 1.0 paces it for barge-in tests.
+    realtime_pace: float = 0.0
+    #: What a Realtime session hears in input audio the recogniser cannot read (speech not made by our
+    #: synthesiser): the user's words for the model and the transcription events (None: nothing heard).
+    realtime_transcript: str | None = None
     #: Seconds a WebSocket may sit with nothing in flight and no frame from the client before the
     #: server closes it (1000, "idle"). The default is the real API's 60-minute connection limit, the
     #: longest a healthy idle client can stay on a real socket anyway.
@@ -78,9 +84,16 @@ class ServerConfig:
     #: Most WebSocket connections open at once (all sessions); one more gets a 503 on the handshake.
     #: None: no cap (the file-descriptor limit is then the cap).
     max_ws_connections: int | None = 1000
+    #: The models ``GET /v1/models`` lists and embeddings and moderations accept (None: the built-in
+    #: list, `openai_replay.models.DEFAULT_MODELS`).
+    models: tuple[str, ...] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.models is not None:
+            if isinstance(self.models, str) or not all(isinstance(m, str) and m for m in self.models):
+                raise ValueError(f"ServerConfig.models must be a list of model ids, or None; got {self.models!r}")
+            object.__setattr__(self, "models", tuple(self.models))
         for name in ("log_limit", "store_limit"):
             _check_count(name, getattr(self, name), low=0)
         _check_count("log_payload_limit", self.log_payload_limit, low=1)

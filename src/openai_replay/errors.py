@@ -108,6 +108,7 @@ INVALID_JSON_BODY = ApiError(
     "help center at help.openai.com.)",
 )
 
+
 def unreadable_request(detail: str) -> ApiError:
     """The request could not be read to its end (the client hung up, or its framing was broken)."""
     return ApiError(400, f"The request could not be read ({detail}). Send the whole request and wait for the answer.")

@@ -53,6 +53,15 @@ class IdFactory:
         """A Chat Completions id: ``chatcmpl-`` + 29 alphanumerics (unchanged from 2023 to 2026)."""
         return "chatcmpl-" + self._alnum(29)
 
+    def realtime(self, prefix: str) -> str:
+        """A Realtime API id: ``<prefix>_`` + 21 alphanumerics (``event_``, ``item_``, ``resp_``,
+        ``sess_``, ``conv_`` in 2025-2026 GA captures)."""
+        return f"{prefix}_{self._alnum(21)}"
+
+    def moderation_id(self) -> str:
+        """A moderation's id: ``modr-`` + 32 hex."""
+        return "modr-" + self._hex(32)
+
     def fingerprint(self) -> str:
         """A ``system_fingerprint``: ``fp_`` + 10 hex."""
         return "fp_" + self._hex(10)

@@ -5,6 +5,8 @@
 - After tool outputs, it reports them: ``get_weather returned: {...}``.
 - It calls a function when the request offers that function and either the user text says
   ``call <name>`` (optionally followed by JSON arguments) or ``tool_choice`` forces it.
+- A request for structured output (``json_schema`` or ``json_object``) is answered with JSON that
+  fits the schema (`openai_replay.structured`); placeholder tool arguments come from the same generator.
 - ``generate: false`` (warm-up) completes with no output.
 """
 
@@ -15,9 +17,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from openai_replay.errors import ApiError
 from openai_replay.items import last_user_text, trailing_tool_outputs
+from openai_replay.side import simulated_answer
 from openai_replay.source import Turn
-from openai_replay.steps import Emit, Sleep, Step
+from openai_replay.steps import Emit, Fail, Respond, Sleep, Step
+from openai_replay.structured import requested_format, structured_reply, tool_arguments
+from openai_replay.structured.generate import NoValue
 
 #: The most characters of the user's text the reply echoes; the rest is named, not repeated.
 MAX_ECHO_CHARS = 16_384
@@ -29,24 +35,42 @@ class SimulatedModel:
     """The default source."""
 
     def plan(self, turn: Turn) -> Iterator[Step]:
-        return paced(self.events(turn), turn.config.event_delay)
+        if turn.side is not None:  # models, embeddings, moderations: one JSON body
+            answer = simulated_answer(turn)
+            return iter([Fail(answer) if isinstance(answer, ApiError) else Respond(answer)])
+        call = self.choose_call(turn) if turn.generate else None
+        text = None
+        if turn.generate and call is None:
+            try:
+                text = self.answer(turn)
+            except NoValue as exc:
+                return iter([Fail(_cannot_answer(turn, exc))])
+        return paced(self.events(turn, call, text), turn.config.event_delay)
 
-    def events(self, turn: Turn) -> Iterator[dict[str, Any]]:
+    def events(self, turn: Turn, call: tuple[str, str] | None, text: str | None) -> Iterator[dict[str, Any]]:
         """The response's events, built lazily so a cancel can stop them between any two."""
         b = turn.builder
         chunk = turn.config.chunk_size
         yield b.created()
         yield b.in_progress()
-        if turn.generate:
-            call = self.choose_call(turn)
-            if call is not None:
-                name, arguments = call
-                yield from b.function_call(name, arguments, chunk, include_name_on_done=turn.config.function_call_done_name)
-            else:
-                yield from b.message(self.reply_text(turn), chunk)
+        if call is not None:
+            name, arguments = call
+            yield from b.function_call(name, arguments, chunk, include_name_on_done=turn.config.function_call_done_name)
+        elif text is not None:
+            yield from b.message(text, chunk)
         yield b.completed()
 
+    def answer(self, turn: Turn) -> str:
+        """The message text: JSON for a structured-output request, else `reply_text`."""
+        fmt = requested_format(turn.payload, "responses")  # chat's response_format arrives as text.format
+        if fmt is None:
+            return self.reply_text(turn)
+        return structured_reply(fmt, turn.context, last_user_text(turn.context), self.reply_text(turn))
+
     def reply_text(self, turn: Turn) -> str:
+        spoken = getattr(turn.builder, "default_text", None)  # an audio turn: the text to speak, or that was heard
+        if isinstance(spoken, str):
+            return spoken
         outputs = trailing_tool_outputs(turn.context)
         if outputs:
             names = _call_names(turn.context)
@@ -65,7 +89,7 @@ class SimulatedModel:
         if choice == "none":
             return None
         if isinstance(choice, dict) and isinstance(choice.get("name"), str) and choice["name"] in tools:
-            return choice["name"], _example_arguments(tools[choice["name"]])
+            return choice["name"], tool_arguments(tools[choice["name"]], last_user_text(turn.context))
         match = _CALL.search(last_user_text(turn.context) or "")
         if match and match.group(1) in tools:
             args = match.group(2)
@@ -74,10 +98,10 @@ class SimulatedModel:
                     return match.group(1), json.dumps(json.loads(args), separators=(",", ":"))
                 except json.JSONDecodeError:
                     pass
-            return match.group(1), _example_arguments(tools[match.group(1)])
+            return match.group(1), tool_arguments(tools[match.group(1)], last_user_text(turn.context))
         if choice == "required":
             name = next(iter(tools))
-            return name, _example_arguments(tools[name])
+            return name, tool_arguments(tools[name], last_user_text(turn.context))
         return None
 
 
@@ -117,24 +141,13 @@ def _call_names(items: list[dict[str, Any]]) -> dict[Any, str]:
     }
 
 
-_EXAMPLES: dict[str, Any] = {"string": "example", "integer": 1, "number": 1, "boolean": True, "array": [], "object": {}}
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _example_arguments(tool: dict[str, Any]) -> str:
-    """Arguments that satisfy the tool's JSON schema at its simplest: one value per required field."""
-    params = _mapping(tool.get("parameters"))  # a client's schema may be any JSON: read it defensively
-    props = _mapping(params.get("properties"))
-    listed = params.get("required")
-    required = [r for r in listed if isinstance(r, str)] if isinstance(listed, list) else list(props)
-    args = {}
-    for name in required:
-        spec = _mapping(props.get(name))
-        enum = spec.get("enum")
-        kind = spec.get("type")
-        kind_name = str(kind[0] if isinstance(kind, list) and kind else kind)
-        args[name] = enum[0] if isinstance(enum, list) and enum else _EXAMPLES.get(kind_name, "example")
-    return json.dumps(args, separators=(",", ":"))
+def _cannot_answer(turn: Turn, exc: NoValue) -> ApiError:
+    """Loud, not wrong: a schema this generator cannot answer gets a 400 that says so and what to do."""
+    fmt = requested_format(turn.payload, "responses") or {}
+    return ApiError(
+        400,
+        f"openai-replay's simulated model cannot derive a value for the json_schema {fmt.get('name')!r}: {exc}. "
+        "Script the reply with a scenario (a `reply` action with the JSON text) or record the call against the real API.",
+        param="text.format.schema" if turn.chat is None else "response_format",
+        code="unsupported_schema",
+    )

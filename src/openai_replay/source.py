@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from openai_replay.config import ServerConfig
 from openai_replay.errors import ApiError
 from openai_replay.log import ConnectionRecord, RequestRecord
+from openai_replay.log.records import Api
 from openai_replay.responses.events import ResponseBuilder
 from openai_replay.steps import Step
 
@@ -38,9 +39,14 @@ class Turn:
     #: A Chat Completions request: how the engine's events are re-told as chat chunks (None for
     #: the Responses API). Sources still yield engine events; the chat transport translates them.
     chat: ChatStream | None = None
+    #: A side endpoint's request (``models``, ``embeddings``, ``moderations``): sources answer it with
+    #: one `Respond` body (or a failure); None for the Responses and Chat Completions APIs.
+    side: Api | None = None
 
     @property
-    def api(self) -> Literal["responses", "chat"]:
+    def api(self) -> Api:
+        if self.side is not None:
+            return self.side
         return "chat" if self.chat is not None else "responses"
 
     @property

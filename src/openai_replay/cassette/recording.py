@@ -20,6 +20,8 @@ from openai_replay import __version__
 from openai_replay.cassette.model import Cassette, Connection, Ending, HttpExchange, Sender, SseEvent, WsConnection, WsFrame
 from openai_replay.cassette.redact import Redactor
 from openai_replay.cassette.store import assemble, connection_text
+from openai_replay.realtime.replay import PATH as REALTIME_PATH
+from openai_replay.realtime.replay import compact_append
 
 
 def _round(seconds: float) -> float:
@@ -50,6 +52,8 @@ class WsTap(_Tap):
         self.conn = conn
 
     def frame(self, sender: Sender, text: str | None = None, binary: bytes | None = None) -> None:
+        if sender == "client" and text is not None and self.conn.path == REALTIME_PATH:
+            text = compact_append(text)  # a Realtime append keeps its audio's digest and length only
         encoded = base64.b64encode(binary).decode("ascii") if binary is not None else None
         self.conn.frames.append(WsFrame(self.now(), sender, text if encoded is None else None, encoded))
 
@@ -166,7 +170,10 @@ class Recording:
         return HttpTap(self, exchange)
 
     def proxy_failed(self, message: str) -> None:
-        """The recorder answered a request itself (the upstream was unreachable): not a cassette."""
+        """The recorder answered a request itself (the upstream was unreachable): not a cassette.
+
+        The message is scrubbed: it names the upstream URL (perhaps with a password) and is printed."""
+        message = self.redactor.text(message)
         with self._lock:
             self.failures.append(message)
 

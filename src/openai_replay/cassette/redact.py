@@ -24,7 +24,6 @@ Applied to every connection before it is written:
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -33,11 +32,13 @@ from typing import Any, Union
 from urllib.parse import parse_qsl, urlencode
 
 from openai_replay.cassette.model import Cassette, Connection, Ending, HttpExchange, SseEvent, WsConnection, WsFrame
+from openai_replay.cassette.scrub import pieces, scrub, secrets_in
 from openai_replay.cassette.secrets import (
     REDACTED,
     VALUE_PATTERNS,
     ValuePattern,
     cookie_values,
+    secret_field,
     secret_header,
     secret_query_name,
 )
@@ -85,6 +86,7 @@ RESPONSE_HEADERS = frozenset(
 )
 
 Hook = Callable[[Connection], "Connection | None"]
+
 Filter = Union[str, "tuple[str, str | None]"]
 
 
@@ -145,7 +147,8 @@ class Redactor:
         token = value.split(" ", 1)[1] if value.lower().startswith(("bearer ", "basic ")) else value
         for candidate in (value, token.strip()):
             if len(candidate) >= 6 and candidate not in (REDACTED, "sk-" + REDACTED):
-                self._found.add(candidate)
+                # as written in text and as written in JSON (which may escape a slash)
+                self._found.update({candidate, candidate.replace("\\/", "/"), candidate.replace("/", "\\/")})
 
     @property
     def generation(self) -> int:
@@ -154,18 +157,21 @@ class Redactor:
 
     # -- the pieces ----------------------------------------------------------------------------
     def text(self, value: str) -> str:
-        for shape in self.patterns:  # type: ignore[union-attr]
-            value = shape.pattern.sub(functools.partial(_swap, replacement=shape.replacement), value)
         known = self._known()
-        return known.sub(REDACTED, value) if known is not None else value
+        out = []
+        for piece, data in pieces(value):
+            if not data:
+                piece = scrub(piece, self.patterns)  # type: ignore[arg-type]
+                piece = known.sub(REDACTED, piece) if known is not None else piece
+            out.append(piece)
+        return "".join(out)
 
     def learn_text(self, value: str | None) -> None:
         """Learn every secret-shaped value in ``value`` (a query parameter, a JSON field, a password)."""
-        if not value:
-            return
-        for shape in self.patterns:  # type: ignore[union-attr]
-            for match in shape.pattern.finditer(value):
-                self.add_secret(match.group("secret") if "secret" in match.re.groupindex else match.group())
+        for piece, data in pieces(value or ""):
+            if not data:
+                for secret in secrets_in(piece, self.patterns):  # type: ignore[arg-type]
+                    self.add_secret(secret)
 
     def _known(self) -> re.Pattern[str] | None:
         if self._compiled[0] != len(self._found) or (self._found and self._compiled[1] is None):
@@ -279,7 +285,10 @@ class Redactor:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {self.text(str(k)): self.value(v) for k, v in value.items()}
+            return {
+                self.text(str(k)): REDACTED if isinstance(v, str) and secret_field(str(k), v) else self.value(v)
+                for k, v in value.items()
+            }
         if isinstance(value, list):
             return [self.value(v) for v in value]
         return value
@@ -288,15 +297,20 @@ class Redactor:
         return self.text(value) if value is not None else None
 
     def _binary(self, data: str | None) -> str | None:
-        """A binary frame is scrubbed too when its bytes are text."""
+        """A binary frame or body (base64) is scrubbed too: as UTF-8 text when it is, else byte for byte
+        (Latin-1), so a token inside audio, an upload or a packed message is found as well."""
         if data is None:
             return None
         try:
-            text = base64.b64decode(data, validate=True).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
+            raw = base64.b64decode(data, validate=True)
+        except ValueError:
             return data
+        try:
+            text, encoding = raw.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            text, encoding = raw.decode("latin-1"), "latin-1"
         clean = self.text(text)
-        return data if clean == text else base64.b64encode(clean.encode("utf-8")).decode("ascii")
+        return data if clean == text else base64.b64encode(clean.encode(encoding)).decode("ascii")
 
     def _ending(self, ending: Ending | None) -> Ending | None:
         return replace(ending, reason=self.text(ending.reason)) if ending else None
@@ -352,16 +366,15 @@ class Redactor:
         if conn.events is not None:
             events = [SseEvent(e.t, self.text(e.event), self._response(conn, e.data, filters) or "") for e in conn.events]
         request_body = self._request(conn, conn.method, conn.request_body, filters)
-        return replace(conn, request_body=request_body, events=events, end=self._ending(conn.end), **common)
-
-
-def _swap(match: re.Match[str], replacement: str) -> str:
-    """The match with its ``secret`` group (or all of it) replaced."""
-    if "secret" not in match.re.groupindex:
-        return replacement
-    start, end = match.span("secret")
-    whole = match.group()
-    return whole[: start - match.start()] + replacement + whole[end - match.start() :]
+        return replace(
+            conn,
+            request_body=request_body,
+            request_body_base64=self._binary(conn.request_body_base64),
+            body_base64=self._binary(conn.body_base64),
+            events=events,
+            end=self._ending(conn.end),
+            **common,
+        )
 
 
 def _filters(entries: Iterable[Filter], *, lower: bool = False) -> dict[str, str | None]:

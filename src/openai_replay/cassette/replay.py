@@ -19,6 +19,7 @@ import os
 import threading
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 
 from openai_replay.cassette.forms import recorded_body
 from openai_replay.cassette.interactions import Interaction, interactions, parse_object, response_ids
@@ -122,10 +123,10 @@ class CassetteReplay:
         if time_scale is not None:
             self.delay_factor = deprecated_time_scale(time_scale)
         self.cassette = cassette if isinstance(cassette, Cassette) else load_cassette(cassette)
-        self.items = interactions(self.cassette)
-        self.matchers = resolve(match_on)
         #: Applied to each live request before matching, as it was to the recording.
         self.redactor = redactor or Redactor()
+        self.items = [_scrubbed_again(item, self.redactor) for item in interactions(self.cassette)]
+        self.matchers = resolve(match_on)
         self.cross_transport = cross_transport
         self.rerecord = (
             rerecord
@@ -170,6 +171,11 @@ class CassetteReplay:
         """Raise `CassetteMismatch` if a request matched nothing (or, strictly, something never played)."""
         if self.mismatches or (not allow_unplayed and self.unplayed()):
             raise CassetteMismatch(self.report())
+
+    def connection_played(self, number: int) -> None:
+        """Count every interaction of recorded connection ``number`` as played (a replayed Realtime socket)."""
+        with self._lock:
+            self._played.update(i.index for i in self.items if i.connection == number)
 
     def assert_all_played(self) -> None:
         self.check(allow_unplayed=False)
@@ -345,3 +351,15 @@ def _frame_error(data: str) -> ApiError:
     frame = parse_object(data)
     status = frame.get("status")
     return _api_error(status if isinstance(status, int) else 400, json.dumps({"error": frame.get("error")}), {})
+
+
+def _scrubbed_again(item: Interaction, redactor: Redactor) -> Interaction:
+    """A recorded request scrubbed with today's rules exactly as a live one is (its JSON view through
+    `Redactor.live`): a cassette recorded under older, narrower rules (a password kept in a tool call's
+    arguments) still matches the live request they now scrub."""
+    body = json.dumps(item.request, ensure_ascii=False, separators=(",", ":")) if item.request is not None else None
+    text = redactor.request_body(body)
+    query = redactor.query(item.query)
+    if text == body and query == item.query:
+        return item
+    return replace(item, request=parse_object(text) if text is not None else None, query=query)

@@ -231,9 +231,7 @@ def _status(response: dict[str, Any], at: str) -> int | None:
     return number
 
 
-def _exchange(
-    request: dict[str, Any], response: dict[str, Any], path: str, query: str, at: str, budget: _Budget
-) -> HttpExchange:
+def _exchange(request: dict[str, Any], response: dict[str, Any], path: str, query: str, at: str, budget: _Budget) -> HttpExchange:
     headers = _headers(response.get("headers"), f"{at}.response.headers")
     text = _body(response, f"{at}.response", headers.get("content-encoding", ""), budget, pretty=True)
     headers.pop("content-encoding", None)

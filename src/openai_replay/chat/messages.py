@@ -79,4 +79,14 @@ def engine_payload(payload: dict[str, Any]) -> dict[str, Any]:
         "store": False,
         "metadata": payload.get("metadata") or {},
         "user": payload.get("user"),
+        "text": {"format": _text_format(payload.get("response_format"))},
     }
+
+
+def _text_format(fmt: Any) -> dict[str, Any]:
+    """``response_format`` in the Responses API's ``text.format`` shape (the simulated model reads that)."""
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema" and isinstance(fmt.get("json_schema"), dict):
+        return {"type": "json_schema", **fmt["json_schema"]}
+    if isinstance(fmt, dict) and fmt.get("type") == "json_object":
+        return {"type": "json_object"}
+    return {"type": "text"}

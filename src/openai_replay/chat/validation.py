@@ -12,6 +12,7 @@ from typing import Any
 from openai_replay import errors
 from openai_replay.errors import ApiError
 from openai_replay.responses.validation import TYPE_CHECKS, kind_of
+from openai_replay.structured import format_problem
 
 #: Top-level properties of ``CreateChatCompletionRequest`` (OpenAPI 2026-08-21); tested against the spec.
 CHAT_FIELDS = frozenset(
@@ -137,7 +138,12 @@ def validate_chat(payload: Any) -> ApiError | None:
     for name, value in (payload.get("stream_options") or {}).items():
         if name in ("include_usage", "include_obfuscation") and not isinstance(value, bool):
             return errors.invalid_type(f"stream_options.{name}", "a boolean", kind_of(value))
-    return _validate_tools(payload.get("tools")) or _validate_tool_choice(payload) or _validate_messages(payload["messages"])
+    return (
+        _validate_tools(payload.get("tools"))
+        or _validate_tool_choice(payload)
+        or _validate_messages(payload["messages"])
+        or format_problem(payload, "chat")
+    )
 
 
 #: ``stop`` takes at most this many sequences (``CreateChatCompletionRequest.stop``).

@@ -8,8 +8,10 @@ request, and prints the exchange and the server's request log.
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Any
 
+from openai_replay.sdk import MissingSdk, require_openai
 from openai_replay.server import FakeServer
 
 WEATHER_TOOL = {
@@ -54,7 +56,7 @@ def _describe(item: dict[str, Any]) -> str:
 
 
 async def run_demo() -> list[str]:
-    from openai import AsyncOpenAI
+    AsyncOpenAI = require_openai("openai-replay demo").AsyncOpenAI
 
     out: list[str] = []
     async with FakeServer(seed=7) as server:
@@ -87,6 +89,11 @@ async def run_demo() -> list[str]:
 
 
 def main() -> int:
+    try:
+        require_openai("openai-replay demo")
+    except MissingSdk as exc:
+        print(f"openai-replay: {exc}", file=sys.stderr)
+        return 2
     for line in asyncio.run(run_demo()):
         print(line)
     return 0

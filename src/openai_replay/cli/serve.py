@@ -67,6 +67,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="WebSocket connection-time limit (default: 3600; 0: no limit)",
     )
     parser.add_argument(
+        "--realtime-pace",
+        type=non_negative("a pace, 0 or more (1 = real time, 0 = as fast as the socket takes it)"),
+        default=0.0,
+        metavar="X",
+        help="Realtime output audio pace: 1 real time (barge-in tests), 2 twice as fast, 0 as fast as possible (default)",
+    )
+    parser.add_argument(
         "--scenario",
         default=None,
         metavar="FILE_OR_BUILTIN",
@@ -151,6 +158,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         seed=args.seed,
         chunk_size=args.chunk_size,
         connection_limit_seconds=args.connection_limit,
+        realtime_pace=args.realtime_pace,
         log_limit=args.log_limit or None,
         log_payload_limit=args.log_payload_limit or None,
         store_limit=args.store_limit or None,

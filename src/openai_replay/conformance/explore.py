@@ -135,9 +135,7 @@ def explore_client(
     count = [0]
 
     @seeded(seed)
-    @settings(
-        max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck), print_blob=False
-    )
+    @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck), print_blob=False)
     @given(schedule=strategy)
     def prop(schedule: Scenario) -> None:
         count[0] += 1

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from openai_replay.log.exchange import FAILED, KEPT, context_before, conversation_through, request, where
 from openai_replay.log.history import assert_history_intact, assert_tool_results
 from openai_replay.log.invariants import DEFAULT_MAX_ATTEMPTS, Surfaced, assert_invariants, in_flight_problems
+from openai_replay.log.realtime import assert_calls_answered, assert_conversation_restored, assert_realtime_protocol
 from openai_replay.log.recovery import assert_cancelled, assert_reconnected, assert_retried
 from openai_replay.log.reproduce import check_full_context, resent_items
 from openai_replay.log.timeline import fail, offset, render
@@ -25,12 +26,15 @@ if TYPE_CHECKING:
 __all__ = [
     "LogAssertions",
     "assert_all_closed",
+    "assert_calls_answered",
     "assert_cancelled",
     "assert_chained",
+    "assert_conversation_restored",
     "assert_full_context",
     "assert_history_intact",
     "assert_invariants",
     "assert_one_in_flight",
+    "assert_realtime_protocol",
     "assert_reconnected",
     "assert_retried",
     "assert_tool_results",
@@ -223,6 +227,21 @@ class LogAssertions:
         """Every connection closed by the end (see `assert_all_closed`)."""
         __tracebackhide__ = True
         assert_all_closed(self, wait=wait)
+
+    def assert_realtime_protocol(self: Any) -> None:
+        """Realtime: no create while active, no cancel with none, no truncate past the audio (see `assert_realtime_protocol`)."""
+        __tracebackhide__ = True
+        assert_realtime_protocol(self)
+
+    def assert_calls_answered(self: Any) -> None:
+        """Realtime: every function call answered by exactly one output (see `assert_calls_answered`)."""
+        __tracebackhide__ = True
+        assert_calls_answered(self)
+
+    def assert_conversation_restored(self: Any) -> None:
+        """Realtime: a new socket's first response sees the earlier conversation again (see `assert_conversation_restored`)."""
+        __tracebackhide__ = True
+        assert_conversation_restored(self)
 
     def assert_invariants(
         self: Any,

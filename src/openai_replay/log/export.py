@@ -26,6 +26,8 @@ def export_request(record: RequestRecord) -> dict[str, Any]:
     """One request: what the client sent (``payload``), which try it was, and how it ended."""
     return {
         "turn": record.turn,
+        "api": record.api,
+        "endpoint": record.request_line,
         "transport": record.transport,
         "connection_id": record.connection_id,
         "turn_on_connection": record.turn_on_connection,
@@ -44,6 +46,7 @@ def export_request(record: RequestRecord) -> dict[str, Any]:
         "output_items": list(record.output_items),
         "faults": list(record.faults),
         "answered_by": record.answered_by,
+        "audio": record.audio,
         "summary": record.summary(),
     }
 

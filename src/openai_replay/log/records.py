@@ -16,6 +16,18 @@ import orjson
 
 from openai_replay.log.trim import shrink
 
+#: The APIs a request can speak; the side endpoints answer one JSON body (no events, no chain).
+Api = Literal[
+    "responses", "chat", "conversations", "realtime", "models", "embeddings", "moderations", "speech", "transcription"
+]
+#: The APIs served by `openai_replay.side` (one JSON body answered by the source itself).
+SIDE_APIS = ("models", "embeddings", "moderations")
+_ENDPOINTS = {
+    ("responses", "ws"): "WS /v1/responses",
+    ("responses", "http"): "POST /v1/responses",
+    ("chat", "http"): "POST /v1/chat/completions",
+}
+
 OutcomeKind = Literal[
     "pending",
     "completed",
@@ -92,11 +104,17 @@ class RequestRecord:
     retry_after: float | None = None
     #: The ``output`` items of the terminal response (what the assistant said or called).
     output_items: list[dict[str, Any]] = field(default_factory=list)
-    #: Which API the request spoke: ``responses`` (``/v1/responses``, WS) or ``chat`` (``/v1/chat/completions``).
-    api: Literal["responses", "chat", "conversations"] = "responses"
+    #: Which API the request spoke: ``responses`` (``/v1/responses``, WS), ``chat`` (``/v1/chat/completions``),
+    #: ``conversations``, ``realtime`` (``/v1/realtime``), a side endpoint's (``models``, ``embeddings``,
+    #: ``moderations``), ``speech`` (``/v1/audio/speech``) or ``transcription`` (``/v1/audio/transcriptions``,
+    #: ``/translations``).
+    api: Api = "responses"
     #: The request line of a request that is not a create (``GET /v1/responses/resp_…/input_items``,
-    #: ``POST /v1/conversations``); None for ``POST /v1/responses``, WebSocket and chat creates.
+    #: ``POST /v1/conversations``, ``POST /v1/embeddings``); None for ``POST /v1/responses``, WebSocket and
+    #: chat creates (`request_line` names those too).
     endpoint: str | None = None
+    #: An audio request's facts: model, format, duration in seconds, the transcript or spoken text.
+    audio: dict[str, Any] | None = None
     #: The conversation step this request performs (see `step_key`); None for a refused request.
     step: str | None = field(default=None, repr=False, compare=False)
     #: Set on a payload larger than the log keeps: its byte budget once the outcome is decided.
@@ -115,6 +133,11 @@ class RequestRecord:
             self.retry_after = retry_after_seconds(headers)
 
     @property
+    def request_line(self) -> str:
+        """The request line it came in on: `endpoint`, or the create's (``WS /v1/responses`` for WebSocket)."""
+        return self.endpoint or _ENDPOINTS.get((self.api, self.transport), "")
+
+    @property
     def previous_response_id(self) -> str | None:
         value = self.payload.get("previous_response_id")
         return value if isinstance(value, str) else None
@@ -130,10 +153,15 @@ class RequestRecord:
                 from openai_replay.chat.messages import message_items
 
                 self._input_items = message_items(self.payload.get("messages"))
+            elif self.api == "transcription":  # the upload, by its digest: a retry of the same audio is attempt 2
+                self._input_items = [{"type": "input_audio", "file": self.payload.get("file")}]
             else:
                 from openai_replay.items import normalize_input
 
-                self._input_items = normalize_input(self.payload.get("input"))
+                given = self.payload.get("input")
+                if self.api in SIDE_APIS and isinstance(given, list):  # embeddings, moderations: a list of texts
+                    given = [{"type": "message", "role": "user", "content": t} if isinstance(t, str) else t for t in given]
+                self._input_items = normalize_input(given)
         return self._input_items
 
     @property
@@ -284,7 +312,7 @@ class LogRecords:
         connection: ConnectionRecord | None = None,
         lane: str | None = None,
         headers: dict[str, str] | None = None,
-        api: Literal["responses", "chat", "conversations"] = "responses",
+        api: Api = "responses",
         valid: bool = True,
         size: int = 0,
         endpoint: str | None = None,

@@ -90,6 +90,8 @@ def _request_line(record: RequestRecord) -> str:
     verb = "response.create" if record.transport == "ws" else "POST /v1/responses"
     if record.api == "chat":
         verb = "POST /v1/chat/completions"
+    elif record.api in ("speech", "transcription"):
+        verb = f"POST {(record.audio or {}).get('endpoint', '/v1/audio')}"
     if record.endpoint is not None:
         return f"{_where(record)}  -> {record.endpoint}"
     parts = [f"{_where(record)}  -> {verb}"]
@@ -103,6 +105,11 @@ def _request_line(record: RequestRecord) -> str:
         parts.append("(not a JSON object)")
     elif record.api == "chat":
         parts.append(f"messages={describe_items(record.input_items)}")
+    elif record.audio is not None:
+        facts = {k: v for k, v in record.audio.items() if k != "endpoint" and v is not None}
+        parts.append(" ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in facts.items()))
+    elif record.api == "models":
+        pass
     else:
         parts.append(f"input={describe_items(record.input_items)}")
     return "  ".join(parts)
@@ -155,9 +162,23 @@ def _lines(log: LogRecords) -> list[_Line]:
         turn, conns = frozenset({record.turn}), frozenset({record.connection_id} if record.connection_id else set())
         add(record.received_at, _request_line(record), turn, conns)
         add(record.terminal_at or record.finished_at, _outcome_line(record), turn, conns)
+    appends: dict[int, tuple[_Line, int]] = {}  # a connection's current run of Realtime audio appends, condensed
     for frame in list(log.frames):
         if frame.type == "response.create" and frame.problem is None and not frame.discarded:
             continue  # shown as its request
+        run = appends.pop(frame.connection_id, None)
+        if frame.type == "input_audio_buffer.append" and frame.problem is None and not frame.discarded:
+            if run is not None:
+                run[0].text = f"conn {frame.connection_id}  -> input_audio_buffer.append x{run[1] + 1}"
+                appends[frame.connection_id] = (run[0], run[1] + 1)
+                continue
+            add(
+                frame.received_at,
+                f"conn {frame.connection_id}  -> input_audio_buffer.append",
+                conns=frozenset({frame.connection_id}),
+            )
+            appends[frame.connection_id] = (lines[-1], 1)
+            continue
         what = frame.type or "frame"
         detail = ""
         if isinstance(frame.data, dict) and frame.data.get("response_id"):

@@ -32,6 +32,7 @@ import pytest
 from openai_replay.log.timeline import EXCHANGE_INTRO
 from openai_replay.pytest_plugin.coexist import RECORD_MODE_HELP, disable_recording_refusal, loopback_allowed, name_both_in_help
 from openai_replay.pytest_plugin.settings import MARKER_KEYS, RECORD_MODES, Settings, SettingsError, resolve
+from openai_replay.sdk import MissingSdk, require_openai
 
 if TYPE_CHECKING:  # the server is imported when a test first asks for it, not on every pytest start
     from openai_replay.pytest_plugin.server import ReplayServer
@@ -135,7 +136,7 @@ def strict_mode_problem(item: pytest.Item) -> str | None:
     if importlib.util.find_spec("pytest_asyncio") is None:
         return (
             f"{item.name} is an async test: install pytest-asyncio (pip install pytest-asyncio) and mark it "
-            "@pytest.mark.asyncio, or set asyncio_mode = \"auto\" under [tool.pytest.ini_options]"
+            '@pytest.mark.asyncio, or set asyncio_mode = "auto" under [tool.pytest.ini_options]'
         )
     import pytest_asyncio
 
@@ -143,8 +144,8 @@ def strict_mode_problem(item: pytest.Item) -> str | None:
         return None
     return (
         f"{item.name} is an async test but pytest-asyncio runs in strict mode (its default): add "
-        "@pytest.mark.asyncio to the test, or set asyncio_mode = \"auto\" under [tool.pytest.ini_options] "
-        "(docs/pytest-plugin.md, \"Async tests\")"
+        '@pytest.mark.asyncio to the test, or set asyncio_mode = "auto" under [tool.pytest.ini_options] '
+        '(docs/pytest-plugin.md, "Async tests")'
     )
 
 
@@ -315,9 +316,8 @@ def _client_options(settings: Settings, url: str, http_client: Any) -> dict[str,
 @pytest.fixture
 def openai_client(openai_server: ReplayServer) -> Iterator[Any]:
     """An ``openai.OpenAI`` client pointed at ``openai_server`` (options from config key ``client``)."""
-    from openai import DefaultHttpxClient, OpenAI
-
-    client = OpenAI(**_client_options(openai_server.settings, openai_server.url, DefaultHttpxClient))
+    sdk = _sdk("the openai_client fixture")
+    client = sdk.OpenAI(**_client_options(openai_server.settings, openai_server.url, sdk.DefaultHttpxClient))
     try:
         yield client
     finally:
@@ -326,13 +326,20 @@ def openai_client(openai_server: ReplayServer) -> Iterator[Any]:
 
 async def _async_client(openai_server: ReplayServer) -> AsyncIterator[Any]:
     """An ``openai.AsyncOpenAI`` client pointed at ``openai_server`` (options from config key ``client``)."""
-    from openai import AsyncOpenAI, DefaultAsyncHttpxClient
-
-    client = AsyncOpenAI(**_client_options(openai_server.settings, openai_server.url, DefaultAsyncHttpxClient))
+    sdk = _sdk("the async_openai_client fixture")
+    client = sdk.AsyncOpenAI(**_client_options(openai_server.settings, openai_server.url, sdk.DefaultAsyncHttpxClient))
     try:
         yield client
     finally:
         await client.close()
+
+
+def _sdk(what: str) -> Any:
+    """The openai module, or a test failure (not an error traceback) naming the extra to install."""
+    try:
+        return require_openai(what)
+    except MissingSdk as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 def _needs_pytest_asyncio(openai_server: ReplayServer) -> Any:

@@ -109,8 +109,10 @@ def _check_value(name: str, value: Any, where: str) -> Any:
             raise SettingsError(f"{where}: {value!r} is not a valid record mode. Valid modes: {', '.join(RECORD_MODES)}.")
     elif name in ("speed", "time_scale"):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
-            meaning = "a rate: 1 = as recorded, 2 = twice as fast, 0 = no waiting" if name == "speed" else (
-                "deprecated, a factor on the recorded delays: 2 = twice as slow, 0 = no waiting"
+            meaning = (
+                "a rate: 1 = as recorded, 2 = twice as fast, 0 = no waiting"
+                if name == "speed"
+                else ("deprecated, a factor on the recorded delays: 2 = twice as slow, 0 = no waiting")
             )
             raise SettingsError(f"{where}: {name} must be a number >= 0 ({meaning}), got {value!r}.")
         return float(value)
@@ -211,8 +213,12 @@ def cassette_path(settings: Settings, *, test_dir: Path, module: str, test: str)
     cassette folder and must stay inside it, an absolute path is used as it is. ``.json`` is added
     when missing. Raises `SettingsError` for a relative path that leaves the cassette folder.
     """
-    return _under(Path(settings.cassette_dir) if Path(settings.cassette_dir).is_absolute() else test_dir / settings.cassette_dir,
-                  settings, module, test)
+    return _under(
+        Path(settings.cassette_dir) if Path(settings.cassette_dir).is_absolute() else test_dir / settings.cassette_dir,
+        settings,
+        module,
+        test,
+    )
 
 
 def legacy_cassette_path(settings: Settings, *, rootdir: Path, module: str, test: str) -> Path | None:

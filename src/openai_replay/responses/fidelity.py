@@ -45,12 +45,38 @@ KNOWN_DEVIATIONS: tuple[Deviation, ...] = (
     ),
     Deviation("response.function_call_arguments.done", "", "OAS requires 'name'; real events omit it", "'name'"),
     Deviation("error", "error", "the documented connection-limit frame has no 'param' key", "'param'"),
+    # Realtime (kinds ``realtime:<type>``; `openai_replay.realtime.fidelity`): real session events (2026 captures)
+    Deviation(
+        "realtime:session.*",
+        "session.audio.input.transcription*",
+        "OAS: object/strings; real sessions send null when off or unset",
+        "None",
+    ),
+    Deviation(
+        "realtime:session.*", "session.audio.input.noise_reduction", "OAS: object; real sessions send null when off", "None"
+    ),
+    Deviation("realtime:session.*", "session.include", "OAS: array; real sessions send null", "None"),
+    Deviation("realtime:response.*", "response.status_details", "OAS: object; real responses send null until they end", "None"),
+    Deviation("realtime:response.created", "response.usage", "OAS: object; real response.created sends null", "None"),
+    Deviation(
+        "realtime:conversation.item.*",
+        "item.content.*.transcript",
+        "OAS: string; a user's input_audio has null until transcribed",
+        "None",
+    ),
     # Chat Completions (kinds ``chat.completion.chunk`` and ``chat.completion``; `openai_replay.chat.fidelity`)
     Deviation("chat.completion.chunk", "choices.*.logprobs", "OAS: object; real chunks send null", "None"),
     Deviation("chat.completion.chunk", "choices.*.finish_reason", "OAS: enum string; chunks send null until the end", "None"),
     Deviation("chat.completion.chunk", "usage", "OAS: object; with include_usage real chunks send null until the last", "None"),
     Deviation("chat.completion", "system_fingerprint", "OAS: string; real bodies send null for gpt-5 (2025-08)", "None"),
     Deviation("chat.completion", "choices.*", "OAS requires 'logprobs'; real gpt-5 bodies (2025-08) omit it", "'logprobs'"),
+    Deviation(
+        "CreateEmbeddingResponse",
+        "data.*.embedding",
+        "OAS: an array of numbers; with encoding_format base64 (the openai SDK's default) real bodies send one base64 "
+        "string of float32s (real-cassettes-surface embeddings/otel-python-contrib__test_embeddings_with_encoding_format)",
+        "is not of type 'array'",
+    ),
 )
 
 

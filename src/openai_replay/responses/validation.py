@@ -13,6 +13,7 @@ from typing import Any
 
 from openai_replay import errors
 from openai_replay.errors import ApiError
+from openai_replay.structured import format_problem
 
 #: Top-level properties of ``CreateResponse`` (OpenAPI 2026-08-21); tested against the spec.
 CREATE_RESPONSE_FIELDS = frozenset(
@@ -188,7 +189,7 @@ def validate_create(payload: Any, *, websocket: bool) -> ApiError | None:
             code="mutually_exclusive_parameters",
             param="previous_response_id",
         )
-    return _validate_input(payload.get("input")) or _validate_tools(payload.get("tools"))
+    return _validate_input(payload.get("input")) or _validate_tools(payload.get("tools")) or format_problem(payload, "responses")
 
 
 def _validate_input(value: Any) -> ApiError | None:

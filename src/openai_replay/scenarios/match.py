@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from openai_replay.items import last_user_text
+from openai_replay.log.records import SIDE_APIS, Api
 from openai_replay.source import Turn
 
 
@@ -112,7 +113,7 @@ def _int(value: Any, what: str) -> int | None:
 
 
 Transport = Literal["ws", "http"]
-Api = Literal["responses", "chat", "conversations"]
+APIS = ("responses", "chat", "conversations", "realtime", *SIDE_APIS, "speech", "transcription")
 Predicate = Callable[[Turn], bool]
 
 
@@ -127,8 +128,9 @@ class Match:
     #: ``previous_response_id`` present (True) or absent (False).
     chained: bool | None = None
     transport: Transport | None = None
-    #: The API the request speaks: ``responses`` (``/v1/responses...``, WS), ``chat`` (``/v1/chat/completions...``)
-    #: or ``conversations`` (``/v1/conversations...``).
+    #: The API the request speaks: ``responses`` (``/v1/responses...``, WS), ``chat`` (``/v1/chat/completions...``),
+    #: ``conversations`` (``/v1/conversations...``), ``realtime`` (a response on
+    #: ``/v1/realtime``), ``models``, ``embeddings`` or ``moderations``.
     api: Api | None = None
     #: ``generate: false`` warm-up requests (True) or generating ones (False).
     warmup: bool | None = None
@@ -162,8 +164,8 @@ class Match:
                 values[name] = IntSet.of(values[name], name)
         if values.get("transport") not in (None, "ws", "http"):
             raise ScenarioError([f"transport: expected 'ws' or 'http', got {values['transport']!r}"])
-        if values.get("api") not in (None, "responses", "chat", "conversations"):
-            raise ScenarioError([f"api: expected 'responses', 'chat' or 'conversations', got {values['api']!r}"])
+        if values.get("api") not in (None, *APIS):
+            raise ScenarioError([f"api: expected one of {', '.join(map(repr, APIS))}, got {values['api']!r}"])
         return cls(**values)
 
     @property
@@ -210,6 +212,8 @@ class Match:
             selector: IntSet | None = getattr(self, name)
             if selector is not None and selector.empty:
                 return f"'{name}' selects no number at all ({selector.describe()})"
+        if self.api in SIDE_APIS and (self.transport == "ws" or self.warmup or self.chained):
+            return f"{self.api} requests are single HTTP calls, never over WebSocket, warm-up or chained"
         if self.api == "chat":
             if self.transport == "ws":
                 return "Chat Completions is HTTP only, so api 'chat' never matches with transport 'ws'"
@@ -219,6 +223,8 @@ class Match:
             if self.warmup or self.chained:
                 what = "warm-up requests (generate: false)" if self.warmup else "chained requests (previous_response_id)"
                 return f"{what} exist only in the Responses API, not with api 'chat'"
+        if self.api == "realtime" and self.transport == "http":
+            return "the Realtime API is WebSocket only, so api 'realtime' never matches with transport 'http'"
         if self.transport == "http":
             for name in ("connection", "turn_on_connection"):
                 if getattr(self, name) is not None:

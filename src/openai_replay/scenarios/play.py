@@ -33,6 +33,11 @@ class _Stream:
     started: bool = False
 
 
+#: Events a builder yields that no client sees (the audio builders' opening markers): faults neither
+#: count nor cut them, as chat's events that write no chunk.
+UNSEEN = frozenset({"audio.opened"})
+
+
 def play(actions: Sequence[a.Action], turn: Turn, fallback: Source, problem: Callable[[str], None]) -> Iterator[Step]:
     """The steps for ``turn``; ``problem`` hears about faults that never got their moment."""
     stream = _Stream(turn)
@@ -181,7 +186,9 @@ def _weave(
                 return
             event = step.event if isinstance(step, Emit) else {"type": step.event_type}
             # chat: pacing and positions count the chunks the client sees, not the engine's events
-            if s.turn.chat is not None and isinstance(step, Emit) and not writes_chunk(event):
+            if isinstance(step, Emit) and (
+                event.get("type") in UNSEEN or (s.turn.chat is not None and not writes_chunk(event))
+            ):
                 yield step
                 continue
             if pacing is not None and rng is not None:
@@ -212,6 +219,8 @@ def _weave(
 def _cut(step: Emit | EmitRaw, cut: a.Cut, s: _Stream) -> list[Step] | None:
     """Half of the bytes ``step`` would have written, then a drop (None: it would write nothing)."""
     chat = s.turn.chat
+    if isinstance(step, Emit) and step.event.get("type") in UNSEEN:
+        return None
     if chat is not None:
         whole = chat.frame(step.event) if isinstance(step, Emit) else sse_line(step.data)
         if not whole:

@@ -9,15 +9,21 @@ from typing import Any
 from aiohttp import web
 
 from openai_replay import errors
+from openai_replay.server.audio import create_speech, create_transcription, create_translation
 from openai_replay.server.chat import create_chat_completion
 from openai_replay.server.chat_stored import delete_completion, get_completion, list_completions, update_completion
 from openai_replay.server.control import add_control_routes, control_errors
 from openai_replay.server.control_admin import add_admin_routes
 from openai_replay.server.control_auth import CONTROL_TOKEN, control_token_guard
+from openai_replay.server.control_recording import add_recording_routes
 from openai_replay.server.conversations import CONVERSATION_ROUTES
+from openai_replay.server.embeddings import create_embeddings
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.inline import answers_paths, serve_inline
 from openai_replay.server.keys import BACKGROUND, SESSIONS, STATE
+from openai_replay.server.models import list_models, retrieve_model
+from openai_replay.server.moderations import create_moderation
+from openai_replay.server.realtime import handle_realtime
 from openai_replay.server.receive import CLIENT_FAULTS
 from openai_replay.server.recorded import serve_unrouted
 from openai_replay.server.response_routes import cancel, compact, create, delete_response, get_response, input_items, input_tokens
@@ -39,6 +45,14 @@ ROUTES: dict[str, dict[str, Handler]] = {
     "/v1/chat/completions": {"POST": create_chat_completion, "GET": list_completions},
     "/v1/chat/completions/{completion_id}": {"GET": get_completion, "POST": update_completion, "DELETE": delete_completion},
     **CONVERSATION_ROUTES,
+    "/v1/models": {"GET": list_models},
+    "/v1/models/{model_id}": {"GET": retrieve_model},
+    "/v1/embeddings": {"POST": create_embeddings},
+    "/v1/moderations": {"POST": create_moderation},
+    "/v1/audio/speech": {"POST": create_speech},
+    "/v1/audio/transcriptions": {"POST": create_transcription},
+    "/v1/audio/translations": {"POST": create_translation},
+    "/v1/realtime": {"GET": handle_realtime},
 }
 
 
@@ -97,6 +111,7 @@ def build_app(
     if control:
         add_control_routes(app)
         add_admin_routes(app)
+        add_recording_routes(app)
     app[SESSIONS] = set()
     app[BACKGROUND] = set()
     for path, methods in ROUTES.items():

@@ -14,6 +14,7 @@ from openai_replay import errors
 from openai_replay.errors import ApiError
 from openai_replay.inbound import JsonInputError, parse
 from openai_replay.log import RequestRecord
+from openai_replay.log.records import Api
 from openai_replay.responses.validation import validate_create
 from openai_replay.server.auth import auth_error
 from openai_replay.server.coalesce import FIRST_EVENTS, coalesce, flush
@@ -246,7 +247,7 @@ class Refused:
 async def read_request(
     state: ServerState,
     request: web.Request,
-    api: Literal["responses", "chat", "conversations"] = "responses",
+    api: Api = "responses",
     validate: Callable[[Any], bool] | None = None,
 ) -> tuple[RequestRecord, Any] | Refused:
     """Read a POST body into the request log: its record and the parsed body, or why it was refused
@@ -274,7 +275,13 @@ async def read_request(
     headers = {k.lower(): v for k, v in request.headers.items() if k.lower().startswith("x-stainless-retry")}
     valid = getattr(state.source, "bypass_protocol", False) or validate is None or validate(payload)
     record = state.log.add_request(
-        transport="http", payload=payload, now=state.clock.time(), headers=headers, api=api, valid=valid, size=len(raw)
+        transport="http",
+        payload=payload,
+        now=state.clock.time(),
+        headers=headers,
+        api=api,
+        valid=valid,
+        size=len(raw),
     )
     return record, payload
 

@@ -17,6 +17,7 @@ import aiohttp
 from aiohttp import WSMsgType, web
 
 from openai_replay.cassette.recording import Recording
+from openai_replay.cassette.redact import Redactor
 from openai_replay.cassette.sse import SseSplitter
 from openai_replay.log import RequestLog
 from openai_replay.server.proxylog import EndpointLogTap, HttpLogTap, WsLogTap
@@ -41,6 +42,7 @@ class Relay:
 
 def _error_body(status: int, message: str) -> str:
     kind = "server_error" if status >= 500 else "invalid_request_error"
+    message = Redactor().text(message)  # it may quote a URL whose query holds the client's key
     return json.dumps({"error": {"message": message, "type": kind, "param": None, "code": None}}, indent=2)
 
 

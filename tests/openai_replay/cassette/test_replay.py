@@ -20,6 +20,7 @@ from openai_replay.cassette import (
     CassetteReplay,
     Ending,
     HttpExchange,
+    Redactor,
     SseEvent,
     WsConnection,
     WsFrame,
@@ -172,3 +173,23 @@ async def test_recorded_close_after_the_last_turn_is_replayed(tmp_path: Path) ->
     async with FakeServer(source=replay) as server:
         seen = await ws_conversation(server.ws_url, [{"input": "x"}, {"input": "x"}])
     assert len(seen.turns[0]) == 2 and seen.ended == "CLOSE 1001"
+
+
+async def test_a_cassette_recorded_under_narrower_rules_still_matches(tmp_path: Path) -> None:
+    """A request whose tool arguments hold a password, recorded when the rules kept it, still replays now that they scrub it."""
+    path = tmp_path / "older.json"
+    arguments = json.dumps({"user": "ops", "password": "hunter2-Xq9"})
+    body = {
+        "model": "gpt-4o-mini",
+        "input": [{"type": "function_call", "call_id": "c1", "name": "login", "arguments": arguments}],
+    }
+    async with FakeServer(seed=2) as upstream:
+        older = Redactor(patterns=[])  # no value rules: what a narrower rule set kept
+        async with RecordingProxy(upstream=upstream.url, out=path, api_key="k", redact=older) as proxy:
+            status, _ = await http_raw(proxy.url, body)
+            assert status == 200
+    assert "hunter2-Xq9" in path.read_text()
+    replay = CassetteReplay(load_cassette(path))
+    async with FakeServer(source=replay) as server:
+        status, text = await http_raw(server.url, body)
+    assert status == 200 and replay.mismatches == [], text

@@ -108,3 +108,12 @@ def test_a_port_in_use_suggests_port_0(capsys: pytest.CaptureFixture[str]) -> No
     err = capsys.readouterr().err
     assert status == 2 and "cannot listen on 127.0.0.1" in err
     assert "pass --port 0 for any free port (with --ready-file PATH to learn which)" in err
+
+
+def test_realtime_pace_paces_realtime_audio_and_refuses_negatives(capsys: pytest.CaptureFixture[str]) -> None:
+    """--realtime-pace 1 paces Realtime reply audio at real time (default 0: as fast as possible); -1 exits 2."""
+    assert _config().config.realtime_pace == 0.0
+    assert _config("--realtime-pace", "1").config.realtime_pace == 1.0
+    with pytest.raises(SystemExit) as exited:
+        _config("--realtime-pace", "-1")
+    assert exited.value.code == 2 and "a pace, 0 or more" in capsys.readouterr().err

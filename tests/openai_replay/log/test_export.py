@@ -22,3 +22,17 @@ def test_export_is_json_and_frame_numbers_survive_trimming() -> None:
     assert body["next"] == {"since": 20, "frames_since": 20}
     log.clear()
     assert export_log(log)["next"] == {"since": 0, "frames_since": 0}
+
+
+def test_each_request_names_its_api_and_endpoint() -> None:
+    """Every exported request says which API it spoke and the request line it came in on."""
+    log = RequestLog()
+    log.add_request(transport="ws", payload={"input": "a"}, now=1.0)
+    log.add_request(transport="http", payload={"messages": []}, now=2.0, api="chat")
+    log.add_request(transport="http", payload={"input": "b"}, now=3.0, api="embeddings", endpoint="POST /v1/embeddings")
+    exported = [(r["api"], r["endpoint"]) for r in export_log(log)["requests"]]
+    assert exported == [
+        ("responses", "WS /v1/responses"),
+        ("chat", "POST /v1/chat/completions"),
+        ("embeddings", "POST /v1/embeddings"),
+    ]

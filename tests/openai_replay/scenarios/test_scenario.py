@@ -142,8 +142,9 @@ def test_building_a_bad_scenario_names_every_problem() -> None:
     assert raised.value.problems == [
         "config: unknown server setting 'no_such_setting'; known: body_timeout, cancel_mode, cancel_reason, chunk_size, "
         "connection_limit_seconds, enforce_previous_response, event_delay, evict_on_failure, function_call_done_name, "
-        "header_timeout, limit_close_code, log_limit, log_payload_limit, max_stream_ids, max_ws_connections, obfuscation, "
-        "require_auth, seed, store_limit, usage_cache_write_tokens, ws_frame_timeout, ws_idle_timeout, ws_queue_limit",
+        "header_timeout, limit_close_code, log_limit, log_payload_limit, max_stream_ids, max_ws_connections, models, "
+        "obfuscation, realtime_pace, realtime_transcript, require_auth, seed, store_limit, usage_cache_write_tokens, "
+        "ws_frame_timeout, ws_idle_timeout, ws_queue_limit",
         "rule 1 'impossible': can never match: HTTP requests have no WebSocket connection, so 'connection' never "
         "matches with transport 'http'",
         "rule 2 (every request): 'text 'after close'' can never happen: 'close 1000' before it ends the connection",

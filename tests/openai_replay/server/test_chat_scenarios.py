@@ -32,7 +32,7 @@ def test_api_selector_refuses_impossible_combinations() -> None:
     """api 'chat' with a WebSocket selector, or an unknown api, is refused with a message saying why."""
     with pytest.raises(ValueError, match="HTTP only"):
         scenario().on(api="chat", transport="ws").reply("x").build()
-    with pytest.raises(ValueError, match="expected 'responses', 'chat'"):
+    with pytest.raises(ValueError, match="expected one of 'responses', 'chat', 'conversations', 'realtime', 'models'"):
         scenario().on(api="completions").reply("x").build()
 
 

@@ -127,3 +127,25 @@ async def test_a_cassette_loads_at_runtime_and_bad_ones_are_one_line_400s(
     assert status == 400 and "does not exist" in body["error"]["message"]
     status, body = await call(http, root(server), "PUT", "cassette", json={"path": str(out), "sped": 1})
     assert status == 400 and "unknown option(s) sped" in body["error"]["message"]
+
+
+async def test_a_recording_starts_and_stops_at_runtime_and_its_cassette_replays(
+    server: FakeServer, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """POST /__replay/recordings gives a proxy URL; DELETE saves the cassette, which PUT /__replay/cassette replays."""
+    out = tmp_path / "live.json"
+    async with FakeServer() as upstream:
+        status, started = await call(http, root(server), "POST", "recordings", json={"out": str(out), "upstream": upstream.url})
+        assert status == 200 and started["url"].startswith("http://127.0.0.1:")
+        again = await call(http, root(server), "POST", "recordings", json={"out": str(out), "upstream": upstream.url})
+        assert again[0] == 409
+        client = openai.AsyncOpenAI(base_url=started["url"], api_key="sk-test", max_retries=0)
+        assert (await client.responses.create(model="m", input="live")).output_text == "You said: live"
+        assert (await call(http, root(server), "GET", "recordings"))[1]["recordings"][0]["id"] == started["id"]
+        status, stopped = await call(http, root(server), "DELETE", f"recordings/{started['id']}")
+        assert status == 200 and stopped["requests"] == 1 and stopped["failures"] == [] and out.is_file()
+    assert (await call(http, root(server), "PUT", "cassette", json={"path": str(out)}))[0] == 200
+    assert (await sdk(server).responses.create(model="m", input="live")).output_text == "You said: live"
+    assert (await call(http, root(server), "DELETE", f"recordings/{started['id']}"))[0] == 404
+    status, body = await call(http, root(server), "POST", "recordings", json={"out": str(out), "upstream": "ftp://x"})
+    assert status == 400 and "http(s) URL" in body["error"]["message"]

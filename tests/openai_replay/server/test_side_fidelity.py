@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import aiohttp
+from openai.types import CreateEmbeddingResponse, Model, ModerationCreateResponse
 from openai.types.chat import ChatCompletion, ChatCompletionDeleted
 from openai.types.conversations import Conversation, ConversationDeletedResource, ConversationItemList
 from openai.types.conversations.conversation_item import ConversationItem
@@ -96,3 +97,23 @@ async def test_every_side_body_conforms() -> None:
         conforms("CreateChatCompletionResponse", ChatCompletion, await call("GET", f"/chat/completions/{chat['id']}"))
         conforms("ChatCompletionList", Any, await call("GET", "/chat/completions"))
         conforms("ChatCompletionDeleted", ChatCompletionDeleted, await call("DELETE", f"/chat/completions/{chat['id']}"))
+
+
+async def test_models_embeddings_and_moderations_bodies_conform() -> None:
+    """The model list and a model, float and base64 embeddings, a clean and a multimodal moderation: spec and SDK accept them."""
+    async with FakeServer(seed=3) as server, aiohttp.ClientSession() as session:
+        call = Raw(session, server.url)
+        models = await call("GET", "/models")
+        assert spec().check("ListModelsResponse", models, "ListModelsResponse") == []
+        for model in models["data"]:
+            conforms("Model", Model, model)
+        conforms("Model", Model, await call("GET", "/models/gpt-4o-mini"))
+        body = {"model": "text-embedding-3-small", "input": ["a", "b"], "encoding_format": "float", "dimensions": 32}
+        conforms("CreateEmbeddingResponse", CreateEmbeddingResponse, await call("POST", "/embeddings", body))
+        # base64 (the SDK's default): the spec says an array, real bodies a string (a listed deviation); the SDK
+        # decodes the string before it builds its type, which test_embeddings checks through the client.
+        encoded = await call("POST", "/embeddings", {**body, "encoding_format": "base64"})
+        assert spec().check("CreateEmbeddingResponse", encoded, "CreateEmbeddingResponse") == []
+        conforms("CreateModerationResponse", ModerationCreateResponse, await call("POST", "/moderations", {"input": ["a", "b"]}))
+        parts = [{"type": "text", "text": "x"}, {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}]
+        conforms("CreateModerationResponse", ModerationCreateResponse, await call("POST", "/moderations", {"input": parts}))
