@@ -55,13 +55,11 @@ class WsChannel:
         self.events = 0  # of the response being sent
 
     async def send(self, event: dict[str, Any]) -> None:
-        # `WsSession.send_text` written out: one coroutine less per event (most of a turn's sends)
         text = compact(event if self.lane is None else with_stream_id(event, self.lane))
-        session = self.session
-        if session.closing or session.ws.closed:
+        if self.session.closing or self.session.ws.closed:  # `WsSession.send_text`, one coroutine less
             raise ClientGone()
         try:
-            await session.ws.send_str(text)
+            await self.session.ws.send_str(text)
         except (ConnectionError, RuntimeError) as exc:
             raise ClientGone() from exc
         kind = event.get("type")
@@ -103,7 +101,6 @@ class Lane:
         self.task = asyncio.ensure_future(self._work(session))
 
     def put(self, record: RequestRecord, payload: dict[str, Any], checked: bool = False) -> None:
-        """Queue a request; ``checked``: it passed `validate_create` already (see `TurnControl.checked`)."""
         self.queue.append((record, payload, checked))
         if self._wakeup is not None and not self._wakeup.done():
             self._wakeup.set_result(None)
@@ -150,7 +147,6 @@ class WsSession:
         self.room = Room(state.config.ws_queue_limit, lambda: sum(len(lane.queue) for lane in self.lanes.values()))
         self.deadlines: Deadlines | None = None
         self.closer: asyncio.Future[None] | None = None
-        #: What each request's log record keeps of the upgrade's headers (the same for every request).
         self.retry_header = {"x-stainless-retry-count": request.headers.get("x-stainless-retry-count", "")}
 
     def busy(self) -> bool:
@@ -275,7 +271,6 @@ class WsSession:
         self.maybe_idle()
         try:
             while True:
-                # `Room.wait` only when the lanes are full: no coroutine and closure per frame otherwise
                 if not self.room.has_room() and not await self.room.wait(lambda: self.request.transport):
                     break  # the client left while we held its frames back
                 msg = await self.ws.receive()
@@ -373,7 +368,6 @@ class WsSession:
             self.idle_task = None
         stream_id = payload.get("stream_id")
         lane_name = stream_id if isinstance(stream_id, str) and stream_id else None
-        headers = self.retry_header
         # Validated before the log reads it; the error itself goes out in lane order, from the turn.
         bypass = getattr(self.state.source, "bypass_protocol", False)
         checked = not bypass and validate_create(payload, websocket=True) is None
@@ -384,7 +378,7 @@ class WsSession:
             now=now,
             connection=self.record,
             lane=lane_name,
-            headers=headers,
+            headers=self.retry_header,  # the upgrade's, the same for every request
             valid=valid,
             size=size,
         )
