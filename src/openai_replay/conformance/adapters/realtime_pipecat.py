@@ -25,8 +25,8 @@ from pipecat.frames.frames import (
     LLMContextFrame,
     LLMFullResponseEndFrame,
     LLMTextFrame,
-    TTSAudioRawFrame,
     TranscriptionFrame,
+    TTSAudioRawFrame,
 )
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
@@ -38,7 +38,6 @@ from pipecat.workers.runner import WorkerRunner
 from openai_replay.clock import ManualClock
 from openai_replay.conformance.realtime import TOOL_NAME, TOOL_OUTPUT, TOOL_PROMPT, Cell, speech
 from openai_replay.server import FakeServer
-
 
 
 class _Reply:
@@ -106,7 +105,9 @@ class _Run:
                 name=TOOL_NAME, description="The weather in a city.", properties={"city": {"type": "string"}}, required=["city"]
             )
             self.context.set_tools(ToolsSchema(standard_tools=[schema]))
-        pipeline = Pipeline([_Probe(self._up, FrameDirection.UPSTREAM), self.service, _Probe(self._down, FrameDirection.DOWNSTREAM)])
+        pipeline = Pipeline(
+            [_Probe(self._up, FrameDirection.UPSTREAM), self.service, _Probe(self._down, FrameDirection.DOWNSTREAM)]
+        )
         self.worker = PipelineWorker(pipeline, params=PipelineParams(), cancel_on_idle_timeout=False, enable_rtvi=False)
         started = asyncio.Event()
 
