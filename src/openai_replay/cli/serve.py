@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import errno
+import gc
 import json
 import logging
 import os
@@ -184,6 +185,10 @@ async def serve_until_stopped(server: FakeServer, ready_file: str | None = None)
     stop = stop_on_signals()
     await server.start()
     server.state.on_shutdown_request = stop.set  # POST /__replay/shutdown, as Ctrl-C
+    # What start-up made (modules, the source, the app) lives as long as the process: out of the
+    # collector's way, so a full collection does not walk it again every few thousand requests.
+    gc.collect()
+    gc.freeze()
     print(f"openai-replay fake server listening on {server.url} (WebSocket: {server.ws_url})", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     try:

@@ -137,6 +137,8 @@ class ResponseBuilder:
         self.sequence = 0
         self.reasoning_tokens = 0
         self.terminal: dict[str, Any] | None = None
+        #: ``terminal`` as compact JSON when `completed` encoded it already (the store keeps this JSON).
+        self.terminal_json: str | None = None
         self._base: dict[str, Any] | None = None
         self._tier: str | None = None
         #: The in_progress Response object of response.created and response.in_progress, and its JSON.
@@ -390,12 +392,18 @@ class ResponseBuilder:
     def _final(self, status: str, **changes: Any) -> dict[str, Any]:
         obj = self.response_object(status, final=True)
         obj.update(changes)
-        self.terminal = obj
+        self.terminal, self.terminal_json = obj, None
         return obj
 
     def completed(self) -> dict[str, Any]:
+        """``response.completed``, encoded here: its Response object is encoded once for the wire and
+        for the response store (`terminal_json`), not twice per turn."""
         obj = self._final("completed", completed_at=self.created_at + 1, usage=self.usage())
-        return {"type": "response.completed", "response": obj, "sequence_number": self._next()}
+        seq = self._next()
+        event = Event(type="response.completed", response=obj, sequence_number=seq)
+        self.terminal_json = body = compact(obj)
+        event.wire = f'{{"type":"response.completed","response":{body},"sequence_number":{seq}}}'
+        return event
 
     def failed(self, code: str, message: str) -> dict[str, Any]:
         obj = self._final("failed", error={"code": code, "message": message})

@@ -59,6 +59,12 @@ KNOWN_DEVIATIONS: tuple[Deviation, ...] = (
     Deviation("realtime:response.*", "response.status_details", "OAS: object; real responses send null until they end", "None"),
     Deviation("realtime:response.created", "response.usage", "OAS: object; real response.created sends null", "None"),
     Deviation(
+        "realtime:response.*",
+        "response.conversation_id",
+        "OAS: string; the API reference gives null for an out-of-band response (conversation: none)",
+        "None",
+    ),
+    Deviation(
         "realtime:conversation.item.*",
         "item.content.*.transcript",
         "OAS: string; a user's input_audio has null until transcribed",

@@ -22,7 +22,7 @@ from openai_replay.server.httpjson import common_headers, error_response, json_r
 from openai_replay.server.receive import BodyTimeout, read_body
 from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
-from openai_replay.server.turns import ClientGone, note_finished, run_turn
+from openai_replay.server.turns import ClientGone, TurnControl, note_finished, run_turn
 from openai_replay.wire import compact, sse
 
 log = logging.getLogger("openai_replay.server")
@@ -76,7 +76,16 @@ class SseChannel:
             flush(self.request)
 
     async def send(self, event: dict[str, Any]) -> None:
-        await self._write(sse(str(event.get("type")), compact(event)))
+        # `_write` written out: one coroutine less per event (most of a stream's writes)
+        data = sse(str(event.get("type")), compact(event))
+        stream = self.stream or await self._start()
+        try:
+            await stream.write(data)
+        except (ConnectionError, RuntimeError) as exc:
+            raise ClientGone() from exc
+        self.events += 1
+        if self.events == FIRST_EVENTS:  # a long reply's start reaches the client at once
+            flush(self.request)
 
     async def send_raw(self, data: str, event_type: str) -> None:
         await self._write(sse(event_type, data))
@@ -192,18 +201,32 @@ async def create_response(request: web.Request) -> web.StreamResponse:
     problem = auth_error(state, request)
     if problem is not None:
         return error_response(state, problem)
-    read = await read_request(state, request, validate=lambda payload: validate_create(payload, websocket=False) is None)
+    check = CreateCheck()
+    read = await read_request(state, request, validate=check)
     if isinstance(read, Refused):
         return read.answer(error_response(state, read.error))
     record, payload = read
-    return await answer_create(state, request, record, payload)
+    return await answer_create(state, request, record, payload, checked=check.passed)
 
 
-async def answer_create(state: ServerState, request: web.Request, record: RequestRecord, payload: Any) -> web.StreamResponse:
-    """Answer a create already read and logged: the SSE stream or the JSON Response."""
+class CreateCheck:
+    """`validate_create` for `read_request` that remembers its verdict, so the turn does not run it again."""
+
+    passed = False
+
+    def __call__(self, payload: Any) -> bool:
+        self.passed = validate_create(payload, websocket=False) is None
+        return self.passed
+
+
+async def answer_create(
+    state: ServerState, request: web.Request, record: RequestRecord, payload: Any, *, checked: bool = False
+) -> web.StreamResponse:
+    """Answer a create already read and logged: the SSE stream or the JSON Response (``checked``: the
+    payload passed `validate_create` already)."""
     streaming = isinstance(payload, dict) and payload.get("stream") is True
     channel: SseChannel | JsonChannel = SseChannel(state, request) if streaming else JsonChannel(state, request)
-    await run_turn(state, channel, record, payload)
+    await run_turn(state, channel, record, payload, control=TurnControl(checked=checked))
     return await finish(state, channel)
 
 

@@ -13,11 +13,11 @@ from openai_replay.errors import ApiError
 from openai_replay.items import items_tokens
 from openai_replay.paging import page, page_query
 from openai_replay.responses import background, resources
-from openai_replay.responses.validation import validate_create, validate_side_request
+from openai_replay.responses.validation import validate_side_request
 from openai_replay.server.auth import auth_error
 from openai_replay.server.background import cancel_background, catch_up, start_background, starting_after_of, stream_run
 from openai_replay.server.endpoint import serve_endpoint
-from openai_replay.server.http import Refused, answer_create, read_request
+from openai_replay.server.http import CreateCheck, Refused, answer_create, read_request
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
@@ -29,13 +29,14 @@ async def create(request: web.Request) -> web.StreamResponse:
     problem = auth_error(state, request)
     if problem is not None:
         return error_response(state, problem)
-    read = await read_request(state, request, validate=lambda payload: validate_create(payload, websocket=False) is None)
+    check = CreateCheck()
+    read = await read_request(state, request, validate=check)
     if isinstance(read, Refused):
         return read.answer(error_response(state, read.error))
     record, payload = read
     if isinstance(payload, dict) and payload.get("background") is True and not getattr(state.source, "bypass_protocol", False):
         return await start_background(state, request, record, payload, payload.get("stream") is True)
-    return await answer_create(state, request, record, payload)
+    return await answer_create(state, request, record, payload, checked=check.passed)
 
 
 async def input_items(request: web.Request) -> web.StreamResponse:

@@ -87,6 +87,9 @@ class TurnControl:
     """Lets another task cancel the turn in flight (``response.cancel`` in honour mode)."""
 
     cancel: CancelFlag = field(default_factory=CancelFlag)
+    #: The transport already ran `validate_create` on this very payload (for the log) and it passed:
+    #: the turn does not run it a second time (it is a pure function of the payload).
+    checked: bool = False
 
 
 #: How one API surface serves a request (validation and rules, then `execute`): `_serve` is the
@@ -148,7 +151,7 @@ async def _serve(
     if getattr(state.source, "bypass_protocol", False):
         await _replay(state, channel, record, payload, control)
         return
-    problem = validate_create(payload, websocket=websocket)
+    problem = None if control.checked else validate_create(payload, websocket=websocket)
     if problem is None and conn is not None:
         problem = state.protocol.limit_error(conn) or state.protocol.lane_error(conn, record.lane)
         limit_hit = problem is not None and problem.code == "websocket_connection_limit_reached"
@@ -198,7 +201,7 @@ async def _serve(
             group=group,
             context=context + list(builder.output),
             store=payload.get("store", True) is not False,
-            response_json=compact(builder.terminal) if builder.terminal is not None else None,
+            response_json=builder.terminal_json or (compact(builder.terminal) if builder.terminal is not None else None),
         )
         state.protocol.completed(conn, record.lane, cached)
         if conversation is not None:  # the conversation grows by this turn's input and output

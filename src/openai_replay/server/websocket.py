@@ -55,7 +55,13 @@ class WsChannel:
         self.events = 0  # of the response being sent
 
     async def send(self, event: dict[str, Any]) -> None:
-        await self.session.send_text(compact(event if self.lane is None else with_stream_id(event, self.lane)))
+        text = compact(event if self.lane is None else with_stream_id(event, self.lane))
+        if self.session.closing or self.session.ws.closed:  # `WsSession.send_text`, one coroutine less
+            raise ClientGone()
+        try:
+            await self.session.ws.send_str(text)
+        except (ConnectionError, RuntimeError) as exc:
+            raise ClientGone() from exc
         kind = event.get("type")
         self.events = 1 if kind == "response.created" else self.events + 1
         if kind in ENDINGS or self.events == FIRST_EVENTS:  # an ending, or a long reply's start: out now
@@ -88,14 +94,14 @@ class Lane:
 
     def __init__(self, session: WsSession, name: str | None) -> None:
         # A list and one wake-up future, not an asyncio.Queue (three deques, 2.3 KB a connection).
-        self.queue: list[tuple[RequestRecord, dict[str, Any]]] = []
+        self.queue: list[tuple[RequestRecord, dict[str, Any], bool]] = []
         self._wakeup: asyncio.Future[None] | None = None
         self.control: TurnControl | None = None
         self.channel = WsChannel(session, name)
         self.task = asyncio.ensure_future(self._work(session))
 
-    def put(self, record: RequestRecord, payload: dict[str, Any]) -> None:
-        self.queue.append((record, payload))
+    def put(self, record: RequestRecord, payload: dict[str, Any], checked: bool = False) -> None:
+        self.queue.append((record, payload, checked))
         if self._wakeup is not None and not self._wakeup.done():
             self._wakeup.set_result(None)
 
@@ -104,9 +110,9 @@ class Lane:
             while not self.queue:
                 self._wakeup = asyncio.get_running_loop().create_future()
                 await self._wakeup
-            record, payload = self.queue.pop(0)
+            record, payload, checked = self.queue.pop(0)
             session.room.made()
-            self.control = TurnControl()
+            self.control = TurnControl(checked=checked)
             try:
                 await run_turn(session.state, self.channel, record, payload, session.conn, self.control)
             finally:
@@ -141,6 +147,7 @@ class WsSession:
         self.room = Room(state.config.ws_queue_limit, lambda: sum(len(lane.queue) for lane in self.lanes.values()))
         self.deadlines: Deadlines | None = None
         self.closer: asyncio.Future[None] | None = None
+        self.retry_header = {"x-stainless-retry-count": request.headers.get("x-stainless-retry-count", "")}
 
     def busy(self) -> bool:
         return any(lane.control is not None or lane.queue for lane in self.lanes.values())
@@ -264,7 +271,7 @@ class WsSession:
         self.maybe_idle()
         try:
             while True:
-                if not await self.room.wait(lambda: self.request.transport):
+                if not self.room.has_room() and not await self.room.wait(lambda: self.request.transport):
                     break  # the client left while we held its frames back
                 msg = await self.ws.receive()
                 if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
@@ -361,16 +368,17 @@ class WsSession:
             self.idle_task = None
         stream_id = payload.get("stream_id")
         lane_name = stream_id if isinstance(stream_id, str) and stream_id else None
-        headers = {"x-stainless-retry-count": self.request.headers.get("x-stainless-retry-count", "")}
         # Validated before the log reads it; the error itself goes out in lane order, from the turn.
-        valid = getattr(self.state.source, "bypass_protocol", False) or validate_create(payload, websocket=True) is None
+        bypass = getattr(self.state.source, "bypass_protocol", False)
+        checked = not bypass and validate_create(payload, websocket=True) is None
+        valid = bypass or checked
         record = self.state.log.add_request(
             transport="ws",
             payload=payload,
             now=now,
             connection=self.record,
             lane=lane_name,
-            headers=headers,
+            headers=self.retry_header,  # the upgrade's, the same for every request
             valid=valid,
             size=size,
         )
@@ -381,7 +389,7 @@ class WsSession:
         if len(self.records) >= 64:  # only unanswered requests matter when the connection ends
             self.records = [r for r in self.records if r.outcome.kind == "pending"]
         self.records.append(record)
-        lane.put(record, payload)
+        lane.put(record, payload, checked)
 
     def cancel(self, event: dict[str, Any]) -> None:
         stream_id = event.get("stream_id")

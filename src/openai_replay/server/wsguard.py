@@ -239,6 +239,10 @@ class Room:
                 return False
         return True
 
+    def has_room(self) -> bool:
+        """Whether the reader may take another frame now (`wait` would return at once)."""
+        return self._queued() < self.limit
+
     def made(self) -> None:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)

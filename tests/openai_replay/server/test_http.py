@@ -107,6 +107,19 @@ async def test_function_call_stream(server: FakeServer) -> None:
         assert_event_conforms(event)
 
 
+async def test_a_stored_response_is_the_one_its_stream_completed_with(server: FakeServer) -> None:
+    """GET answers the exact Response object of the stream's response.completed (both come from one encoding)."""
+    status, _, body = await post(server, {"model": "m", "input": "keep me", "stream": True})
+    assert status == 200
+    completed = sse_events(body)[-1]
+    assert completed["type"] == "response.completed"
+    async with aiohttp.ClientSession() as http:
+        url = f"{server.url}/responses/{completed['response']['id']}"
+        async with http.get(url, headers={"Authorization": "Bearer k"}) as resp:
+            assert resp.status == 200
+            assert await resp.json() == completed["response"]
+
+
 async def test_stored_response_get_and_delete(server: FakeServer) -> None:
     """store:true responses can be retrieved and deleted; afterwards GET is a 404 in OpenAI's shape."""
     client = client_for(server)
