@@ -15,14 +15,12 @@ from typing import Any
 
 from aiohttp import web
 
-from openai_replay import errors
 from openai_replay.cassette.forms import request_view
 from openai_replay.server.auth import auth_error
 from openai_replay.server.endpoint import EndpointChannel, _serve
 from openai_replay.server.http import finish
 from openai_replay.server.httpjson import error_response, raw_json_response
-from openai_replay.server.receive import BodyTimeout, read_body
-from openai_replay.server.recorded import not_simulated
+from openai_replay.server.recorded import not_simulated, read_or_refuse
 from openai_replay.server.sessions import SessionNameError, state_for
 from openai_replay.server.turns import run_turn
 
@@ -51,12 +49,9 @@ async def serve_inline(request: web.Request, served: Iterable[str]) -> web.Strea
         problem = auth_error(state, request)
         if problem is not None:
             return error_response(state, problem)
-    try:
-        raw = await read_body(request, state.config.body_timeout)
-    except BodyTimeout:
-        response = error_response(state, errors.body_timeout(state.config.body_timeout or 0))
-        response.force_close()
-        return response
+    raw = await read_or_refuse(state, request)
+    if isinstance(raw, web.StreamResponse):
+        return raw
     payload = _payload(request, raw)
     endpoint = f"{request.method} {request.path}"
     record = state.log.add_request(

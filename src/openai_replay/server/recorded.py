@@ -20,6 +20,7 @@ from openai_replay.server.http import SseChannel, finish
 from openai_replay.server.httpjson import error_response, raw_json_response
 from openai_replay.server.receive import BodyTimeout, read_body
 from openai_replay.server.sessions import state_for
+from openai_replay.server.state import ServerState
 from openai_replay.server.turns import run_turn
 
 RECORD_HINT = (
@@ -52,6 +53,16 @@ def not_simulated(method: str, path: str, served: Iterable[str]) -> ApiError:
     return ApiError(404, f"{base.message}. openai-replay simulates {listed}. {RECORD_HINT}")
 
 
+async def read_or_refuse(state: ServerState, request: web.Request) -> bytes | web.StreamResponse:
+    """The whole body, or the real answer to one that does not arrive in time (the connection closed)."""
+    try:
+        return await read_body(request, state.config.body_timeout)
+    except BodyTimeout:
+        response = error_response(state, errors.body_timeout(state.config.body_timeout or 0))
+        response.force_close()
+        return response
+
+
 async def serve_unrouted(request: web.Request, served: Iterable[str]) -> web.StreamResponse:
     """A ``/v1/...`` request no route takes: replayed from the cassette, else the 404 above."""
     state = state_for(request)
@@ -60,12 +71,9 @@ async def serve_unrouted(request: web.Request, served: Iterable[str]) -> web.Str
     problem = auth_error(state, request)
     if problem is not None:
         return error_response(state, problem)
-    try:
-        raw = await read_body(request, state.config.body_timeout)
-    except BodyTimeout:
-        response = error_response(state, errors.body_timeout(state.config.body_timeout or 0))
-        response.force_close()
-        return response
+    raw = await read_or_refuse(state, request)
+    if isinstance(raw, web.StreamResponse):
+        return raw
     view = request_view(request.headers.get("Content-Type", ""), raw) or {}
     record = state.log.add_request(
         transport="http",
