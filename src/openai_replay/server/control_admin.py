@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import weakref
 from itertools import count
 from typing import Any
 
@@ -18,12 +19,13 @@ from openai_replay.log.export import export_request
 from openai_replay.scenarios import Scenario, ScenarioError, load_scenario
 from openai_replay.scenarios.nearmiss import near_misses
 from openai_replay.scenarios.rules import Rule
+from openai_replay.scenarios.scenario import MAX_RULES, too_many_rules
 from openai_replay.server.control import PREFIX, BadInput, Handler, _json_body, problem
 from openai_replay.server.keys import STATE
 from openai_replay.server.sessions import session_for
 
-#: Rules added one at a time, by id, per session name (``None``: the default session).
-ADDED = web.AppKey("openai_replay_added_rules", dict)
+#: Rules added one at a time, by id, per session (weakly held: an evicted session takes its rules with it).
+ADDED = web.AppKey("openai_replay_added_rules", weakref.WeakKeyDictionary)
 _ids = count(1)
 
 
@@ -62,10 +64,12 @@ async def post_rule(request: web.Request) -> web.StreamResponse:
     if not isinstance(scenario, Scenario):
         scenario = Scenario([], name="control API rules", fallback=scenario)
         session.use(scenario)
+    if len(scenario.rules) >= MAX_RULES:
+        raise BadInput(too_many_rules(len(scenario.rules) + 1), "invalid_rule")
     rule_id = f"rule_{next(_ids)}"
     rule.origin = f"control rule {rule_id}"
     scenario.rules.append(rule)
-    request.app[ADDED].setdefault(session.name, {})[rule_id] = rule
+    request.app[ADDED].setdefault(session, {})[rule_id] = rule
     return web.json_response({"id": rule_id, "rule": rule.label(), "rules": [r.label() for r in scenario.rules]})
 
 
@@ -73,7 +77,7 @@ async def delete_rule(request: web.Request) -> web.StreamResponse:
     """Remove a rule added with ``POST /__replay/rules``."""
     rule_id = request.match_info["rule_id"]
     session = session_for(request)
-    rule: Rule | None = request.app[ADDED].get(session.name, {}).pop(rule_id, None)
+    rule: Rule | None = request.app[ADDED].get(session, {}).pop(rule_id, None)
     scenario = session.state.source
     if rule is None or not isinstance(scenario, Scenario) or rule not in scenario.rules:
         message = f"no rule {rule_id!r} in force in this session (ids come from POST {PREFIX}/rules)"
@@ -163,7 +167,7 @@ ROUTES: dict[str, dict[str, Handler]] = {
 
 
 def add_admin_routes(app: web.Application) -> None:
-    app[ADDED] = {}
+    app[ADDED] = weakref.WeakKeyDictionary()
     for path, methods in ROUTES.items():
         for method, handler in methods.items():
             app.router.add_route(method, path, handler)

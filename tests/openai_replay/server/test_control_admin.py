@@ -149,3 +149,16 @@ async def test_a_recording_starts_and_stops_at_runtime_and_its_cassette_replays(
     assert (await call(http, root(server), "DELETE", f"recordings/{started['id']}"))[0] == 404
     status, body = await call(http, root(server), "POST", "recordings", json={"out": str(out), "upstream": "ftp://x"})
     assert status == 400 and "http(s) URL" in body["error"]["message"]
+
+
+async def test_rules_added_one_at_a_time_are_capped_like_a_scenario_file(
+    server: FakeServer, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the scenario cap (MAX_RULES, here lowered to 2) another rule is a one-line 400, not more memory."""
+    from openai_replay.server import control_admin
+
+    monkeypatch.setattr(control_admin, "MAX_RULES", 2)
+    rule = {"match": {"text_contains": "x"}, "do": [{"action": "error", "code": "server_error"}], "times": 1}
+    assert [(await call(http, root(server), "POST", "rules", json=rule))[0] for _ in range(2)] == [200, 200]
+    status, body = await call(http, root(server), "POST", "rules", json=rule)
+    assert status == 400 and "more than the" in body["error"]["message"]
