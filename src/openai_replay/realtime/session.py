@@ -330,8 +330,9 @@ def _input(path: str, part: dict[str, Any]) -> ApiError | None:
 
 
 def _output(path: str, part: dict[str, Any]) -> ApiError | None:
-    voice = part.get("voice") or "alloy"
-    if not isinstance(voice, str) and not (isinstance(voice, dict) and isinstance(voice.get("id"), str)):
+    voice = part.get("voice")  # null keeps the current voice; an empty list or string is not one
+    named = isinstance(voice, str) and voice != ""
+    if voice is not None and not named and not (isinstance(voice, dict) and isinstance(voice.get("id"), str)):
         return errors.invalid_type(f"{path}.voice", "a string", type(voice).__name__)
     return number(f"{path}.speed", part.get("speed", 1.0), 0.25, 1.5)
 

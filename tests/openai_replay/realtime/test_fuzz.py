@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fuzzkit import PROFILE, budget, json_values, no_tracebacks, raw_texts
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from realtimekit import send, session, user_text
 from testkit import spec
@@ -163,6 +163,8 @@ session_updates = st.fixed_dictionaries(
 
 @settings(PROFILE, max_examples=budget(60))
 @given(update=session_updates)
+@example(update={"type": "realtime", "audio": {"output": {"voice": []}}})  # was echoed back as the voice
+@example(update={"type": "realtime", "audio": {"output": {"voice": ""}}})
 def test_any_nearly_valid_session_update(update: dict[str, Any]) -> None:
     """Session updates close to valid, with nulls anywhere: session.updated or one error, then the session goes on."""
     _check(session(), {"type": "session.update", "session": update})
