@@ -133,6 +133,8 @@ class Recording:
         self._lock = threading.Lock()
         #: id(finished connection) -> (redactor generation, its text, or None if a hook dropped it)
         self._pieces: dict[int, tuple[int, str | None]] = {}
+        #: Connections (kept ones included) in the text the last `render` returned.
+        self.rendered = 0
         #: id(open connection) -> (redactor generation, when rendered, its partial text): autosave reuse
         self._partial: dict[int, tuple[int, float, str | None]] = {}
         self._kept: list[str] | None = None
@@ -237,6 +239,7 @@ class Recording:
                     self._partial[id(conn)] = (generation, now, piece)
             if piece is not None:
                 pieces.append(piece)
+        self.rendered = len(pieces)
         return assemble(self.redactor.value(self.meta()), pieces)
 
     def _learned(self) -> list[Connection]:

@@ -151,8 +151,8 @@ class RecordingProxy(LoopbackService):
 
     def _write(self, target: Path, partial_every: float | None) -> Path:
         with self._save_lock:
-            count = len(self.recording.connections) + (len(self.recording.keep.connections) if self.recording.keep else 0)
             text = self.recording.render(f"cassette for {target} (not written)", partial_every=partial_every)
+            count = self.recording.rendered  # what the text holds: an autosave leaves young open connections out
             written = write_atomic(target, text)
             if target == self.out:
                 self.written = count
