@@ -135,3 +135,13 @@ def _read_pid(fd: int) -> str:
         return os.pread(fd, 32, 0).decode("ascii", "replace").strip()
     except (OSError, AttributeError):
         return ""
+
+
+class RecordingNotSaved(RuntimeError):
+    """The final save failed (read-only folder, disk full); ``cause`` is the ``OSError``. The
+    recording is still in memory: `RecordingProxy.save` can write it somewhere else."""
+
+    def __init__(self, out: Path, cause: OSError) -> None:
+        super().__init__(f"cannot write {out}: {cause.strerror or cause}")
+        self.out = out
+        self.cause = cause

@@ -10,11 +10,13 @@ still running when it shuts down.
 
 from __future__ import annotations
 
+import logging
 from itertools import count
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from openai_replay.cassette.outfile import RecordingNotSaved
 from openai_replay.server.control import PREFIX, BadInput, Handler, _json_body, problem
 from openai_replay.server.sessions import session_for
 
@@ -32,6 +34,7 @@ def _proxy_class() -> type[RecordingProxy]:
 #: Running recordings by (session name, id).
 RECORDINGS = web.AppKey("openai_replay_recordings", dict)
 DEFAULT_UPSTREAM = "https://api.openai.com/v1"
+log = logging.getLogger("openai_replay.server")
 _ids = count(1)
 
 
@@ -69,7 +72,7 @@ async def delete_recording(request: web.Request) -> web.StreamResponse:
         return problem(404, f"no recording {recording_id!r} runs in this session", "unknown_recording", "recording_id")
     try:
         await proxy.stop()
-    except RuntimeError as exc:  # the recorder's RecordingNotSaved
+    except RecordingNotSaved as exc:
         return problem(500, f"the recording could not be saved: {exc}", "recording_not_saved")
     answer = {"id": recording_id, "out": str(proxy.out), "requests": len(proxy.log.requests), "failures": proxy.failures()}
     return web.json_response(answer)
@@ -91,8 +94,8 @@ async def _stop_all(app: web.Application) -> None:
         proxy = running.pop(key)
         try:
             await proxy.stop()
-        except RuntimeError:  # the recorder's RecordingNotSaved
-            pass  # the proxy said so on its own log; nothing else can be done at shutdown
+        except RecordingNotSaved as exc:  # nothing can answer at shutdown: say so where it is seen
+            log.warning("openai_replay.server: a runtime recording was not saved at shutdown: %s", exc)
 
 
 ROUTES: dict[str, dict[str, Handler]] = {

@@ -37,6 +37,7 @@ from aiohttp import web
 
 from openai_replay.cassette.autosave import BackgroundSaver
 from openai_replay.cassette.model import Cassette
+from openai_replay.cassette.outfile import RecordingNotSaved
 from openai_replay.cassette.recording import Recording
 from openai_replay.cassette.redact import Hook, Redactor, as_redactor
 from openai_replay.cassette.replay import CassetteReplay
@@ -54,16 +55,6 @@ log = logging.getLogger("openai_replay.server.recorder")
 
 #: Seconds an autosave reuses the partial text of a connection still open before scrubbing it again.
 PARTIAL_EVERY = 2.0
-
-
-class RecordingNotSaved(RuntimeError):
-    """The final save failed (read-only folder, disk full); ``cause`` is the ``OSError``. The
-    recording is still in memory: `RecordingProxy.save` can write it somewhere else."""
-
-    def __init__(self, out: Path, cause: OSError) -> None:
-        super().__init__(f"cannot write {out}: {cause.strerror or cause}")
-        self.out = out
-        self.cause = cause
 
 
 class RecordingProxy(LoopbackService):
