@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from openai_replay.cassette import Cassette, CassetteError, load_cassette
-from openai_replay.cassette.outfile import RecordingTarget, TargetError, working_path
+from openai_replay.cassette.outfile import RecordingNotSaved, RecordingTarget, TargetError, working_path
 from openai_replay.cassette.recording import public_url
 from openai_replay.cassette.redact import Redactor
 from openai_replay.cli.exposure import remote_refusal
 from openai_replay.cli.record_watch import not_saved_message, quiet_autosave_log, watch_autosave
 from openai_replay.cli.serve import stop_on_signals
 from openai_replay.exposure import is_loopback
-from openai_replay.server.recorder import RecordingNotSaved, RecordingProxy
+from openai_replay.server.recorder import RecordingProxy
 
 
 def run_record(args: argparse.Namespace) -> int:

@@ -11,7 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from openai_replay.server.recorder import RecordingNotSaved, RecordingProxy
+from openai_replay.cassette.outfile import RecordingNotSaved
+from openai_replay.server.recorder import RecordingProxy
 
 #: Say that autosave is behind once the oldest unsaved finished connection has waited this long...
 BEHIND_AFTER = 2.0
