@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 from exchanges import sdk, turn, user
 
 from fake_server import FakeServer
 from openai_replay.cassette import CassetteReplay
 from openai_replay.clock import ManualClock
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-        yield session
 
 
 async def call(http: aiohttp.ClientSession, server: FakeServer, method: str, path: str, **kw: Any) -> tuple[int, Any]:

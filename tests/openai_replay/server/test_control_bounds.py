@@ -14,12 +14,6 @@ from fake_server import FakeServer
 from openai_replay.server.control import MAX_CONTROL_BODY
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        yield session
-
-
 async def call(http: aiohttp.ClientSession, server: FakeServer, method: str, path: str, **kw: Any) -> tuple[int, Any]:
     async with http.request(method, f"{server.control_url}/{path}", **kw) as answer:
         return answer.status, await answer.json()
