@@ -109,12 +109,14 @@ async def put_cassette(request: web.Request) -> web.StreamResponse:
 
 
 # -- finding requests -----------------------------------------------------------------------------------
-FILTERS = ("transport", "api", "endpoint", "status", "outcome", "text", "answered_by")
+#: No ``status``: the log keeps no HTTP status per request, so such a filter would match nothing and
+#: pass silently; ``outcome`` takes a kind or an error code (``rate_limit_exceeded``) instead.
+FILTERS = ("transport", "api", "endpoint", "outcome", "text", "answered_by")
 
 
 async def get_find(request: web.Request) -> web.StreamResponse:
     """Requests matching every filter given: ``transport``, ``api``, ``endpoint``, ``outcome`` (kind or
-    code), ``status``, ``answered_by`` (``none`` for the default source) and ``text`` (in the payload)."""
+    code), ``answered_by`` (``none`` for the default source) and ``text`` (in the payload)."""
     unknown = sorted(set(request.query) - set(FILTERS))
     if unknown:
         raise BadInput(f"unknown filter(s) {', '.join(unknown)}; filters: {', '.join(FILTERS)}", "invalid_filter", unknown[0])

@@ -73,6 +73,10 @@ async def test_find_filters_requests_and_near_misses_name_the_failed_selectors(
     assert status == 200 and [r["turn"] for r in body["requests"]] == [2]
     status, body = await call(http, root(server), "GET", "requests/find?colour=red")
     assert status == 400 and "unknown filter(s) colour" in body["error"]["message"]
+    status, body = await call(http, root(server), "GET", "requests/find?status=429")  # not logged: refused, not empty
+    assert status == 400 and "unknown filter(s) status" in body["error"]["message"]
+    status, body = await call(http, root(server), "GET", "requests/find?outcome=completed&endpoint=POST%20/v1/responses")
+    assert status == 200 and [r["turn"] for r in body["requests"]] == [1, 2]
     status, body = await call(http, root(server), "GET", "requests/2/near-misses")
     assert status == 200 and body["near_misses"][0]["failed_selectors"] == ["turn"]
     status, body = await call(http, root(server), "GET", "requests/1/near-misses")
