@@ -59,22 +59,6 @@ class _Probe(FrameProcessor):
         await self.push_frame(frame, direction)
 
 
-async def start_pipeline(processors: list[Any]) -> tuple[Any, Any, asyncio.Task[Any], asyncio.Event]:
-    """``processors`` as a pipeline in a worker under a runner, started: (worker, runner, the runner's
-    task, an event set once the pipeline has started). The caller keeps the first three before waiting
-    on the event, so its clean-up finds them even when the start times out."""
-    worker = PipelineWorker(Pipeline(processors), params=PipelineParams(), cancel_on_idle_timeout=False, enable_rtvi=False)
-    started = asyncio.Event()
-
-    @worker.event_handler("on_pipeline_started")
-    async def _started(worker: Any, frame: Any) -> None:
-        started.set()
-
-    runner = WorkerRunner(handle_sigint=False)
-    await runner.add_workers(worker)
-    return worker, runner, asyncio.ensure_future(runner.run()), started
-
-
 class _PipecatBase(Adapter):
     package = "pipecat-ai"
 
@@ -92,9 +76,19 @@ class _PipecatBase(Adapter):
         self._in_turn = False
         self.context = LLMContext()
         self._synced = 0
-        up, down = _Probe(self._upstream, FrameDirection.UPSTREAM), _Probe(self._downstream, FrameDirection.DOWNSTREAM)
-        processors = [up, self.service, down]
-        self.worker, self.runner, self._run_task, started = await start_pipeline(processors)
+        pipeline = Pipeline(
+            [_Probe(self._upstream, FrameDirection.UPSTREAM), self.service, _Probe(self._downstream, FrameDirection.DOWNSTREAM)]
+        )
+        self.worker = PipelineWorker(pipeline, params=PipelineParams(), cancel_on_idle_timeout=False, enable_rtvi=False)
+        started = asyncio.Event()
+
+        @self.worker.event_handler("on_pipeline_started")
+        async def _started(worker: Any, frame: Any) -> None:
+            started.set()
+
+        self.runner = WorkerRunner(handle_sigint=False)
+        await self.runner.add_workers(self.worker)
+        self._run_task = asyncio.ensure_future(self.runner.run())
         await asyncio.wait_for(started.wait(), timeout=10)
 
     def _downstream(self, frame: Frame) -> None:

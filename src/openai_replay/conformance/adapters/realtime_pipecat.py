@@ -28,12 +28,14 @@ from pipecat.frames.frames import (
     TranscriptionFrame,
     TTSAudioRawFrame,
 )
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.openai.realtime.llm import OpenAIRealtimeLLMService
+from pipecat.workers.runner import WorkerRunner
 
 from openai_replay.clock import ManualClock
-from openai_replay.conformance.adapters.pipecat import start_pipeline
 from openai_replay.conformance.realtime import TOOL_NAME, TOOL_OUTPUT, TOOL_PROMPT, Cell, speech
 from openai_replay.server import FakeServer
 
@@ -103,8 +105,19 @@ class _Run:
                 name=TOOL_NAME, description="The weather in a city.", properties={"city": {"type": "string"}}, required=["city"]
             )
             self.context.set_tools(ToolsSchema(standard_tools=[schema]))
-        processors = [_Probe(self._up, FrameDirection.UPSTREAM), self.service, _Probe(self._down, FrameDirection.DOWNSTREAM)]
-        self.worker, self.runner, self._task, started = await start_pipeline(processors)
+        pipeline = Pipeline(
+            [_Probe(self._up, FrameDirection.UPSTREAM), self.service, _Probe(self._down, FrameDirection.DOWNSTREAM)]
+        )
+        self.worker = PipelineWorker(pipeline, params=PipelineParams(), cancel_on_idle_timeout=False, enable_rtvi=False)
+        started = asyncio.Event()
+
+        @self.worker.event_handler("on_pipeline_started")
+        async def _started(worker: Any, frame: Any) -> None:
+            started.set()
+
+        self.runner = WorkerRunner(handle_sigint=False)
+        await self.runner.add_workers(self.worker)
+        self._task = asyncio.ensure_future(self.runner.run())
         await asyncio.wait_for(started.wait(), 10)
         if first_text is not None:
             self.context.add_message({"role": "user", "content": first_text})
