@@ -67,6 +67,7 @@ ROWS = [
     ("chat_short", "requests_per_s", "chat completions streamed, short turns/s", "+"),
     ("chat_short", "server_cpu_ms_per_request", "chat short turn: server CPU ms", "-"),
     ("chat_long", "events_per_s", "chat completions streamed, long stream events/s (10,002 chunks, parsed)", "+"),
+    ("chat_long", "server_cpu_us_per_event", "chat long stream: server CPU us per event", "-"),
     ("chat_long", "bytes_per_response", "chat long stream bytes per response", ""),
     ("embeddings", "requests_per_s", "embeddings/s (1 input, 1,536 floats)", "+"),
     ("embeddings", "server_cpu_ms_per_request", "embeddings: server CPU ms per request", "-"),

@@ -297,6 +297,9 @@ async def run(a: argparse.Namespace) -> dict[str, Any]:
             result["server_cpu_s"] = proc_cpu(a.server_pid) - cpu0
             units = result.get("requests") or result.get("turns") or 1
             result["server_cpu_ms_per_request"] = result["server_cpu_s"] * 1000 / units
+            if name.startswith("chat_"):
+                events = sum(result["events_per_response"]) / len(result["events_per_response"]) * units
+                result["server_cpu_us_per_event"] = result["server_cpu_s"] * 1e6 / events
             out["tests"][name] = result
             print(
                 f"{a.label} {name}: {json.dumps({k: v for k, v in result.items() if not isinstance(v, list)})}", file=sys.stderr
