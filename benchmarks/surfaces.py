@@ -80,10 +80,14 @@ ROWS = [
     ("stt", "server_cpu_ms_per_request", "transcription: server CPU ms per request", "-"),
     ("rt_text", "p50_ms", "Realtime text turn p50 ms (create -> response.done, {n_rt} on 1 socket)", "-"),
     ("rt_text", "p99_ms", "Realtime text turn p99 ms", "-"),
+    ("rt_text", "p50_first_ms", "Realtime text turn p50 ms, first 20 turns", "-"),
+    ("rt_text", "p50_last_ms", "Realtime text turn p50 ms, last 20 turns (2 more conversation items a turn)", "-"),
     ("rt_text", "turns_per_s", "Realtime text turns/s", "+"),
+    ("rt_text", "events_per_turn_median", "Realtime text turn: events per turn (rate_limits.updated not counted)", ""),
     ("rt_audio", "p50_ms", "Realtime audio turn p50 ms (last append -> response.done)", "-"),
     ("rt_audio", "first_audio_p50_ms", "Realtime audio turn: last append -> first output audio, ms", "-"),
     ("rt_audio", "audio_x_realtime", "Realtime audio turn: reply audio streamed, x real time", "+"),
+    ("rt_audio", "reply_audio_s", "Realtime audio turn: reply audio s per turn", ""),
     ("rt_audio", "audio_bytes_per_s", "Realtime audio turn: output audio bytes/s", "+"),
 ]
 

@@ -194,6 +194,7 @@ async def t_rt_text(sess: aiohttp.ClientSession, base: str, text: str, n: int) -
     create = json.dumps({"type": "conversation.item.create", "item": item})
     respond = json.dumps({"type": "response.create", "response": {"output_modalities": ["text"]}})
     lat, events, texts, statuses = [], set(), set(), set()
+    events_all: list[int] = []
     async with sess.ws_connect(base.replace("http", "ws", 1) + "/v1/realtime?model=gpt-realtime", max_msg_size=0) as ws:
         first = json.loads((await ws.receive(timeout=30)).data)
         if first.get("type") != "session.created":
@@ -205,13 +206,17 @@ async def t_rt_text(sess: aiohttp.ClientSession, base: str, text: str, n: int) -
             got = await rt_until_done(ws, start, marks := {})
             lat.append(marks["response.done"])
             events.add(got["events"])
+            events_all.append(got["events"])
             texts.add(got["text"])
             statuses.add(got["status"])
     return {
         "turns": n,
         "p50_ms": statistics.median(lat),
         "p99_ms": pct(lat, 0.99),
+        "p50_first_ms": statistics.median(lat[:20]),  # the conversation grows by two items a turn
+        "p50_last_ms": statistics.median(lat[-20:]),
         "turns_per_s": n / (sum(lat) / 1000),
+        "events_per_turn_median": statistics.median(events_all),
         "events_per_turn": sorted(events),
         "texts": sorted(texts),
         "statuses": sorted(statuses),
