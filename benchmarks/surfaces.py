@@ -211,6 +211,7 @@ def run_one(name: str, rep: int, outdir: str, prep: dict[str, Any], a: argparse.
         try:
             ready = wait_port(port, proc)
             time.sleep(0.3)
+            start_mem = {"VmRSS": proc_mem(proc.pid).get("VmRSS", 0)}
             out = os.path.join(outdir, f"{name}_rep{rep}.json")
             counts = [
                 f"--{k.replace('_', '-')}={getattr(a, k)}"
@@ -232,7 +233,8 @@ def run_one(name: str, rep: int, outdir: str, prep: dict[str, Any], a: argparse.
                 return {"tests": {}, "error": f"client exited {client.returncode}: {client.stderr.strip()[-1500:]}"}
             with open(out) as f:
                 d: dict[str, Any] = json.load(f)
-            d["mem_final_kB"] = proc_mem(proc.pid)
+            d["mem_final_kB"] = proc_mem(proc.pid)  # VmHWM: the peak over the whole rep
+            d["mem_start_kB"] = start_mem
             d["startup_s"] = ready
             with open(out, "w") as f:
                 json.dump(d, f, indent=1)
@@ -294,6 +296,17 @@ def aggregate(servers: list[str], runs: dict[str, list[dict[str, Any]]], a: argp
                 row[f"{OURS}/{s}"] = row[OURS]["median"] / row[s]["median"]
         if len(row) > 2:
             rows[label.format(**vars(a))] = row
+    for field, label in (("VmRSS", "server RSS after start MB"), ("VmHWM", "server peak RSS over the rep MB")):
+        row = {"direction": "-", "test": ""}
+        for s in servers:
+            xs = [r[key][field] / 1024 for r in runs[s] for key in ("mem_start_kB", "mem_final_kB") if field in r.get(key, {})]
+            if xs:
+                row[s] = {"median": med(xs), "min": min(xs), "max": max(xs), "all": xs}
+        for s in servers:
+            if s != OURS and s in row and OURS in row:
+                row[f"{OURS}/{s}"] = row[OURS]["median"] / row[s]["median"]
+        if len(row) > 2:
+            rows[label] = row
     return rows
 
 

@@ -78,6 +78,7 @@ def test_tiny_run_writes_the_table_with_ratios(smoke: dict[str, Any]) -> None:
         "transcriptions/s (4.2 s WAV, 201 KB upload)",
         "Realtime text turn p50 ms (create -> response.done, 3 on 1 socket)",
         "Realtime audio turn p50 ms (last append -> response.done)",
+        "server peak RSS over the rep MB",
     ):
         assert label in rows, label
     if AIMOCK:
