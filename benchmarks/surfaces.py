@@ -296,10 +296,13 @@ def aggregate(servers: list[str], runs: dict[str, list[dict[str, Any]]], a: argp
                 row[f"{OURS}/{s}"] = row[OURS]["median"] / row[s]["median"]
         if len(row) > 2:
             rows[label.format(**vars(a))] = row
-    for field, label in (("VmRSS", "server RSS after start MB"), ("VmHWM", "server peak RSS over the rep MB")):
+    for key, field, label in (
+        ("mem_start_kB", "VmRSS", "server RSS after start MB"),
+        ("mem_final_kB", "VmHWM", "server peak RSS over the rep MB"),
+    ):
         row = {"direction": "-", "test": ""}
         for s in servers:
-            xs = [r[key][field] / 1024 for r in runs[s] for key in ("mem_start_kB", "mem_final_kB") if field in r.get(key, {})]
+            xs = [r[key][field] / 1024 for r in runs[s] if field in r.get(key, {})]
             if xs:
                 row[s] = {"median": med(xs), "min": min(xs), "max": max(xs), "all": xs}
         for s in servers:
@@ -359,6 +362,7 @@ def main() -> int:
     ap.add_argument("--n-rt-audio", type=int, default=10, help="Realtime audio turns (openai-replay only)")
     ap.add_argument("--quick", action="store_true", help="a smoke run: a tenth of every count (at least 1)")
     ap.add_argument("--load-note", default="", help="appended to the load average in the table's heading")
+    ap.add_argument("--aggregate-only", action="store_true", help="rebuild the table from --outdir's results.json")
     a = ap.parse_args()
     if a.quick:
         for k in ("n_short", "n_long", "n_embed", "n_tts", "n_mp3", "n_stt", "n_rt", "n_rt_audio"):
@@ -375,19 +379,27 @@ def main() -> int:
         servers.remove("aimock")
     outdir = os.path.abspath(a.outdir or os.path.join(HERE, "results", time.strftime("surfaces-%Y%m%d-%H%M%S")))
     os.makedirs(outdir, exist_ok=True)
-    env = environment(servers)
-    env["args"] = vars(a)
-    prep = prepare(outdir)
-    runs: dict[str, list[dict[str, Any]]] = {s: [] for s in servers}
-    problems: list[str] = []
-    for rep in range(1, a.reps + 1):
-        for s in servers if rep % 2 else list(reversed(servers)):
-            d = run_one(s, rep, outdir, prep, a)
-            runs[s].append(d)
-            problems += check(s, d, prep["expect"], tests)
-    env["loadavg_end"] = os.getloadavg()
-    env["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
-    env["load_note"] = f" ({a.load_note})" if a.load_note else ""
+    if a.aggregate_only:  # the same run's records, the table rebuilt (its env is the original run's)
+        with open(os.path.join(outdir, "results.json")) as f:
+            old = json.load(f)
+        env, runs, problems, prep = old["env"], old["runs"], old["problems"], {"expect": old["expect"]}
+        servers = [s for s in servers if s in runs]
+        a.reps = len(runs[OURS])
+        a.__dict__.update({k: v for k, v in env["args"].items() if k.startswith("n_")})
+    else:
+        env = environment(servers)
+        env["args"] = vars(a)
+        prep = prepare(outdir)
+        runs = {s: [] for s in servers}
+        problems = []
+        for rep in range(1, a.reps + 1):
+            for s in servers if rep % 2 else list(reversed(servers)):
+                d = run_one(s, rep, outdir, prep, a)
+                runs[s].append(d)
+                problems += check(s, d, prep["expect"], tests)
+        env["loadavg_end"] = os.getloadavg()
+        env["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+        env["load_note"] = f" ({a.load_note})" if a.load_note else ""
     rows = aggregate(servers, runs, a)
     text = summary(servers, rows, env, a.reps)
     print(text)
