@@ -53,7 +53,7 @@ from surfaces_client import TESTS, digest, t_rt_text  # noqa: E402
 
 AIMOCK_CLI = os.path.join(AIMOCK_DIR, "dist", "cli.js")
 OURS = "openai-replay"
-TTS_TEXT = "The quick brown fox jumps over the lazy dog, twice: 1, 2! Ça va?"  # 64 characters, ~4 s of speech
+TTS_TEXT = "The quick brown fox jumps over the lazy dog, twice: 1, 2! Ça va?"  # 64 characters, 4.6 s of speech
 TTS_MODEL = {"pcm": "gpt-4o-mini-tts", "mp3": "tts-1"}  # one model per format: aimock matches speech by model
 SPOKEN = "what is the weather in the city"  # the Realtime audio turn's words
 RT_TEXT = "bench-realtime"
@@ -71,12 +71,12 @@ ROWS = [
     ("chat_long", "bytes_per_response", "chat long stream bytes per response", ""),
     ("embeddings", "requests_per_s", "embeddings/s (1 input, 1,536 floats)", "+"),
     ("embeddings", "server_cpu_ms_per_request", "embeddings: server CPU ms per request", "-"),
-    ("tts_pcm", "bytes_per_s", "TTS pcm bytes/s (4.2 s of speech, 201 KB)", "+"),
+    ("tts_pcm", "bytes_per_s", "TTS pcm bytes/s ({tts_s:.1f} s of speech, {tts_kb:.0f} KB)", "+"),
     ("tts_pcm", "requests_per_s", "TTS pcm requests/s", "+"),
     ("tts_mp3", "bytes_per_s", "TTS mp3 (the default) bytes/s", "+"),
     ("tts_mp3", "requests_per_s", "TTS mp3 requests/s", "+"),
     ("tts_mp3", "server_cpu_ms_per_request", "TTS mp3: server CPU ms per request", "-"),
-    ("stt", "requests_per_s", "transcriptions/s (4.2 s WAV, 201 KB upload)", "+"),
+    ("stt", "requests_per_s", "transcriptions/s ({tts_s:.1f} s WAV, {tts_kb:.0f} KB upload)", "+"),
     ("stt", "server_cpu_ms_per_request", "transcription: server CPU ms per request", "-"),
     ("rt_text", "p50_ms", "Realtime text turn p50 ms (create -> response.done, {n_rt} on 1 socket)", "-"),
     ("rt_text", "p99_ms", "Realtime text turn p99 ms", "-"),
@@ -400,6 +400,7 @@ def main() -> int:
         env["loadavg_end"] = os.getloadavg()
         env["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
         env["load_note"] = f" ({a.load_note})" if a.load_note else ""
+    a.tts_s, a.tts_kb = prep["expect"]["tts_pcm"][0] / 48000, prep["expect"]["tts_pcm"][0] / 1000  # 24 kHz 16-bit mono
     rows = aggregate(servers, runs, a)
     text = summary(servers, rows, env, a.reps)
     print(text)

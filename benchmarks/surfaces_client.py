@@ -6,9 +6,9 @@ Tests (names in the JSON output), each run sequentially on one keep-alive sessio
   chat_long    N streamed "bench-long" (40,000 characters in 10,000 deltas): events/s to `[DONE]`
   embeddings   N `POST /v1/embeddings` (one input, `encoding_format: float`): requests/s
   tts_pcm, tts_mp3
-               N `POST /v1/audio/speech` of a 64-character text (`pcm`, and `mp3`, the API's default):
+               N `POST /v1/audio/speech` of a 64-character text (4.6 s of speech; `pcm`, and `mp3`, the API's default):
                audio bytes/s, requests/s
-  stt          N `POST /v1/audio/transcriptions` (multipart, a 4 s WAV of that text): requests/s
+  stt          N `POST /v1/audio/transcriptions` (multipart, a WAV of that text): requests/s
   rt_text      one `/v1/realtime` socket, N text turns (`conversation.item.create` + `response.create`
                with text output): latency from the create to `response.done`
   rt_audio     one `/v1/realtime` socket, N spoken turns (speech plus 600 ms of silence appended in
