@@ -13,6 +13,8 @@ import struct
 import wave
 from dataclasses import dataclass
 
+from openai_replay.audio import memo
+
 #: ``response_format`` -> the Content-Type the real API answers with.
 CONTENT_TYPES = {
     "mp3": "audio/mpeg",
@@ -78,6 +80,13 @@ def encode(pcm: bytes, response_format: str, sample_rate: int = SAMPLE_RATE) -> 
         return wav_header(len(pcm), sample_rate) + pcm
     if response_format not in _COMPRESSED:
         raise ValueError(f"unknown response_format {response_format!r}; known: {', '.join(SPEECH_FORMATS)}")
+    # The encoders run bit-exact, so the same PCM is the same bytes: the latest answers are kept
+    # (`memo.encoded`, bounded), keyed by the PCM's digest, the format and the rate.
+    key = (memo.digest(pcm), response_format, sample_rate)
+    return memo.encoded.get(key, lambda: _encode(pcm, response_format, sample_rate), len)
+
+
+def _encode(pcm: bytes, response_format: str, sample_rate: int) -> bytes:
     import av
     import numpy as np
 

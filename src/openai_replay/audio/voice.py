@@ -16,6 +16,8 @@ from __future__ import annotations
 import binascii
 from typing import TYPE_CHECKING, Any
 
+from openai_replay.audio import memo
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -106,7 +108,14 @@ def _tones(np: Any, symbols: list[int], symbol_samples: float, sample_rate: int)
 
 
 def synthesize(text: str, *, sample_rate: int = 24000, speed: float = 1.0) -> bytes:
-    """`text` spoken in our code: 16-bit signed little-endian mono PCM at `sample_rate`."""
+    """`text` spoken in our code: 16-bit signed little-endian mono PCM at `sample_rate`.
+
+    The latest answers are kept (`memo.speech`, bounded): the same text at the same rate and speed is
+    the same bytes."""
+    return memo.speech.get((text, sample_rate, float(speed)), lambda: _synthesize(text, sample_rate, speed), len)
+
+
+def _synthesize(text: str, sample_rate: int, speed: float) -> bytes:
     import numpy as np
 
     if sample_rate < MIN_SAMPLE_RATE:
@@ -139,8 +148,17 @@ def _frame_body(sym: int, data: bytes) -> bytes:
 def recognize(pcm: bytes, sample_rate: int) -> str | None:
     """The text our code carries in this 16-bit LE mono PCM, or None when it carries none.
 
-    Several frames one after another (two replies in one buffer) come back joined by a space.
+    Several frames one after another (two replies in one buffer) come back joined by a space. The
+    latest answers are kept by the audio's digest (`memo.heard`, bounded).
     """
+    return memo.heard.get((memo.digest(pcm), sample_rate), lambda: _recognize(pcm, sample_rate), _text_size)
+
+
+def _text_size(text: str | None) -> int:
+    return 64 + len(text or "")
+
+
+def _recognize(pcm: bytes, sample_rate: int) -> str | None:
     import numpy as np
 
     if sample_rate < MIN_SAMPLE_RATE:
