@@ -11,10 +11,11 @@ sees. So a scripted reply becomes the speech or the transcript, and positioned f
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from openai_replay.audio import bodies, codecs, voice
+from openai_replay.audio import bodies, codecs, memo, voice
 from openai_replay.audio.validation import SpeechRequest, TranscriptionRequest
 from openai_replay.ids import IdFactory
 from openai_replay.responses.events import ResponseBuilder, chunk_text
@@ -59,21 +60,53 @@ class SpeechBuilder(AudioBuilder):
         self.seconds = 0.0
         #: The audio of the newest delta, so a raw stream cut inside it can send its first bytes.
         self.last_chunk = b""
+        #: The speech of the turn's message, once spoken.
+        self.spoken: Spoken | None = None
 
     def message(self, text: str, chunk_size: int | None = None, *, phase: str | None = None) -> Iterator[dict[str, Any]]:
         self.text = text
-        pcm = voice.synthesize(text, sample_rate=codecs.SAMPLE_RATE, speed=self.request.speed)
-        self.seconds = len(pcm) / 2 / codecs.SAMPLE_RATE
-        audio = codecs.encode(pcm, self.request.response_format)
+        speed, response_format = self.request.speed, self.request.response_format
         pieces = max(1, len(chunk_text(text, chunk_size)))
-        size = max(1, -(-len(audio) // pieces))
-        for at in range(0, len(audio), size):
-            chunk = self.last_chunk = audio[at : at + size]
+        key = (text, float(speed), response_format, pieces)
+        self.spoken = memo.spoken.get(key, lambda: _speak(text, speed, response_format, pieces), _spoken_size)
+        self.seconds = self.spoken.seconds
+        for audio in self.spoken.chunks:
+            chunk = self.last_chunk = self.spoken.raw[audio]
             self.audio_bytes += len(chunk)
-            yield {"type": "speech.audio.delta", "audio": base64.b64encode(chunk).decode("ascii")}
+            yield {"type": "speech.audio.delta", "audio": audio}
+
+    def chunk(self, audio: str) -> bytes:
+        """The bytes of a delta's base64 ``audio`` (looked up when the turn spoke it, else decoded)."""
+        found = self.spoken.raw.get(audio) if self.spoken is not None else None
+        return found if found is not None else base64.b64decode(audio)
 
     def completed(self) -> dict[str, Any]:
         return {"type": "speech.audio.done", "usage": bodies.speech_usage(self.text or "", self.seconds)}
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """A text spoken in one format and cut into a turn's deltas: each delta's base64, and its bytes."""
+
+    seconds: float
+    chunks: tuple[str, ...]
+    raw: Mapping[str, bytes]  # base64 -> bytes (equal base64 is equal bytes, so repeats share an entry)
+    text_chars: int
+
+
+def _speak(text: str, speed: float, response_format: str, pieces: int) -> Spoken:
+    """Synthesise, encode and cut into ``pieces`` deltas (each base64-encoded once, not per request)."""
+    pcm = voice.synthesize(text, sample_rate=codecs.SAMPLE_RATE, speed=speed)
+    audio = codecs.encode(pcm, response_format)
+    size = max(1, -(-len(audio) // pieces))
+    cut = [audio[at : at + size] for at in range(0, len(audio), size)]
+    chunks = tuple(base64.b64encode(chunk).decode("ascii") for chunk in cut)
+    return Spoken(len(pcm) / 2 / codecs.SAMPLE_RATE, chunks, dict(zip(chunks, cut, strict=True)), len(text))
+
+
+def _spoken_size(spoken: Spoken) -> int:
+    """What an entry holds: the audio, its base64, and the key's text."""
+    return sum(len(chunk) for chunk in spoken.raw.values()) + sum(map(len, spoken.chunks)) + 4 * spoken.text_chars
 
 
 class TranscriptBuilder(AudioBuilder):

@@ -7,7 +7,8 @@ the same few phrases again and again. `Memo` keeps the latest answers, keyed by 
 decides them, so a repeated request costs a dictionary look-up (as a server playing stored bytes).
 
 Bounded by entries *and* by bytes (the oldest go first), with values too large for a fair share of the
-budget never kept, so the server's memory stays bounded whatever clients ask; one lock makes it safe
+budget never kept, so the server's memory stays bounded whatever clients ask (30 MiB for the five
+caches together at most); one lock makes it safe
 from several threads (servers in threads of one process share the caches). Two threads missing the
 same key both compute it: the answers are equal, so either may stay.
 """
@@ -22,10 +23,13 @@ from typing import Any, Generic, TypeVar
 
 V = TypeVar("V")
 
-#: Synthesised PCM (16-bit, 24 kHz: 48 KB a second): 32 answers, 16 MiB at most.
-SPEECH_ENTRIES, SPEECH_BYTES = 32, 16 * 1024 * 1024
-#: Encoded speech (mp3, opus, aac, flac: about 8 KB a second of mp3): 64 answers, 8 MiB at most.
-ENCODED_ENTRIES, ENCODED_BYTES = 64, 8 * 1024 * 1024
+#: Synthesised PCM (16-bit, 24 kHz: 48 KB a second): 32 answers, 8 MiB at most.
+SPEECH_ENTRIES, SPEECH_BYTES = 32, 8 * 1024 * 1024
+#: Encoded speech (mp3, opus, aac, flac: about 8 KB a second of mp3): 64 answers, 4 MiB at most.
+ENCODED_ENTRIES, ENCODED_BYTES = 64, 4 * 1024 * 1024
+#: A speech request's answer, cut into its deltas, in bytes and in base64 (`audio.builder.Spoken`):
+#: 32 answers, 16 MiB at most.
+SPOKEN_ENTRIES, SPOKEN_BYTES = 32, 16 * 1024 * 1024
 #: What the recogniser heard in PCM, and in an upload (decoded first), by the digest of the bytes:
 #: 256 answers each, 1 MiB of text each at most.
 HEARD_ENTRIES, HEARD_BYTES = 256, 1024 * 1024
@@ -92,9 +96,10 @@ speech: Memo[bytes] = Memo(SPEECH_ENTRIES, SPEECH_BYTES)
 encoded: Memo[bytes] = Memo(ENCODED_ENTRIES, ENCODED_BYTES)
 heard: Memo[str | None] = Memo(HEARD_ENTRIES, HEARD_BYTES)
 uploads: Memo[Any] = Memo(HEARD_ENTRIES, HEARD_BYTES)
+spoken: Memo[Any] = Memo(SPOKEN_ENTRIES, SPOKEN_BYTES)
 
 
 def clear() -> None:
     """Forget every kept answer (tests that count syntheses call this first)."""
-    for memo in (speech, encoded, heard, uploads):
+    for memo in (speech, encoded, spoken, heard, uploads):
         memo.clear()

@@ -8,7 +8,6 @@ transcription body.
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any, Literal
 
@@ -152,7 +151,7 @@ class RawAudioChannel(AudioChannel):
 
     async def deliver(self, event: dict[str, Any]) -> None:
         if event.get("type") == "speech.audio.delta":
-            await self._write(base64.b64decode(str(event.get("audio") or "")))
+            await self._write(self.builder.chunk(str(event.get("audio") or "")))
 
     async def send_text(self, data: str) -> None:
         """A cut delta: its first ``keep`` audio bytes (the cut's ``keep`` counts bytes of audio here,
