@@ -13,6 +13,7 @@ from typing import Any
 
 from openai_replay import errors
 from openai_replay.errors import ApiError
+from openai_replay.items import items_tokens
 from openai_replay.realtime import errors as rt_errors
 
 MAX_ITEMS = 4096
@@ -38,10 +39,13 @@ class Conversation:
         self.audio_ms: dict[str, int] = {}
         self._chars: dict[str, int] = {}
         self.chars = 0
-        #: Each item's engine form as last handed out, reused while the item is unchanged: the request
-        #: log keeps every response's input, so successive records share one dict per item instead of
-        #: each holding a copy of the whole conversation (memory grew with the square of the turns).
-        self._engine: dict[str, dict[str, Any]] = {}
+        #: Each item's engine form as last handed out (with what it was made from and its tokens),
+        #: reused while the item is unchanged: the request log keeps every response's input, so
+        #: successive records share one dict per item instead of each holding a copy of the whole
+        #: conversation (memory grew with the square of the turns).
+        self._engine: dict[str, tuple[tuple[Any, ...], dict[str, Any] | None, int]] = {}
+        self._last_items: list[dict[str, Any]] = []
+        self._last_tokens = 0
 
     def __contains__(self, item_id: object) -> bool:
         return isinstance(item_id, str) and item_id in self.items
@@ -82,17 +86,43 @@ class Conversation:
         self.chars -= self._chars.pop(item_id, 0)
 
     def engine_items(self) -> list[dict[str, Any]]:
-        """The conversation as Responses input items, for the one engine (never edit them: they are shared)."""
+        """The conversation as Responses input items, for the one engine (never edit them: they are shared).
+
+        Each item's engine form and token count are kept with the values they were made from (`_mark`);
+        an item is converted again only when one of those changed (a truncated transcript, a
+        response's text), so a turn no longer rebuilds and recounts the whole conversation."""
         out: list[dict[str, Any]] = []
+        tokens = 0
+        kept_forms = self._engine
         for item_id in self.order:
-            fresh = engine_item(self.items[item_id])
-            if fresh is None:
-                continue
-            kept = self._engine.get(item_id)
-            if kept != fresh:  # new, or changed since (a truncated transcript, a response's text)
-                self._engine[item_id] = kept = fresh
-            out.append(kept)
+            item = self.items[item_id]
+            mark = _mark(item)
+            kept = kept_forms.get(item_id)
+            if kept is None or kept[0] != mark:  # new, or changed since
+                form = engine_item(item)
+                kept = kept_forms[item_id] = (mark, form, 0 if form is None else items_tokens([form]))
+            if kept[1] is not None:
+                out.append(kept[1])
+                tokens += kept[2]
+        self._last_items, self._last_tokens = out, tokens
         return out
+
+    def tokens(self, items: list[dict[str, Any]]) -> int:
+        """``items_tokens(items)``; from the kept counts when ``items`` is what `engine_items` last returned."""
+        return self._last_tokens if items is self._last_items else items_tokens(items)
+
+
+def _mark(item: dict[str, Any]) -> tuple[Any, ...]:
+    """Every value `engine_item` reads from ``item``: equal marks make equal engine forms. Comparing
+    them is cheap (the values are mostly the very same str objects, compared by identity first)."""
+    kind = item.get("type")
+    if kind == "message":
+        return (kind, item.get("role"), *(_part_text(p) for p in item.get("content") or []))
+    if kind == "function_call":
+        return (kind, item.get("call_id"), item.get("name"), item.get("arguments"))
+    if kind == "function_call_output":
+        return (kind, item.get("call_id"), item.get("output"))
+    return (kind,)
 
 
 def _size(item: dict[str, Any]) -> int:

@@ -19,7 +19,7 @@ from openai_replay.config import ServerConfig
 from openai_replay.errors import ApiError
 from openai_replay.ids import IdFactory
 from openai_replay.inbound import JsonInputError, parse
-from openai_replay.items import count_tokens, items_tokens
+from openai_replay.items import count_tokens
 from openai_replay.log import ConnectionRecord, RequestLog
 from openai_replay.realtime import audio
 from openai_replay.realtime import errors as rt
@@ -307,7 +307,7 @@ class RealtimeSession(InputAudio):
             created_at=now,
             ids=self.ids,
             obfuscate=False,
-            input_tokens=items_tokens(context) + count_tokens(instructions),
+            input_tokens=self.conversation.tokens(context) + count_tokens(instructions),
         )
         turn = Turn(
             payload=payload,

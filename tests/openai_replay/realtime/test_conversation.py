@@ -6,6 +6,7 @@ from typing import Any
 
 from realtimekit import send, session, user_text
 
+from openai_replay.items import count_tokens, items_tokens
 from openai_replay.realtime.machine import RealtimeSession
 
 
@@ -52,3 +53,23 @@ def test_a_deleted_item_leaves_the_engine_view() -> None:
     send(rt, {"type": "conversation.item.delete", "item_id": "item_drop"})
     assert [item["content"][0]["text"] for item in rt.conversation.engine_items()] == ["keep", "You said: drop"]
     assert set(rt.conversation._engine) == set(rt.conversation.order)
+
+
+def test_input_tokens_are_the_count_of_what_each_response_read() -> None:
+    """The kept token counts add up to items_tokens of each response's input, before and after items change."""
+    rt = session()
+    usage: list[int] = []
+    for word in ("one", "two words", "three words here"):
+        send(rt, user_text(word))
+        done = send(rt, {"type": "response.create"})[-2]
+        usage.append(done["response"]["usage"]["input_tokens"])
+    reply_id = rt.conversation.order[1]
+    truncated = send(rt, {"type": "conversation.item.truncate", "item_id": reply_id, "content_index": 0, "audio_end_ms": 0})
+    assert truncated[0]["type"] == "conversation.item.truncated"
+    send(rt, {"type": "conversation.item.delete", "item_id": rt.conversation.order[0]})
+    done = send(rt, {"type": "response.create", "response": {"output_modalities": ["text"]}})[-2]
+    usage.append(done["response"]["usage"]["input_tokens"])
+    instructions = count_tokens(rt.session["instructions"] or "")
+    assert usage == [items_tokens(given) + instructions for given in inputs(rt)]
+    assert rt.conversation.tokens(rt.conversation.engine_items()) == items_tokens(rt.conversation.engine_items())
+    assert rt.conversation.tokens([{"type": "message", "role": "user", "content": "x" * 40}]) == 14  # another list: counted
