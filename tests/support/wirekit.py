@@ -48,9 +48,10 @@ async def sse_body(port: int, body: dict[str, Any], timeout: float = 10) -> byte
 class WsWire:
     """A WebSocket client on a raw socket: sends masked text frames, keeps the server's frames as bytes."""
 
-    def __init__(self, port: int, *, deflate: bool = False) -> None:
+    def __init__(self, port: int, *, deflate: bool = False, path: str = "/v1/responses") -> None:
         self.port = port
         self.deflate = deflate
+        self.path = path
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.inflater = zlib.decompressobj(-15)
@@ -61,7 +62,7 @@ class WsWire:
         extension = "Sec-WebSocket-Extensions: permessage-deflate\r\n" if self.deflate else ""
         self.writer.write(
             (
-                f"GET /v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"GET {self.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: {AUTH}\r\n{extension}\r\n"
             ).encode()
         )

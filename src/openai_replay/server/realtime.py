@@ -3,9 +3,12 @@
 The reader loop hands each text frame to the core state machine and sends what it answers; a
 response runs as its own task, step by step (pacing ``Sleep``, ``Close``, ``Drop`` and raw frames are
 carried out here). Every send goes through one lock, and a response cancelled by the machine sends
-nothing more. The beta handshake (``OpenAI-Beta: realtime=v1``) is answered as the real API answers
-it today: the upgrade succeeds, an ``error`` event says ``beta_api_shape_disabled``, the socket closes
-with 4000.
+nothing more. Writes are coalesced as on ``/v1/responses`` sockets (`coalesce`): the events ready in
+one loop tick leave in one write, except that a response's first event and its first `FIRST_EVENTS`
+go out at once; a paced step (``Sleep``) yields, so paced audio still leaves chunk by chunk.
+
+The beta handshake (``OpenAI-Beta: realtime=v1``) is answered as the real API answers it today: the
+upgrade succeeds, an ``error`` event says ``beta_api_shape_disabled``, the socket closes with 4000.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from openai_replay.realtime import RealtimeSession, ResponseRun, recognize, spea
 from openai_replay.realtime import errors as rt
 from openai_replay.realtime.machine import LIMIT_CLOSE
 from openai_replay.server.auth import auth_error
+from openai_replay.server.coalesce import FIRST_EVENTS, coalesce, flush
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import SESSIONS
 from openai_replay.server.realtime_replay import replay_for, serve_replay
@@ -104,6 +108,12 @@ class RealtimeSocket:
                     return False
         return True
 
+    def _sent(self, count: int) -> None:
+        """After a response's ``count``-th event: its first, and its first `FIRST_EVENTS`, leave now
+        (a response never waits on the work behind its ``response.created``, such as speech)."""
+        if count == 1 or count == FIRST_EVENTS:
+            flush(self.request)
+
     async def close(self, code: int, reason: str) -> None:
         if self.record.closed_by is None:
             self.record.closed_by, self.record.close_code = "server", code
@@ -177,6 +187,7 @@ class RealtimeSocket:
     async def execute(self, run: ResponseRun) -> None:
         """Carry out a response's steps until it ends, is cancelled, or the socket closes."""
         record = run.turn.record
+        emitted = 0
         try:
             for step in run.steps():
                 if run.cancelled or self.closing:
@@ -185,6 +196,8 @@ class RealtimeSocket:
                     record.event_types.append(str(step.event.get("type")))
                     if not await self.send([step.event], run):
                         return
+                    emitted += 1
+                    self._sent(emitted)
                 elif isinstance(step, Sleep):
                     await self._sleep(step.seconds, run)
                 elif isinstance(step, Close):
@@ -272,6 +285,7 @@ async def handle_realtime(request: web.Request) -> web.StreamResponse:
     if refusal is not None:
         return refusal
     ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, autoping=True, timeout=CLOSE_TIMEOUT)
+    coalesce(request)  # the frames ready in one loop tick leave in one write
     await ws.prepare(request)
     socket = RealtimeSocket(state, request, ws, record)
     if _beta(request):
