@@ -117,7 +117,7 @@ def _mark(item: dict[str, Any]) -> tuple[Any, ...]:
     them is cheap (the values are mostly the very same str objects, compared by identity first)."""
     kind = item.get("type")
     if kind == "message":
-        return (kind, item.get("role"), *(_part_text(p) for p in item.get("content") or []))
+        return (kind, item.get("role"), *map(_part_text, item.get("content") or ()))
     if kind == "function_call":
         return (kind, item.get("call_id"), item.get("name"), item.get("arguments"))
     if kind == "function_call_output":
