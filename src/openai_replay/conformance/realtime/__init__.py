@@ -104,12 +104,23 @@ def speech(text: str, silence_ms: int = 1200) -> bytes:
 Driver = Callable[[FakeServer, ManualClock], Awaitable[Cell]]
 
 
+class PacedClock(ManualClock):
+    """A virtual clock (``advance`` reaches the session limit at once) whose ``sleep`` also waits in
+    real time: with ``realtime_pace`` a reply really plays at that pace, so a client in another process
+    (LiveKit JS on Node) can speak over it. A plain ManualClock turns every pacing sleep into a yield,
+    and the reply then goes as fast as the socket takes it."""
+
+    async def sleep(self, seconds: float) -> None:
+        self.advance(max(0.0, seconds))
+        await asyncio.sleep(max(0.0, seconds))
+
+
 async def run_cell(check: RealtimeCheck, drive: Driver) -> Cell:
     """Start a fresh server for ``check``, run the driver against it, bounded by CELL_TIMEOUT.
 
     The evidence of a failing or hung cell ends with the server's timeline.
     """
-    clock = ManualClock()
+    clock = PacedClock() if check.settings.get("realtime_pace") else ManualClock()
     async with FakeServer(source=check.source(), clock=clock, **check.settings) as server:
         try:
             cell = await asyncio.wait_for(drive(server, clock), CELL_TIMEOUT)
