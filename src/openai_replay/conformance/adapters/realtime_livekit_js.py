@@ -103,9 +103,10 @@ class _Run:
             elif kind == "reconnected":
                 self.reconnected += 1
         exited = RuntimeError(f"the Node driver exited: {' | '.join(self._stderr)}")
-        for future in self._pending.values():
+        for future in [*self._pending.values(), *self.done.values()]:
             if not future.done():
                 future.set_exception(exited)
+                future.exception()  # retrieved here, so an unawaited one is not logged at collection
 
     async def _read_stderr(self) -> None:
         assert self.proc.stderr is not None
