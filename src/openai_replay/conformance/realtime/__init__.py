@@ -103,6 +103,36 @@ def speech(text: str, silence_ms: int = 1200) -> bytes:
 
 Driver = Callable[[FakeServer, ManualClock], Awaitable[Cell]]
 
+#: What the user says on the new socket after a close (close_mid_response, session_limit).
+RESTORE_PROMPT = "are you there"
+
+
+async def restored_turn(
+    server: FakeServer,
+    reconnected: Callable[[], bool],
+    next_turn: Callable[[], Awaitable[str | Cell]],
+    errors: Callable[[], str],
+) -> Cell:
+    """After the socket was lost: wait up to 5 s for the client to open a new one, run ``next_turn`` (the
+    reply's text to ``RESTORE_PROMPT``, or a Cell when the client failed it), and check the conversation
+    was restored on the new socket. Shared by the drivers whose clients reconnect on their own."""
+    for _ in range(100):
+        if reconnected():
+            break
+        await asyncio.sleep(0.05)
+    else:
+        return Cell("fail", "did not reconnect", errors())
+    text = await next_turn()
+    if isinstance(text, Cell):
+        return text
+    if text != f"You said: {RESTORE_PROMPT}":
+        return Cell("fail", "next turn lost", f"text {text!r}")
+    try:
+        server.log.assert_conversation_restored()
+    except AssertionError as exc:
+        return Cell("fail", "conversation not restored", str(exc).splitlines()[0])
+    return Cell("pass", "reconnected, conversation restored, next turn answered")
+
 
 class PacedClock(ManualClock):
     """A virtual clock (``advance`` reaches the session limit at once) whose ``sleep`` also waits in
