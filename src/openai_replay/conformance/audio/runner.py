@@ -81,10 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--column", action="append", default=[], choices=list(COLUMNS), help="repeatable; default: all")
     parser.add_argument("--check", action="append", default=[], choices=NAMES, help="repeatable; default: all")
     args = parser.parse_args(argv)
-    from openai_replay.conformance.runner import _quiet
+    from openai_replay.conformance.runner import quiet
 
-    _quiet()  # the frameworks log every retry and frame; the cells carry the evidence instead
-    results = asyncio.run(run(args.column or list(COLUMNS), args.check or list(NAMES)))
+    with quiet():  # the frameworks log every retry and frame; the cells carry the evidence instead
+        results = asyncio.run(run(args.column or list(COLUMNS), args.check or list(NAMES)))
     args.json.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     for column, data in results["columns"].items():
         marks = [f"{c['check']}={c['status']}" for c in data.get("cells", [])] or [f"unavailable: {data.get('unavailable')}"]
