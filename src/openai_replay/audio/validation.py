@@ -183,17 +183,23 @@ def validate_transcription(parts: list[Part], *, translate: bool = False) -> Tra
     )
 
 
+# The wordings below are the real API's as its answers are quoted in public bug reports (message, type,
+# param, code): "Invalid file format" with param and code null (2024-2025); the size limit as a 413 typed
+# server_error with param and code null (2023); "Audio file is too short" with param "file" and code
+# audio_too_short (2024); "Invalid Content-Type header (...)" with param and code null (2023). For "Audio
+# file might be corrupted or unsupported" only the message and the 400 are on record.
 def upload_problem(part: Part) -> ApiError | None:
     """The real 400 for an upload whose type the API does not take, by its file name."""
     name = (part.filename or "").lower()
     extension = name.rsplit(".", 1)[-1] if "." in name else ""
     if extension not in UPLOAD_TYPES:
-        return ApiError(400, f"Invalid file format. Supported formats: {list(UPLOAD_TYPES)}", code="invalid_value", param="file")
+        return ApiError(400, f"Invalid file format. Supported formats: {list(UPLOAD_TYPES)}")
     return None
 
 
 def too_large(size: int) -> ApiError:
-    return ApiError(400, f"Maximum content size limit ({MAX_UPLOAD}) exceeded ({size} bytes read)", param="file")
+    """The real answer to an upload over 25 MB: a 413, typed server_error (sic), no param or code."""
+    return ApiError(413, f"Maximum content size limit ({MAX_UPLOAD}) exceeded ({size} bytes read)", type="server_error")
 
 
 def too_long(limit: float) -> ApiError:
@@ -216,6 +222,8 @@ def not_multipart(content_type: str | None) -> ApiError:
 
 
 def bad_multipart(detail: str) -> ApiError:
+    # The real message is "Could not parse multipart form" alone (param and code null); the fake adds what is
+    # wrong, so a test of a hand-made multipart encoder can see its mistake.
     return ApiError(400, f"Could not parse multipart form: {detail}.")
 
 

@@ -101,10 +101,11 @@ async def test_not_multipart(server: FakeServer) -> None:
 
 
 async def test_upload_over_25_mb(server: FakeServer) -> None:
-    """A 30 MB upload is a 400 that says the 25 MB limit; the server keeps serving."""
+    """A 30 MB upload is the real 413 (typed server_error) that says the 25 MB limit; the server keeps serving."""
     big = codecs.wav_header(30 * 1024 * 1024) + bytes(30 * 1024 * 1024)
     status, answer = await post(server, "/audio/transcriptions", data=form(big, model="whisper-1"))
-    assert status == 400 and "Maximum content size limit (26214400) exceeded" in answer["error"]["message"]
+    assert status == 413 and answer["error"]["message"].startswith("Maximum content size limit (26214400) exceeded (")
+    assert (answer["error"]["type"], answer["error"]["param"], answer["error"]["code"]) == ("server_error", None, None)
     assert (await client_for(server).audio.transcriptions.create(model="whisper-1", file=("a.wav", GOOD_WAV))).text == "ok"
 
 
