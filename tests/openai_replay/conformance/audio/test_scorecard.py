@@ -118,3 +118,21 @@ def test_the_cli_runs_the_audio_battery_per_environment_and_renders_the_page(tmp
     assert data["columns"]["livekit-tts"]["unavailable"].startswith("not installed in this environment: livekit-plugins-openai")
     page_text = (out / "conformance.md").read_text()
     assert page_text.endswith("\n\n" + markdown(data)) and "**pipecat-stt** was not run" in page_text
+
+
+def test_each_explanation_agrees_with_what_its_committed_cell_recorded() -> None:
+    """The explanations' claims hold in the cells' own evidence: LiveKit retries a 429 at once (0.1 s, not the
+    retry-after), VideoSDK makes one request and reports an error, LiveKit's cut TTS plays duplicated speech."""
+    data = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    cells = {(c["check"], column): c for column, col in data["columns"].items() for c in col.get("cells", [])}
+    for column in ("livekit-tts", "livekit-stt"):
+        facts = cells[("http_429_retry_after", column)]["facts"]
+        assert facts["attempts"] >= 2 and facts["retry_gap_s"] < 0.5 and facts["heard"] is not None, facts
+    for column in ("videosdk-tts", "videosdk-stt"):
+        for name in ("http_429_retry_after", "http_500"):
+            facts = cells[(name, column)]["facts"]
+            assert facts["attempts"] == 1 and facts["ended"] == "error" and facts["errors"], facts
+    cut = cells[("cut_stream", "livekit-tts")]
+    assert cut["reason"].startswith("duplicated speech") and cut["facts"]["attempts"] == 2
+    for column in ("livekit-stt", "pipecat-stt", "videosdk-stt"):  # n/a: the request log agreed no stream was asked for
+        assert cells[("streaming", column)]["status"] == "n/a" and cells[("streaming", column)]["facts"]["attempts"] == 1
