@@ -14,7 +14,10 @@ from openai_replay.errors import ApiError
 
 VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse", "marin", "cedar")
 SPEECH_MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts")
-AUDIO_STREAM_ONLY = ("tts-1", "tts-1-hd")  # no stream_format "sse" (billed by character)
+#: The models that have no SSE stream: the API ignores ``stream_format: "sse"`` for them and sends raw audio
+#: (HTTP 200, as observed against the real API and reported in sfortis/openai_tts#73, 2026-09; the OpenAPI
+#: spec says only "sse is not supported for tts-1 or tts-1-hd").
+AUDIO_STREAM_ONLY = ("tts-1", "tts-1-hd")
 SPEECH_FIELDS = ("model", "input", "voice", "instructions", "response_format", "speed", "stream_format")
 MAX_INPUT = 4096
 TRANSCRIBE_MODELS = ("whisper-1", "gpt-4o-transcribe", "gpt-4o-mini-transcribe")
@@ -103,12 +106,7 @@ def validate_speech(payload: Any) -> SpeechRequest | ApiError:
     if stream_format not in ("sse", "audio"):
         return errors.invalid_value("stream_format", stream_format, ["sse", "audio"])
     if stream_format == "sse" and payload["model"] in AUDIO_STREAM_ONLY:
-        return ApiError(
-            400,
-            f"stream_format 'sse' is not supported for model '{payload['model']}'.",
-            code="unsupported_value",
-            param="stream_format",
-        )
+        stream_format = "audio"  # ignored, not refused (see AUDIO_STREAM_ONLY)
     speed = payload.get("speed", 1.0)
     if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not math.isfinite(speed):
         return errors.invalid_type("speed", "a number", _kind(speed))

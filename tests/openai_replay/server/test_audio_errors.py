@@ -43,7 +43,6 @@ GOOD_WAV = codecs.wav_header(len(voice.synthesize("ok"))) + voice.synthesize("ok
         ({"model": "tts-1", "voice": "alloy"}, "input", "missing_required_parameter"),
         ({"model": "tts-1", "input": "x", "voice": "robot"}, "voice", "invalid_value"),
         ({"model": "tts-1", "input": "x", "voice": "alloy", "response_format": "ogg"}, "response_format", "invalid_value"),
-        ({"model": "tts-1", "input": "x", "voice": "alloy", "stream_format": "sse"}, "stream_format", "unsupported_value"),
         ({"model": "tts-1", "input": "x", "voice": "alloy", "speed": 5}, "speed", "decimal_above_max_value"),
         ({"model": "tts-1", "input": "x", "voice": "alloy", "speed": "fast"}, "speed", "invalid_type"),
         ({"model": "tts-1", "input": 7, "voice": "alloy"}, "input", "invalid_type"),
