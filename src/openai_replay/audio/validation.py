@@ -148,7 +148,7 @@ def validate_transcription(parts: list[Part], *, translate: bool = False) -> Tra
     if model.startswith("gpt-") and response_format not in TOKEN_MODEL_FORMATS:
         return ApiError(
             400,
-            f"response_format '{response_format}' is not compatible with model '{model}'. Use 'json' or 'text'.",
+            f"response_format '{response_format}' is not compatible with model '{model}'. Use 'json' or 'text' instead.",
             code="unsupported_value",
             param="response_format",
         )
@@ -184,8 +184,10 @@ def validate_transcription(parts: list[Part], *, translate: bool = False) -> Tra
 # The wordings below are the real API's as its answers are quoted in public bug reports (message, type,
 # param, code): "Invalid file format" with param and code null (2024-2025); the size limit as a 413 typed
 # server_error with param and code null (2023); "Audio file is too short" with param "file" and code
-# audio_too_short (2024); "Invalid Content-Type header (...)" with param and code null (2023). For "Audio
-# file might be corrupted or unsupported" only the message and the 400 are on record.
+# audio_too_short (2024); "Invalid Content-Type header (...)" with param and code null (2023);
+# "response_format '...' is not compatible with model '...'. Use 'json' or 'text' instead." with param
+# response_format and code unsupported_value (2025-2026). For "Audio file might be corrupted or
+# unsupported" only the message and the 400 are on record.
 def upload_problem(part: Part) -> ApiError | None:
     """The real 400 for an upload whose type the API does not take, by its file name."""
     name = (part.filename or "").lower()

@@ -74,7 +74,10 @@ async def test_speech_not_json_and_not_an_object(server: FakeServer) -> None:
         (form(GOOD_WAV, filename="notes.txt", model="whisper-1"), "Invalid file format"),
         (form(b"", model="whisper-1"), "too short"),
         (form(codecs.wav_header(960) + bytes(960), model="whisper-1"), "too short"),
-        (form(GOOD_WAV, model="gpt-4o-transcribe", response_format="srt"), "not compatible with model"),
+        (
+            form(GOOD_WAV, model="gpt-4o-transcribe", response_format="srt"),
+            "response_format 'srt' is not compatible with model 'gpt-4o-transcribe'. Use 'json' or 'text' instead.",
+        ),
         (form(GOOD_WAV, model="whisper-1", response_format="xml"), "Invalid value: 'xml'"),
         (form(GOOD_WAV, model="whisper-1", temperature="hot"), "Invalid type for 'temperature'"),
         (form(GOOD_WAV, model="whisper-1", stream="maybe"), "Invalid type for 'stream'"),
