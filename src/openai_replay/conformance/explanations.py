@@ -281,9 +281,13 @@ def observed(cell: dict[str, Any]) -> str | None:
         else:
             end = "the turn ended with no error"
         return f"Observed ({turn.get('label', 'a turn')}): the caller received {got}, then {end}."
-    wait = (cell.get("facts") or {}).get("next_answer_wait_s")
+    facts = cell.get("facts") or {}
+    wait = facts.get("next_answer_wait_s")
     if wait is not None:
         return f"Observed: every turn got its answer, the next one {wait:.1f} s after the interruption."
+    retried = facts.get("retry_wait_s")
+    if retried is not None:
+        return f"Observed: every turn got its answer, the retried one {retried:.1f} s after its failed attempt."
     return None
 
 

@@ -18,6 +18,12 @@ from openai_replay.log import RequestLog, RequestRecord
 
 Status = Literal["pass", "fail", "n/a"]
 
+#: How long a user may wait for an answer after an interruption, a cancel or a failed attempt that the
+#: client retried (seconds): past about a second a voice user notices the silence. The fake server
+#: answers at once, so the wait is the client's own (its backoff, a reconnect). A retry after a failure
+#: that carried ``retry-after`` is allowed that delay on top (the client must honour it).
+NEXT_ANSWER_BOUND = 1.0
+
 
 @dataclass
 class Verdict:
@@ -159,6 +165,9 @@ def grade(session: Session, turn: TurnLog, *, must_recover: bool, later: list[Tu
     if ok(turn):
         if broken:
             return Verdict("fail", f"recovered, but {broken[0].label} failed: {describe(broken[0])}", facts)
+        slow = slow_retry(session, turn, facts)
+        if slow:
+            return Verdict("fail", f"{slow}: {attempts(session, turn)}", facts)
         return Verdict("pass", f"recovered: {attempts(session, turn)}", facts)
     if lost_silently(turn):
         return Verdict("fail", f"lost the turn silently (got {turn.result.text[:40]!r}, no error)", facts)
@@ -167,6 +176,34 @@ def grade(session: Session, turn: TurnLog, *, must_recover: bool, later: list[Tu
     if broken:
         return Verdict("fail", f"surfaced the error, but {broken[0].label} failed: {describe(broken[0])}", facts)
     return Verdict("pass", f"surfaced the error ({first_error(turn)[:80]}); next turn worked", facts)
+
+
+def retry_wait(session: Session, turn: TurnLog) -> tuple[float, float] | None:
+    """For a turn answered after a retry: how long the user waited between the end of its first failed
+    attempt and the start of the attempt that answered (the client's backoff and reconnects, all of
+    them), and the delay the server asked for with the failures (their ``retry-after``). None without a retry."""
+    reqs = session.requests(turn)
+    if len(reqs) < 2:
+        return None
+    first, answering = reqs[0], reqs[-1]
+    failed_at = first.terminal_at or first.finished_at or first.received_at
+    asked = sum(r.retry_after or 0.0 for r in reqs[:-1])
+    return answering.received_at - failed_at, asked
+
+
+def slow_retry(session: Session, turn: TurnLog, facts: dict[str, Any]) -> str | None:
+    """Why a retried turn kept its user waiting too long (past `NEXT_ANSWER_BOUND`, plus any
+    ``retry-after`` the server asked for), or None; records the wait in ``facts`` either way."""
+    found = retry_wait(session, turn)
+    if found is None:
+        return None
+    wait, asked = found
+    facts["retry_wait_s"] = round(wait, 2)
+    bound = NEXT_ANSWER_BOUND + asked
+    if wait <= bound:
+        return None
+    allowed = f"retry-after {asked:g} s + {NEXT_ANSWER_BOUND:g} s" if asked else f"{NEXT_ANSWER_BOUND:g} s"
+    return f"recovered, but the retry came {wait:.1f} s after the failure (bound {allowed})"
 
 
 def describe(turn: TurnLog) -> str:
