@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, Literal
 
 from openai_replay.conformance.adapter import Adapter, TurnResult
@@ -179,16 +180,21 @@ def grade(session: Session, turn: TurnLog, *, must_recover: bool, later: list[Tu
 
 
 def retry_wait(session: Session, turn: TurnLog) -> tuple[float, float] | None:
-    """For a turn answered after a retry: how long the user waited between the end of its first failed
-    attempt and the start of the attempt that answered (the client's backoff and reconnects, all of
-    them), and the delay the server asked for with the failures (their ``retry-after``). None without a retry."""
+    """For a turn answered after a retry: how long the user waited between each failed attempt's end and
+    the next attempt, summed (the client's backoff and reconnects, all of them), and the delay the server
+    asked for with those failures (their ``retry-after``). An attempt the server never ended (the client
+    gave up on a silent stream) is left out: its wait is the client's timeout, which the stall checks
+    judge. None without a timed retry."""
     reqs = session.requests(turn)
-    if len(reqs) < 2:
-        return None
-    first, answering = reqs[0], reqs[-1]
-    failed_at = first.terminal_at or first.finished_at or first.received_at
-    asked = sum(r.retry_after or 0.0 for r in reqs[:-1])
-    return answering.received_at - failed_at, asked
+    waited, asked, timed = 0.0, 0.0, False
+    for failed, retry in pairwise(reqs):
+        ended = failed.terminal_at or failed.finished_at
+        if ended is None:
+            continue
+        timed = True
+        waited += max(0.0, retry.received_at - ended)
+        asked += failed.retry_after or 0.0
+    return (waited, asked) if timed else None
 
 
 def slow_retry(session: Session, turn: TurnLog, facts: dict[str, Any]) -> str | None:

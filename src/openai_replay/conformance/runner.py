@@ -184,10 +184,11 @@ def versions(client: Client) -> dict[str, str]:
 
         # The npm openai package (not the Python one the other columns pin): named apart so it is never
         # compared with the Python pin.
-        for pkg, name in (("@livekit/agents", None), ("@livekit/agents-plugin-openai", None), ("openai", "openai (npm)")):
+        npm = {"@livekit/agents": "@livekit/agents", "@livekit/agents-plugin-openai": "@livekit/agents-plugin-openai"}
+        for pkg, name in (npm | {"openai": "openai (npm)"}).items():
             with contextlib.suppress(OSError, ValueError):
                 meta = json.loads((node_dir() / "node_modules" / pkg / "package.json").read_text())
-                found[name or pkg] = str(meta["version"])
+                found[name] = str(meta["version"])
     return found
 
 

@@ -18,8 +18,9 @@ from openai_replay.conformance.observe import (
     turn_facts,
 )
 
-#: How long the stall check holds the first output.
-STALL_SECONDS = 6.0
+#: How long the stall check holds the first output: past the longest finite default timeout of a client
+#: in the battery (10 s), so those clients' own timeouts fire at their defaults; the rest wait it out.
+STALL_SECONDS = 12.0
 #: How long a check waits on a stream that goes silent for good (seconds): past the longest finite
 #: default timeout of a client in the battery (10 s: LiveKit's APIConnectOptions, VideoSDK's httpx read
 #: timeout), so that the client's real default decides the cell; a client that waits longer (the

@@ -101,3 +101,13 @@ def test_a_retry_after_retry_after_is_allowed_that_delay_on_top() -> None:
     s, t = retried(3.5, retry_after="2")
     late = grade(s, t, must_recover=True, later=[])
     assert late.status == "fail" and "(bound retry-after 2 s + 1 s)" in late.reason
+
+
+def test_an_attempt_the_client_gave_up_on_is_not_timed_as_backoff() -> None:
+    """A timed-out attempt the server never ended (the stall check's business) adds nothing to the retry wait."""
+    s = session()
+    s.log.add_request(transport="http", payload={"input": "Hello"}, now=0.0)  # stalled, abandoned: no end
+    s.log.add_request(transport="http", payload={"input": "Hello"}, now=10.2).ended(10.2)
+    t = TurnLog("turn 1", TurnResult(text=ANSWER), [1, 2], ANSWER)
+    verdict = grade(s, t, must_recover=True, later=[])
+    assert verdict.status == "pass" and "retry_wait_s" not in verdict.facts

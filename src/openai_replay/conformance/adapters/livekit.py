@@ -29,7 +29,7 @@ from openai_replay.conformance.conversation import Call, CallOutput, Item, Msg, 
 class _LiveKitBase(Adapter):
     package = "livekit-plugins-openai"
     use_websocket = True
-    default_wait = "10 s per attempt (APIConnectOptions' default timeout), then up to 3 retries 2 s apart"
+    default_wait = "10 s per read (APIConnectOptions' default timeout); before any text, up to 3 retries (0.1 s, then 2 s apart)"
 
     async def open(self) -> None:
         self._stack = contextlib.AsyncExitStack()
@@ -106,6 +106,7 @@ class LiveKitWebSocketAdapter(_LiveKitBase):
     client = "livekit-ws"
     transport = "ws"
     use_websocket = True
+    default_wait = "forever (ws.receive() has no deadline; APIConnectOptions.timeout bounds only connecting)"
 
 
 class LiveKitHttpAdapter(_LiveKitBase):
