@@ -167,9 +167,6 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
     ("answer_after_timeout", "pipecat-ws"): _PIPECAT_CANCEL_FRAME,
     ("finish_then_no_done", "pipecat-chat"): "pipecat/services/openai/base_llm.py, BaseOpenAILLMService._process_context "
     + _SDK_CHAT_DONE,
-    ("finish_then_no_done", "videosdk-chat"): "videosdk/plugins/openai/llm.py, OpenAILLM._chat_http "
-    + _SDK_CHAT_DONE
-    + " (its httpx read timeout: 10 s)",
     ("barge_in_chain", "pipecat-ws"): _PIPECAT_DRAIN,
     ("close_mid_stream", "pipecat-http"): _PIPECAT_HTTP_END,
     ("never_ending_stream", "pipecat-http"): (
