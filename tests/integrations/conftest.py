@@ -73,3 +73,12 @@ def base_url(server: FakeServer) -> str:
 
 
 API_KEY = "sk-test"
+
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Each flow module marks its tests pytest.mark.asyncio(loop_scope="session"): every async flow runs on
+    # one event loop, as an application's code does (langchain-openai and litellm cache their async HTTP
+    # clients across calls, so a fresh loop per test would close the loop under a cached client). The
+    # module-wide mark also lands on the sync flows, which pytest-asyncio then warns about; that is noise.
+    config.addinivalue_line("filterwarnings", "ignore:The test <Function:pytest.PytestWarning")

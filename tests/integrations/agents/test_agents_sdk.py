@@ -27,6 +27,7 @@ from openai import AsyncOpenAI
 from pydantic import BaseModel
 
 MODEL = "gpt-4o-mini"
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 BACKENDS = ["responses", "chat_completions"]
 
 

@@ -11,6 +11,7 @@ from openai import AsyncOpenAI, OpenAI, pydantic_function_tool
 from pydantic import BaseModel
 
 MODEL = "gpt-4o-mini"
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 class Color(str, enum.Enum):

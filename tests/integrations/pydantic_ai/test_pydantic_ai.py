@@ -11,6 +11,7 @@ from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
 from pydantic_ai.providers.openai import OpenAIProvider
 
 MODEL = "gpt-4o-mini"
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 class City(BaseModel):
