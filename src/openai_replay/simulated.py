@@ -22,7 +22,7 @@ from openai_replay.items import last_user_text, trailing_tool_outputs
 from openai_replay.side import simulated_answer
 from openai_replay.source import Turn
 from openai_replay.steps import Emit, Fail, Respond, Sleep, Step
-from openai_replay.structured import requested_format, structured_reply, tool_arguments
+from openai_replay.structured import prompted_reply, requested_format, structured_reply, tool_arguments
 from openai_replay.structured.generate import NoValue
 
 #: The most characters of the user's text the reply echoes; the rest is named, not repeated.
@@ -64,7 +64,8 @@ class SimulatedModel:
         """The message text: JSON for a structured-output request, else `reply_text`."""
         fmt = requested_format(turn.payload, "responses")  # chat's response_format arrives as text.format
         if fmt is None:
-            return self.reply_text(turn)
+            prompted = None if trailing_tool_outputs(turn.context) else prompted_reply(turn.context, last_user_text(turn.context))
+            return prompted if prompted is not None else self.reply_text(turn)
         return structured_reply(fmt, turn.context, last_user_text(turn.context), self.reply_text(turn))
 
     def reply_text(self, turn: Turn) -> str:
