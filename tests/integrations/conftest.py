@@ -30,7 +30,7 @@ LIBRARIES = {
     "llm": "llm",
 }
 #: The extra that installs each library (instructor's pins clash with the others').
-EXTRAS = {"instructor": "libraries-instructor"}
+EXTRAS = {"instructor": "libraries-instructor"}  # its venv: .venv-libraries-instructor
 
 
 def wanted() -> list[str]:
