@@ -75,7 +75,6 @@ def base_url(server: FakeServer) -> str:
 API_KEY = "sk-test"
 
 
-
 def pytest_configure(config: pytest.Config) -> None:
     # Each flow module marks its tests pytest.mark.asyncio(loop_scope="session"): every async flow runs on
     # one event loop, as an application's code does (langchain-openai and litellm cache their async HTTP

@@ -34,7 +34,9 @@ async def test_json_arguments_per_call(server: FakeServer) -> None:
 async def test_parallel_tool_calls_false(server: FakeServer) -> None:
     """parallel_tool_calls: false keeps only the first call."""
     client = async_sdk(base_url=server.url, api_key="k")
-    reply = await client.responses.create(model="m", input="call get_time and call get_weather", tools=TOOLS, parallel_tool_calls=False)
+    reply = await client.responses.create(
+        model="m", input="call get_time and call get_weather", tools=TOOLS, parallel_tool_calls=False
+    )
     assert [i.name for i in reply.output] == ["get_time"]
 
 

@@ -183,7 +183,9 @@ async def test_conversations_session(responses_only: AsyncOpenAI) -> None:
 async def test_compaction_session(responses_only: AsyncOpenAI, tmp_path: Path) -> None:
     """OpenAIResponsesCompactionSession compacts through responses.compact."""
     session = OpenAIResponsesCompactionSession(
-        session_id="c1", underlying_session=SQLiteSession("c1", str(tmp_path / "c.db")), client=responses_only,
+        session_id="c1",
+        underlying_session=SQLiteSession("c1", str(tmp_path / "c.db")),
+        client=responses_only,
         should_trigger_compaction=lambda ctx: True,
     )
     agent = Agent(name="a", model=MODEL)

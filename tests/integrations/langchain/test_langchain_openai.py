@@ -55,7 +55,9 @@ def chat(base_url: str) -> ChatOpenAI:
 def embeddings(base_url: str) -> OpenAIEmbeddings:
     # check_embedding_ctx_length=False: the default splits text with tiktoken, which downloads its
     # encoding from the internet on first use (this sandbox has none); the server is not involved.
-    return OpenAIEmbeddings(model="text-embedding-3-small", base_url=base_url, api_key="sk-test", check_embedding_ctx_length=False)
+    return OpenAIEmbeddings(
+        model="text-embedding-3-small", base_url=base_url, api_key="sk-test", check_embedding_ctx_length=False
+    )
 
 
 def test_invoke(llm: ChatOpenAI) -> None:

@@ -11,8 +11,8 @@ import pytest
 # copy it ships (its documented switch). The server is not involved.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-import litellm  # noqa: E402
-from pydantic import BaseModel  # noqa: E402
+import litellm
+from pydantic import BaseModel
 
 MODEL = "openai/gpt-4o-mini"
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -25,7 +25,10 @@ WEATHER = {
         "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
     },
 }
-TIME = {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object", "properties": {"zone": {"type": "string"}}}}}
+TIME = {
+    "type": "function",
+    "function": {"name": "get_time", "parameters": {"type": "object", "properties": {"zone": {"type": "string"}}}},
+}
 RESPONSES_WEATHER = {"type": "function", **WEATHER["function"]}
 
 
@@ -58,7 +61,9 @@ def test_completion_stream(conn: dict[str, str]) -> None:
 
 def test_stream_chunk_builder(conn: dict[str, str]) -> None:
     """stream_chunk_builder rebuilds a streamed response, usage included."""
-    chunks = list(litellm.completion(model=MODEL, messages=_user("b"), stream=True, stream_options={"include_usage": True}, **conn))
+    chunks = list(
+        litellm.completion(model=MODEL, messages=_user("b"), stream=True, stream_options={"include_usage": True}, **conn)
+    )
     rebuilt = litellm.stream_chunk_builder(chunks)
     assert rebuilt.choices[0].message.content == "You said: b" and rebuilt.usage.total_tokens > 0
 
@@ -77,7 +82,11 @@ async def test_acompletion_stream(conn: dict[str, str]) -> None:
 
 def test_multi_turn(conn: dict[str, str]) -> None:
     """A message list is answered from its last user turn."""
-    messages = [{"role": "user", "content": "one"}, {"role": "assistant", "content": "You said: one"}, {"role": "user", "content": "two"}]
+    messages = [
+        {"role": "user", "content": "one"},
+        {"role": "assistant", "content": "You said: one"},
+        {"role": "user", "content": "two"},
+    ]
     assert litellm.completion(model=MODEL, messages=messages, **conn).choices[0].message.content == "You said: two"
 
 
@@ -92,7 +101,10 @@ def test_tool_round_trip(conn: dict[str, str]) -> None:
     """The tool's result gets a text answer."""
     messages: list = _user("call get_weather")
     first = litellm.completion(model=MODEL, messages=messages, tools=[WEATHER], **conn).choices[0].message
-    messages += [first.model_dump(exclude_none=True), {"role": "tool", "tool_call_id": first.tool_calls[0].id, "content": "sunny"}]
+    messages += [
+        first.model_dump(exclude_none=True),
+        {"role": "tool", "tool_call_id": first.tool_calls[0].id, "content": "sunny"},
+    ]
     second = litellm.completion(model=MODEL, messages=messages, tools=[WEATHER], **conn)
     assert "sunny" in second.choices[0].message.content
 

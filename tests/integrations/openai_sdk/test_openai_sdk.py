@@ -117,7 +117,10 @@ def test_chat_tool_round_trip(client: OpenAI) -> None:
     messages: list = [{"role": "user", "content": "call get_weather"}]
     first = client.chat.completions.create(model=MODEL, messages=messages, tools=[WEATHER_TOOL])
     call = first.choices[0].message.tool_calls[0]
-    messages += [first.choices[0].message.model_dump(exclude_none=True), {"role": "tool", "tool_call_id": call.id, "content": "sunny"}]
+    messages += [
+        first.choices[0].message.model_dump(exclude_none=True),
+        {"role": "tool", "tool_call_id": call.id, "content": "sunny"},
+    ]
     second = client.chat.completions.create(model=MODEL, messages=messages, tools=[WEATHER_TOOL])
     assert "sunny" in (second.choices[0].message.content or "")
 
@@ -158,7 +161,9 @@ def test_chat_parse_strict_tool(client: OpenAI) -> None:
 
 def test_chat_stream_helper_parsed(client: OpenAI) -> None:
     """chat.completions.stream with a response_format model parses the final message."""
-    with client.chat.completions.stream(model=MODEL, messages=[{"role": "user", "content": "A person"}], response_format=Person) as s:
+    with client.chat.completions.stream(
+        model=MODEL, messages=[{"role": "user", "content": "A person"}], response_format=Person
+    ) as s:
         for _ in s:
             pass
         final = s.get_final_completion()
