@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from openai_replay.chat import logprobs
 from openai_replay.errors import ApiError
 from openai_replay.ids import IdFactory
 from openai_replay.wire import compact
@@ -114,6 +115,11 @@ class ChatStream:
         self.include_usage = options.get("include_usage") is True
         self.obfuscate = obfuscate and options.get("include_obfuscation", True) is not False
         self.role_sent = False
+        #: ``n``: every choice is the same deterministic answer, sent once per index.
+        count = payload.get("n")
+        self.n = count if isinstance(count, int) and not isinstance(count, bool) and 1 <= count <= 128 else 1
+        #: ``logprobs: true``: how many ``top_logprobs`` each token carries (None: no logprobs).
+        self.logprobs = logprobs.wanted(payload)
         #: Responses ``output_index`` of each function call -> its chat ``tool_calls`` index.
         self.tool_index: dict[int, int] = {}
         self.finished = False
@@ -141,7 +147,22 @@ class ChatStream:
         return out
 
     def _delta(self, delta: dict[str, Any], finish: str | None = None, padding: str = "") -> dict[str, Any]:
-        return self.chunk([{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}], padding=padding)
+        text = delta.get("content")
+        probs = logprobs.choice_logprobs(text, self.logprobs, chunk=True) if self.logprobs is not None and text else None
+        return self.chunk([{"index": 0, "delta": delta, "logprobs": probs, "finish_reason": finish}], padding=padding)
+
+    def _per_choice(self, chunks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """With ``n`` > 1, each one-choice chunk once per choice index, in index order."""
+        if self.n == 1:
+            return chunks
+        out = []
+        for chunk in chunks:
+            choices = chunk.get("choices")
+            if not isinstance(choices, list) or len(choices) != 1:
+                out.append(chunk)
+                continue
+            out += [{**chunk, "choices": [{**choices[0], "index": i}]} for i in range(self.n)]
+        return out
 
     def _role(self, delta: dict[str, Any]) -> dict[str, Any]:
         """The first delta carries the role (and ``refusal: null``), as real first chunks do."""
@@ -152,6 +173,9 @@ class ChatStream:
 
     def chunks(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         """What one engine event becomes on a chat stream (often nothing)."""
+        return self._per_choice(self._chunks(event))
+
+    def _chunks(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         kind = event.get("type")
         if self.finished:
             return []
@@ -221,12 +245,15 @@ class ChatStream:
         message["refusal"] = None
         message["annotations"] = []
         reason = finish_reason({"type": terminal_type, "response": response})
+        probs = logprobs.choice_logprobs(text, self.logprobs) if self.logprobs is not None and not calls else None
         return {
             "id": self.id,
             "object": "chat.completion",
             "created": self.created,
             "model": self.model,
-            "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": reason}],
+            "choices": [
+                {"index": i, "message": message, "logprobs": probs, "finish_reason": reason} for i in range(self.n)
+            ],
             "usage": chat_usage(response.get("usage")),
             "service_tier": self.service_tier,
             "system_fingerprint": self.fingerprint,

@@ -202,3 +202,25 @@ async def test_websocket_transport(responses_only: AsyncOpenAI) -> None:
     finally:
         set_default_openai_responses_transport("http")
     assert "sunny" in result.final_output
+
+
+async def test_streamed_output_type(backend: str) -> None:
+    """run_streamed with an output_type ends with a parsed object."""
+    result = Runner.run_streamed(Agent(name="a", model=MODEL, output_type=Answer), "Rate this")
+    async for _ in result.stream_events():
+        pass
+    assert isinstance(result.final_output, Answer)
+
+
+async def test_required_tool_stop_on_first(backend: str) -> None:
+    """tool_choice='required' with stop_on_first_tool ends with the tool's output."""
+    from agents import ModelSettings
+
+    agent = Agent(
+        name="a",
+        model=MODEL,
+        tools=[get_weather],
+        model_settings=ModelSettings(tool_choice="required"),
+        tool_use_behavior="stop_on_first_tool",
+    )
+    assert (await Runner.run(agent, "weather?")).final_output.startswith("sunny")

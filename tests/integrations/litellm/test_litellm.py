@@ -202,3 +202,14 @@ def test_router(base_url: str) -> None:
         model_list=[{"model_name": "fast", "litellm_params": {"model": MODEL, "api_base": base_url, "api_key": "sk-test"}}]
     )
     assert router.completion(model="fast", messages=_user("routed")).choices[0].message.content == "You said: routed"
+
+
+def test_text_completion(conn: dict[str, str]) -> None:
+    """text_completion with a chat model answers."""
+    reply = litellm.text_completion(model=MODEL, prompt="legacy", **conn)
+    assert "legacy" in reply.choices[0].text
+
+
+def test_n_choices(conn: dict[str, str]) -> None:
+    """n=2 gives two choices."""
+    assert len(litellm.completion(model=MODEL, messages=_user("n"), n=2, **conn).choices) == 2

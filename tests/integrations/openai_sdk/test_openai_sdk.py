@@ -339,3 +339,85 @@ async def test_responses_websocket(aclient: AsyncOpenAI) -> None:
             if event.type == "response.completed":
                 assert event.response.output_text == "You said: ws"
                 break
+
+
+def test_chat_n_choices(client: OpenAI) -> None:
+    """n=2 gives two choices."""
+    reply = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "twice"}], n=2)
+    assert [c.index for c in reply.choices] == [0, 1]
+
+
+def test_chat_logprobs(client: OpenAI) -> None:
+    """logprobs with top_logprobs gives a logprob per token."""
+    reply = client.chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": "lp"}], logprobs=True, top_logprobs=2
+    )
+    assert reply.choices[0].logprobs is not None and reply.choices[0].logprobs.content
+
+
+def test_raw_response_headers(client: OpenAI) -> None:
+    """with_raw_response exposes the x-request-id header."""
+    raw = client.chat.completions.with_raw_response.create(model=MODEL, messages=[{"role": "user", "content": "h"}])
+    assert raw.headers.get("x-request-id") and raw.parse().choices[0].message.content == "You said: h"
+
+
+def test_responses_stream_parse(client: OpenAI) -> None:
+    """responses.stream with text_format parses the final response."""
+    with client.responses.stream(model=MODEL, input="A person", text_format=Person) as stream:
+        for _ in stream:
+            pass
+        final = stream.get_final_response()
+    _person_checks(final.output_parsed)
+
+
+def test_chat_stream_helper_tools(client: OpenAI) -> None:
+    """chat.completions.stream with a strict tool gives parsed arguments in the final completion."""
+    with client.chat.completions.stream(
+        model=MODEL, messages=[{"role": "user", "content": "call GetWeather"}], tools=[pydantic_function_tool(GetWeather)]
+    ) as stream:
+        for _ in stream:
+            pass
+        final = stream.get_final_completion()
+    assert isinstance(final.choices[0].message.tool_calls[0].function.parsed_arguments, GetWeather)
+
+
+def test_background_stream_resume(client: OpenAI) -> None:
+    """A streamed background response can be streamed again from a sequence number."""
+    events = list(client.responses.create(model=MODEL, input="resume", background=True, stream=True))
+    response_id = events[0].response.id
+    again = list(client.responses.retrieve(response_id, stream=True, starting_after=1))
+    assert again and again[0].sequence_number == 2 and again[-1].type == "response.completed"
+
+
+def test_conversation_items_crud(client: OpenAI) -> None:
+    """Conversation items can be added, retrieved and deleted; the conversation's metadata updated."""
+    conv = client.conversations.create(items=[{"type": "message", "role": "user", "content": "hi"}])
+    added = client.conversations.items.create(conv.id, items=[{"type": "message", "role": "user", "content": "more"}])
+    item_id = added.data[0].id
+    assert client.conversations.items.retrieve(item_id, conversation_id=conv.id).id == item_id
+    client.conversations.items.delete(item_id, conversation_id=conv.id)
+    assert client.conversations.update(conv.id, metadata={"k": "v"}).metadata == {"k": "v"}
+
+
+def test_unknown_model_is_404(client: OpenAI) -> None:
+    """models.retrieve of an unknown id raises NotFoundError with model_not_found."""
+    import openai
+
+    with pytest.raises(openai.NotFoundError) as caught:
+        client.models.retrieve("no-such-model")
+    assert caught.value.code == "model_not_found"
+
+
+def test_input_items_paging(client: OpenAI) -> None:
+    """input_items pages with limit and has_more."""
+    made = client.responses.create(
+        model=MODEL, input=[{"role": "user", "content": "a"}, {"role": "user", "content": "b"}, {"role": "user", "content": "c"}]
+    )
+    page = client.responses.input_items.list(made.id, limit=2)
+    assert len(page.data) == 2 and page.has_more
+    assert len(list(client.responses.input_items.list(made.id, limit=2))) == 3
+
+
+def test_moderations_batch(client: OpenAI) -> None:
+    """A list of inputs gives one moderation result each."""
+    assert len(client.moderations.create(input=["a", "b"]).results) == 2

@@ -130,3 +130,16 @@ async def test_embedder(provider: OpenAIProvider) -> None:
     embedder = Embedder(OpenAIEmbeddingModel("text-embedding-3-small", provider=provider))
     result = await embedder.embed_documents(["a cat", "a dog"])
     assert len(result.embeddings) == 2 and len(result.embeddings[0]) == 1536
+
+
+async def test_iter_nodes(model: OpenAIChatModel) -> None:
+    """agent.iter walks the run's nodes to the end."""
+    async with Agent(model).iter("nodes") as run:
+        nodes = [node async for node in run]
+    assert nodes and run.result is not None and run.result.output == "You said: nodes"
+
+
+async def test_usage(model: OpenAIChatModel) -> None:
+    """A run reports the tokens the server counted."""
+    result = await Agent(model).run("usage")
+    assert result.usage().input_tokens > 0 and result.usage().output_tokens > 0
