@@ -36,7 +36,7 @@ def token_logprobs(text: str, top: int) -> list[dict[str, Any]]:
     for token in _TOKEN.findall(text):
         alternatives = [_entry(token, CHOSEN_LOGPROB)]
         others = (t for t in _ALTERNATIVES if t != token)
-        alternatives += [_entry(t, -float(i)) for i, t in zip(range(1, top), others)]
+        alternatives += [_entry(t, -float(i)) for i, t in zip(range(1, top), others, strict=False)]
         out.append({**_entry(token, CHOSEN_LOGPROB), "top_logprobs": alternatives[:top]})
     return out
 
