@@ -251,9 +251,7 @@ class ChatStream:
             "object": "chat.completion",
             "created": self.created,
             "model": self.model,
-            "choices": [
-                {"index": i, "message": message, "logprobs": probs, "finish_reason": reason} for i in range(self.n)
-            ],
+            "choices": [{"index": i, "message": message, "logprobs": probs, "finish_reason": reason} for i in range(self.n)],
             "usage": chat_usage(response.get("usage")),
             "service_tier": self.service_tier,
             "system_fingerprint": self.fingerprint,
