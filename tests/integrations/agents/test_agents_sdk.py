@@ -224,3 +224,34 @@ async def test_required_tool_stop_on_first(backend: str) -> None:
         tool_use_behavior="stop_on_first_tool",
     )
     assert (await Runner.run(agent, "weather?")).final_output.startswith("sunny")
+
+
+async def test_default_model(backend: str) -> None:
+    """An Agent with no model (the SDK's default model) runs."""
+    result = await Runner.run(Agent(name="a", instructions="Be brief."), "default")
+    assert result.final_output == "You said: default"
+
+
+async def test_streamed_tool_calls(backend: str) -> None:
+    """run_streamed through a tool call reports the tool's output."""
+    result = Runner.run_streamed(Agent(name="a", model=MODEL, tools=[get_weather]), "call get_weather")
+    kinds = [e.type async for e in result.stream_events()]
+    assert "run_item_stream_event" in kinds and "sunny" in result.final_output
+
+
+async def test_parallel_tool_calls(backend: str) -> None:
+    """Two tools asked for at once are both run before the answer."""
+    agent = Agent(name="a", model=MODEL, tools=[get_weather, get_time])
+    result = await Runner.run(agent, "call get_weather and call get_time")
+    assert "sunny" in result.final_output and "noon" in result.final_output
+
+
+async def test_conversation_id(responses_only: AsyncOpenAI) -> None:
+    """Runner.run(conversation_id=...) keeps the history in a server conversation."""
+    conv = await responses_only.conversations.create()
+    agent = Agent(name="a", model=MODEL)
+    await Runner.run(agent, "one", conversation_id=conv.id)
+    result = await Runner.run(agent, "two", conversation_id=conv.id)
+    assert result.final_output == "You said: two"
+    items = await responses_only.conversations.items.list(conv.id)
+    assert len(items.data) >= 4

@@ -164,3 +164,37 @@ async def test_async_create_partial(async_openai: AsyncOpenAI) -> None:
     client = instructor.from_openai(async_openai)
     partials = [p async for p in client.chat.completions.create_partial(model=MODEL, response_model=User, messages=_msg("u"))]
     assert partials and partials[-1].age is not None
+
+
+def test_responses_create_iterable(openai_client: OpenAI) -> None:
+    """create_iterable through the Responses API (RESPONSES_TOOLS) yields validated objects."""
+    client = instructor.from_openai(openai_client, mode=Mode.RESPONSES_TOOLS)
+    users = list(client.responses.create_iterable(model=MODEL, response_model=User, input="users"))
+    assert users and all(isinstance(u, User) for u in users)
+
+
+def test_md_json_partial(openai_client: OpenAI) -> None:
+    """create_partial in MD_JSON mode ends in a complete object."""
+    client = instructor.from_openai(openai_client, mode=Mode.MD_JSON)
+    partials = list(client.chat.completions.create_partial(model=MODEL, response_model=User, messages=_msg("u")))
+    assert partials and partials[-1].age is not None
+
+
+def test_literal_and_union(openai_client: OpenAI) -> None:
+    """A model with a Literal and a union field validates."""
+    from typing import Literal
+
+    class Ticket(BaseModel):
+        priority: Literal["low", "high"]
+        assignee: User | None
+        labels: list[Literal["bug", "feature"]]
+
+    client = instructor.from_openai(openai_client)
+    ticket = client.chat.completions.create(model=MODEL, response_model=Ticket, messages=_msg("a ticket"))
+    assert ticket.priority in ("low", "high")
+
+
+def test_json_o1_mode(openai_client: OpenAI) -> None:
+    """JSON_O1 mode (schema in the user message, no system message) gives a validated object."""
+    client = instructor.from_openai(openai_client, mode=Mode.JSON_O1)
+    assert isinstance(client.chat.completions.create(model="o1-mini", response_model=User, messages=_msg("A user")), User)

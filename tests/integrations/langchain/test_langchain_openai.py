@@ -178,3 +178,29 @@ def test_embed_documents(embeddings: OpenAIEmbeddings) -> None:
 async def test_aembed(embeddings: OpenAIEmbeddings) -> None:
     """aembed_query works in async code."""
     assert len(await embeddings.aembed_query("hi")) == 1536
+
+
+def test_structured_strict(llm: ChatOpenAI) -> None:
+    """with_structured_output(strict=True) gives a parsed object."""
+    assert isinstance(llm.with_structured_output(Joke, strict=True).invoke("joke"), Joke)
+
+
+def test_stream_usage(chat: ChatOpenAI) -> None:
+    """Streaming with stream_usage reports usage metadata."""
+    chunks = list(ChatOpenAI(model=MODEL, base_url=chat.openai_api_base, api_key="sk-test", stream_usage=True).stream("u"))
+    total = chunks[0]
+    for chunk in chunks[1:]:
+        total += chunk
+    assert total.usage_metadata and total.usage_metadata["total_tokens"] > 0
+
+
+def test_logprobs(chat: ChatOpenAI) -> None:
+    """logprobs=True puts token logprobs in the response metadata."""
+    reply = chat.bind(logprobs=True).invoke("lp")
+    assert reply.response_metadata["logprobs"]["content"]
+
+
+def test_reasoning_model(base_url: str) -> None:
+    """A reasoning model with reasoning settings answers (langchain picks the Responses API)."""
+    llm = ChatOpenAI(model="gpt-5-mini", base_url=base_url, api_key="sk-test", reasoning={"effort": "low"})
+    assert llm.invoke("think").text == "You said: think"

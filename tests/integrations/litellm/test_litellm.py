@@ -213,3 +213,30 @@ def test_text_completion(conn: dict[str, str]) -> None:
 def test_n_choices(conn: dict[str, str]) -> None:
     """n=2 gives two choices."""
     assert len(litellm.completion(model=MODEL, messages=_user("n"), n=2, **conn).choices) == 2
+
+
+def test_logprobs(conn: dict[str, str]) -> None:
+    """logprobs with top_logprobs come back on the choice."""
+    reply = litellm.completion(model=MODEL, messages=_user("lp"), logprobs=True, top_logprobs=2, **conn)
+    assert reply.choices[0].logprobs["content"]
+
+
+async def test_acompletion_stream_tools(conn: dict[str, str]) -> None:
+    """A streamed async tool call is rebuilt by stream_chunk_builder."""
+    stream = await litellm.acompletion(model=MODEL, messages=_user("call get_weather"), tools=[WEATHER], stream=True, **conn)
+    chunks = [c async for c in stream]
+    assert litellm.stream_chunk_builder(chunks).choices[0].message.tool_calls[0].function.name == "get_weather"
+
+
+def test_get_and_delete_response(conn: dict[str, str]) -> None:
+    """get_responses and delete_responses reach the stored response."""
+    made = litellm.responses(model=MODEL, input="keep", **conn)
+    got = litellm.get_responses(response_id=made.id, custom_llm_provider="openai", **conn)
+    assert got.id == made.id
+    litellm.delete_responses(response_id=made.id, custom_llm_provider="openai", **conn)
+
+
+def test_responses_reasoning(conn: dict[str, str]) -> None:
+    """litellm.responses with a reasoning model and effort answers."""
+    reply = litellm.responses(model="openai/gpt-5-mini", input="think", reasoning={"effort": "low"}, **conn)
+    assert any(i.type == "message" for i in reply.output)

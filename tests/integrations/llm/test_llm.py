@@ -119,3 +119,30 @@ def test_collection_similar(tmp_path: Path) -> None:
     collection = llm.Collection("docs", sqlite_utils.Database(tmp_path / "e.db"), model_id="text-embedding-3-small")
     collection.embed_multi([("1", "the cat sat on the mat"), ("2", "stock prices fell sharply")])
     assert collection.similar("a cat on a mat", number=1)[0].id == "1"
+
+
+def test_options(model_id: str) -> None:
+    """Model options (max_tokens) are accepted."""
+    assert llm.get_model(model_id).prompt("opts", max_tokens=50).text() == "You said: opts"
+
+
+async def test_async_schema(model_id: str) -> None:
+    """The async model answers a schema with valid JSON."""
+    text = await llm.get_async_model(model_id).prompt("A dog", schema=Dog).text()
+    assert Dog.model_validate_json(text)
+
+
+def test_toolbox(model_id: str) -> None:
+    """A Toolbox's method is offered as a tool and called."""
+
+    class Memory(llm.Toolbox):
+        def recall(self, key: str) -> str:
+            """Recall a stored value."""
+            return f"value of {key}"
+
+    assert "value of" in llm.get_model(model_id).chain("call Memory_recall", tools=[Memory()]).text()
+
+
+def test_json_object_option() -> None:
+    """The json_object option on a Chat model answers a JSON object."""
+    assert isinstance(json.loads(llm.get_model("gpt-4o-mini").prompt("JSON", json_object=True).text()), dict)

@@ -421,3 +421,69 @@ def test_input_items_paging(client: OpenAI) -> None:
 def test_moderations_batch(client: OpenAI) -> None:
     """A list of inputs gives one moderation result each."""
     assert len(client.moderations.create(input=["a", "b"]).results) == 2
+
+
+def test_chat_image_input(client: OpenAI) -> None:
+    """A user message with text and an image part is answered from its text."""
+    content = [
+        {"type": "text", "text": "Describe"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+    ]
+    reply = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": content}])
+    assert "Describe" in (reply.choices[0].message.content or "")
+
+
+def test_chat_json_schema_dict(client: OpenAI) -> None:
+    """A hand-written strict json_schema response_format is answered with valid JSON."""
+    schema = {
+        "type": "object",
+        "properties": {"items": {"type": "array", "items": {"type": "string"}, "minItems": 2}, "total": {"type": "number"}},
+        "required": ["items", "total"],
+        "additionalProperties": False,
+    }
+    reply = client.chat.completions.create(
+        model=MODEL,
+        messages=[{"role": "user", "content": "A list"}],
+        response_format={"type": "json_schema", "json_schema": {"name": "cart", "schema": schema, "strict": True}},
+    )
+    data = json.loads(reply.choices[0].message.content or "")
+    assert len(data["items"]) >= 2 and isinstance(data["total"], int | float)
+
+
+def test_responses_reasoning_model(client: OpenAI) -> None:
+    """A reasoning model with reasoning effort answers with output_text."""
+    reply = client.responses.create(model="gpt-5-mini", input="Think", reasoning={"effort": "low"})
+    assert reply.output_text == "You said: Think"
+
+
+def test_responses_instructions_and_image(client: OpenAI) -> None:
+    """instructions plus an input_image part are accepted."""
+    reply = client.responses.create(
+        model=MODEL,
+        instructions="Be brief.",
+        input=[
+            {
+                "role": "user",
+                "content": [
+                    {"type": "input_text", "text": "What is this"},
+                    {"type": "input_image", "image_url": "data:image/png;base64,iVBORw0KGgo="},
+                ],
+            }
+        ],
+    )
+    assert "What is this" in reply.output_text
+
+
+def test_responses_tool_choice_required(client: OpenAI) -> None:
+    """tool_choice='required' makes the model call a tool."""
+    reply = client.responses.create(model=MODEL, input="anything", tools=[RESPONSES_WEATHER], tool_choice="required")
+    assert reply.output[0].type == "function_call"
+
+
+def test_responses_conversation_stream(client: OpenAI) -> None:
+    """A streamed response in a conversation appends to it."""
+    conv = client.conversations.create()
+    events = list(client.responses.create(model=MODEL, input="streamed", conversation=conv.id, stream=True))
+    assert events[-1].type == "response.completed"
+    texts = [c.text for i in client.conversations.items.list(conv.id) if i.type == "message" for c in i.content]
+    assert "You said: streamed" in texts

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from pydantic import BaseModel
-from pydantic_ai import Agent, Embedder, NativeOutput, PromptedOutput, StructuredDict, ToolOutput, UsageLimits
+from pydantic_ai import Agent, Embedder, NativeOutput, PromptedOutput, RunContext, StructuredDict, ToolOutput, UsageLimits
 from pydantic_ai.embeddings.openai import OpenAIEmbeddingModel
 from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
 from pydantic_ai.providers.openai import OpenAIProvider
@@ -143,3 +143,40 @@ async def test_usage(model: OpenAIChatModel) -> None:
     """A run reports the tokens the server counted."""
     result = await Agent(model).run("usage")
     assert result.usage().input_tokens > 0 and result.usage().output_tokens > 0
+
+
+@pytest.mark.parametrize("spec", ["openai:gpt-4o-mini", "openai-responses:gpt-5-mini"])
+async def test_model_string_from_env(spec: str, base_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Agent('openai:...') reads OPENAI_BASE_URL and OPENAI_API_KEY."""
+    monkeypatch.setenv("OPENAI_BASE_URL", base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    assert (await Agent(spec).run("env")).output == "You said: env"
+
+
+async def test_tool_with_deps(model: OpenAIChatModel) -> None:
+    """A tool taking RunContext reads the run's deps."""
+    agent = Agent(model, deps_type=str)
+
+    @agent.tool
+    def whoami(ctx: RunContext[str]) -> str:
+        """Who the user is."""
+        return f"user {ctx.deps}"
+
+    assert "user ada" in (await agent.run("call whoami", deps="ada")).output
+
+
+async def test_model_settings(model: OpenAIChatModel) -> None:
+    """model_settings (temperature, max_tokens) are accepted."""
+    result = await Agent(model).run("settings", model_settings={"temperature": 0, "max_tokens": 64})
+    assert result.output == "You said: settings"
+
+
+async def test_previous_response_id_auto(provider: OpenAIProvider) -> None:
+    """openai_previous_response_id='auto' sends only the new turn, chained on the server."""
+    from pydantic_ai.models.openai import OpenAIResponsesModelSettings
+
+    agent = Agent(OpenAIResponsesModel(MODEL, provider=provider))
+    first = await agent.run("one")
+    settings = OpenAIResponsesModelSettings(openai_previous_response_id="auto")
+    second = await agent.run("two", message_history=first.all_messages(), model_settings=settings)
+    assert second.output == "You said: two"
