@@ -52,14 +52,16 @@ def sse_line(data: str) -> str:
     return f"data: {data}\n\n"
 
 
-def chat_usage(usage: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A Responses ``usage`` object in chat's words, with the real detail counters."""
+def chat_usage(usage: dict[str, Any] | None, choices: int = 1) -> dict[str, Any] | None:
+    """A Responses ``usage`` object in chat's words, with the real detail counters; with ``n`` choices
+    the completion tokens count every choice, as the real API's do."""
     if not usage:
         return None
+    extra = (choices - 1) * usage.get("output_tokens", 0)
     return {
         "prompt_tokens": usage.get("input_tokens", 0),
-        "completion_tokens": usage.get("output_tokens", 0),
-        "total_tokens": usage.get("total_tokens", 0),
+        "completion_tokens": usage.get("output_tokens", 0) + extra,
+        "total_tokens": usage.get("total_tokens", 0) + extra,
         "prompt_tokens_details": {
             "cached_tokens": (usage.get("input_tokens_details") or {}).get("cached_tokens", 0),
             "audio_tokens": 0,
@@ -220,7 +222,7 @@ class ChatStream:
             out.append(self._delta(self._role({"content": ""})))
         out.append(self._delta({}, finish_reason(terminal)))
         if self.include_usage:
-            usage = chat_usage((terminal.get("response") or {}).get("usage"))
+            usage = chat_usage((terminal.get("response") or {}).get("usage"), self.n)
             out.append(self.chunk([], usage))
         self.ended = True
         return out
@@ -252,7 +254,7 @@ class ChatStream:
             "created": self.created,
             "model": self.model,
             "choices": [{"index": i, "message": message, "logprobs": probs, "finish_reason": reason} for i in range(self.n)],
-            "usage": chat_usage(response.get("usage")),
+            "usage": chat_usage(response.get("usage"), self.n),
             "service_tier": self.service_tier,
             "system_fingerprint": self.fingerprint,
         }

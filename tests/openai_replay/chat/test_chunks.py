@@ -72,6 +72,9 @@ def test_n_choices_body_and_stream() -> None:
         assert text == "hi there"
     body = chat.completion(builder.terminal)
     assert [c["index"] for c in body["choices"]] == [0, 1, 2]
+    one = chat_usage(builder.terminal["usage"])
+    assert one is not None and body["usage"]["completion_tokens"] == 3 * one["completion_tokens"]
+    assert body["usage"]["total_tokens"] == body["usage"]["prompt_tokens"] + body["usage"]["completion_tokens"]
     for obj in [*chunks, body]:
         assert_chat_conforms(obj)
 
