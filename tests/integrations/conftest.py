@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -56,7 +55,6 @@ if _missing:
         f"OPENAI_REPLAY_LIBRARIES asks for {_missing} but they are not installed in this environment; "
         f"install them with pip install -e '.[{','.join(extras)}]' (see docs/libraries.md), or leave them out of the list"
     )
-HERE = Path(__file__).parent
 
 
 @pytest.fixture(scope="session")
@@ -72,12 +70,10 @@ def base_url(server: FakeServer) -> str:
     return server.url
 
 
-API_KEY = "sk-test"
-
-
 def pytest_configure(config: pytest.Config) -> None:
     # Each flow module marks its tests pytest.mark.asyncio(loop_scope="session"): every async flow runs on
     # one event loop, as an application's code does (langchain-openai and litellm cache their async HTTP
     # clients across calls, so a fresh loop per test would close the loop under a cached client). The
     # module-wide mark also lands on the sync flows, which pytest-asyncio then warns about; that is noise.
-    config.addinivalue_line("filterwarnings", "ignore:The test <Function:pytest.PytestWarning")
+    if _WANTED:
+        config.addinivalue_line("filterwarnings", "ignore:The test <Function:pytest.PytestWarning")
