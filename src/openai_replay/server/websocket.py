@@ -31,6 +31,7 @@ from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
 from openai_replay.server.turns import ClientGone, TurnControl, note_finished, run_turn
 from openai_replay.server.wsclose import CLOSE_TIMEOUT, send_close_frame
+from openai_replay.server.wsframe import direct_writer
 from openai_replay.server.wsguard import Deadlines, Room, guard
 from openai_replay.steps import Binary, Close, Drop, Emit, Fail, RawText, Sleep, Step
 from openai_replay.wire import compact, with_stream_id
@@ -56,10 +57,15 @@ class WsChannel:
 
     async def send(self, event: dict[str, Any]) -> None:
         text = compact(event if self.lane is None else with_stream_id(event, self.lane))
-        if self.session.closing or self.session.ws.closed:  # `WsSession.send_text`, one coroutine less
+        session = self.session
+        if session.closing or session.ws.closed:  # `WsSession.send_text`, one coroutine less
             raise ClientGone()
+        frames = session.frames
         try:
-            await self.session.ws.send_str(text)
+            if frames is None:
+                await session.ws.send_str(text)
+            elif frames.write(text):  # the same bytes, without aiohttp's writer (server/wsframe.py)
+                await frames.drain()
         except (ConnectionError, RuntimeError) as exc:
             raise ClientGone() from exc
         kind = event.get("type")
@@ -148,6 +154,8 @@ class WsSession:
         self.deadlines: Deadlines | None = None
         self.closer: asyncio.Future[None] | None = None
         self.retry_header = {"x-stainless-retry-count": request.headers.get("x-stainless-retry-count", "")}
+        #: Text frames written without aiohttp's writer; None when aiohttp's must write them (deflate).
+        self.frames = direct_writer(ws)
 
     def busy(self) -> bool:
         return any(lane.control is not None or lane.queue for lane in self.lanes.values())
@@ -174,7 +182,10 @@ class WsSession:
         if self.closing or self.ws.closed:
             raise ClientGone()
         try:
-            await self.ws.send_str(text)
+            if self.frames is None:
+                await self.ws.send_str(text)
+            elif self.frames.write(text):
+                await self.frames.drain()
         except (ConnectionError, RuntimeError) as exc:
             raise ClientGone() from exc
 
