@@ -51,6 +51,8 @@ def _text_part(text: str) -> dict[str, Any]:
 
 #: The fields that change from one delta event to the next, with and without obfuscation padding.
 _SLOTS = {True: ("delta", "obfuscation", "sequence_number"), False: ("delta", "sequence_number")}
+#: A message's first this many text deltas are built as plain dicts, not from a `_Deltas` template.
+_PLAIN_DELTAS = 2
 #: Key order of delta events by (type, fixed fields, obfuscated), worked out once per shape.
 _ORDERS: dict[tuple[str, tuple[str, ...], bool], tuple[str, ...]] = {}
 
@@ -302,11 +304,19 @@ class ResponseBuilder:
             "part": _text_part(""),
             "sequence_number": self._next(),
         }
-        ids = {"content_index": 0, "item_id": item_id, "logprobs": [], "output_index": index}
-        delta_event = _Deltas(self, "response.output_text.delta", ids)
-        for delta in iter_text(text, chunk_size):
+        # A short reply's first deltas are plain dicts (the channel encodes them); the template pays
+        # off from the third delta on, so it is only set up when a reply has one.
+        delta_event: _Deltas | None = None
+        for n, delta in enumerate(iter_text(text, chunk_size)):
             sent.append(delta)
-            yield delta_event(delta)
+            if delta_event is not None:
+                yield delta_event(delta)
+            elif n < _PLAIN_DELTAS:
+                yield self._text_delta(delta, item_id, index)
+            else:
+                ids = {"content_index": 0, "item_id": item_id, "logprobs": [], "output_index": index}
+                delta_event = _Deltas(self, "response.output_text.delta", ids)
+                yield delta_event(delta)
         yield {
             "type": "response.output_text.done",
             "content_index": 0,
@@ -328,6 +338,30 @@ class ResponseBuilder:
         self.output.append(done)
         self.open_item = self._open_text = None
         yield {"type": "response.output_item.done", "item": done, "output_index": index, "sequence_number": self._next()}
+
+    def _text_delta(self, delta: str, item_id: str, index: int) -> dict[str, Any]:
+        """One ``response.output_text.delta`` as a plain dict: the keys and values `_Deltas` gives it."""
+        seq = self._next()
+        if self.obfuscate:
+            return {
+                "type": "response.output_text.delta",
+                "content_index": 0,
+                "delta": delta,
+                "item_id": item_id,
+                "logprobs": [],
+                "obfuscation": self.ids.obfuscation(delta),
+                "output_index": index,
+                "sequence_number": seq,
+            }
+        return {
+            "type": "response.output_text.delta",
+            "content_index": 0,
+            "delta": delta,
+            "item_id": item_id,
+            "logprobs": [],
+            "output_index": index,
+            "sequence_number": seq,
+        }
 
     def function_call(
         self,

@@ -8,7 +8,8 @@ from typing import Any
 from testkit import assert_event_conforms, assert_stream_well_formed
 
 from openai_replay.ids import IdFactory
-from openai_replay.responses.events import ResponseBuilder, chunk_arguments, chunk_text
+from openai_replay.responses import events as events_module
+from openai_replay.responses.events import _PLAIN_DELTAS, ResponseBuilder, chunk_arguments, chunk_text
 from openai_replay.wire import Event, compact, item_order, response_order, type_first
 
 TRICKY = 'Quote " back\\slash \n tab\t nul\x00 \x1f é 中文 \u2028 🎉 </script>'
@@ -105,16 +106,31 @@ def test_pre_encoded_deltas_are_the_bytes_the_encoder_writes() -> None:
             "response.function_call_arguments.delta",
             "response.reasoning_summary_text.delta",
         }
-        for event in deltas:
+        plain = deltas[:_PLAIN_DELTAS]  # a message's first deltas are plain dicts: the channel encodes them
+        assert all(type(e) is dict for e in plain)
+        for event in deltas[_PLAIN_DELTAS:]:
             assert isinstance(event, Event) and event.wire is not None
             assert event.wire == compact(dict(event))
             assert_event_conforms(event)
 
 
+def test_a_short_replys_plain_deltas_are_the_templates_events(monkeypatch: Any) -> None:
+    """A message's first deltas, built as plain dicts, have the keys, order, values and bytes the template gives."""
+    for obfuscate in (True, False):
+        for text in ("one", "one two", "one two three", TRICKY):
+            plain = list(builder(stream_options={"include_obfuscation": obfuscate}).message(text, chunk_size=3))
+            with monkeypatch.context() as m:
+                m.setattr(events_module, "_PLAIN_DELTAS", 0)
+                templated = list(builder(stream_options={"include_obfuscation": obfuscate}).message(text, chunk_size=3))
+            assert [list(e.items()) for e in plain] == [list(e.items()) for e in templated]
+            assert [compact(e) for e in plain] == [compact(e) for e in templated]
+            assert sum(type(e) is dict and e["type"].endswith(".delta") for e in plain) == min(2, -(-len(text) // 3))
+
+
 def test_changing_a_pre_encoded_event_re_encodes_it() -> None:
     """Setting or deleting a key of a delta event drops its stored JSON; each delta has its own lists."""
     b = builder()
-    first, second = (e for e in b.message("a b") if e["type"].endswith(".delta"))
+    first, second = [e for e in b.message("a b c d") if e["type"].endswith(".delta")][_PLAIN_DELTAS:]
     first["delta"] = "changed"
     assert first.wire is None and '"delta":"changed"' in compact(first)
     del second["obfuscation"]
