@@ -173,3 +173,37 @@ def test_usage_adds_up_and_reports_cache() -> None:
     usage = b.completed()["response"]["usage"]
     assert usage["input_tokens_details"] == {"cache_write_tokens": 0, "cached_tokens": 24}
     assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"] and usage["output_tokens"] > 0
+
+
+def test_a_shared_template_gives_the_events_a_fresh_one_gives(monkeypatch: Any) -> None:
+    """A request echoing only its model reuses its model's template: same dicts, key order and bytes, own nested values."""
+    monkeypatch.setattr(events_module, "_PLAIN_TEMPLATES", {})
+    payloads: list[dict[str, Any]] = [
+        {"model": "gpt-4.1", "input": "hi"},
+        {"model": "gpt-4.1", "input": [{"role": "user", "content": "hi"}], "stream": True},
+        {"model": 'a "quoted" é model', "input": "hi", "stream_options": {"include_obfuscation": False}},
+    ]
+
+    def turn(payload: dict[str, Any], created_at: int) -> list[dict[str, Any]]:
+        ids = IdFactory(created_at)
+        b = ResponseBuilder(
+            payload, response_id=ids.make("resp", "b" * 16, created_at), group="b" * 16, created_at=created_at, ids=ids
+        )
+        return [b.created(), b.in_progress(), *b.message("Hello there"), b.completed()]
+
+    for payload in payloads:
+        for created_at in (1_767_225_600, 1_767_225_601):  # the first builds and keeps the template, the second reuses it
+            shared = turn(payload, created_at)
+            with monkeypatch.context() as m:
+                m.setattr(events_module, "_ECHOES_NOTHING", frozenset())  # never shared
+                fresh = turn(payload, created_at)
+            assert [compact(e) for e in shared] == [compact(e) for e in fresh]
+            assert [compact(dict(e)) for e in shared] == [compact(e) for e in fresh]  # the kept JSON is the dict's
+            assert shared == fresh
+        assert payload["model"] in events_module._PLAIN_TEMPLATES
+    first, second = turn(payloads[0], 1), turn(payloads[0], 2)
+    for key in ("text", "reasoning", "metadata", "tools"):
+        assert first[0]["response"][key] is not second[0]["response"][key]
+    assert first[0]["response"]["text"]["format"] is not second[0]["response"]["text"]["format"]
+    turn({"model": "other-model", "input": "hi", "temperature": 0.5}, 3)  # echoes its temperature: built, never shared
+    assert "other-model" not in events_module._PLAIN_TEMPLATES
