@@ -7,9 +7,10 @@ The plugin's openai client has ``max_retries=0`` and no retry loop of its own, a
 
 `OpenAISTT` transcribes by default (``enable_streaming=True``) over a Realtime transcription session
 that it opens with the beta handshake (``OpenAI-Beta: realtime=v1``), which the real API refuses and so
-does the fake (it serves GA transcription sessions, docs/realtime.md); its column runs the plugin's HTTP path (``enable_streaming=False``): its
-own silence detector cuts the room's 48 kHz stereo audio into utterances, resampled to 24 kHz mono and
-uploaded as WAV, one ``/v1/audio/transcriptions`` call each. Every cell of that column says so.
+does the fake (it serves GA transcription sessions, docs/realtime.md); its column runs the plugin's
+HTTP path (``enable_streaming=False``): its own silence detector cuts the room's 48 kHz stereo audio
+into utterances, resampled to 24 kHz mono and uploaded as WAV, one ``/v1/audio/transcriptions`` call each.
+Every cell of that column says so.
 """
 
 from __future__ import annotations
