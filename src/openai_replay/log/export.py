@@ -31,6 +31,8 @@ def export_request(record: RequestRecord) -> dict[str, Any]:
     return {
         "turn": record.turn,
         "api": record.api,
+        "model_turn": record.model_turn,
+        "api_turn": record.api_turn,
         "endpoint": record.request_line,
         "transport": record.transport,
         "connection_id": record.connection_id,

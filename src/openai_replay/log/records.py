@@ -21,6 +21,9 @@ from openai_replay.log.trim import cut_events, cut_fields, cut_items, shrink
 Api = Literal["responses", "chat", "conversations", "realtime", "models", "embeddings", "moderations", "speech", "transcription"]
 #: The APIs served by `openai_replay.side` (one JSON body answered by the source itself).
 SIDE_APIS = ("models", "embeddings", "moderations")
+#: The APIs whose creates are model turns (numbered by `RequestRecord.model_turn` among all model
+#: turns); every other API's requests are side requests, numbered among their own API's (`api_turn`).
+MODEL_APIS = ("responses", "chat", "realtime")
 _ENDPOINTS = {
     ("responses", "ws"): "WS /v1/responses",
     ("responses", "http"): "POST /v1/responses",
@@ -114,6 +117,15 @@ class RequestRecord:
     endpoint: str | None = None
     #: An audio request's facts: model, format, duration in seconds, the transcript or spoken text.
     audio: dict[str, Any] | None = None
+    #: What a scenario's ``turn`` selector matches. A model turn (a create of `MODEL_APIS`: ``POST
+    #: /v1/responses``, ``response.create``, ``POST /v1/chat/completions``, Realtime ``response.create``)
+    #: has ``model_turn``, its number among all model turns (so a ``GET /v1/models`` an SDK makes at
+    #: start-up shifts no turn), and ``api_turn``, its number among its API's model turns. A side request
+    #: (models, embeddings, moderations, conversations, speech, transcription) has only ``api_turn``,
+    #: among its own API's requests. The other requests of a model API (a retrieve, a cancel, a stored
+    #: chat completion) and paths no API routes have neither. `turn` counts every request.
+    model_turn: int | None = None
+    api_turn: int | None = None
     #: The conversation step this request performs (see `step_key`); None for a refused request.
     step: str | None = field(default=None, repr=False, compare=False)
     #: Set on a payload larger than the log keeps: its byte budget once the outcome is decided.
@@ -158,6 +170,17 @@ class RequestRecord:
 
     def _cut(self, *parts: str) -> None:
         self.truncated = (*self.truncated, *(p for p in parts if p not in self.truncated))
+
+    def turn_label(self) -> str:
+        """What a scenario's ``turn`` calls this request, when the log's number would mislead:
+        ``models turn 1`` (a side request), ``turn 2`` (a model turn after side requests), ``turn 3,
+        chat turn 2`` (a model turn of an app that uses two model APIs); "" when `turn` says it."""
+        if self.model_turn is None:
+            return "" if self.api_turn is None else f"{self.api} turn {self.api_turn}"
+        parts = [f"turn {self.model_turn}"] if self.model_turn != self.turn else []
+        if self.api_turn != self.model_turn:
+            parts.append(f"{self.api} turn {self.api_turn}")
+        return ", ".join(parts)
 
     @property
     def request_line(self) -> str:
@@ -261,6 +284,7 @@ class LogRecords(LogLimits):
         # Indexes so that logging a request costs the same on the 10,000th turn as on the first.
         self._per_connection: dict[int, int] = {}
         self._last_by_step: dict[str, RequestRecord] = {}
+        self._api_turns: dict[str, int] = {}
         self.frames: list[FrameRecord] = []
         #: Client frames ever logged (``frames`` may keep only the newest): numbers them for polling.
         self.frames_seen = 0
@@ -331,6 +355,11 @@ class LogRecords(LogLimits):
             if connection is not None:
                 on_conn = self._per_connection[connection.id] = self._per_connection.get(connection.id, 0) + 1
             self._turns += 1
+            model_turn = api_turn = None
+            if api not in MODEL_APIS or endpoint is None:  # not a retrieve, a cancel, a stored completion
+                api_turn = self._api_turns[api] = self._api_turns.get(api, 0) + 1
+                if api in MODEL_APIS:
+                    model_turn = self._api_turns[""] = self._api_turns.get("", 0) + 1
             record = RequestRecord(
                 turn=self._turns,
                 transport=transport,
@@ -342,6 +371,8 @@ class LogRecords(LogLimits):
                 headers=dict(headers or {}),
                 api=api,
                 endpoint=endpoint,
+                api_turn=api_turn,
+                model_turn=model_turn,
             )
             if valid:
                 key = record.step = record.step_key()
@@ -389,6 +420,7 @@ class LogRecords(LogLimits):
             self.frames.clear()
             self._per_connection.clear()
             self._last_by_step.clear()
+            self._api_turns.clear()
             self._turns = 0
             self.dropped = 0
             self.frames_seen = 0
