@@ -17,6 +17,7 @@ note when it is not installed), plus any --server NAME=COMMAND.
 Usage (from the repo root, with the project's venv; `openai-replay bench ARGS` runs this script):
   .venv/bin/python benchmarks/run.py                    # 3 reps, all servers
   .venv/bin/python benchmarks/run.py --reps 1 --quick   # a smoke run (fewer iterations)
+  .venv/bin/python benchmarks/run.py --surfaces         # the other surfaces instead (surfaces.py)
 """
 
 from __future__ import annotations
@@ -178,8 +179,17 @@ def run_cassettes(rep: int, outdir: str, fixtures: str, a: argparse.Namespace) -
 
 
 def main() -> int:
+    if "--surfaces" in sys.argv[1:]:  # the other surfaces' benchmark: surfaces.py, with every other argument
+        rest = [arg for arg in sys.argv[1:] if arg != "--surfaces"]
+        return subprocess.run([PY, os.path.join(HERE, "surfaces.py"), *rest], check=False).returncode
     ap = argparse.ArgumentParser(
         prog=os.environ.get("OPENAI_REPLAY_BENCH_PROG"), description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--surfaces",
+        action="store_true",
+        help="run surfaces.py instead: chat completions, embeddings, TTS, transcriptions and Realtime turns beside aimock "
+        "(its options: --surfaces --help)",
     )
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--servers", default="openai-replay,raw,aimock", help="comma-separated; raw is the baseline")

@@ -38,6 +38,10 @@ class Conversation:
         self.audio_ms: dict[str, int] = {}
         self._chars: dict[str, int] = {}
         self.chars = 0
+        #: Each item's engine form as last handed out, reused while the item is unchanged: the request
+        #: log keeps every response's input, so successive records share one dict per item instead of
+        #: each holding a copy of the whole conversation (memory grew with the square of the turns).
+        self._engine: dict[str, dict[str, Any]] = {}
 
     def __contains__(self, item_id: object) -> bool:
         return isinstance(item_id, str) and item_id in self.items
@@ -74,11 +78,21 @@ class Conversation:
         self.order.remove(item_id)
         del self.items[item_id]
         self.audio_ms.pop(item_id, None)
+        self._engine.pop(item_id, None)
         self.chars -= self._chars.pop(item_id, 0)
 
     def engine_items(self) -> list[dict[str, Any]]:
-        """The conversation as Responses input items, for the one engine."""
-        return engine_items(self.items[i] for i in self.order)
+        """The conversation as Responses input items, for the one engine (never edit them: they are shared)."""
+        out: list[dict[str, Any]] = []
+        for item_id in self.order:
+            fresh = engine_item(self.items[item_id])
+            if fresh is None:
+                continue
+            kept = self._engine.get(item_id)
+            if kept != fresh:  # new, or changed since (a truncated transcript, a response's text)
+                self._engine[item_id] = kept = fresh
+            out.append(kept)
+        return out
 
 
 def _size(item: dict[str, Any]) -> int:
@@ -92,19 +106,22 @@ def _size(item: dict[str, Any]) -> int:
 
 def engine_items(items: Any) -> list[dict[str, Any]]:
     """Realtime items as Responses input items (text and transcripts as text)."""
-    out: list[dict[str, Any]] = []
-    for item in items:
-        kind = item.get("type")
-        if kind == "message":
-            role = item.get("role")
-            part_type = "output_text" if role == "assistant" else "input_text"
-            texts = [_part_text(p) for p in item.get("content") or []]
-            out.append({"type": "message", "role": role, "content": [{"type": part_type, "text": t} for t in texts if t]})
-        elif kind == "function_call":
-            out.append({k: item.get(k) for k in ("type", "call_id", "name", "arguments")})
-        elif kind == "function_call_output":
-            out.append({k: item.get(k) for k in ("type", "call_id", "output")})
-    return out
+    return [converted for item in items if (converted := engine_item(item)) is not None]
+
+
+def engine_item(item: dict[str, Any]) -> dict[str, Any] | None:
+    """One Realtime item as a Responses input item, or None for a kind the engine does not read."""
+    kind = item.get("type")
+    if kind == "message":
+        role = item.get("role")
+        part_type = "output_text" if role == "assistant" else "input_text"
+        texts = [_part_text(p) for p in item.get("content") or []]
+        return {"type": "message", "role": role, "content": [{"type": part_type, "text": t} for t in texts if t]}
+    if kind == "function_call":
+        return {k: item.get(k) for k in ("type", "call_id", "name", "arguments")}
+    if kind == "function_call_output":
+        return {k: item.get(k) for k in ("type", "call_id", "output")}
+    return None
 
 
 def _part_text(part: dict[str, Any]) -> str:
