@@ -38,10 +38,11 @@ def dropped_problem(log: LogRecords) -> str | None:
     if not log.dropped:
         return None
     first = "#1" if log.dropped == 1 else f"#1-#{log.dropped}"
+    kept = f" (it keeps the newest {log.limit:,})" if log.limit is not None else ""
     return (
-        f"the request log dropped request(s) {first}: it keeps the newest {log.limit:,} (its limit). "
-        "Keep more with " + RAISE_LIMITS + ", or reset the log between tests (POST /__replay/reset, "
-        "or a session per test with X-Replay-Session)"
+        f"the request log dropped request(s) {first} to stay within its limit{kept}. Keep more with "
+        + RAISE_LIMITS
+        + ", or reset the log between tests (POST /__replay/reset, or a session per test with X-Replay-Session)"
     )
 
 

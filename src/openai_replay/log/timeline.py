@@ -219,6 +219,9 @@ def render(
         near = {j for i, m in enumerate(marked) if m for j in range(i - CONTEXT_LINES, i + CONTEXT_LINES + 1)}
         keep = [i in near for i in range(len(lines))]
     out: list[str] = []
+    if log.dropped:  # a bounded log: say so before what it kept
+        newest = "" if log.limit is None else f" ({log.limit:,} kept)"
+        out.append(f"    ... request(s) #1-#{log.dropped} dropped by the log's limit{newest} ...")
     skipped = 0
     for line, is_marked, kept in zip(lines, marked, keep, strict=True):
         if not kept:

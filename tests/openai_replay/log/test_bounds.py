@@ -83,6 +83,7 @@ async def test_a_log_that_dropped_requests_fails_assertions_and_queries_loudly(h
             log.assert_chained()
         with pytest.raises(LogIncomplete, match=r"request #1 is no longer in the log"):
             log.request(1)
+        assert log.render().startswith(f"    ... request(s) #1-#{log.dropped} dropped by the log's limit (3 kept) ...")
         status, body = await control(http, server, "POST", "assert/invariants")
         assert status == 409 and "--log-limit" in body["failure"]
         status, body = await control(http, server, "GET", "requests/find", params={"api": "responses"})
