@@ -90,11 +90,15 @@ def cut_events(types: list[str], limit: int) -> list[str] | None:
 
 
 def cut_items(items: list[Any], budget: int) -> list[Any] | None:
-    """``items`` within ``budget`` bytes of JSON (see `shrink`), or None when they fit."""
+    """``items`` within ``budget`` bytes of JSON (see `shrink`), or None when they fit (or nothing
+    could be cut)."""
     try:
         size = len(orjson.dumps(items))
     except TypeError:  # what orjson refuses (huge integers, non-string keys): measured the slow way
         import json
 
         size = len(json.dumps(items, default=str))
-    return None if size <= budget else shrink(items, budget)
+    if size <= budget:
+        return None
+    kept = shrink(items, budget)
+    return None if kept == items else kept  # a budget below the brackets themselves cuts nothing
