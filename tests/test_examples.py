@@ -89,3 +89,9 @@ def test_the_node_example_runs_from_a_clean_directory(tmp_path: Path) -> None:
     command = [node, "--test", "control.test.mjs"]
     done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "# pass 1" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
+
+
+def test_audio_docs_quote_the_pipecat_voice_turn_as_tested() -> None:
+    """docs/audio.md quotes the Pipecat voice-turn test (run in the Pipecat conformance env) byte for byte."""
+    test = ROOT / "tests/openai_replay/conformance/adapters/pipecat/test_pipecat_voice_turn.py"
+    assert f"```python\n{test.read_text()}```" in (ROOT / "docs/audio.md").read_text()

@@ -14,7 +14,10 @@ from openai_replay.errors import ApiError
 
 VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse", "marin", "cedar")
 SPEECH_MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts")
-AUDIO_STREAM_ONLY = ("tts-1", "tts-1-hd")  # no stream_format "sse" (billed by character)
+#: The models that have no SSE stream: the API ignores ``stream_format: "sse"`` for them and sends raw audio
+#: (HTTP 200, as observed against the real API and reported in sfortis/openai_tts#73, 2026-09; the OpenAPI
+#: spec says only "sse is not supported for tts-1 or tts-1-hd").
+AUDIO_STREAM_ONLY = ("tts-1", "tts-1-hd")
 SPEECH_FIELDS = ("model", "input", "voice", "instructions", "response_format", "speed", "stream_format")
 MAX_INPUT = 4096
 TRANSCRIBE_MODELS = ("whisper-1", "gpt-4o-transcribe", "gpt-4o-mini-transcribe")
@@ -103,12 +106,7 @@ def validate_speech(payload: Any) -> SpeechRequest | ApiError:
     if stream_format not in ("sse", "audio"):
         return errors.invalid_value("stream_format", stream_format, ["sse", "audio"])
     if stream_format == "sse" and payload["model"] in AUDIO_STREAM_ONLY:
-        return ApiError(
-            400,
-            f"stream_format 'sse' is not supported for model '{payload['model']}'.",
-            code="unsupported_value",
-            param="stream_format",
-        )
+        stream_format = "audio"  # ignored, not refused (see AUDIO_STREAM_ONLY)
     speed = payload.get("speed", 1.0)
     if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not math.isfinite(speed):
         return errors.invalid_type("speed", "a number", _kind(speed))
@@ -150,7 +148,7 @@ def validate_transcription(parts: list[Part], *, translate: bool = False) -> Tra
     if model.startswith("gpt-") and response_format not in TOKEN_MODEL_FORMATS:
         return ApiError(
             400,
-            f"response_format '{response_format}' is not compatible with model '{model}'. Use 'json' or 'text'.",
+            f"response_format '{response_format}' is not compatible with model '{model}'. Use 'json' or 'text' instead.",
             code="unsupported_value",
             param="response_format",
         )
@@ -183,17 +181,25 @@ def validate_transcription(parts: list[Part], *, translate: bool = False) -> Tra
     )
 
 
+# The wordings below are the real API's as its answers are quoted in public bug reports (message, type,
+# param, code): "Invalid file format" with param and code null (2024-2025); the size limit as a 413 typed
+# server_error with param and code null (2023); "Audio file is too short" with param "file" and code
+# audio_too_short (2024); "Invalid Content-Type header (...)" with param and code null (2023);
+# "response_format '...' is not compatible with model '...'. Use 'json' or 'text' instead." with param
+# response_format and code unsupported_value (2025-2026). For "Audio file might be corrupted or
+# unsupported" only the message and the 400 are on record.
 def upload_problem(part: Part) -> ApiError | None:
     """The real 400 for an upload whose type the API does not take, by its file name."""
     name = (part.filename or "").lower()
     extension = name.rsplit(".", 1)[-1] if "." in name else ""
     if extension not in UPLOAD_TYPES:
-        return ApiError(400, f"Invalid file format. Supported formats: {list(UPLOAD_TYPES)}", code="invalid_value", param="file")
+        return ApiError(400, f"Invalid file format. Supported formats: {list(UPLOAD_TYPES)}")
     return None
 
 
 def too_large(size: int) -> ApiError:
-    return ApiError(400, f"Maximum content size limit ({MAX_UPLOAD}) exceeded ({size} bytes read)", param="file")
+    """The real answer to an upload over 25 MB: a 413, typed server_error (sic), no param or code."""
+    return ApiError(413, f"Maximum content size limit ({MAX_UPLOAD}) exceeded ({size} bytes read)", type="server_error")
 
 
 def too_long(limit: float) -> ApiError:
@@ -216,6 +222,8 @@ def not_multipart(content_type: str | None) -> ApiError:
 
 
 def bad_multipart(detail: str) -> ApiError:
+    # The real message is "Could not parse multipart form" alone (param and code null); the fake adds what is
+    # wrong, so a test of a hand-made multipart encoder can see its mistake.
     return ApiError(400, f"Could not parse multipart form: {detail}.")
 
 

@@ -22,7 +22,7 @@ from openai_replay.cli.argtypes import one_of
 from openai_replay.conformance.checks import CHECKS
 from openai_replay.conformance.clients import BY_NAME, EXTRAS, select
 from openai_replay.conformance.provenance import provenance
-from openai_replay.conformance.scorecard import as_json, markdown, table
+from openai_replay.conformance.scorecard import as_json, page, table
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +55,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--from-json", type=Path, default=None, metavar="FILE", help="render an earlier run's JSON instead of running"
+    )
+    parser.add_argument(
+        "--audio",
+        action="store_true",
+        help="run the audio battery instead (the voice frameworks' STT/TTS columns, each in its environment): write "
+        "conformance-audio.json and re-render conformance.md from the conformance.json already in --output",
     )
 
 
@@ -103,12 +109,59 @@ def run_all(clients: list[str], checks: list[str], overrides: dict[str, str]) ->
     return merged
 
 
+AUDIO_JSON = "conformance-audio.json"
+
+
+def run_audio(overrides: dict[str, str]) -> dict[str, Any]:
+    """The audio battery, each framework's columns in its extra's environment (`conformance.audio.runner`)."""
+    from openai_replay.conformance.audio.runner import COLUMNS
+    from openai_replay.conformance.audio.runner import EXTRAS as AUDIO_EXTRAS
+    from openai_replay.conformance.audio.scorecard import provenance as audio_provenance
+
+    merged: dict[str, Any] = {"columns": {}, "provenance": audio_provenance()}
+    for extra in AUDIO_EXTRAS:
+        columns = [name for name, (where, _) in COLUMNS.items() if where == extra]
+        python = interpreter(extra, overrides)
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "cells.json"
+            cmd = [python, "-m", "openai_replay.conformance.audio.runner", "--json", str(out)]
+            cmd += [arg for name in columns for arg in ("--column", name)]
+            print(f"conformance --audio: {', '.join(columns)} with {python}", file=sys.stderr, flush=True)
+            try:  # each call is bounded (15 s) and a stall cell lasts 30 s at most: this is the backstop
+                done = subprocess.run(cmd, timeout=120 * len(columns), check=False)
+                problem = None if done.returncode == 0 else f"runner exited with {done.returncode}"
+            except subprocess.TimeoutExpired:
+                problem = f"runner exceeded {120 * len(columns)} s"
+            if problem is None and out.exists():
+                merged["columns"].update(json.loads(out.read_text())["columns"])
+            else:
+                merged["columns"].update({name: {"unavailable": problem or "runner wrote no results"} for name in columns})
+    return merged
+
+
 def main(args: argparse.Namespace) -> int:
     overrides = dict(args.python)
-    results = json.loads(args.from_json.read_text()) if args.from_json else run_all(args.client, args.check, overrides)
-    print(table(results))
     args.output.mkdir(parents=True, exist_ok=True)
-    (args.output / "conformance.md").write_text(markdown(results))
-    (args.output / "conformance.json").write_text(as_json(results))
-    print(f"\nwrote {args.output / 'conformance.md'} and {args.output / 'conformance.json'}")
+    audio_file = args.output / AUDIO_JSON
+    if args.audio:
+        scorecard = args.from_json or args.output / "conformance.json"
+        if not scorecard.exists():
+            print(f"conformance --audio: no {scorecard} to render the page with; run without --audio first", file=sys.stderr)
+            return 2
+        audio_file.write_text(json.dumps(run_audio(overrides)))
+        results = json.loads(scorecard.read_text())
+    else:
+        results = json.loads(args.from_json.read_text()) if args.from_json else run_all(args.client, args.check, overrides)
+        print(table(results))
+        (args.output / "conformance.json").write_text(as_json(results))
+    # The page carries the audio columns' section whenever their results are in the output directory (their
+    # explanations rendered afresh, as the scorecard's are).
+    audio = json.loads(audio_file.read_text()) if audio_file.exists() else None
+    if audio is not None:
+        from openai_replay.conformance.audio.scorecard import as_json as audio_json
+
+        audio_file.write_text(audio_json(audio))
+    (args.output / "conformance.md").write_text(page(results, audio))
+    written = [args.output / "conformance.md", audio_file if args.audio else args.output / "conformance.json"]
+    print(f"\nwrote {written[0]} and {written[1]}" + ("" if audio is None else f" (with the audio columns from {audio_file})"))
     return 0

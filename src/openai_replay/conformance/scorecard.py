@@ -111,6 +111,15 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+def page(results: dict[str, Any], audio: dict[str, Any] | None = None) -> str:
+    """docs/conformance.md: the scorecard, then the audio columns' section when their results are given."""
+    if audio is None:
+        return markdown(results)
+    from openai_replay.conformance.audio.scorecard import markdown as audio_markdown
+
+    return markdown(results) + "\n" + audio_markdown(audio)
+
+
 def _settings_row(results: dict[str, Any], client: str) -> str:
     data = results["clients"][client]
     if "cells" not in data:

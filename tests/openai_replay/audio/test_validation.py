@@ -80,4 +80,8 @@ def test_a_file_sent_as_text_is_a_type_error() -> None:
 )
 def test_upload_types_by_extension(name: str, ok: bool) -> None:
     """The accepted extensions pass; anything else is the real 'Invalid file format' 400."""
-    assert (upload_problem(Part("file", b"", name)) is None) == ok
+    problem = upload_problem(Part("file", b"", name))
+    assert (problem is None) == ok
+    if problem is not None:  # as the real API answers it: no param, no code
+        assert (problem.status, problem.param, problem.code) == (400, None, None)
+        assert problem.message.startswith("Invalid file format. Supported formats: ['flac', 'm4a', 'mp3', 'mp4', 'mpeg',")

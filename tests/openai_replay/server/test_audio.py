@@ -81,6 +81,18 @@ async def test_speech_sse_events_conform(server: FakeServer) -> None:
     assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"] > 0
 
 
+@pytest.mark.parametrize("model", ["tts-1", "tts-1-hd"])
+async def test_sse_is_ignored_by_the_models_without_it(server: FakeServer, model: str) -> None:
+    """tts-1 and tts-1-hd answer stream_format sse with raw audio (HTTP 200), as the real API was seen to."""
+    client = client_for(server)
+    async with client.audio.speech.with_streaming_response.create(
+        model=model, voice="alloy", input="no events here", response_format="pcm", stream_format="sse"
+    ) as answer:
+        assert answer.status_code == 200 and answer.headers["content-type"] == codecs.CONTENT_TYPES["pcm"]
+        pcm = await answer.read()
+    assert voice.recognize(pcm, 24000) == "no events here"
+
+
 async def test_speed_changes_the_duration(server: FakeServer) -> None:
     """speed 2 speaks the same text in about half the time, still understood."""
     slow = to_pcm(await speak(server, response_format="pcm"), "pcm")

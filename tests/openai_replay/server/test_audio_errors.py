@@ -43,7 +43,6 @@ GOOD_WAV = codecs.wav_header(len(voice.synthesize("ok"))) + voice.synthesize("ok
         ({"model": "tts-1", "voice": "alloy"}, "input", "missing_required_parameter"),
         ({"model": "tts-1", "input": "x", "voice": "robot"}, "voice", "invalid_value"),
         ({"model": "tts-1", "input": "x", "voice": "alloy", "response_format": "ogg"}, "response_format", "invalid_value"),
-        ({"model": "tts-1", "input": "x", "voice": "alloy", "stream_format": "sse"}, "stream_format", "unsupported_value"),
         ({"model": "tts-1", "input": "x", "voice": "alloy", "speed": 5}, "speed", "decimal_above_max_value"),
         ({"model": "tts-1", "input": "x", "voice": "alloy", "speed": "fast"}, "speed", "invalid_type"),
         ({"model": "tts-1", "input": 7, "voice": "alloy"}, "input", "invalid_type"),
@@ -75,7 +74,10 @@ async def test_speech_not_json_and_not_an_object(server: FakeServer) -> None:
         (form(GOOD_WAV, filename="notes.txt", model="whisper-1"), "Invalid file format"),
         (form(b"", model="whisper-1"), "too short"),
         (form(codecs.wav_header(960) + bytes(960), model="whisper-1"), "too short"),
-        (form(GOOD_WAV, model="gpt-4o-transcribe", response_format="srt"), "not compatible with model"),
+        (
+            form(GOOD_WAV, model="gpt-4o-transcribe", response_format="srt"),
+            "response_format 'srt' is not compatible with model 'gpt-4o-transcribe'. Use 'json' or 'text' instead.",
+        ),
         (form(GOOD_WAV, model="whisper-1", response_format="xml"), "Invalid value: 'xml'"),
         (form(GOOD_WAV, model="whisper-1", temperature="hot"), "Invalid type for 'temperature'"),
         (form(GOOD_WAV, model="whisper-1", stream="maybe"), "Invalid type for 'stream'"),
@@ -101,10 +103,11 @@ async def test_not_multipart(server: FakeServer) -> None:
 
 
 async def test_upload_over_25_mb(server: FakeServer) -> None:
-    """A 30 MB upload is a 400 that says the 25 MB limit; the server keeps serving."""
+    """A 30 MB upload is the real 413 (typed server_error) that says the 25 MB limit; the server keeps serving."""
     big = codecs.wav_header(30 * 1024 * 1024) + bytes(30 * 1024 * 1024)
     status, answer = await post(server, "/audio/transcriptions", data=form(big, model="whisper-1"))
-    assert status == 400 and "Maximum content size limit (26214400) exceeded" in answer["error"]["message"]
+    assert status == 413 and answer["error"]["message"].startswith("Maximum content size limit (26214400) exceeded (")
+    assert (answer["error"]["type"], answer["error"]["param"], answer["error"]["code"]) == ("server_error", None, None)
     assert (await client_for(server).audio.transcriptions.create(model="whisper-1", file=("a.wav", GOOD_WAV))).text == "ok"
 
 

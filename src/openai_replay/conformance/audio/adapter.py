@@ -44,6 +44,8 @@ class AudioAdapter(ABC):
     no_stream: ClassVar[str | None] = None
     #: The framework's own timeout for a stalled response, as it ships (for the stall cell's note).
     default_timeout: ClassVar[str] = "unknown"
+    #: How the column drives the framework: its entry point, its defaults that matter, what stands in for the room.
+    driven: ClassVar[str] = ""
     #: A setting the whole column changes from the framework's defaults, and why (every cell says it).
     setting_note: ClassVar[str | None] = None
 

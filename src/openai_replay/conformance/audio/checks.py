@@ -120,6 +120,7 @@ async def run_cell(adapter_cls: type[AudioAdapter], chk: Check) -> dict[str, Any
             "status": verdict.status,
             "reason": verdict.reason,
             "facts": verdict.facts,
+            "changed": note,  # the setting this cell (not its whole column) changed from the defaults, and why
             "seconds": round(time.monotonic() - started, 2),
             "requests": [r.summary() for r in records],
         }

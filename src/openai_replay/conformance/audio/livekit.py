@@ -50,6 +50,10 @@ class _LiveKit(AudioAdapter):
 
 class LiveKitTTS(_LiveKit):
     column = "livekit-tts"
+    driven = (
+        "openai.TTS().synthesize(text), read as its frames: gpt-4o-mini-tts, voice ash, mp3 over SSE, decoded"
+        " by LiveKit's own decoder to 24 kHz mono"
+    )
     kind = "tts"
     _module = "livekit.plugins.openai.tts"
 
@@ -71,6 +75,10 @@ class LiveKitTTS(_LiveKit):
 
 class LiveKitSTT(_LiveKit):
     column = "livekit-stt"
+    driven = (
+        "openai.STT().recognize([frame]) on one 16 kHz frame: gpt-4o-mini-transcribe over HTTP, one WAV "
+        "upload, response_format json"
+    )
     kind = "stt"
     _module = "livekit.plugins.openai.stt"
     no_stream = (

@@ -45,6 +45,10 @@ class _Pipecat(AudioAdapter):
 
 class PipecatTTS(_Pipecat):
     column = "pipecat-tts"
+    driven = (
+        "OpenAITTSService.run_tts(text), what the pipeline calls per sentence: gpt-4o-mini-tts, voice alloy, "
+        "pcm read with with_streaming_response, TTSAudioRawFrame chunks"
+    )
     kind = "tts"
 
     async def open(self) -> None:
@@ -66,6 +70,7 @@ class PipecatTTS(_Pipecat):
 
 class PipecatSTT(_Pipecat):
     column = "pipecat-stt"
+    driven = "OpenAISTTService.run_stt(wav), what the segmented service calls per user turn: one WAV upload, no stream"
     kind = "stt"
     no_stream = (
         "the default OpenAISTTService is a segmented service: one WAV upload per user turn, never stream: true "

@@ -36,6 +36,11 @@ class _Track:
 
 class VideoSDKTTS(AudioAdapter):
     column = "videosdk-tts"
+    driven = (
+        "OpenAITTS.synthesize(text), its 20 ms frames collected from a stand-in for the room's audio track: "
+        "gpt-4o-mini-tts, voice ash, pcm; no language configured, so none is sent (the API's "
+        "CreateSpeechRequest has no language field)"
+    )
     kind = "tts"
     packages = ("videosdk-plugins-openai", "videosdk-agents", "openai")
     default_timeout = "5 s read timeout (its own httpx client)"
@@ -77,6 +82,10 @@ class VideoSDKTTS(AudioAdapter):
 
 class VideoSDKSTT(AudioAdapter):
     column = "videosdk-stt"
+    driven = (
+        "OpenAISTT.process_audio() fed the room's 48 kHz stereo audio in 20 ms frames, then 1 s of silence: "
+        "its own silence detector (0.8 s) cuts the utterance, resampled to 24 kHz mono and uploaded as WAV"
+    )
     kind = "stt"
     packages = ("videosdk-plugins-openai", "videosdk-agents", "openai")
     default_timeout = "5 s read timeout (its own httpx client)"
