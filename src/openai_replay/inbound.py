@@ -116,13 +116,16 @@ def _keys(value: Any) -> int:
     """How many keys the objects in ``value`` hold, all levels together (a loop, not recursion)."""
     total = 0
     stack = [value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
+    push, pop = stack.append, stack.pop
+    while stack:  # exact types: orjson makes only dict and list (no generator per node: a turn's payload has ~5)
+        node = pop()
+        if type(node) is dict:
             total += len(node)
-            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
-        else:
-            stack.extend(v for v in node if isinstance(v, (dict, list)))
+            node = node.values()
+        for v in node:
+            t = type(v)
+            if t is dict or t is list:
+                push(v)
     return total
 
 

@@ -22,13 +22,14 @@ from openai_replay.items import last_user_text, trailing_tool_outputs
 from openai_replay.side import simulated_answer
 from openai_replay.source import Turn
 from openai_replay.steps import Emit, Fail, Respond, Sleep, Step
-from openai_replay.structured import requested_format, structured_reply, tool_arguments
+from openai_replay.structured import prompted_reply, requested_format, structured_reply, tool_arguments
 from openai_replay.structured.generate import NoValue
 
 #: The most characters of the user's text the reply echoes; the rest is named, not repeated.
 MAX_ECHO_CHARS = 16_384
 
-_CALL = re.compile(r"\bcall\s+([A-Za-z0-9_.-]+)\s*(\{.*\})?", re.DOTALL)
+_CALL = re.compile(r"\bcall\s+([A-Za-z0-9_.-]+)")
+_JSON = json.JSONDecoder()
 
 
 class SimulatedModel:
@@ -38,25 +39,24 @@ class SimulatedModel:
         if turn.side is not None:  # models, embeddings, moderations: one JSON body
             answer = simulated_answer(turn)
             return iter([Fail(answer) if isinstance(answer, ApiError) else Respond(answer)])
-        call = self.choose_call(turn) if turn.generate else None
+        calls = self.choose_calls(turn) if turn.generate else []
         text = None
-        if turn.generate and call is None:
+        if turn.generate and not calls:
             try:
                 text = self.answer(turn)
             except NoValue as exc:
                 return iter([Fail(_cannot_answer(turn, exc))])
-        return paced(self.events(turn, call, text), turn.config.event_delay)
+        return paced(self.events(turn, calls, text), turn.config.event_delay)
 
-    def events(self, turn: Turn, call: tuple[str, str] | None, text: str | None) -> Iterator[dict[str, Any]]:
+    def events(self, turn: Turn, calls: list[tuple[str, str]], text: str | None) -> Iterator[dict[str, Any]]:
         """The response's events, built lazily so a cancel can stop them between any two."""
         b = turn.builder
         chunk = turn.config.chunk_size
         yield b.created()
         yield b.in_progress()
-        if call is not None:
-            name, arguments = call
+        for name, arguments in calls:
             yield from b.function_call(name, arguments, chunk, include_name_on_done=turn.config.function_call_done_name)
-        elif text is not None:
+        if not calls and text is not None:
             yield from b.message(text, chunk)
         yield b.completed()
 
@@ -64,7 +64,8 @@ class SimulatedModel:
         """The message text: JSON for a structured-output request, else `reply_text`."""
         fmt = requested_format(turn.payload, "responses")  # chat's response_format arrives as text.format
         if fmt is None:
-            return self.reply_text(turn)
+            prompted = None if trailing_tool_outputs(turn.context) else prompted_reply(turn.context, last_user_text(turn.context))
+            return prompted if prompted is not None else self.reply_text(turn)
         return structured_reply(fmt, turn.context, last_user_text(turn.context), self.reply_text(turn))
 
     def reply_text(self, turn: Turn) -> str:
@@ -81,28 +82,41 @@ class SimulatedModel:
             return "Hello! How can I help?"
         return f"You said: {_capped(text)}"
 
-    def choose_call(self, turn: Turn) -> tuple[str, str] | None:
+    def choose_calls(self, turn: Turn) -> list[tuple[str, str]]:
+        """The function calls of this turn: the one ``tool_choice`` forces, else one for each ``call <name>``
+        naming an offered tool in the user text, in order (parallel calls, as the real model makes; only the
+        first when ``parallel_tool_calls`` is false), else the first tool when ``tool_choice`` is ``required``."""
         tools = {t.get("name"): t for t in turn.payload.get("tools") or [] if t.get("type") == "function"}
         if not tools or trailing_tool_outputs(turn.context):
-            return None
+            return []
         choice = turn.payload.get("tool_choice")
         if choice == "none":
-            return None
+            return []
+        user_text = last_user_text(turn.context)
         if isinstance(choice, dict) and isinstance(choice.get("name"), str) and choice["name"] in tools:
-            return choice["name"], tool_arguments(tools[choice["name"]], last_user_text(turn.context))
-        match = _CALL.search(last_user_text(turn.context) or "")
-        if match and match.group(1) in tools:
-            args = match.group(2)
-            if args:
-                try:
-                    return match.group(1), json.dumps(json.loads(args), separators=(",", ":"))
-                except json.JSONDecodeError:
-                    pass
-            return match.group(1), tool_arguments(tools[match.group(1)], last_user_text(turn.context))
+            return [(choice["name"], tool_arguments(tools[choice["name"]], user_text))]
+        text = user_text or ""
+        calls = [_asked_call(match, tools, text) for match in _CALL.finditer(text) if match.group(1) in tools]
+        if calls:
+            return calls[:1] if turn.payload.get("parallel_tool_calls") is False else calls
         if choice == "required":
             name = next(iter(tools))
-            return name, tool_arguments(tools[name], last_user_text(turn.context))
-        return None
+            return [(name, tool_arguments(tools[name], user_text))]
+        return []
+
+
+def _asked_call(match: re.Match[str], tools: dict[Any, dict[str, Any]], text: str) -> tuple[str, str]:
+    """One ``call <name> [{json}]`` of the user text: the JSON object right after the name as the
+    arguments when it parses, else placeholder arguments."""
+    name = match.group(1)
+    rest = text[match.end() :].lstrip()
+    if rest.startswith("{"):
+        try:
+            args, _ = _JSON.raw_decode(rest)
+            return name, json.dumps(args, separators=(",", ":"))
+        except json.JSONDecodeError:
+            pass
+    return name, tool_arguments(tools[name], text)
 
 
 def paced(events: Iterator[dict[str, Any]], delay: float) -> Iterator[Step]:

@@ -7,11 +7,12 @@ which yields `steps`. The simulated model is the default source; scenarios and c
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from openai_replay.config import ServerConfig
 from openai_replay.errors import ApiError
+from openai_replay.items import last_user_text
 from openai_replay.log import ConnectionRecord, RequestRecord
 from openai_replay.log.records import Api
 from openai_replay.responses.events import ResponseBuilder
@@ -42,6 +43,16 @@ class Turn:
     #: A side endpoint's request (``models``, ``embeddings``, ``moderations``): sources answer it with
     #: one `Respond` body (or a failure); None for the Responses and Chat Completions APIs.
     side: Api | None = None
+    #: `user_text`, once asked for.
+    _user_text: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    def user_text(self) -> str:
+        """The text of the last user message in the request's own input ("" when none): worked out
+        once per request, however many rules read it."""
+        text = self._user_text
+        if text is None:
+            text = self._user_text = last_user_text(self.record.input_items) or ""
+        return text
 
     @property
     def api(self) -> Api:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from openai_replay.chat import logprobs
 from openai_replay.errors import ApiError
 from openai_replay.ids import IdFactory
 from openai_replay.wire import compact
@@ -51,14 +52,16 @@ def sse_line(data: str) -> str:
     return f"data: {data}\n\n"
 
 
-def chat_usage(usage: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A Responses ``usage`` object in chat's words, with the real detail counters."""
+def chat_usage(usage: dict[str, Any] | None, choices: int = 1) -> dict[str, Any] | None:
+    """A Responses ``usage`` object in chat's words, with the real detail counters; with ``n`` choices
+    the completion tokens count every choice, as the real API's do."""
     if not usage:
         return None
+    extra = (choices - 1) * usage.get("output_tokens", 0)
     return {
         "prompt_tokens": usage.get("input_tokens", 0),
-        "completion_tokens": usage.get("output_tokens", 0),
-        "total_tokens": usage.get("total_tokens", 0),
+        "completion_tokens": usage.get("output_tokens", 0) + extra,
+        "total_tokens": usage.get("total_tokens", 0) + extra,
         "prompt_tokens_details": {
             "cached_tokens": (usage.get("input_tokens_details") or {}).get("cached_tokens", 0),
             "audio_tokens": 0,
@@ -114,6 +117,11 @@ class ChatStream:
         self.include_usage = options.get("include_usage") is True
         self.obfuscate = obfuscate and options.get("include_obfuscation", True) is not False
         self.role_sent = False
+        #: ``n``: every choice is the same deterministic answer, sent once per index.
+        count = payload.get("n")
+        self.n = count if isinstance(count, int) and not isinstance(count, bool) and 1 <= count <= 128 else 1
+        #: ``logprobs: true``: how many ``top_logprobs`` each token carries (None: no logprobs).
+        self.logprobs = logprobs.wanted(payload)
         #: Responses ``output_index`` of each function call -> its chat ``tool_calls`` index.
         self.tool_index: dict[int, int] = {}
         self.finished = False
@@ -141,7 +149,22 @@ class ChatStream:
         return out
 
     def _delta(self, delta: dict[str, Any], finish: str | None = None, padding: str = "") -> dict[str, Any]:
-        return self.chunk([{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}], padding=padding)
+        text = delta.get("content")
+        probs = logprobs.choice_logprobs(text, self.logprobs, chunk=True) if self.logprobs is not None and text else None
+        return self.chunk([{"index": 0, "delta": delta, "logprobs": probs, "finish_reason": finish}], padding=padding)
+
+    def _per_choice(self, chunks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """With ``n`` > 1, each one-choice chunk once per choice index, in index order."""
+        if self.n == 1:
+            return chunks
+        out = []
+        for chunk in chunks:
+            choices = chunk.get("choices")
+            if not isinstance(choices, list) or len(choices) != 1:
+                out.append(chunk)
+                continue
+            out += [{**chunk, "choices": [{**choices[0], "index": i}]} for i in range(self.n)]
+        return out
 
     def _role(self, delta: dict[str, Any]) -> dict[str, Any]:
         """The first delta carries the role (and ``refusal: null``), as real first chunks do."""
@@ -152,6 +175,9 @@ class ChatStream:
 
     def chunks(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         """What one engine event becomes on a chat stream (often nothing)."""
+        return self._per_choice(self._chunks(event))
+
+    def _chunks(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         kind = event.get("type")
         if self.finished:
             return []
@@ -196,7 +222,7 @@ class ChatStream:
             out.append(self._delta(self._role({"content": ""})))
         out.append(self._delta({}, finish_reason(terminal)))
         if self.include_usage:
-            usage = chat_usage((terminal.get("response") or {}).get("usage"))
+            usage = chat_usage((terminal.get("response") or {}).get("usage"), self.n)
             out.append(self.chunk([], usage))
         self.ended = True
         return out
@@ -221,13 +247,14 @@ class ChatStream:
         message["refusal"] = None
         message["annotations"] = []
         reason = finish_reason({"type": terminal_type, "response": response})
+        probs = logprobs.choice_logprobs(text, self.logprobs) if self.logprobs is not None and not calls else None
         return {
             "id": self.id,
             "object": "chat.completion",
             "created": self.created,
             "model": self.model,
-            "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": reason}],
-            "usage": chat_usage(response.get("usage")),
+            "choices": [{"index": i, "message": message, "logprobs": probs, "finish_reason": reason} for i in range(self.n)],
+            "usage": chat_usage(response.get("usage"), self.n),
             "service_tier": self.service_tier,
             "system_fingerprint": self.fingerprint,
         }

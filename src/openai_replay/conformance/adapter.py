@@ -77,6 +77,18 @@ class Endpoint:
     ws_url: str  # ws://127.0.0.1:PORT/v1/responses
 
 
+@dataclass(frozen=True)
+class Setting:
+    """A setting an adapter changes from its client's default, in ``checks`` only."""
+
+    default: str
+    why: str
+    checks: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"default": self.default, "why": self.why, "checks": list(self.checks)}
+
+
 class Adapter(ABC):
     """Drives one client. Subclasses say which client, how they reach it, and why that way."""
 
@@ -89,9 +101,11 @@ class Adapter(ABC):
     api: ClassVar[Literal["responses", "chat"]] = "responses"
     #: The client's own timeout for a response that stalls, when the adapter configures one.
     client_timeout: ClassVar[float | None] = None
-    #: Every setting the adapter changes from the client's defaults: "setting=value" -> "default D; why".
-    #: Empty: the column grades the client at its defaults. The scorecard page lists them per column.
-    settings: ClassVar[dict[str, str]] = {}
+    #: Every setting the adapter changes from the client's defaults, each only in the checks it names
+    #: (checks that cannot finish within their bound at the default): "setting=value" -> `Setting`.
+    #: Every other check runs the client at its defaults; the scorecard page lists them per column and
+    #: the cells of those checks name them. Empty: the column grades the client at its defaults throughout.
+    settings: ClassVar[dict[str, Setting]] = {}
     #: How long the client, at its default settings, waits on a stream that goes silent ("forever" when
     #: nothing bounds it): what a hang costs its users, reported with never_ending_stream.
     default_wait: ClassVar[str] = "forever (nothing bounds the read)"
@@ -101,9 +115,20 @@ class Adapter(ABC):
     api_key = "sk-conformance-fake-key"
     model = "gpt-4.1"
 
-    def __init__(self, endpoint: Endpoint) -> None:
+    def __init__(self, endpoint: Endpoint, check: str | None = None) -> None:
         self.endpoint = endpoint
+        #: The check being run (None outside the battery, e.g. under explore): decides `changed`.
+        self.check = check
         self._errors: list[str] | None = None
+
+    @classmethod
+    def changed_in(cls, check: str | None) -> list[str]:
+        """The settings this adapter changes from the client's defaults in ``check`` (usually none)."""
+        return [name for name, setting in cls.settings.items() if check is not None and check in setting.checks]
+
+    def changed(self, name: str) -> bool:
+        """Whether setting ``name`` (a key of `settings`) is changed in the check being run."""
+        return name in self.changed_in(self.check)
 
     # -- what a subclass provides --------------------------------------------------------------
     async def open(self) -> None:  # noqa: B027 - optional hook, most clients connect lazily

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from openai_replay.conformance import followups, timing
 from openai_replay.conformance.conversation import WEATHER
 from openai_replay.conformance.observe import Session, TurnLog, Verdict, attempts, describe, grade, ok, turn_facts
-from openai_replay.conformance.timing import STALL_SECONDS
+from openai_replay.conformance.timing import DEFAULT_TIMEOUT_WAIT, STALL_SECONDS
 from openai_replay.log.exchange import context_before
 from openai_replay.log.reproduce import resent_items
 from openai_replay.scenarios import Scenario, builtin, scenario
@@ -98,7 +98,7 @@ async def _stall(s: Session) -> None:
 
 
 async def _never_ends(s: Session) -> None:
-    await s.say("Tell me something", expected=LONG, timeout=12)
+    await s.say("Tell me something", expected=LONG, timeout=DEFAULT_TIMEOUT_WAIT)
     await s.say("Next question", timeout=10)
 
 

@@ -160,21 +160,19 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "LLMTextFrames of the first attempt were already pushed downstream, so the caller gets the text twice."
     ),
     ("never_ending_stream", "pipecat-ws"): (
-        "pipecat/services/openai/responses/llm.py, _receive_response_events: the retry_on_timeout deadline is dropped "
-        "at the first event after response.created, and _ws_recv() is then awaited with no bound."
+        "pipecat/services/openai/responses/llm.py, _receive_response_events: _ws_recv() is awaited with no bound "
+        "(retry_on_timeout, off by default, would bound only the wait until the first event after response.created)."
     ),
     ("cancel_then_new_turn", "pipecat-ws"): _PIPECAT_DRAIN,
     ("answer_after_timeout", "pipecat-ws"): _PIPECAT_CANCEL_FRAME,
     ("finish_then_no_done", "pipecat-chat"): "pipecat/services/openai/base_llm.py, BaseOpenAILLMService._process_context "
     + _SDK_CHAT_DONE,
-    ("finish_then_no_done", "videosdk-chat"): "videosdk/plugins/openai/llm.py, OpenAILLM._chat_http "
-    + _SDK_CHAT_DONE
-    + " (its httpx read timeout: 10 s)",
     ("barge_in_chain", "pipecat-ws"): _PIPECAT_DRAIN,
     ("close_mid_stream", "pipecat-http"): _PIPECAT_HTTP_END,
     ("never_ending_stream", "pipecat-http"): (
-        "pipecat/services/openai/responses/llm.py, OpenAIResponsesHttpLLMService._create_stream: retry_timeout_secs "
-        "bounds only opening the stream; reading it relies on the SDK client's default 600 s timeout."
+        "pipecat/services/openai/responses/llm.py, OpenAIResponsesHttpLLMService._create_stream: reading the stream "
+        "relies on the SDK client's default 600 s timeout (retry_timeout_secs, used only with retry_on_timeout, which "
+        "is off by default, would bound only opening it)."
     ),
     ("close_mid_stream", "pipecat-chat"): (
         "pipecat/services/openai/base_llm.py, BaseOpenAILLMService._process_context: iterates the SDK stream until "
@@ -186,9 +184,9 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "choices[0].finish_reason, so 'length' is not reported: the cut text goes downstream as the whole answer."
     ),
     ("never_ending_stream", "pipecat-chat"): (
-        "pipecat/services/openai/base_llm.py, get_chat_completions: retry_timeout_secs bounds only the create() call "
-        "(until the response headers); create_client builds the AsyncOpenAI client with the SDK's default 600 s "
-        "timeout, so a stream that stops mid-way is waited on far past the check's bound."
+        "pipecat/services/openai/base_llm.py, create_client builds the AsyncOpenAI client with the SDK's default 600 s "
+        "timeout, so a stream that stops mid-way is waited on far past the check's bound (retry_timeout_secs, used "
+        "only with retry_on_timeout, which is off by default, would bound only the create() call)."
     ),
     # VideoSDK
     ("close_mid_stream", "videosdk-ws"): _VSDK_ITER,
@@ -281,9 +279,13 @@ def observed(cell: dict[str, Any]) -> str | None:
         else:
             end = "the turn ended with no error"
         return f"Observed ({turn.get('label', 'a turn')}): the caller received {got}, then {end}."
-    wait = (cell.get("facts") or {}).get("next_answer_wait_s")
+    facts = cell.get("facts") or {}
+    wait = facts.get("next_answer_wait_s")
     if wait is not None:
         return f"Observed: every turn got its answer, the next one {wait:.1f} s after the interruption."
+    retried = facts.get("retry_wait_s")
+    if retried is not None:
+        return f"Observed: every turn got its answer, the retried one {retried:.1f} s after its failed attempt."
     return None
 
 

@@ -7,6 +7,7 @@ Scripts, scenarios and judges only; `checks.CHECKS` lists them with the rest of 
 from __future__ import annotations
 
 from openai_replay.conformance.observe import Session, Verdict, attempts, describe, grade, ok, turn_facts
+from openai_replay.conformance.timing import DEFAULT_TIMEOUT_WAIT
 from openai_replay.scenarios import Scenario, scenario
 
 CUT = "This answer is cut off before it can finish, so the client must cope."
@@ -26,7 +27,8 @@ async def cut_then_more(s: Session) -> None:
 
 
 async def finished_then_stall(s: Session) -> None:
-    await s.say("Tell me something", expected=FINISHED, timeout=5)
+    # Long enough for a client's own 10 s default read timeout to end the turn (it decides the cell).
+    await s.say("Tell me something", expected=FINISHED, timeout=DEFAULT_TIMEOUT_WAIT)
     await s.say("Next question")
 
 
@@ -65,7 +67,10 @@ def finished_judge(s: Session) -> Verdict:
             facts,
         )
     if not ok(t):
-        return grade(s, t, must_recover=False, later=later)
+        verdict = grade(s, t, must_recover=False, later=later)
+        if verdict.status == "pass":  # its own timeout ended the wait: say how long the turn was held open
+            verdict.reason += f" (the turn ended {t.result.elapsed:.1f} s after it began)"
+        return verdict
     broken = [x for x in later if not ok(x)]
     if broken:
         return Verdict("fail", f"ended the turn at finish_reason, but {broken[0].label} failed: {describe(broken[0])}", facts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, Literal
 
 from openai_replay.conformance.adapter import Adapter, TurnResult
@@ -17,6 +18,12 @@ from openai_replay.conformance.conversation import CallOutput, Item, Msg, Tool
 from openai_replay.log import RequestLog, RequestRecord
 
 Status = Literal["pass", "fail", "n/a"]
+
+#: How long a user may wait for an answer after an interruption, a cancel or a failed attempt that the
+#: client retried (seconds): past about a second a voice user notices the silence. The fake server
+#: answers at once, so the wait is the client's own (its backoff, a reconnect). A retry after a failure
+#: that carried ``retry-after`` is allowed that delay on top (the client must honour it).
+NEXT_ANSWER_BOUND = 1.0
 
 
 @dataclass
@@ -159,6 +166,9 @@ def grade(session: Session, turn: TurnLog, *, must_recover: bool, later: list[Tu
     if ok(turn):
         if broken:
             return Verdict("fail", f"recovered, but {broken[0].label} failed: {describe(broken[0])}", facts)
+        slow = slow_retry(session, turn, facts)
+        if slow:
+            return Verdict("fail", f"{slow}: {attempts(session, turn)}", facts)
         return Verdict("pass", f"recovered: {attempts(session, turn)}", facts)
     if lost_silently(turn):
         return Verdict("fail", f"lost the turn silently (got {turn.result.text[:40]!r}, no error)", facts)
@@ -167,6 +177,39 @@ def grade(session: Session, turn: TurnLog, *, must_recover: bool, later: list[Tu
     if broken:
         return Verdict("fail", f"surfaced the error, but {broken[0].label} failed: {describe(broken[0])}", facts)
     return Verdict("pass", f"surfaced the error ({first_error(turn)[:80]}); next turn worked", facts)
+
+
+def retry_wait(session: Session, turn: TurnLog) -> tuple[float, float] | None:
+    """For a turn answered after a retry: how long the user waited between each failed attempt's end and
+    the next attempt, summed (the client's backoff and reconnects, all of them), and the delay the server
+    asked for with those failures (their ``retry-after``). An attempt the server never ended (the client
+    gave up on a silent stream) is left out: its wait is the client's timeout, which the stall checks
+    judge. None without a timed retry."""
+    reqs = session.requests(turn)
+    waited, asked, timed = 0.0, 0.0, False
+    for failed, retry in pairwise(reqs):
+        ended = failed.terminal_at or failed.finished_at
+        if ended is None:
+            continue
+        timed = True
+        waited += max(0.0, retry.received_at - ended)
+        asked += failed.retry_after or 0.0
+    return (waited, asked) if timed else None
+
+
+def slow_retry(session: Session, turn: TurnLog, facts: dict[str, Any]) -> str | None:
+    """Why a retried turn kept its user waiting too long (past `NEXT_ANSWER_BOUND`, plus any
+    ``retry-after`` the server asked for), or None; records the wait in ``facts`` either way."""
+    found = retry_wait(session, turn)
+    if found is None:
+        return None
+    wait, asked = found
+    facts["retry_wait_s"] = round(wait, 2)
+    bound = NEXT_ANSWER_BOUND + asked
+    if wait <= bound:
+        return None
+    allowed = f"retry-after {asked:g} s + {NEXT_ANSWER_BOUND:g} s" if asked else f"{NEXT_ANSWER_BOUND:g} s"
+    return f"recovered, but the retry came {wait:.1f} s after the failure (bound {allowed})"
 
 
 def describe(turn: TurnLog) -> str:

@@ -29,8 +29,6 @@ from openai_replay.server import FakeServer
 RESPONSES_ONLY = "Responses API only; this client speaks Chat Completions"
 #: The reason of a Responses client's cell for a check of Chat Completions only.
 CHAT_ONLY = "Chat Completions only; this client speaks the Responses API"
-#: Checks a client's response timeout decides: their cells name any setting the adapter changed.
-TIMEOUT_DECIDED = ("stall_past_timeout", "never_ending_stream")
 
 
 async def run_check(adapter_cls: type[Adapter], check: Check) -> dict[str, Any]:
@@ -44,7 +42,7 @@ async def run_check(adapter_cls: type[Adapter], check: Check) -> dict[str, Any]:
     started = time.monotonic()
     source = check.scenario()
     async with FakeServer(source=source) if source is not None else FakeServer() as server:
-        adapter = adapter_cls(Endpoint(server.url, server.ws_url))
+        adapter = adapter_cls(Endpoint(server.url, server.ws_url), check.name)
         session = Session(adapter, server.log)
         problem = await _drive(adapter, check, session)
         await asyncio.sleep(0.1)
@@ -55,8 +53,10 @@ async def run_check(adapter_cls: type[Adapter], check: Check) -> dict[str, Any]:
                 verdict = check.judge(session)
             except Exception as exc:  # a turn the judge expected never ran (the client broke early)
                 verdict = Verdict("fail", f"could not judge: {describe(exc)}")
-        if check.name in TIMEOUT_DECIDED and adapter_cls.settings:
-            verdict.reason += f" [non-default: {', '.join(adapter_cls.settings)}]"
+        changed = adapter_cls.changed_in(check.name)
+        if changed:  # the cell says which settings it ran with that are not the client's defaults
+            verdict.reason += f" [non-default in this check: {', '.join(changed)}]"
+            verdict.facts["non_default_settings"] = changed
         cell |= {
             "status": verdict.status,
             "reason": verdict.reason,
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         adapter_cls = client.load()
         results["clients"][client.name] = {
             "cells": cells,
-            "settings": dict(adapter_cls.settings),
+            "settings": {name: setting.as_json() for name, setting in adapter_cls.settings.items()},
             "default_wait": adapter_cls.default_wait,
             "seconds": round(time.monotonic() - started, 1),
             "versions": versions(client),
@@ -172,7 +172,7 @@ def versions(client: Client) -> dict[str, str]:
         "openai": ["openai"],
         "livekit": ["livekit-plugins-openai", "livekit-agents", "openai"],
         "pipecat": ["pipecat-ai", "openai", "websockets"],
-        "videosdk": ["videosdk-plugins-openai", "videosdk-agents", "aiohttp"],
+        "videosdk": ["videosdk-plugins-openai", "videosdk-agents", "openai", "aiohttp"],
         "livekit-js": [],
     }[client.extra]
     found: dict[str, str] = {}
@@ -182,10 +182,13 @@ def versions(client: Client) -> dict[str, str]:
     if client.extra == "livekit-js":
         from openai_replay.conformance.adapters.livekit_js import node_dir
 
-        for pkg in ("agents", "agents-plugin-openai"):
+        # The npm openai package (not the Python one the other columns pin): named apart so it is never
+        # compared with the Python pin.
+        npm = {"@livekit/agents": "@livekit/agents", "@livekit/agents-plugin-openai": "@livekit/agents-plugin-openai"}
+        for pkg, name in (npm | {"openai": "openai (npm)"}).items():
             with contextlib.suppress(OSError, ValueError):
-                meta = json.loads((node_dir() / "node_modules" / "@livekit" / pkg / "package.json").read_text())
-                found[f"@livekit/{pkg}"] = str(meta["version"])
+                meta = json.loads((node_dir() / "node_modules" / pkg / "package.json").read_text())
+                found[name] = str(meta["version"])
     return found
 
 

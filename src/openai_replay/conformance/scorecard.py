@@ -13,6 +13,8 @@ from typing import Any
 from openai_replay.conformance.checks import CHECKS
 from openai_replay.conformance.clients import BY_NAME
 from openai_replay.conformance.explanations import explain
+from openai_replay.conformance.observe import NEXT_ANSWER_BOUND
+from openai_replay.conformance.timing import DEFAULT_TIMEOUT_WAIT
 
 MARK = {"pass": "pass", "fail": "FAIL", "n/a": "n/a"}
 
@@ -74,8 +76,15 @@ def markdown(results: dict[str, Any]) -> str:
         f"Produced by check and adapter code and client pins with digest `{_digest(results)}`; a test fails "
         "when the checkout's differs (the scorecard is stale).",
         "",
-        "Every column runs its client at the client's default settings except those listed here (each with its",
-        "default and why it changes); the cells of the checks a timeout decides name them too.",
+        "Every column runs its client at the client's default settings in every check, except a setting listed",
+        "here, changed only in the checks it names (those that cannot finish within their bound at the default;",
+        "each with its default and why), whose cells name it too. A check that waits on a stream gone silent waits",
+        f"{DEFAULT_TIMEOUT_WAIT:.0f} s, past the longest finite default timeout of these clients (10 s), so a client's",
+        "real default decides the cell; one that would wait longer fails as hung, with how long it would really wait.",
+        f"After an interruption, a cancel or a retry the user must get the answer within {NEXT_ANSWER_BOUND:.0f} s (a client's",
+        "own backoff counts; a retry after a failure with `retry-after` is allowed that delay on top).",
+        "Every Python column runs one `openai` package, the pin of its extra; livekit-js-ws runs Node's `openai`",
+        "(npm), listed as `openai (npm)`.",
         "",
         "| column | non-default settings | at its defaults, a silent stream is waited on |",
         "| --- | --- | --- |",
@@ -125,8 +134,16 @@ def _settings_row(results: dict[str, Any], client: str) -> str:
     if "cells" not in data:
         return f"| {client} | not run | - |"
     settings = data.get("settings") or {}
-    shown = "; ".join(f"`{name}` ({why})" for name, why in settings.items()) or "none: the client's defaults"
+    shown = "; ".join(_setting(name, how) for name, how in settings.items()) or "none: the client's defaults in every check"
     return f"| {client} | {shown} | {data.get('default_wait', '?')} |"
+
+
+def _setting(name: str, how: Any) -> str:
+    """One non-default setting: where it applies, its default and why (an older scorecard kept only the why)."""
+    if isinstance(how, str):
+        return f"`{name}` ({how}) in every check"
+    checks = ", ".join(how.get("checks") or []) or "no check"
+    return f"`{name}` (default {how.get('default')}; {how.get('why')}) in: {checks}"
 
 
 def _digest(results: dict[str, Any]) -> str:

@@ -6,13 +6,26 @@ with the rest of the battery.
 
 from __future__ import annotations
 
-from openai_replay.conformance.observe import Session, TurnLog, Verdict, attempts, describe, grade, ok, turn_facts
+from openai_replay.conformance.observe import (
+    NEXT_ANSWER_BOUND,
+    Session,
+    TurnLog,
+    Verdict,
+    attempts,
+    describe,
+    grade,
+    ok,
+    turn_facts,
+)
 
-#: How long the stall check holds the first output (longer than any adapter's configured timeout).
-STALL_SECONDS = 6.0
-#: How long a user may wait for the next answer after an interruption or a cancel before the cell fails
-#: (seconds): past about a second a voice user notices the silence. The fake server answers at once.
-NEXT_ANSWER_BOUND = 1.0
+#: How long the stall check holds the first output: past the longest finite default timeout of a client
+#: in the battery (10 s), so those clients' own timeouts fire at their defaults; the rest wait it out.
+STALL_SECONDS = 12.0
+#: How long a check waits on a stream that goes silent for good (seconds): past the longest finite
+#: default timeout of a client in the battery (10 s: LiveKit's APIConnectOptions, VideoSDK's httpx read
+#: timeout), so that the client's real default decides the cell; a client that waits longer (the
+#: openai SDK's 600 s, or forever) fails as hung, with how long it would really wait.
+DEFAULT_TIMEOUT_WAIT = 16.0
 
 
 def never_ending_judge(s: Session) -> Verdict:
@@ -20,8 +33,11 @@ def never_ending_judge(s: Session) -> Verdict:
     verdict = grade(s, s.turns[0], must_recover=False, later=s.turns[1:])
     wait = s.adapter.default_wait
     verdict.facts["default_wait"] = wait
-    if s.turns[0].result.ended == "hung":
+    first = s.turns[0].result
+    if first.ended == "hung":
         verdict.reason = f"{verdict.reason}; at its defaults {s.adapter.client} waits {wait}"
+    elif verdict.status == "pass":  # its own timeout ended the wait: say how long the turn was held open
+        verdict.reason += f" (the turn ended {first.elapsed:.1f} s after it began)"
     return verdict
 
 
@@ -58,7 +74,7 @@ def stall_judge(s: Session) -> Verdict:
     t = s.turns[0]
     verdict = grade(s, t, must_recover=False, later=s.turns[1:])
     if verdict.status == "pass" and verdict.facts["attempts"] == 1 and ok(t):
-        verdict.reason = f"no response timeout: waited out the {STALL_SECONDS:.0f} s stall ({t.result.elapsed:.1f} s)"
+        verdict.reason = f"waited out the {STALL_SECONDS:.0f} s stall on one request ({t.result.elapsed:.1f} s)"
     elif verdict.status == "pass" and ok(t):
         verdict.reason = f"timed out and retried: {attempts(s, t)}"
     return verdict

@@ -23,6 +23,7 @@ if importlib.util.find_spec("hypothesis") is None:  # name the extra instead of 
         name="hypothesis",
     )
 
+from openai_replay.explore.realtime import REALTIME_FAULTS, realtime_schedules
 from openai_replay.explore.strategies import (
     DEFAULT_CLIENT_TIMEOUT,
     DEFAULT_FAULTS,
@@ -32,4 +33,13 @@ from openai_replay.explore.strategies import (
     protocol_pairs,
 )
 
-__all__ = ["DEFAULT_CLIENT_TIMEOUT", "DEFAULT_FAULTS", "DEFAULT_TURNS", "FAULTS", "fault_schedules", "protocol_pairs"]
+__all__ = [
+    "DEFAULT_CLIENT_TIMEOUT",
+    "DEFAULT_FAULTS",
+    "DEFAULT_TURNS",
+    "FAULTS",
+    "REALTIME_FAULTS",
+    "fault_schedules",
+    "protocol_pairs",
+    "realtime_schedules",
+]

@@ -138,7 +138,7 @@ class InputAudio:
         self.buffer.clear()
         self.buffer_start_ms = now
         out += self._committed(item_id, utterance)
-        if turn.get("create_response", True):
+        if turn.get("create_response", True) and self.session["type"] == "realtime":
             self.start(self._resolve({}))  # type: ignore[arg-type]
         return out
 
@@ -169,7 +169,7 @@ class InputAudio:
         self.buffer_start_ms = end_ms
         out += self._committed(item_id, utterance)
         self.speech_item = None
-        if turn.get("create_response", True) and self.active is None:
+        if turn.get("create_response", True) and self.session["type"] == "realtime" and self.active is None:
             self.start(self._resolve({}))  # type: ignore[arg-type]
         return out
 

@@ -27,6 +27,7 @@ from openai_replay.realtime.conversation import Conversation, client_item, engin
 from openai_replay.realtime.listening import InputAudio
 from openai_replay.realtime.response import ResponseRun
 from openai_replay.realtime.session import check_update, new_session, normal_format, normal_tool, update_session
+from openai_replay.realtime.transcription import new_transcription_session, no_responses, update_transcription_session
 from openai_replay.responses.events import ResponseBuilder
 from openai_replay.source import Source, Turn
 
@@ -52,12 +53,16 @@ class RealtimeSession(InputAudio):
         model: str,
         speak: Speak,
         recognize: Recognize,
+        transcription: bool = False,
     ) -> None:
         self.ids, self.clock, self.config, self.source, self.log = ids, clock, config, source, log
         self.connection = connection
         self.speak, self.recognize = speak, recognize
         self.opened_at = clock.time()
-        self.session = new_session(ids, model, self.opened_at)
+        if transcription:
+            self.session = new_transcription_session(ids, self.opened_at)
+        else:
+            self.session = new_session(ids, model, self.opened_at)
         self.session["expires_at"] = int(self.opened_at + (config.connection_limit_seconds or 3600))
         self.conversation = Conversation(ids.realtime("conv"))
         self.active: ResponseRun | None = None
@@ -143,7 +148,8 @@ class RealtimeSession(InputAudio):
 
     # -- session ---------------------------------------------------------------------------------
     def _session_update(self, event: dict[str, Any]) -> list[dict[str, Any]] | ApiError:
-        problem = update_session(self.session, event.get("session"))
+        update = update_transcription_session if self.session["type"] == "transcription" else update_session
+        problem = update(self.session, event.get("session"))
         if problem is not None:
             return problem
         return [self._event("session.updated", session=copy.deepcopy(self.session))]
@@ -203,6 +209,8 @@ class RealtimeSession(InputAudio):
 
     # -- responses -------------------------------------------------------------------------------
     def _response_create(self, event: dict[str, Any]) -> list[dict[str, Any]] | ApiError:
+        if self.session["type"] == "transcription":
+            return no_responses()
         if self.active is not None:
             return rt.active_response(self.active.id)
         params = event.get("response", {})

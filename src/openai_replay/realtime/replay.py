@@ -4,6 +4,8 @@ The recording proxy records a ``/v1/realtime`` socket like any other (every fram
 times, and how it closed). Replay walks the recorded frames in order: the server frames before the
 first client frame go out on connect; each live client frame is matched to the next recorded client
 frame (same ``type``), and the server frames recorded after it, up to the next client frame, go out.
+Input audio appends are matched by their audio: digest and length where the live chunk lines up with a
+recorded one, length alone where the client cuts its audio into other chunks (see `_append`).
 The ids a client chooses (``event_id``, item ids, ``previous_item_id``) differ from run to run, so
 where the live frame's value differs from the recorded one at the same place, the recorded value is
 replaced by the live one in every later server frame. A client frame the recording does not expect
@@ -23,14 +25,15 @@ from openai_replay.cassette.model import Cassette, WsConnection
 from openai_replay.errors import ApiError
 
 PATH = "/v1/realtime"
+APPEND = "input_audio_buffer.append"
 #: Keys whose values a client chooses (and so differ between the recording and the replay).
 CLIENT_IDS = ("event_id", "item_id", "id", "previous_item_id", "call_id")
 
 
 def compact_append(text: str) -> str:
     """A client's ``input_audio_buffer.append`` as a cassette keeps it: its audio as a SHA-256 digest and
-    a byte count instead of the base64 (replay matches client frames by type, so the bytes are not
-    needed, and a minute of 24 kHz audio is 3.8 MB of base64). Anything else is returned unchanged."""
+    a byte count instead of the base64 (replay matches an append by its digest and length, so the bytes
+    are not needed, and a minute of 24 kHz audio is 3.8 MB of base64). Anything else is returned unchanged."""
     if '"input_audio_buffer.append"' not in text:
         return text
     event = _parse(text)
@@ -76,6 +79,11 @@ class ConnectionReplay:
         self.mismatches: list[str] = []
         #: The type of the client frame matched last (for the log).
         self.last_type: str | None = None
+        #: Input audio bytes appended so far, live and as recorded (appends are matched by length).
+        self.live_audio = 0
+        self.recorded_audio = 0
+        #: Recorded appends matched so far.
+        self.appends = 0
 
     def _server_frames(self) -> Replayed:
         out = Replayed()
@@ -93,25 +101,69 @@ class ConnectionReplay:
         """The server frames recorded before the client's first frame (``session.created``)."""
         return self._server_frames()
 
+    def _expected(self) -> dict[str, Any] | None:
+        frames = self.recorded.frames
+        return _parse(frames[self.position].text or "") if self.position < len(frames) else None
+
     def answer(self, text: str) -> Replayed:
         """The recorded server frames that followed the client frame matching ``text``."""
-        frames = self.recorded.frames
-        expected = frames[self.position] if self.position < len(frames) else None
         live = _parse(text)
-        recorded = _parse(expected.text or "") if expected is not None else None
-        if expected is None or recorded is None or live is None or live.get("type") != recorded.get("type"):
+        recorded = self._expected()
+        if self.live_audio > self.recorded_audio and not (live and live.get("type") == APPEND):
+            # The live client's audio ran on past the recording's before another event: re-chunked and longer.
+            return self._mismatch(f"{self.recorded_audio} bytes of input audio", f"{self.live_audio} bytes")
+        if recorded is None or live is None or live.get("type") != recorded.get("type"):
             what = recorded.get("type") if recorded else "nothing more"
             got = live.get("type") if live else "a frame that is not a JSON object"
-            message = (
-                f"openai-replay: the cassette's Realtime connection expected {what!r} next but the client sent {got!r}; "
-                f"re-record with: {self.rerecord}"
-            )
-            self.mismatches.append(message)
-            return Replayed(error=ApiError(400, message, code="cassette_mismatch"))
+            return self._mismatch(repr(what), repr(got))
+        if live.get("type") == APPEND:
+            return self._append(live)
         self.position += 1
         self.last_type = str(live.get("type"))
         self._learn(recorded, live)
         return self._server_frames()
+
+    def _mismatch(self, expected: str, got: str) -> Replayed:
+        message = (
+            f"openai-replay: the cassette's Realtime connection expected {expected} next but the client sent {got}; "
+            f"re-record with: {self.rerecord}"
+        )
+        self.mismatches.append(message)
+        return Replayed(error=ApiError(400, message, code="cassette_mismatch"))
+
+    def _append(self, live: dict[str, Any]) -> Replayed:
+        """An append matched by its audio: by digest and length where its chunk lines up with a recorded
+        one (different audio is a mismatch), else by length alone, so a client that chunks its audio
+        differently from the recording replays: each recorded append, and the server frames after it, is
+        released once the live audio has reached its end."""
+        digest, size = _audio(live)
+        recorded = self._expected()
+        assert recorded is not None
+        rec_digest, rec_size = _audio(recorded)
+        if self.live_audio == self.recorded_audio and size == rec_size and digest != rec_digest:
+            self.appends += 1
+            return self._mismatch(
+                f"the recorded audio of append #{self.appends} (sha256 {rec_digest[:12]}..., {rec_size} bytes)",
+                f"different audio of that length (sha256 {digest[:12]}...)",
+            )
+        self.live_audio += size
+        out = Replayed()
+        while recorded is not None and recorded.get("type") == APPEND:
+            rec_digest, rec_size = _audio(recorded)
+            if self.recorded_audio + rec_size > self.live_audio:
+                break
+            self.position += 1
+            self.appends += 1
+            self.recorded_audio += rec_size
+            self.last_type = APPEND
+            self._learn(recorded, live)
+            released = self._server_frames()
+            out.frames += released.frames
+            out.close = released.close
+            recorded = self._expected()
+        if self.live_audio > self.recorded_audio and (recorded is None or recorded.get("type") != APPEND):
+            return self._mismatch(f"{self.recorded_audio} bytes of input audio", f"{self.live_audio} bytes")
+        return out
 
     def _learn(self, recorded: Any, live: Any) -> None:
         """Pair the client-chosen ids of the recorded frame with the live frame's, at the same places."""
@@ -130,6 +182,20 @@ class ConnectionReplay:
         for old, new in self.ids.items():
             text = text.replace(json.dumps(old), json.dumps(new))
         return text
+
+
+def _audio(event: dict[str, Any]) -> tuple[str, int]:
+    """An append's audio as (SHA-256 hex digest, byte count): from a compact recorded append, or from the
+    base64 itself (an invalid one counts as no audio with the digest of its text)."""
+    if isinstance(event.get("audio_sha256"), str) and isinstance(event.get("audio_bytes"), int):
+        return event["audio_sha256"], event["audio_bytes"]
+    audio = event.get("audio")
+    text = audio if isinstance(audio, str) else ""
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return hashlib.sha256(text.encode()).hexdigest(), 0
+    return hashlib.sha256(data).hexdigest(), len(data)
 
 
 def _parse(text: str) -> dict[str, Any] | None:

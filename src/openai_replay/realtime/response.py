@@ -102,6 +102,8 @@ class ResponseRun:
         #: Ended by a cancel or an interruption: the transport sends nothing more of it.
         self.cancelled = False
         self.status = "in_progress"
+        #: The scripted ending has no usage (``no_usage``): neither has ``response.done``.
+        self.omit_usage = False
 
     # -- the response object -------------------------------------------------------------------
     def response(self, status: str = "in_progress", details: dict[str, Any] | None = None, usage: Any = None) -> dict[str, Any]:
@@ -308,6 +310,8 @@ class ResponseRun:
     def _ended(self, ev: dict[str, Any]) -> Iterator[Step]:
         engine = ev.get("response") or {}
         kind = ev["type"]
+        if "usage" not in engine:  # a scenario's no_usage: response.done goes without it
+            self.omit_usage = True
         if kind == "response.completed":
             yield from self._done("completed", None, self.usage(engine.get("usage")))
         elif kind == "response.incomplete":
@@ -356,7 +360,10 @@ class ResponseRun:
         self.finished = True
         self.status = status
         self.rt.response_ended(self)
-        yield Emit(self.event("response.done", response=self.response(status, details, usage)))
+        response = self.response(status, details, usage)
+        if self.omit_usage:
+            del response["usage"]
+        yield Emit(self.event("response.done", response=response))
         yield Emit(self.event("rate_limits.updated", rate_limits=self.rt.rate_limits(usage["total_tokens"])))
 
     def cancel(self, reason: str) -> list[dict[str, Any]]:

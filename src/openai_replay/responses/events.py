@@ -8,99 +8,29 @@ the terminal event.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from openai_replay.ids import IdFactory
 from openai_replay.items import count_tokens
+from openai_replay.responses.deltas import _Deltas, chunk_arguments, chunk_text, iter_arguments, iter_text
 from openai_replay.wire import Event, compact, item_order, json_string, type_first
 
-_ARG_TOKENS = re.compile(r'[{}\[\]":,\s]+|[^{}\[\]":,\s]+')
-_WORDS = re.compile(r"\s*\S+|\s+")
-
-
-def chunk_text(text: str, size: int | None = None) -> list[str]:
-    """Split reply text into deltas: by words (default) or fixed ``size`` characters."""
-    return list(iter_text(text, size))
-
-
-def chunk_arguments(arguments: str, size: int | None = None) -> list[str]:
-    """Split JSON arguments at token boundaries (``{"``, ``city``, ``":"``, ...), as the API does."""
-    return list(iter_arguments(arguments, size))
-
-
-def iter_text(text: str, size: int | None = None) -> Iterator[str]:
-    """`chunk_text`, one delta at a time: a long reply's first delta goes out before the rest is cut
-    (splitting 40,000 characters up front took 1.4 ms before the first delta)."""
-    if size:
-        return (text[i : i + size] for i in range(0, len(text), size))
-    return (m.group() for m in _WORDS.finditer(text))
-
-
-def iter_arguments(arguments: str, size: int | None = None) -> Iterator[str]:
-    """`chunk_arguments`, one delta at a time."""
-    if size:
-        return (arguments[i : i + size] for i in range(0, len(arguments), size))
-    return (m.group() for m in _ARG_TOKENS.finditer(arguments))
+__all__ = ["ResponseBuilder", "chunk_arguments", "chunk_text", "iter_arguments", "iter_text"]
 
 
 def _text_part(text: str) -> dict[str, Any]:
     return {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
 
 
-#: The fields that change from one delta event to the next, with and without obfuscation padding.
-_SLOTS = {True: ("delta", "obfuscation", "sequence_number"), False: ("delta", "sequence_number")}
-#: Key order of delta events by (type, fixed fields, obfuscated), worked out once per shape.
-_ORDERS: dict[tuple[str, tuple[str, ...], bool], tuple[str, ...]] = {}
-
-
-class _Deltas:
-    """The delta events of one item, JSON and all: only ``delta``, ``obfuscation`` and
-    ``sequence_number`` change from one to the next, so the rest is encoded once.
-
-    One delta event per streamed chunk is most of a long response's events; building each with
-    `type_first` and the JSON encoder was a third of the server's time per event.
-    """
-
-    def __init__(self, builder: ResponseBuilder, type_: str, fields: dict[str, Any]) -> None:
-        self.builder = builder
-        self.obfuscate = obfuscate = builder.obfuscate
-        slots = _SLOTS[obfuscate]
-        shape = (type_, tuple(fields), obfuscate)
-        order = _ORDERS.get(shape)
-        if order is None:
-            order = _ORDERS[shape] = tuple(type_first({"type": type_, **fields, **dict.fromkeys(slots)}))
-        self.base = Event({key: fields.get(key) for key in order})
-        self.base["type"] = type_
-        self.lists = tuple(key for key, value in fields.items() if value == [])
-        # The JSON around the slots: `{"type":...,"content_index":0,"delta":` | `,"item_id":...` | ...
-        self.pieces: list[str] = []
-        piece = '{"type":' + json_string(type_)
-        for key in order[1:]:
-            piece += f',"{key}":'
-            if key in slots:
-                self.pieces.append(piece)
-                piece = ""
-            else:
-                piece += compact(fields[key])
-        self.pieces.append(piece + "}")
-
-    def __call__(self, delta: str) -> Event:
-        b = self.builder
-        seq = b.sequence
-        b.sequence = seq + 1
-        p = self.pieces
-        if self.obfuscate:
-            pad = b.ids.obfuscation(delta)
-            event = Event(self.base, delta=delta, obfuscation=pad, sequence_number=seq)
-            event.wire = f"{p[0]}{json_string(delta)}{p[1]}{json_string(pad)}{p[2]}{seq}{p[3]}"
-        else:
-            event = Event(self.base, delta=delta, sequence_number=seq)
-            event.wire = f"{p[0]}{json_string(delta)}{p[1]}{seq}{p[2]}"
-        for key in self.lists:  # each event gets its own (empty) list, not one shared by all
-            dict.__setitem__(event, key, [])
-        return event
+#: Request fields the Response object does not echo (``stream_options`` only sets obfuscation): a
+#: request with no others shares its model's template (`ResponseBuilder._template`).
+_ECHOES_NOTHING = frozenset({"model", "input", "stream", "stream_options", "generate", "stream_id"})
+#: model -> (the in_progress template with an empty id and time 0, its JSON after `_OPENING_HEAD`).
+_PLAIN_TEMPLATES: dict[str, tuple[dict[str, Any], str]] = {}
+_OPENING_HEAD = '{"id":"","object":"response","created_at":0'
+#: A message's first this many text deltas are built as plain dicts, not from a `_Deltas` template.
+_PLAIN_DELTAS = 2
 
 
 class ResponseBuilder:
@@ -143,6 +73,8 @@ class ResponseBuilder:
         self._tier: str | None = None
         #: The in_progress Response object of response.created and response.in_progress, and its JSON.
         self._opening: tuple[dict[str, Any], str] | None = None
+        #: The opening Response object's JSON after ``created_at``, when its template was a shared one.
+        self._opening_tail: str | None = None
 
     # -- the Response object ---------------------------------------------------------------
     def _echoed(self) -> dict[str, Any]:
@@ -176,7 +108,30 @@ class ResponseBuilder:
         }
 
     def _template(self) -> dict[str, Any]:
-        """The in_progress Response object, built once per response; every object is a copy of it."""
+        """The in_progress Response object, built once per response; every object is a copy of it.
+
+        A request that sets nothing the Response echoes but its ``model`` (most of a test suite's
+        turns) gets a copy of the template made for that model once, and its opening JSON is that
+        template's, with this response's id and time put in: the same dict and the same bytes."""
+        model: Any = self.payload.get("model")
+        plain = type(model) is str and self.payload.keys() <= _ECHOES_NOTHING
+        cached = _PLAIN_TEMPLATES.get(model) if plain else None
+        if cached is not None:  # its own copies of what is nested (as a freshly built one has)
+            t = dict(cached[0])
+            text = t["text"]
+            t["id"], t["created_at"], t["metadata"] = self.response_id, self.created_at, {}
+            t["text"] = {**text, "format": dict(text["format"])}
+            self._tier, self._opening_tail = None, cached[1]
+            return t
+        t = self._build_template()
+        if plain and len(_PLAIN_TEMPLATES) < 64:  # bounded: one per model name a suite uses
+            shared = {**t, "id": "", "created_at": 0, "metadata": {}}
+            encoded = compact(shared)
+            if encoded.startswith(_OPENING_HEAD):
+                _PLAIN_TEMPLATES[model] = (shared, encoded[len(_OPENING_HEAD) :])
+        return t
+
+    def _build_template(self) -> dict[str, Any]:
         e = self._echoed()
         self._tier = e["service_tier"]
         text = {"format": {"type": "text"}, "verbosity": "medium"}
@@ -278,7 +233,12 @@ class ResponseBuilder:
         opening = self._opening
         if opening is None:
             response = self.response_object("in_progress")
-            opening = self._opening = (response, compact(response))
+            tail = self._opening_tail
+            if tail is None:
+                body = compact(response)
+            else:  # a shared template's JSON (`_template`): only the id and the time are this response's
+                body = f'{{"id":{json_string(self.response_id)},"object":"response","created_at":{self.created_at}{tail}'
+            opening = self._opening = (response, body)
         event = Event(type=type_, response=opening[0], sequence_number=seq)
         event.wire = f'{{"type":{json_string(type_)},"response":{opening[1]},"sequence_number":{seq}}}'
         return event
@@ -302,11 +262,19 @@ class ResponseBuilder:
             "part": _text_part(""),
             "sequence_number": self._next(),
         }
-        ids = {"content_index": 0, "item_id": item_id, "logprobs": [], "output_index": index}
-        delta_event = _Deltas(self, "response.output_text.delta", ids)
-        for delta in iter_text(text, chunk_size):
+        # A short reply's first deltas are plain dicts (the channel encodes them); the template pays
+        # off from the third delta on, so it is only set up when a reply has one.
+        delta_event: _Deltas | None = None
+        for n, delta in enumerate(iter_text(text, chunk_size)):
             sent.append(delta)
-            yield delta_event(delta)
+            if delta_event is not None:
+                yield delta_event(delta)
+            elif n < _PLAIN_DELTAS:
+                yield self._text_delta(delta, item_id, index)
+            else:
+                ids = {"content_index": 0, "item_id": item_id, "logprobs": [], "output_index": index}
+                delta_event = _Deltas(self, "response.output_text.delta", ids)
+                yield delta_event(delta)
         yield {
             "type": "response.output_text.done",
             "content_index": 0,
@@ -328,6 +296,30 @@ class ResponseBuilder:
         self.output.append(done)
         self.open_item = self._open_text = None
         yield {"type": "response.output_item.done", "item": done, "output_index": index, "sequence_number": self._next()}
+
+    def _text_delta(self, delta: str, item_id: str, index: int) -> dict[str, Any]:
+        """One ``response.output_text.delta`` as a plain dict: the keys and values `_Deltas` gives it."""
+        seq = self._next()
+        if self.obfuscate:
+            return {
+                "type": "response.output_text.delta",
+                "content_index": 0,
+                "delta": delta,
+                "item_id": item_id,
+                "logprobs": [],
+                "obfuscation": self.ids.obfuscation(delta),
+                "output_index": index,
+                "sequence_number": seq,
+            }
+        return {
+            "type": "response.output_text.delta",
+            "content_index": 0,
+            "delta": delta,
+            "item_id": item_id,
+            "logprobs": [],
+            "output_index": index,
+            "sequence_number": seq,
+        }
 
     def function_call(
         self,

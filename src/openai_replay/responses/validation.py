@@ -53,6 +53,8 @@ CREATE_RESPONSE_FIELDS = frozenset(
 )
 #: Extra fields of the WebSocket ``response.create`` event.
 WS_ONLY_FIELDS = frozenset({"type", "generate", "stream_id"})
+#: What a WebSocket ``response.create`` may carry (the union, made once rather than per request).
+_WS_CREATE_FIELDS = CREATE_RESPONSE_FIELDS | WS_ONLY_FIELDS
 
 STREAM_ID = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
 
@@ -158,7 +160,7 @@ def validate_create(payload: Any, *, websocket: bool) -> ApiError | None:
     """The first problem with a create payload, or None when it is acceptable."""
     if not isinstance(payload, dict):
         return errors.invalid_type("body", "an object", kind_of(payload))
-    allowed = CREATE_RESPONSE_FIELDS | WS_ONLY_FIELDS if websocket else CREATE_RESPONSE_FIELDS
+    allowed = _WS_CREATE_FIELDS if websocket else CREATE_RESPONSE_FIELDS
     for name in payload:
         if name not in allowed:
             return errors.unknown_parameter(name)

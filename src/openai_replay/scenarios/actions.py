@@ -360,6 +360,19 @@ class UnknownEvent(Action):
         return f" {self.type!r}"
 
 
+@dataclass(frozen=True)
+class NoUsage(Action):
+    """The reply as it would be, but its ending carries no ``usage``: the Responses API's terminal event
+    without the key, and the Realtime ``response.done`` without it (a field clients read unguarded)."""
+
+    kind: ClassVar[str] = "no_usage"
+    role: ClassVar[str] = "fault"
+
+    def __post_init__(self) -> None:
+        if self.after is not None:
+            raise ScenarioError(["'no_usage' changes the response's ending, so it takes no 'after'"])
+
+
 # -- pacing --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Slow(Action):
@@ -398,6 +411,7 @@ ACTIONS: dict[str, type[Action]] = {
         Duplicate,
         Event,
         UnknownEvent,
+        NoUsage,
         Slow,
     )
 }
@@ -406,4 +420,4 @@ FINAL = frozenset({"close", "drop", "cut"})
 #: What may still follow an ending (the response is over, the connection is not).
 AFTER_ENDING = frozenset({"stall", "close", "drop"})
 #: Actions that may carry ``after``.
-POSITIONABLE = frozenset(name for name, cls in ACTIONS.items() if cls.role == "fault" or cls is Error)
+POSITIONABLE = frozenset(name for name, cls in ACTIONS.items() if (cls.role == "fault" and cls is not NoUsage) or cls is Error)

@@ -238,6 +238,10 @@ class _Chain:
     def unknown_event(self: C, type: str = "response.unknown_future_event", *, after: Any = None, **fields: Any) -> C:
         return self._add(a.UnknownEvent(type=type, fields=fields, after=a.At.of(after)))
 
+    def no_usage(self: C) -> C:
+        """The reply's ending without ``usage`` (Responses: the terminal event; Realtime: ``response.done``)."""
+        return self._add(a.NoUsage())
+
     # -- scenario-level calls ---------------------------------------------------------------------
     def on(self, **selectors: Any) -> RuleBuilder:
         return self._parent.on(**selectors)

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from openai_replay.items import last_user_text
 from openai_replay.log.records import SIDE_APIS, Api, RequestRecord
 from openai_replay.source import Turn
 
@@ -195,10 +194,9 @@ class Match:
             return False
         if self.warmup is not None and ((not turn.generate) != self.warmup or record.model_turn is None):
             return False  # warm-up or generating: a model turn's; a side request is neither
-        items = record.input_items
-        if self.text_contains is not None and self.text_contains not in (last_user_text(items) or ""):
+        if self.text_contains is not None and self.text_contains not in turn.user_text():
             return False
-        if self.input_type is not None and not any(i.get("type", "message") == self.input_type for i in items):
+        if self.input_type is not None and not any(i.get("type", "message") == self.input_type for i in record.input_items):
             return False
         if self.method is not None and turn.method.upper() != self.method.upper():
             return False

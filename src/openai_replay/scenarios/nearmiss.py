@@ -11,6 +11,7 @@ from dataclasses import fields
 from types import SimpleNamespace
 from typing import Any
 
+from openai_replay.items import last_user_text
 from openai_replay.log import RequestRecord
 from openai_replay.scenarios.match import Match
 from openai_replay.scenarios.rules import Rule
@@ -19,7 +20,12 @@ from openai_replay.scenarios.rules import Rule
 def near_misses(rules: list[Rule], record: RequestRecord, *, limit: int = 5) -> list[dict[str, Any]]:
     """The ``limit`` rules closest to answering ``record``: label, the selectors that failed, and
     whether the rule matched but had used up its ``times``."""
-    view = SimpleNamespace(record=record, payload=record.payload, generate=record.payload.get("generate", True) is not False)
+    view = SimpleNamespace(
+        record=record,
+        payload=record.payload,
+        generate=record.payload.get("generate", True) is not False,
+        user_text=lambda: last_user_text(record.input_items) or "",  # as `Turn.user_text`
+    )
     found: list[dict[str, Any]] = []
     for rule in rules:
         failed = [name for name, value in _selectors(rule.match) if not _alone(rule.match, name, value).matches(view)]  # type: ignore[arg-type]

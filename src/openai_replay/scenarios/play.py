@@ -40,6 +40,9 @@ UNSEEN = frozenset({"audio.opened"})
 
 def play(actions: Sequence[a.Action], turn: Turn, fallback: Source, problem: Callable[[str], None]) -> Iterator[Step]:
     """The steps for ``turn``; ``problem`` hears about faults that never got their moment."""
+    if any(isinstance(x, a.NoUsage) for x in actions):
+        rest = [x for x in actions if not isinstance(x, a.NoUsage)]
+        return _without_usage(play(rest, turn, fallback, problem))
     stream = _Stream(turn)
     positioned = [x for x in actions if x.after is not None]
     body = [x for x in actions if x.after is None and not isinstance(x, a.Slow)]
@@ -47,6 +50,20 @@ def play(actions: Sequence[a.Action], turn: Turn, fallback: Source, problem: Cal
     if not positioned and pacing is None and not any(isinstance(x, (a.Cut, a.Duplicate)) for x in body):
         return _body(body, stream, fallback)  # nothing to weave in, nothing to count
     return _weave(_body(body, stream, fallback), positioned, pacing, stream, problem)
+
+
+#: The terminal events whose ``response.usage`` `no_usage` takes out.
+TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
+
+
+def _without_usage(steps: Iterator[Step]) -> Iterator[Step]:
+    """``steps`` with the terminal event's response lacking the ``usage`` key (a plain copy, so the
+    event is encoded afresh instead of from its pre-encoded wire form)."""
+    for step in steps:
+        if isinstance(step, Emit) and step.event.get("type") in TERMINAL and isinstance(step.event.get("response"), dict):
+            response = {k: v for k, v in step.event["response"].items() if k != "usage"}
+            step = Emit({**step.event, "response": response})
+        yield step
 
 
 def _body(body: list[a.Action], s: _Stream, fallback: Source) -> Iterator[Step]:

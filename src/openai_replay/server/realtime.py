@@ -65,6 +65,7 @@ class RealtimeSocket:
             model=model,
             speak=speak,
             recognize=recognize,
+            transcription=request.query.get("intent") == "transcription",
         )
         self.lock = asyncio.Lock()
         self.closing = False

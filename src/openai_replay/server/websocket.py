@@ -12,7 +12,7 @@ import inspect
 import logging
 import math
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any
 
 from aiohttp import WSMessage, WSMsgType, web
 
@@ -23,70 +23,25 @@ from openai_replay.log import ConnectionRecord, RequestRecord
 from openai_replay.responses.protocol import ConnectionState
 from openai_replay.responses.validation import validate_create
 from openai_replay.server.auth import auth_error
-from openai_replay.server.coalesce import FIRST_EVENTS, coalesce, flush
+from openai_replay.server.coalesce import coalesce
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.keys import SESSIONS
 from openai_replay.server.receive import CLIENT_FAULTS
 from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
 from openai_replay.server.turns import ClientGone, TurnControl, note_finished, run_turn
+from openai_replay.server.wschannel import WsChannel
 from openai_replay.server.wsclose import CLOSE_TIMEOUT, send_close_frame
+from openai_replay.server.wsframe import direct_writer
 from openai_replay.server.wsguard import Deadlines, Room, guard
 from openai_replay.steps import Binary, Close, Drop, Emit, Fail, RawText, Sleep, Step
-from openai_replay.wire import compact, with_stream_id
+from openai_replay.wire import compact
 
 log = logging.getLogger("openai_replay.server")
 
 SUPPORTED_EVENTS = ["response.create"]
 #: Text frames as bytes, UTF-8 checked by our parser (aiohttp 3.13+; older ones check and close 1007).
 RAW_TEXT: dict[str, Any] = {"decode_text": False} if "decode_text" in inspect.signature(web.WebSocketResponse).parameters else {}
-#: Events that end a turn for the client.
-ENDINGS = frozenset({"response.completed", "response.failed", "response.incomplete", "error"})
-
-
-class WsChannel:
-    """Sends one lane's events as text frames, echoing the lane's ``stream_id``."""
-
-    transport: Literal["ws", "http"] = "ws"
-
-    def __init__(self, session: WsSession, lane: str | None) -> None:
-        self.session = session
-        self.lane = lane
-        self.events = 0  # of the response being sent
-
-    async def send(self, event: dict[str, Any]) -> None:
-        text = compact(event if self.lane is None else with_stream_id(event, self.lane))
-        if self.session.closing or self.session.ws.closed:  # `WsSession.send_text`, one coroutine less
-            raise ClientGone()
-        try:
-            await self.session.ws.send_str(text)
-        except (ConnectionError, RuntimeError) as exc:
-            raise ClientGone() from exc
-        kind = event.get("type")
-        self.events = 1 if kind == "response.created" else self.events + 1
-        if kind in ENDINGS or self.events == FIRST_EVENTS:  # an ending, or a long reply's start: out now
-            flush(self.session.request)
-
-    async def send_raw(self, data: str, event_type: str) -> None:
-        await self.session.send_text(data)
-
-    async def fail(self, error: ApiError, headers: dict[str, str], sequence_number: int) -> None:
-        await self.send(error.ws_frame())
-
-    async def close(self, code: int, reason: str) -> None:
-        await self.session.close(code, reason, by="server")
-
-    async def drop(self) -> None:
-        self.session.drop()
-
-    async def send_text(self, data: str) -> None:
-        await self.session.send_text(data)
-
-    async def send_binary(self, data: bytes) -> None:
-        await self.session.send_bytes(data)
-
-    async def respond(self, body: str, status: int) -> None:
-        raise TypeError("a whole-body answer (Respond) is for non-streaming HTTP turns, not WebSocket mode")
 
 
 class Lane:
@@ -148,6 +103,8 @@ class WsSession:
         self.deadlines: Deadlines | None = None
         self.closer: asyncio.Future[None] | None = None
         self.retry_header = {"x-stainless-retry-count": request.headers.get("x-stainless-retry-count", "")}
+        #: Text frames written without aiohttp's writer; None when aiohttp's must write them (deflate).
+        self.frames = direct_writer(ws)
 
     def busy(self) -> bool:
         return any(lane.control is not None or lane.queue for lane in self.lanes.values())
@@ -174,7 +131,10 @@ class WsSession:
         if self.closing or self.ws.closed:
             raise ClientGone()
         try:
-            await self.ws.send_str(text)
+            if self.frames is None:
+                await self.ws.send_str(text)
+            elif self.frames.write(text):
+                await self.frames.drain()
         except (ConnectionError, RuntimeError) as exc:
             raise ClientGone() from exc
 

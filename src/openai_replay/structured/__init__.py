@@ -5,6 +5,14 @@ fills placeholder tool arguments with it; a schema no value can satisfy gets the
 """
 
 from openai_replay.structured.generate import Unsatisfiable, generate
-from openai_replay.structured.request import format_problem, requested_format, structured_reply, tool_arguments
+from openai_replay.structured.request import format_problem, prompted_reply, requested_format, structured_reply, tool_arguments
 
-__all__ = ["Unsatisfiable", "format_problem", "generate", "requested_format", "structured_reply", "tool_arguments"]
+__all__ = [
+    "Unsatisfiable",
+    "format_problem",
+    "generate",
+    "prompted_reply",
+    "requested_format",
+    "structured_reply",
+    "tool_arguments",
+]

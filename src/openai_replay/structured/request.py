@@ -20,6 +20,7 @@ from openai_replay.structured.strict import strict_problem
 Api = Literal["chat", "responses"]
 _NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _QUOTED = re.compile(r'"([^"\n]{1,200})"|\u201c([^\u201d\n]{1,200})\u201d')
+_FENCE = "```json"  # how a prompt asks for a fenced JSON answer
 _TEXT_LIMIT = 200_000  # how much of a conversation is searched for an embedded schema (json_object)
 
 
@@ -103,6 +104,22 @@ def structured_reply(fmt: dict[str, Any], context: list[dict[str, Any]], user_te
         if not isinstance(value, dict):
             value = {"text": fallback}
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def prompted_reply(context: list[dict[str, Any]], user_text: str | None) -> str | None:
+    """The answer to a prompt that asks, in its text, for JSON in a ```json code block and carries the
+    schema (instructor's MD_JSON mode, prompt-only JSON recipes): the schema's JSON in such a block.
+    None when the conversation asks for no code block or carries no schema this generator can answer."""
+    if not any(_FENCE in item_text(item)[:_TEXT_LIMIT] for item in context):
+        return None
+    for schema in embedded_schemas(context):
+        try:
+            value = generate(schema, hints=quoted(user_text))
+        except (NoValue, Unsatisfiable):
+            continue
+        if isinstance(value, dict):
+            return f"```json\n{json.dumps(value, ensure_ascii=False, indent=2)}\n```"
+    return None
 
 
 def embedded_schemas(context: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:

@@ -59,3 +59,36 @@ def test_completion_body_and_usage_details() -> None:
     )
     assert usage is not None and usage["prompt_tokens_details"]["cached_tokens"] == 4
     assert usage["completion_tokens_details"]["reasoning_tokens"] == 2 and chat_usage(None) is None
+
+
+def test_n_choices_body_and_stream() -> None:
+    """n=3 gives three identical choices in the body and every one-choice chunk once per index."""
+    ids = IdFactory(1)
+    chat, builder = ChatStream({"model": "m", "n": 3}, ids=ids, created=100), _builder(ids)
+    chunks = [c for e in [builder.created(), *builder.message("hi there"), builder.completed()] for c in chat.chunks(e)]
+    assert [c["choices"][0]["index"] for c in chunks[:3]] == [0, 1, 2]
+    for index in range(3):
+        text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"][0]["index"] == index)
+        assert text == "hi there"
+    body = chat.completion(builder.terminal)
+    assert [c["index"] for c in body["choices"]] == [0, 1, 2]
+    one = chat_usage(builder.terminal["usage"])
+    assert one is not None and body["usage"]["completion_tokens"] == 3 * one["completion_tokens"]
+    assert body["usage"]["total_tokens"] == body["usage"]["prompt_tokens"] + body["usage"]["completion_tokens"]
+    for obj in [*chunks, body]:
+        assert_chat_conforms(obj)
+
+
+def test_logprobs_body_and_stream() -> None:
+    """logprobs with top_logprobs: tokens that join to the text, each with that many alternatives, chosen first."""
+    ids = IdFactory(1)
+    chat, builder = ChatStream({"model": "m", "logprobs": True, "top_logprobs": 3}, ids=ids, created=100), _builder(ids)
+    chunks = [c for e in [builder.created(), *builder.message("You said: hi there"), builder.completed()] for c in chat.chunks(e)]
+    streamed = [t for c in chunks if c["choices"][0]["logprobs"] for t in c["choices"][0]["logprobs"]["content"]]
+    assert "".join(t["token"] for t in streamed) == "You said: hi there"
+    content = chat.completion(builder.terminal)["choices"][0]["logprobs"]["content"]
+    assert "".join(t["token"] for t in content) == "You said: hi there"
+    assert all(len(t["top_logprobs"]) == 3 and t["top_logprobs"][0]["token"] == t["token"] for t in content)
+    assert all(bytes(t["bytes"]).decode() == t["token"] for t in content)
+    for obj in [*chunks, chat.completion(builder.terminal)]:
+        assert_chat_conforms(obj)

@@ -182,3 +182,11 @@ def test_a_slow_next_answer_is_explained_with_its_figure() -> None:
     assert observed(cell | {"facts": {"next_answer_wait_s": 3.21}}) == (
         "Observed: every turn got its answer, the next one 3.2 s after the interruption."
     )
+
+
+def test_a_slow_retry_is_explained_with_its_figure() -> None:
+    """A cell that failed on the wait before a retry says how long the user waited for it."""
+    cell = {"turns": [{"label": "turn 1", "text": "Hi", "expected": "Hi", "ended": "done", "errors": []}]}
+    assert observed(cell | {"facts": {"retry_wait_s": 2.46}}) == (
+        "Observed: every turn got its answer, the retried one 2.5 s after its failed attempt."
+    )

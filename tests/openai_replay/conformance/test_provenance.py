@@ -56,3 +56,16 @@ def test_every_extra_pins_one_openai() -> None:
     extras = {r.split('extra == "')[1].rstrip('"') for r in declared}
     assert extras == {"conformance-openai", "conformance-livekit", "conformance-pipecat", "conformance-videosdk"}
     assert len({r.split("==")[1].split(";")[0] for r in declared}) == 1
+
+
+def test_every_python_column_records_the_one_openai_pin() -> None:
+    """Each Python column of the committed scorecard ran the pinned openai; LiveKit JS names Node's own openai."""
+    from openai_replay.conformance.clients import BY_NAME
+
+    results = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    for client, data in results["clients"].items():
+        versions = data.get("versions") or {}
+        if BY_NAME[client].extra == "livekit-js":
+            assert "openai (npm)" in versions and "openai" not in versions, client
+        else:
+            assert versions.get("openai") == pins()["openai"], f"{client} records openai {versions.get('openai')}"

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from openai_replay.cli.main import main as cli_main
+from openai_replay.conformance.adapter import Setting
 from openai_replay.conformance.adapters.openai_sdk import OpenAIHttpAdapter, OpenAIWebSocketAdapter
 from openai_replay.conformance.checks import check
 from openai_replay.conformance.runner import run_check
@@ -32,6 +33,27 @@ async def test_a_check_for_another_transport_is_not_applicable_without_running()
     cell = await run_check(OpenAIHttpAdapter, check("connection_limit"))
     assert (cell["status"], cell["reason"]) == ("n/a", "ws only; this client is http")
     assert "requests" not in cell
+
+
+class _SettingInOneCheck(OpenAIWebSocketAdapter):
+    """The SDK's WebSocket adapter, declaring a setting it would change in plain_turn only."""
+
+    settings = {"timeout=1.0": Setting("none", "for the test", ("plain_turn",))}
+    seen: list[bool] = []
+
+    async def open(self) -> None:
+        self.seen.append(self.changed("timeout=1.0"))
+        await super().open()
+
+
+async def test_a_setting_changes_only_in_the_checks_it_names_and_their_cells_say_so() -> None:
+    """A setting declared for plain_turn is on (and named in the cell) there, and off and unnamed in chained_turn."""
+    named = await run_check(_SettingInOneCheck, check("plain_turn"))
+    other = await run_check(_SettingInOneCheck, check("chained_turn"))
+    assert _SettingInOneCheck.seen == [True, False]
+    assert named["reason"].endswith("[non-default in this check: timeout=1.0]")
+    assert named["facts"]["non_default_settings"] == ["timeout=1.0"]
+    assert "non-default" not in other["reason"] and "non_default_settings" not in other["facts"]
 
 
 def test_the_cli_renders_an_earlier_run_to_markdown_and_json(tmp_path: Path, capsys: object) -> None:

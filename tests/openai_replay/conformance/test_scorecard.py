@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from openai_replay.conformance.adapter import Setting
 from openai_replay.conformance.checks import CHECKS
 from openai_replay.conformance.scorecard import as_json, markdown, table
 
@@ -61,15 +62,20 @@ def test_json_keeps_the_evidence_and_drops_run_times() -> None:
 
 
 def test_markdown_lists_every_non_default_setting_per_column() -> None:
-    """The page has one settings row per column: its non-default settings (or none) and what its defaults wait."""
+    """The page has one settings row per column: each non-default setting with the checks it is changed in
+    (or none), and what the client's defaults wait."""
     data = results()
     data["clients"]["openai-ws"] |= {"settings": {}, "default_wait": "forever"}
+    setting = Setting("10 s", "the check cannot wait out the default", ("stall_past_timeout",))
     data["clients"]["livekit-ws"] = {
         "cells": [],
-        "settings": {"APIConnectOptions(timeout=3.0)": "default 10 s"},
+        "settings": {"APIConnectOptions(timeout=3.0)": setting.as_json()},
         "default_wait": "10 s per attempt",
     }
     text = markdown(data)
-    assert "| openai-ws | none: the client's defaults | forever |" in text
-    assert "| livekit-ws | `APIConnectOptions(timeout=3.0)` (default 10 s) | 10 s per attempt |" in text
+    assert "| openai-ws | none: the client's defaults in every check | forever |" in text
+    assert (
+        "| livekit-ws | `APIConnectOptions(timeout=3.0)` (default 10 s; the check cannot wait out the default) "
+        "in: stall_past_timeout | 10 s per attempt |"
+    ) in text
     assert "| videosdk-ws | not run | - |" in text

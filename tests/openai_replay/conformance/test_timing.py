@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from openai_replay.conformance.adapter import TurnResult
-from openai_replay.conformance.observe import TurnLog, Verdict
-from openai_replay.conformance.timing import NEXT_ANSWER_BOUND, timely
+from openai_replay.conformance.observe import NEXT_ANSWER_BOUND, TurnLog, Verdict
+from openai_replay.conformance.timing import timely
 
 
 def turn(elapsed: float) -> TurnLog:

@@ -8,7 +8,8 @@ from typing import Any
 from testkit import assert_event_conforms, assert_stream_well_formed
 
 from openai_replay.ids import IdFactory
-from openai_replay.responses.events import ResponseBuilder, chunk_arguments, chunk_text
+from openai_replay.responses import events as events_module
+from openai_replay.responses.events import _PLAIN_DELTAS, ResponseBuilder, chunk_arguments, chunk_text
 from openai_replay.wire import Event, compact, item_order, response_order, type_first
 
 TRICKY = 'Quote " back\\slash \n tab\t nul\x00 \x1f é 中文 \u2028 🎉 </script>'
@@ -105,16 +106,31 @@ def test_pre_encoded_deltas_are_the_bytes_the_encoder_writes() -> None:
             "response.function_call_arguments.delta",
             "response.reasoning_summary_text.delta",
         }
-        for event in deltas:
+        plain = deltas[:_PLAIN_DELTAS]  # a message's first deltas are plain dicts: the channel encodes them
+        assert all(type(e) is dict for e in plain)
+        for event in deltas[_PLAIN_DELTAS:]:
             assert isinstance(event, Event) and event.wire is not None
             assert event.wire == compact(dict(event))
             assert_event_conforms(event)
 
 
+def test_a_short_replys_plain_deltas_are_the_templates_events(monkeypatch: Any) -> None:
+    """A message's first deltas, built as plain dicts, have the keys, order, values and bytes the template gives."""
+    for obfuscate in (True, False):
+        for text in ("one", "one two", "one two three", TRICKY):
+            plain = list(builder(stream_options={"include_obfuscation": obfuscate}).message(text, chunk_size=3))
+            with monkeypatch.context() as m:
+                m.setattr(events_module, "_PLAIN_DELTAS", 0)
+                templated = list(builder(stream_options={"include_obfuscation": obfuscate}).message(text, chunk_size=3))
+            assert [list(e.items()) for e in plain] == [list(e.items()) for e in templated]
+            assert [compact(e) for e in plain] == [compact(e) for e in templated]
+            assert sum(type(e) is dict and e["type"].endswith(".delta") for e in plain) == min(2, -(-len(text) // 3))
+
+
 def test_changing_a_pre_encoded_event_re_encodes_it() -> None:
     """Setting or deleting a key of a delta event drops its stored JSON; each delta has its own lists."""
     b = builder()
-    first, second = (e for e in b.message("a b") if e["type"].endswith(".delta"))
+    first, second = [e for e in b.message("a b c d") if e["type"].endswith(".delta")][_PLAIN_DELTAS:]
     first["delta"] = "changed"
     assert first.wire is None and '"delta":"changed"' in compact(first)
     del second["obfuscation"]
@@ -157,3 +173,37 @@ def test_usage_adds_up_and_reports_cache() -> None:
     usage = b.completed()["response"]["usage"]
     assert usage["input_tokens_details"] == {"cache_write_tokens": 0, "cached_tokens": 24}
     assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"] and usage["output_tokens"] > 0
+
+
+def test_a_shared_template_gives_the_events_a_fresh_one_gives(monkeypatch: Any) -> None:
+    """A request echoing only its model reuses its model's template: same dicts, key order and bytes, own nested values."""
+    monkeypatch.setattr(events_module, "_PLAIN_TEMPLATES", {})
+    payloads: list[dict[str, Any]] = [
+        {"model": "gpt-4.1", "input": "hi"},
+        {"model": "gpt-4.1", "input": [{"role": "user", "content": "hi"}], "stream": True},
+        {"model": 'a "quoted" é model', "input": "hi", "stream_options": {"include_obfuscation": False}},
+    ]
+
+    def turn(payload: dict[str, Any], created_at: int) -> list[dict[str, Any]]:
+        ids = IdFactory(created_at)
+        b = ResponseBuilder(
+            payload, response_id=ids.make("resp", "b" * 16, created_at), group="b" * 16, created_at=created_at, ids=ids
+        )
+        return [b.created(), b.in_progress(), *b.message("Hello there"), b.completed()]
+
+    for payload in payloads:
+        for created_at in (1_767_225_600, 1_767_225_601):  # the first builds and keeps the template, the second reuses it
+            shared = turn(payload, created_at)
+            with monkeypatch.context() as m:
+                m.setattr(events_module, "_ECHOES_NOTHING", frozenset())  # never shared
+                fresh = turn(payload, created_at)
+            assert [compact(e) for e in shared] == [compact(e) for e in fresh]
+            assert [compact(dict(e)) for e in shared] == [compact(e) for e in fresh]  # the kept JSON is the dict's
+            assert shared == fresh
+        assert payload["model"] in events_module._PLAIN_TEMPLATES
+    first, second = turn(payloads[0], 1), turn(payloads[0], 2)
+    for key in ("text", "reasoning", "metadata", "tools"):
+        assert first[0]["response"][key] is not second[0]["response"][key]
+    assert first[0]["response"]["text"]["format"] is not second[0]["response"]["text"]["format"]
+    turn({"model": "other-model", "input": "hi", "temperature": 0.5}, 3)  # echoes its temperature: built, never shared
+    assert "other-model" not in events_module._PLAIN_TEMPLATES

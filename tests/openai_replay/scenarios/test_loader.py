@@ -47,7 +47,7 @@ def test_unknown_action_names_the_rule_and_path() -> None:
     assert problems == [
         "$.rules[0].do[1].action (rule 'r'): unknown action 'explode'; known actions: text, function_call, reasoning, "
         "complete, fail, incomplete, error, http_status, close, drop, cut, stall, malformed, binary, duplicate, "
-        "event, unknown_event, slow, respond"
+        "event, unknown_event, no_usage, slow, respond"
     ]
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from sdkkit import async_sdk
 
 from fake_server import FakeServer
@@ -113,3 +115,51 @@ async def test_recorded_audio_appends_keep_only_a_digest_and_length(tmp_path: Pa
     }
     async with FakeServer(source=CassetteReplay(out)) as server:
         assert await session(server.url) == ["session.created", "input_audio_buffer.cleared"]
+
+
+async def _spoken_turn(base_url: str, pcm: bytes, chunk_ms: int) -> tuple[str, str, list[str]]:
+    """The user's speech appended in ``chunk_ms`` chunks; server VAD ends the turn: (heard, reply, errors)."""
+    import base64
+
+    client = async_sdk(base_url=base_url, api_key="sk-test")
+    heard, reply, errors = "", "", []
+    async with client.realtime.connect(model="gpt-realtime") as conn:
+        transcribed = {"input": {"transcription": {"model": "whisper-1"}}}
+        session = {"type": "realtime", "output_modalities": ["text"], "audio": transcribed}
+        await conn.session.update(session=session)
+        step = 48 * chunk_ms
+        for i in range(0, len(pcm), step):
+            await conn.input_audio_buffer.append(audio=base64.b64encode(pcm[i : i + step]).decode())
+        while True:
+            try:  # once refused, read every refusal (one a frame), so the socket closes cleanly
+                event = await asyncio.wait_for(conn.recv(), 0.5 if errors else 10)
+            except TimeoutError:
+                break
+            if event.type == "conversation.item.input_audio_transcription.completed":
+                heard = event.transcript
+            elif event.type == "error":
+                errors.append(event.error.message)
+            elif event.type == "response.done":
+                reply = event.response.output[0].content[0].text
+                break
+    return heard, reply, errors
+
+
+@pytest.mark.slow
+async def test_a_recorded_audio_turn_replays_by_digest_and_length(tmp_path: Path) -> None:
+    """Recorded with 100 ms appends: a fresh run replays with the same chunks or with 40 ms ones; other audio is refused."""
+    from realtimekit import spoken
+
+    out = tmp_path / "spoken.json"
+    pcm = spoken("book a table", 800)
+    async with FakeServer() as upstream, RecordingProxy(upstream=upstream.url, out=out) as proxy:
+        assert await _spoken_turn(proxy.url, pcm, 100) == ("book a table", "You said: book a table", [])
+    for chunk_ms in (100, 40):
+        source = CassetteReplay(out)
+        async with FakeServer(source=source) as server:
+            assert await _spoken_turn(server.url, pcm, chunk_ms) == ("book a table", "You said: book a table", []), chunk_ms
+        assert source.mismatches == []
+    source = CassetteReplay(out)
+    async with FakeServer(source=source) as server:
+        _, _, errors = await _spoken_turn(server.url, spoken("cancel my order", 800), 100)
+    assert errors and "different audio" in errors[0] and source.mismatches

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from schemakit import json_schemas
 
-from openai_replay.structured import format_problem, requested_format, structured_reply, tool_arguments
+from openai_replay.structured import format_problem, prompted_reply, requested_format, structured_reply, tool_arguments
 from openai_replay.structured.generate import NoValue
 
 schemas = st.one_of(
@@ -75,3 +75,27 @@ def _chat(fmt: dict[str, Any]) -> Any:
     if fmt.get("type") != "json_schema":
         return fmt
     return {"type": "json_schema", "json_schema": {k: v for k, v in fmt.items() if k != "type"}}
+
+
+SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}}, "required": ["name", "age"]}
+
+
+def test_prompted_json_code_block() -> None:
+    """A prompt asking for a ```json block and carrying a schema gets that schema's JSON in the block."""
+    context = [
+        {"role": "system", "content": f"Answer with this schema: {json.dumps(SCHEMA)}"},
+        {"role": "user", "content": 'Extract "Ada". Return the JSON within a ```json codeblock.'},
+    ]
+    reply = prompted_reply(context, 'Extract "Ada". Return the JSON within a ```json codeblock.')
+    assert reply is not None and reply.startswith("```json\n") and reply.endswith("\n```")
+    assert json.loads(reply[len("```json") : -3]) == {"name": "Ada", "age": 1}
+
+
+@settings(PROFILE)
+@given(st.lists(st.fixed_dictionaries({"role": st.sampled_from(["user", "system"]), "content": st.text()}), max_size=4))
+def test_no_fence_no_prompted_reply(context: list[dict[str, Any]]) -> None:
+    """Without ```json in the conversation (or without a schema) there is no prompted reply, whatever the text."""
+    reply = prompted_reply(context, None)
+    assert reply is None or reply.startswith("```json")
+    if not any("```json" in m["content"] for m in context):
+        assert reply is None

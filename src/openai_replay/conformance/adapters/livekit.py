@@ -8,8 +8,8 @@ the session's part is to keep one ``ChatContext`` and append to it, which this a
 barge-in is ``LLMStream.aclose()``, which is what the agent does to an interrupted generation.
 Errors surface as the exception the stream raises and as the LLM's ``error`` events (one per
 failed attempt, marked recoverable when the stream's retry loop tries again).
-The connect options are LiveKit's defaults except ``timeout`` (3 s), so that a stall is judged
-against a timeout the run can wait out.
+The connect options are LiveKit's defaults (``DEFAULT_API_CONNECT_OPTIONS``: a 10 s timeout, 3 retries)
+in every check: the checks that wait on a silent stream wait past 10 s, so the real default decides.
 """
 
 from __future__ import annotations
@@ -29,11 +29,7 @@ from openai_replay.conformance.conversation import Call, CallOutput, Item, Msg, 
 class _LiveKitBase(Adapter):
     package = "livekit-plugins-openai"
     use_websocket = True
-    client_timeout = 3.0
-    settings = {
-        "APIConnectOptions(timeout=3.0)": "default 10 s; a stall is judged against a timeout the check can wait out",
-    }
-    default_wait = "10 s per attempt (APIConnectOptions' default timeout), then up to 3 retries 2 s apart"
+    default_wait = "10 s per read (APIConnectOptions' default timeout); before any text, up to 3 retries (0.1 s, then 2 s apart)"
 
     async def open(self) -> None:
         self._stack = contextlib.AsyncExitStack()
@@ -45,7 +41,7 @@ class _LiveKitBase(Adapter):
         self._synced = 0
         self._tools: dict[str, Any] = {}
         self._stream: Any = None
-        self.conn_options = APIConnectOptions(timeout=self.client_timeout or 10.0)
+        self.conn_options = APIConnectOptions()  # LiveKit's defaults, what LLM.chat uses when given none
 
     def make_llm(self) -> Any:
         base_url = self.endpoint.ws_url if self.use_websocket else self.endpoint.url
@@ -110,6 +106,7 @@ class LiveKitWebSocketAdapter(_LiveKitBase):
     client = "livekit-ws"
     transport = "ws"
     use_websocket = True
+    default_wait = "forever (ws.receive() has no deadline; APIConnectOptions.timeout bounds only connecting)"
 
 
 class LiveKitHttpAdapter(_LiveKitBase):

@@ -8,8 +8,9 @@ does when the user stops speaking) and reads the frames the service pushes until
 ``FunctionCallsStartedFrame``, errors the ``ErrorFrame``s pushed upstream. A barge-in queues an
 ``InterruptionFrame``, which is how a pipeline interrupts the service (it cancels the service's
 frame task). Pipecat's services only work inside a pipeline, so there is no narrower entry point.
-The WebSocket service runs with ``retry_on_timeout=True`` and ``retry_timeout_secs=3``: its
-documented option for a response that starts too slowly.
+Every service runs at Pipecat's defaults (``retry_on_timeout=False``, ``retry_timeout_secs=5``) in
+every check: none needs its retry to finish (a check that stalls a stream waits it out or reports
+the hang with how long Pipecat really waits).
 """
 
 from __future__ import annotations
@@ -170,11 +171,6 @@ class PipecatWebSocketAdapter(_PipecatBase):
 
     client = "pipecat-ws"
     transport = "ws"
-    client_timeout = 3.0
-    settings = {
-        "retry_on_timeout=True": "default False; the documented option for a response that starts too slowly",
-        "retry_timeout_secs=3": "default 5 s; so the retry fits in the check's bound",
-    }
     default_wait = "forever (_ws_recv() is awaited with no bound)"
 
     def make_service(self) -> Any:
@@ -182,8 +178,6 @@ class PipecatWebSocketAdapter(_PipecatBase):
             api_key=self.api_key,
             ws_url=self.endpoint.ws_url,
             base_url=self.endpoint.url,
-            retry_on_timeout=True,
-            retry_timeout_secs=self.client_timeout,
             settings=OpenAIResponsesLLMService.Settings(model=self.model),
         )
 
@@ -193,16 +187,12 @@ class PipecatHttpAdapter(_PipecatBase):
 
     client = "pipecat-http"
     transport = "http"
-    settings = PipecatWebSocketAdapter.settings
     default_wait = "600 s (the openai SDK client's default timeout)"
-    client_timeout = 3.0
 
     def make_service(self) -> Any:
         return OpenAIResponsesHttpLLMService(
             api_key=self.api_key,
             base_url=self.endpoint.url,
-            retry_on_timeout=True,
-            retry_timeout_secs=self.client_timeout,
             settings=OpenAIResponsesHttpLLMService.Settings(model=self.model),
         )
 
@@ -212,16 +202,12 @@ class PipecatChatAdapter(_PipecatBase):
 
     client = "pipecat-chat"
     transport = "http"
-    settings = PipecatWebSocketAdapter.settings
     default_wait = "600 s (the openai SDK client's default timeout)"
     api = "chat"
-    client_timeout = 3.0
 
     def make_service(self) -> Any:
         return OpenAILLMService(
             api_key=self.api_key,
             base_url=self.endpoint.url,
-            retry_on_timeout=True,
-            retry_timeout_secs=self.client_timeout,
             settings=OpenAILLMService.Settings(model=self.model),
         )

@@ -17,7 +17,7 @@ from livekit.agents import llm
 from livekit.plugins.openai.realtime import RealtimeModel
 
 from openai_replay.clock import ManualClock
-from openai_replay.conformance.realtime import TOOL_OUTPUT, TOOL_PROMPT, Cell, speech
+from openai_replay.conformance.realtime import RESTORE_PROMPT, TOOL_OUTPUT, TOOL_PROMPT, Cell, restored_turn, speech
 from openai_replay.server import FakeServer
 
 
@@ -181,21 +181,13 @@ async def interruption(server: FakeServer, clock: ManualClock) -> Cell:
 
 async def _restored_turn(run: _Run, server: FakeServer) -> Cell:
     """After the socket was lost: the next turn on a new socket, with the conversation restored."""
-    for _ in range(100):
-        if run.reconnected:
-            break
-        await asyncio.sleep(0.05)
-    else:
-        return Cell("fail", "did not reconnect", _errors(run))
-    await run.say_text("are you there")
-    text, _, _ = await run.reply()
-    if text != "You said: are you there":
-        return Cell("fail", "next turn lost", f"text {text!r}")
-    try:
-        server.log.assert_conversation_restored()
-    except AssertionError as exc:
-        return Cell("fail", "conversation not restored", str(exc).splitlines()[0])
-    return Cell("pass", "reconnected, conversation restored, next turn answered")
+
+    async def next_turn() -> str:
+        await run.say_text(RESTORE_PROMPT)
+        text, _, _ = await run.reply()
+        return text
+
+    return await restored_turn(server, lambda: bool(run.reconnected), next_turn, lambda: _errors(run))
 
 
 async def close_mid_response(server: FakeServer, clock: ManualClock) -> Cell:

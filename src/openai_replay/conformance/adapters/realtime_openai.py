@@ -189,3 +189,35 @@ DRIVERS = {
     "active_response_error": active_response_error,
     "failed_response": failed_response,
 }
+
+
+async def converse(url: str, texts: list[str], outcomes: list[Any]) -> None:
+    """A text conversation for `conformance.realtime.explore`, as a careful SDK caller holds it: each turn
+    reads to its ``response.done``; a status other than completed, an ``error`` event or a closed socket
+    is surfaced as the turn's error (and a closed socket ends the conversation: no reconnect by default)."""
+    from openai_replay.conformance.realtime.explore import TurnOutcome
+
+    client = AsyncOpenAI(base_url=url, api_key="test")
+    async with client.realtime.connect(model="gpt-realtime") as conn:
+        await conn.session.update(session={"type": "realtime", "output_modalities": ["text"]})
+        for text in texts:
+            await _say_text(conn, text)
+            await conn.response.create()
+            outcome = TurnOutcome()
+            try:
+                async for event in conn:
+                    if event.type == "error":
+                        outcome.error = f"{event.error.code}: {event.error.message}"
+                    elif event.type == "response.output_text.delta":
+                        outcome.text += event.delta
+                    elif event.type == "response.done":
+                        if event.response.status != "completed":
+                            outcome.error = outcome.error or f"response {event.response.status}"
+                        break
+                else:
+                    outcome.error = "the connection closed"
+            except Exception as exc:  # the SDK raises the close to its caller
+                outcome.error = f"{type(exc).__name__}: {exc}"
+            outcomes.append(outcome)
+            if outcome.error and ("closed" in outcome.error or "Connection" in outcome.error):
+                return

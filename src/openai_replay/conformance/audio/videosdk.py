@@ -5,10 +5,12 @@ as ``extra_body``, only when one is given), read with ``with_streaming_response`
 frames that it hands to the room's audio track; the adapter stands in for that track and collects them.
 The plugin's openai client has ``max_retries=0`` and no retry loop of its own, and a 5 s read timeout.
 
-`OpenAISTT` transcribes by default (``enable_streaming=True``) over a Realtime transcription session,
-which the fake does not serve; its column runs the plugin's HTTP path (``enable_streaming=False``): its
-own silence detector cuts the room's 48 kHz stereo audio into utterances, resampled to 24 kHz mono and
-uploaded as WAV, one ``/v1/audio/transcriptions`` call each. Every cell of that column says so.
+`OpenAISTT` transcribes by default (``enable_streaming=True``) over a Realtime transcription session
+that it opens with the beta handshake (``OpenAI-Beta: realtime=v1``), which the real API refuses and so
+does the fake (it serves GA transcription sessions, docs/realtime.md); its column runs the plugin's
+HTTP path (``enable_streaming=False``): its own silence detector cuts the room's 48 kHz stereo audio
+into utterances, resampled to 24 kHz mono and uploaded as WAV, one ``/v1/audio/transcriptions`` call each.
+Every cell of that column says so.
 """
 
 from __future__ import annotations
@@ -90,7 +92,8 @@ class VideoSDKSTT(AudioAdapter):
     packages = ("videosdk-plugins-openai", "videosdk-agents", "openai")
     default_timeout = "5 s read timeout (its own httpx client)"
     setting_note = (
-        "enable_streaming=False: the default streams over a Realtime transcription session, which the fake does not serve"
+        "enable_streaming=False: the default streams over a Realtime transcription session opened with the beta "
+        "handshake (OpenAI-Beta: realtime=v1), which the real API refuses, and so does the fake"
     )
     no_stream = "its HTTP path uploads one WAV per utterance and never asks for stream: true"
 

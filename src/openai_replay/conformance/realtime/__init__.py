@@ -103,13 +103,54 @@ def speech(text: str, silence_ms: int = 1200) -> bytes:
 
 Driver = Callable[[FakeServer, ManualClock], Awaitable[Cell]]
 
+#: What the user says on the new socket after a close (close_mid_response, session_limit).
+RESTORE_PROMPT = "are you there"
+
+
+async def restored_turn(
+    server: FakeServer,
+    reconnected: Callable[[], bool],
+    next_turn: Callable[[], Awaitable[str | Cell]],
+    errors: Callable[[], str],
+) -> Cell:
+    """After the socket was lost: wait up to 5 s for the client to open a new one, run ``next_turn`` (the
+    reply's text to ``RESTORE_PROMPT``, or a Cell when the client failed it), and check the conversation
+    was restored on the new socket. Shared by the drivers whose clients reconnect on their own."""
+    for _ in range(100):
+        if reconnected():
+            break
+        await asyncio.sleep(0.05)
+    else:
+        return Cell("fail", "did not reconnect", errors())
+    text = await next_turn()
+    if isinstance(text, Cell):
+        return text
+    if text != f"You said: {RESTORE_PROMPT}":
+        return Cell("fail", "next turn lost", f"text {text!r}")
+    try:
+        server.log.assert_conversation_restored()
+    except AssertionError as exc:
+        return Cell("fail", "conversation not restored", str(exc).splitlines()[0])
+    return Cell("pass", "reconnected, conversation restored, next turn answered")
+
+
+class PacedClock(ManualClock):
+    """A virtual clock (``advance`` reaches the session limit at once) whose ``sleep`` also waits in
+    real time: with ``realtime_pace`` a reply really plays at that pace, so a client in another process
+    (LiveKit JS on Node) can speak over it. A plain ManualClock turns every pacing sleep into a yield,
+    and the reply then goes as fast as the socket takes it."""
+
+    async def sleep(self, seconds: float) -> None:
+        self.advance(max(0.0, seconds))
+        await asyncio.sleep(max(0.0, seconds))
+
 
 async def run_cell(check: RealtimeCheck, drive: Driver) -> Cell:
     """Start a fresh server for ``check``, run the driver against it, bounded by CELL_TIMEOUT.
 
     The evidence of a failing or hung cell ends with the server's timeline.
     """
-    clock = ManualClock()
+    clock = PacedClock() if check.settings.get("realtime_pace") else ManualClock()
     async with FakeServer(source=check.source(), clock=clock, **check.settings) as server:
         try:
             cell = await asyncio.wait_for(drive(server, clock), CELL_TIMEOUT)

@@ -20,7 +20,7 @@ PINS: Pins = {
         "response_incomplete": ("pass", "passed on the partial text"),
         "cancel_then_new_turn": ("pass", "sent no response.cancel; next turn"),
         "warmup": ("n/a", "the client has no warm-up"),
-        "stall_past_timeout": ("pass", "no response timeout"),
+        "stall_past_timeout": ("pass", "waited out the"),
         "never_ending_stream": ("fail", "hung"),
         "barge_in_chain": ("pass", "did not chain on the abandoned response in any later turn"),
         "no_resend": ("fail", "#"),

@@ -1,0 +1,66 @@
+"""One WebSocket lane's channel: how a turn's events leave as text frames."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+from openai_replay.errors import ApiError
+from openai_replay.server.coalesce import FIRST_EVENTS, flush
+from openai_replay.server.turns import ClientGone
+from openai_replay.wire import compact, with_stream_id
+
+if TYPE_CHECKING:
+    from openai_replay.server.websocket import WsSession
+
+#: Events that end a turn for the client.
+ENDINGS = frozenset({"response.completed", "response.failed", "response.incomplete", "error"})
+
+
+class WsChannel:
+    """Sends one lane's events as text frames, echoing the lane's ``stream_id``."""
+
+    transport: Literal["ws", "http"] = "ws"
+
+    def __init__(self, session: WsSession, lane: str | None) -> None:
+        self.session = session
+        self.lane = lane
+        self.events = 0  # of the response being sent
+
+    async def send(self, event: dict[str, Any]) -> None:
+        text = compact(event if self.lane is None else with_stream_id(event, self.lane))
+        session = self.session
+        if session.closing or session.ws.closed:  # `WsSession.send_text`, one coroutine less
+            raise ClientGone()
+        frames = session.frames
+        try:
+            if frames is None:
+                await session.ws.send_str(text)
+            elif frames.write(text):  # the same bytes, without aiohttp's writer (server/wsframe.py)
+                await frames.drain()
+        except (ConnectionError, RuntimeError) as exc:
+            raise ClientGone() from exc
+        kind = event.get("type")
+        self.events = 1 if kind == "response.created" else self.events + 1
+        if kind in ENDINGS or self.events == FIRST_EVENTS:  # an ending, or a long reply's start: out now
+            flush(self.session.request)
+
+    async def send_raw(self, data: str, event_type: str) -> None:
+        await self.session.send_text(data)
+
+    async def fail(self, error: ApiError, headers: dict[str, str], sequence_number: int) -> None:
+        await self.send(error.ws_frame())
+
+    async def close(self, code: int, reason: str) -> None:
+        await self.session.close(code, reason, by="server")
+
+    async def drop(self) -> None:
+        self.session.drop()
+
+    async def send_text(self, data: str) -> None:
+        await self.session.send_text(data)
+
+    async def send_binary(self, data: bytes) -> None:
+        await self.session.send_bytes(data)
+
+    async def respond(self, body: str, status: int) -> None:
+        raise TypeError("a whole-body answer (Respond) is for non-streaming HTTP turns, not WebSocket mode")
