@@ -51,10 +51,15 @@ class ServerConfig:
     #: keeps all. Tests want the whole log; ``openai-replay serve`` keeps 1,000 unless told otherwise,
     #: so a server left running does not grow without bound. Turn numbers still count every request.
     log_limit: int | None = None
-    #: Bytes of one request payload (or client frame) the request log keeps; a larger one is cut to
-    #: this in the log's copy, with a note saying so. None keeps every payload whole (tests read them);
+    #: Bytes of one request payload (or client frame, or a response's output items) the request log
+    #: keeps; a larger one is cut to this in the log's copy, with a note saying so. None keeps every
+    #: payload whole (tests read them);
     #: ``openai-replay serve`` keeps 16 KiB.
     log_payload_limit: int | None = None
+    #: Event types the request log keeps per request (``record.event_types``); a longer stream keeps its
+    #: first and last ones around a note of how many were left out. None keeps all (tests read them);
+    #: ``openai-replay serve`` keeps 256.
+    log_event_limit: int | None = None
     #: Keep only the newest this many stored (``store: true``) responses; older ones answer
     #: ``previous_response_not_found`` like an expired response. None keeps all (in-process servers);
     #: ``openai-replay serve`` keeps 10,000.
@@ -97,6 +102,7 @@ class ServerConfig:
         for name in ("log_limit", "store_limit"):
             _check_count(name, getattr(self, name), low=0)
         _check_count("log_payload_limit", self.log_payload_limit, low=1)
+        _check_count("log_event_limit", self.log_event_limit, low=1)
         _check_count("chunk_size", self.chunk_size, low=1)
         _check_count("ws_queue_limit", self.ws_queue_limit, low=1)
         _check_count("max_ws_connections", self.max_ws_connections, low=1)

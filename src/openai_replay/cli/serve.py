@@ -33,6 +33,8 @@ from openai_replay.server.server import FakeServer
 DEFAULT_LOG_LIMIT = 1000
 #: Bytes of one payload a standalone server's request log keeps (larger ones are cut, with a note).
 DEFAULT_LOG_PAYLOAD_LIMIT = 16 * 1024
+#: Event types the request log keeps per request (a long stream keeps its first and last ones).
+DEFAULT_LOG_EVENT_LIMIT = 256
 #: Stored (``store: true``) responses a standalone server keeps for ``previous_response_id``.
 DEFAULT_STORE_LIMIT = 10_000
 
@@ -119,8 +121,17 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         type=whole_number("a number of bytes", 0, note=" (0 keeps payloads whole)"),
         default=DEFAULT_LOG_PAYLOAD_LIMIT,
         metavar="BYTES",
-        help=f"cut request payloads over this size in the request log, with a note (default: {DEFAULT_LOG_PAYLOAD_LIMIT}; "
+        help="cut request payloads and output items over this size in the request log, with a note "
+        f"(default: {DEFAULT_LOG_PAYLOAD_LIMIT}; "
         "0 keeps them whole)",
+    )
+    parser.add_argument(
+        "--log-event-limit",
+        type=whole_number("a number of event types", 0, note=" (0 keeps them all)"),
+        default=DEFAULT_LOG_EVENT_LIMIT,
+        metavar="N",
+        help=f"keep at most N event types per request in the request log, the first and last ones, with a note "
+        f"(default: {DEFAULT_LOG_EVENT_LIMIT}; 0 keeps all)",
     )
     parser.add_argument(
         "--store-limit",
@@ -162,6 +173,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         realtime_pace=args.realtime_pace,
         log_limit=args.log_limit or None,
         log_payload_limit=args.log_payload_limit or None,
+        log_event_limit=args.log_event_limit or None,
         store_limit=args.store_limit or None,
         header_timeout=args.header_timeout or None,
         body_timeout=args.body_timeout or None,

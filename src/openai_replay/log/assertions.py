@@ -12,6 +12,7 @@ import time
 from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
+from openai_replay.log.bounds import needs_whole_log
 from openai_replay.log.exchange import FAILED, KEPT, context_before, conversation_through, request, where
 from openai_replay.log.history import assert_history_intact, assert_tool_results
 from openai_replay.log.invariants import DEFAULT_MAX_ATTEMPTS, Surfaced, assert_invariants, in_flight_problems
@@ -155,7 +156,11 @@ def assert_all_closed(log: LogRecords, *, wait: float = 1.0) -> None:
 
 
 class LogAssertions:
-    """The assertions as methods of `RequestLog` (``server.log.assert_chained()``)."""
+    """The assertions as methods of `RequestLog` (``server.log.assert_chained()``).
+
+    Each that reads requests fails with `LogIncomplete` when the log dropped or cut one (a bounded
+    log: ``openai-replay serve``'s limits); `assert_all_closed` reads only connections, which the
+    log never drops while open."""
 
     def request(self: Any, turn: int) -> RequestRecord:
         """Request number ``turn`` (1-based, as the timeline numbers them)."""
@@ -173,16 +178,19 @@ class LogAssertions:
         """The exchange as a timeline (what a failing test's report shows)."""
         return render(self, mark=mark)
 
+    @needs_whole_log
     def assert_chained(self: Any, *turns: int) -> None:
         """Requests chain on the last completed response of their connection (see `assert_chained`)."""
         __tracebackhide__ = True
         assert_chained(self, *turns)
 
+    @needs_whole_log
     def assert_full_context(self: Any, turn: int, expected: Iterable[Any] | None = None) -> None:
         """Request ``turn`` resends the whole conversation (see `assert_full_context`)."""
         __tracebackhide__ = True
         assert_full_context(self, turn, expected)
 
+    @needs_whole_log
     def assert_retried(
         self: Any,
         code: str,
@@ -198,26 +206,31 @@ class LogAssertions:
             self, code, connection=connection, full_context=full_context, max_attempts=max_attempts, min_delay=min_delay
         )
 
+    @needs_whole_log
     def assert_reconnected(self: Any, *, after: str | None = None, full_context: bool = True) -> ConnectionRecord:
         """A new connection after a limit or close, chain state reset (see `assert_reconnected`)."""
         __tracebackhide__ = True
         return assert_reconnected(self, after=after, full_context=full_context)
 
+    @needs_whole_log
     def assert_cancelled(self: Any, turn: int | None = None) -> RequestRecord:
         """``response.cancel`` for the response in flight, then a wait for its end (see `assert_cancelled`)."""
         __tracebackhide__ = True
         return assert_cancelled(self, turn)
 
+    @needs_whole_log
     def assert_history_intact(self: Any, *turns: int) -> None:
         """Full-context requests resend every assistant output once, nothing lost (see `assert_history_intact`)."""
         __tracebackhide__ = True
         assert_history_intact(self, *turns)
 
+    @needs_whole_log
     def assert_tool_results(self: Any, *turns: int) -> None:
         """Every tool result answers a call the server made, by its id (see `assert_tool_results`)."""
         __tracebackhide__ = True
         assert_tool_results(self, *turns)
 
+    @needs_whole_log
     def assert_one_in_flight(self: Any) -> None:
         """Never two responses in flight on one lane (see `assert_one_in_flight`)."""
         __tracebackhide__ = True
@@ -228,21 +241,25 @@ class LogAssertions:
         __tracebackhide__ = True
         assert_all_closed(self, wait=wait)
 
+    @needs_whole_log
     def assert_realtime_protocol(self: Any) -> None:
         """Realtime: no create while active, no cancel with none, no truncate past the audio (see `assert_realtime_protocol`)."""
         __tracebackhide__ = True
         assert_realtime_protocol(self)
 
+    @needs_whole_log
     def assert_calls_answered(self: Any) -> None:
         """Realtime: every function call answered by exactly one output (see `assert_calls_answered`)."""
         __tracebackhide__ = True
         assert_calls_answered(self)
 
+    @needs_whole_log
     def assert_conversation_restored(self: Any) -> None:
         """Realtime: a new socket's first response sees the earlier conversation again (see `assert_conversation_restored`)."""
         __tracebackhide__ = True
         assert_conversation_restored(self)
 
+    @needs_whole_log
     def assert_invariants(
         self: Any,
         surfaced: Surfaced | None = None,

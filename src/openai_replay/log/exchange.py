@@ -67,6 +67,10 @@ def request(log: LogRecords, turn: int) -> RequestRecord:
     for record in list(log.requests):
         if record.turn == turn:
             return record
+    if 0 < turn <= log.dropped:
+        from openai_replay.log.bounds import LogIncomplete, dropped_problem
+
+        raise LogIncomplete(f"request #{turn} is no longer in the log: {dropped_problem(log)}.")
     raise LookupError(f"there is no request #{turn}: the log holds {len(log.requests)} request(s)")
 
 

@@ -4,6 +4,10 @@
 Numbers are the log's own (1-based turns and connection ids); times are seconds since the epoch on
 the server's clock. ``since`` gives the requests after turn ``since`` and ``frames_since`` the client
 frames after that many frames, so a client can poll for what is new.
+
+A bounded log says what it left out: ``dropped`` counts the oldest requests it no longer holds (turns
+1 to ``dropped``), ``limits`` gives its limits, and each request's ``truncated`` names the parts cut
+to them (``payload.input``, ``output_items``, ``event_types``; each cut carries a note in place).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ def export_request(record: RequestRecord) -> dict[str, Any]:
     return {
         "turn": record.turn,
         "api": record.api,
+        "model_turn": record.model_turn,
+        "api_turn": record.api_turn,
         "endpoint": record.request_line,
         "transport": record.transport,
         "connection_id": record.connection_id,
@@ -47,6 +53,7 @@ def export_request(record: RequestRecord) -> dict[str, Any]:
         "faults": list(record.faults),
         "answered_by": record.answered_by,
         "audio": record.audio,
+        "truncated": list(record.truncated),
         "summary": record.summary(),
     }
 
@@ -91,6 +98,8 @@ def export_log(log: LogRecords, *, since: int = 0, frames_since: int = 0, timeli
         "requests": [export_request(r) for r in requests],
         "frames": [export_frame(f, i) for i, f in enumerate(frames, start=first) if i > frames_since],
         "next": {"since": max([since, *(r.turn for r in requests)]), "frames_since": max(frames_since, seen)},
+        "dropped": log.dropped,
+        "limits": {"requests": log.limit, "payload_bytes": log.payload_limit, "event_types": log.event_limit},
     }
     if timeline:
         body["timeline"] = render(log, max_lines=10**9)

@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 import orjson
 
-from openai_replay.log.trim import shrink
+from openai_replay.log.limits import Bounds, LogLimits
+from openai_replay.log.trim import cut_events, cut_fields, cut_items, shrink
 
 #: The APIs a request can speak; the side endpoints answer one JSON body (no events, no chain).
 Api = Literal[
@@ -22,6 +23,9 @@ Api = Literal[
 ]
 #: The APIs served by `openai_replay.side` (one JSON body answered by the source itself).
 SIDE_APIS = ("models", "embeddings", "moderations")
+#: The APIs whose creates are model turns (numbered by `RequestRecord.model_turn` among all model
+#: turns); every other API's requests are side requests, numbered among their own API's (`api_turn`).
+MODEL_APIS = ("responses", "chat", "realtime")
 _ENDPOINTS = {
     ("responses", "ws"): "WS /v1/responses",
     ("responses", "http"): "POST /v1/responses",
@@ -115,22 +119,70 @@ class RequestRecord:
     endpoint: str | None = None
     #: An audio request's facts: model, format, duration in seconds, the transcript or spoken text.
     audio: dict[str, Any] | None = None
+    #: What a scenario's ``turn`` selector matches. A model turn (a create of `MODEL_APIS`: ``POST
+    #: /v1/responses``, ``response.create``, ``POST /v1/chat/completions``, Realtime ``response.create``)
+    #: has ``model_turn``, its number among all model turns (so a ``GET /v1/models`` an SDK makes at
+    #: start-up shifts no turn), and ``api_turn``, its number among its API's model turns. A side request
+    #: (models, embeddings, moderations, conversations, speech, transcription) has only ``api_turn``,
+    #: among its own API's requests. The other requests of a model API (a retrieve, a cancel, a stored
+    #: chat completion) and paths no API routes have neither. `turn` counts every request.
+    model_turn: int | None = None
+    api_turn: int | None = None
     #: The conversation step this request performs (see `step_key`); None for a refused request.
     step: str | None = field(default=None, repr=False, compare=False)
     #: Set on a payload larger than the log keeps: its byte budget once the outcome is decided.
     shrink_to: int | None = field(default=None, repr=False, compare=False)
+    #: The log's limits when the request came in (see `Bounds`); None keeps everything whole.
+    bounds: Bounds | None = field(default=None, repr=False, compare=False)
+    #: What the log cut from this record to stay within its limits: ``payload.<field>`` (``payload.input``),
+    #: ``output_items``, ``event_types``. Empty: the record is whole. Assertions that need a cut part
+    #: fail saying so (`openai_replay.log.bounds`).
+    truncated: tuple[str, ...] = ()
 
     def ended(self, now: float, headers: Mapping[str, str] | None = None) -> None:
         """Note that the outcome was decided at ``now`` (first call wins), with any retry hint.
 
         A payload over the log's byte limit is cut to it now: the turn has read it (the original
-        stays with the turn, the connection cache and the store; only the log's copy is cut)."""
+        stays with the turn, the connection cache and the store; only the log's copy is cut). Event
+        types and output items over the log's limits are cut too (again at each later call: the
+        server calls this at the terminal event and once more when the turn is over)."""
         if self.terminal_at is None:
             self.terminal_at = now
         if self.shrink_to is not None:
-            self.payload, self.shrink_to, self._input_items = shrink(self.payload, self.shrink_to), None, None
+            self.payload, cut = cut_fields(self.payload, self.shrink_to)
+            self.shrink_to, self._input_items = None, None
+            self._cut(*cut)
+        if self.bounds is not None:
+            self._bound(self.bounds)
         if headers:
             self.retry_after = retry_after_seconds(headers)
+
+    def _bound(self, bounds: Bounds) -> None:
+        """Cut the event types and output items to the log's limits, noting what was cut."""
+        if bounds.events is not None:
+            events = cut_events(self.event_types, bounds.events)
+            if events is not None:
+                self.event_types = events
+                self._cut("event_types")
+        if bounds.payload is not None and self.output_items and "output_items" not in self.truncated:
+            items = cut_items(self.output_items, bounds.payload)
+            if items is not None:
+                self.output_items = items
+                self._cut("output_items")
+
+    def _cut(self, *parts: str) -> None:
+        self.truncated = (*self.truncated, *(p for p in parts if p not in self.truncated))
+
+    def turn_label(self) -> str:
+        """What a scenario's ``turn`` calls this request, when the log's number would mislead:
+        ``models turn 1`` (a side request), ``turn 2`` (a model turn after side requests), ``turn 3,
+        chat turn 2`` (a model turn of an app that uses two model APIs); "" when `turn` says it."""
+        if self.model_turn is None:
+            return "" if self.api_turn is None else f"{self.api} turn {self.api_turn}"
+        parts = [f"turn {self.model_turn}"] if self.model_turn != self.turn else []
+        if self.api_turn != self.model_turn:
+            parts.append(f"{self.api} turn {self.api_turn}")
+        return ", ".join(parts)
 
     @property
     def request_line(self) -> str:
@@ -213,16 +265,20 @@ class FrameRecord:
     discarded: bool = False
 
 
-class LogRecords:
+class LogRecords(LogLimits):
     """Connections and requests in arrival order; safe to read from another thread.
 
     Only records: the readers (timeline, assertions) live beside it and are attached to the public
     `RequestLog` in ``openai_replay.log``, so this module imports none of them."""
 
-    def __init__(self, limit: int | None = None, payload_limit: int | None = None) -> None:
+    def __init__(self, limit: int | None = None, payload_limit: int | None = None, event_limit: int | None = None) -> None:
         self._lock = threading.Lock()
         self.limit = limit
         self.payload_limit = payload_limit
+        self.event_limit = event_limit
+        #: Requests dropped from the front of the log to stay within `limit` (their turns are 1..dropped,
+        #: since turns count every request): assertions that would need them fail saying so.
+        self.dropped = 0
         self.connections: list[ConnectionRecord] = []
         self._connection_ids = 0
         self.requests: list[RequestRecord] = []
@@ -230,34 +286,10 @@ class LogRecords:
         # Indexes so that logging a request costs the same on the 10,000th turn as on the first.
         self._per_connection: dict[int, int] = {}
         self._last_by_step: dict[str, RequestRecord] = {}
+        self._api_turns: dict[str, int] = {}
         self.frames: list[FrameRecord] = []
         #: Client frames ever logged (``frames`` may keep only the newest): numbers them for polling.
         self.frames_seen = 0
-
-    @property
-    def limit(self) -> int | None:
-        """Keep only about this many of the newest requests and client frames (None: all of them).
-
-        A long-running standalone server needs a bound; tests read the whole log, so no default."""
-        return self._limit
-
-    @limit.setter
-    def limit(self, value: int | None) -> None:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-            raise ValueError(f"the request log limit is a number of requests to keep (0 or more) or None for all; got {value!r}")
-        self._limit = value
-
-    @property
-    def payload_limit(self) -> int | None:
-        """Bytes of a request payload or client frame the log keeps; larger ones are cut to this, with a
-        note saying so (None: keep them whole). Tests read whole payloads, so no default."""
-        return self._payload_limit
-
-    @payload_limit.setter
-    def payload_limit(self, value: int | None) -> None:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ValueError(f"the request log's payload limit is a number of bytes (1 or more) or None for whole; got {value!r}")
-        self._payload_limit = value
 
     def add_frame(
         self,
@@ -325,6 +357,11 @@ class LogRecords:
             if connection is not None:
                 on_conn = self._per_connection[connection.id] = self._per_connection.get(connection.id, 0) + 1
             self._turns += 1
+            model_turn = api_turn = None
+            if api not in MODEL_APIS or endpoint is None:  # not a retrieve, a cancel, a stored completion
+                api_turn = self._api_turns[api] = self._api_turns.get(api, 0) + 1
+                if api in MODEL_APIS:
+                    model_turn = self._api_turns[""] = self._api_turns.get("", 0) + 1
             record = RequestRecord(
                 turn=self._turns,
                 transport=transport,
@@ -336,6 +373,8 @@ class LogRecords:
                 headers=dict(headers or {}),
                 api=api,
                 endpoint=endpoint,
+                api_turn=api_turn,
+                model_turn=model_turn,
             )
             if valid:
                 key = record.step = record.step_key()
@@ -343,6 +382,7 @@ class LogRecords:
                 self._last_by_step[key] = record
             if self.payload_limit is not None and size > self.payload_limit:
                 record.shrink_to = self.payload_limit
+            record.bounds = self._bounds
             self.requests.append(record)
             if self.limit is not None and len(self.requests) > self.limit + self.limit // 4 + 1:
                 self._forget(len(self.requests) - self.limit)
@@ -365,6 +405,7 @@ class LogRecords:
         for old in self.requests[:count]:
             if old.step is not None and self._last_by_step.get(old.step) is old:
                 del self._last_by_step[old.step]
+        self.dropped += len(self.requests[:count])
         del self.requests[:count]
 
     @staticmethod
@@ -381,7 +422,9 @@ class LogRecords:
             self.frames.clear()
             self._per_connection.clear()
             self._last_by_step.clear()
+            self._api_turns.clear()
             self._turns = 0
+            self.dropped = 0
             self.frames_seen = 0
             self._connection_ids = 0
 

@@ -86,6 +86,13 @@ def _where(record: RequestRecord) -> str:
     return f"#{record.turn} conn {record.connection_id}{lane}"
 
 
+def _api_turn(record: RequestRecord) -> str:
+    """`` (models turn 1)``: what a scenario's ``turn`` selector calls the request, where the log's
+    number would mislead (see `RequestRecord.turn_label`)."""
+    label = record.turn_label()
+    return f" ({label})" if label else ""
+
+
 def _request_line(record: RequestRecord) -> str:
     verb = "response.create" if record.transport == "ws" else "POST /v1/responses"
     if record.api == "chat":
@@ -93,8 +100,8 @@ def _request_line(record: RequestRecord) -> str:
     elif record.api in ("speech", "transcription"):
         verb = f"POST {(record.audio or {}).get('endpoint', '/v1/audio')}"
     if record.endpoint is not None:
-        return f"{_where(record)}  -> {record.endpoint}"
-    parts = [f"{_where(record)}  -> {verb}"]
+        return f"{_where(record)}  -> {record.endpoint}" + _api_turn(record)
+    parts = [f"{_where(record)}  -> {verb}{_api_turn(record)}"]
     if record.attempt > 1:
         parts.append(f"attempt {record.attempt}")
     if record.previous_response_id:
@@ -212,6 +219,9 @@ def render(
         near = {j for i, m in enumerate(marked) if m for j in range(i - CONTEXT_LINES, i + CONTEXT_LINES + 1)}
         keep = [i in near for i in range(len(lines))]
     out: list[str] = []
+    if log.dropped:  # a bounded log: say so before what it kept
+        newest = "" if log.limit is None else f" ({log.limit:,} kept)"
+        out.append(f"    ... request(s) #1-#{log.dropped} dropped by the log's limit{newest} ...")
     skipped = 0
     for line, is_marked, kept in zip(lines, marked, keep, strict=True):
         if not kept:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 #: Starts every note of a cut; the note says how much was left out.
 MARKER = "[truncated by the request log:"
 #: The key under which a cut object notes the fields it left out.
@@ -66,3 +68,37 @@ def _shrink(value: Any, left: list[int]) -> Any:
         return {key: kept[key] for key in [*value, MARKER_KEY] if key in kept}
     left[0] -= 8
     return value
+
+
+def cut_fields(payload: dict[str, Any], budget: int) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """`shrink` for a request payload, and the top-level fields it changed (``payload.input``...),
+    so a reader can tell whether what it needs was cut."""
+    kept = shrink(payload, budget)
+    changed = tuple(f"payload.{key}" for key in payload if key not in kept or kept[key] != payload[key])
+    return kept, changed or ("payload",)
+
+
+def cut_events(types: list[str], limit: int) -> list[str] | None:
+    """At most ``limit`` event types: the first and the last ones around a note of how many were left
+    out (a long stream is mostly deltas; its start and end say how it went). None when within it."""
+    if len(types) <= limit:
+        return None
+    head = max((limit - 1) // 2, 0)
+    tail = max(limit - 1 - head, 0)
+    left_out = len(types) - head - tail
+    return [*types[:head], _note(left_out, "event types"), *(types[-tail:] if tail else [])]
+
+
+def cut_items(items: list[Any], budget: int) -> list[Any] | None:
+    """``items`` within ``budget`` bytes of JSON (see `shrink`), or None when they fit (or nothing
+    could be cut)."""
+    try:
+        size = len(orjson.dumps(items))
+    except TypeError:  # what orjson refuses (huge integers, non-string keys): measured the slow way
+        import json
+
+        size = len(json.dumps(items, default=str))
+    if size <= budget:
+        return None
+    kept = shrink(items, budget)
+    return None if kept == items else kept  # a budget below the brackets themselves cuts nothing

@@ -2,8 +2,9 @@
 
 ``builtin("close_mid_stream")`` returns a fresh `Scenario`; keyword parameters change its numbers
 (``builtin("connection_limit", turn=3)``). On the command line: ``--scenario connection_limit:turn=3``.
-The built-ins that fault one request take ``turn=n`` to fault request n (counting every request,
-warm-ups included) instead of the first generating one.
+The built-ins that fault one request take ``turn=n`` to fault model turn n (counting its API's turns,
+warm-ups included, as the ``turn`` selector does; side requests such as ``GET /v1/models`` are not
+turns) instead of the first generating one.
 "First generating request" means the first request that is not a ``generate: false`` warm-up.
 """
 
@@ -147,7 +148,7 @@ def rate_limit(
 ) -> Scenario:
     return (
         scenario("rate_limit", BUILTINS["rate_limit"])
-        .on(turn=turn)
+        .on(turn=turn if turn is not None else {"min": 1})  # model turns: a start-up GET /v1/models is not limited
         .named(f"{_which(turn)}HTTP {status} rate limit")
         .times(times)
         .http_status(status, "rate_limit_exceeded", retry_after=retry_after, retry_after_ms=retry_after_ms)

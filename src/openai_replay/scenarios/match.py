@@ -1,6 +1,9 @@
 """Which request a rule answers: selectors over the request log's numbers, plus a predicate.
 
-Every number is 1-based, as in the request log: ``turn`` is the server-wide request number,
+Every number is 1-based, as in the request log: ``turn`` alone is the number among model turns
+(`RequestRecord.model_turn`: creates of responses, chat and realtime; a ``GET /v1/models`` made at
+start-up shifts no turn), and with an ``api`` selector the number among that API's turns or, for a
+side API (models, embeddings, moderations, conversations, audio), its requests (`api_turn`);
 ``connection`` the WebSocket connection number, ``turn_on_connection`` the request number on that
 connection, ``attempt`` the try at one conversation step (a retry of the same newest input item is
 attempt 2). A number selector takes an int, a list/set/range of ints, or ``{"min": a, "max": b}``.
@@ -13,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from openai_replay.log.records import SIDE_APIS, Api
+from openai_replay.log.records import SIDE_APIS, Api, RequestRecord
 from openai_replay.source import Turn
 
 
@@ -131,7 +134,7 @@ class Match:
     #: ``conversations`` (``/v1/conversations...``), ``realtime`` (a response on
     #: ``/v1/realtime``), ``models``, ``embeddings`` or ``moderations``.
     api: Api | None = None
-    #: ``generate: false`` warm-up requests (True) or generating ones (False).
+    #: ``generate: false`` warm-up requests (True) or generating ones (False); model turns only.
     warmup: bool | None = None
     #: The newest user text in the request's own input contains this.
     text_contains: str | None = None
@@ -173,8 +176,9 @@ class Match:
 
     def matches(self, turn: Turn) -> bool:
         record = turn.record
+        if self.turn is not None and not self._turn_matches(record):
+            return False
         for name, value in (
-            ("turn", record.turn),
             ("connection", record.connection_id),
             ("turn_on_connection", record.turn_on_connection),
             ("attempt", record.attempt),
@@ -188,8 +192,8 @@ class Match:
             return False
         if self.api is not None and record.api != self.api:
             return False
-        if self.warmup is not None and (not turn.generate) != self.warmup:
-            return False
+        if self.warmup is not None and ((not turn.generate) != self.warmup or record.model_turn is None):
+            return False  # warm-up or generating: a model turn's; a side request is neither
         if self.text_contains is not None and self.text_contains not in turn.user_text():
             return False
         if self.input_type is not None and not any(i.get("type", "message") == self.input_type for i in record.input_items):
@@ -203,6 +207,12 @@ class Match:
         if self.body_contains is not None and not json_contains(turn.payload, self.body_contains):
             return False
         return self.where is None or bool(self.where(turn))
+
+    def _turn_matches(self, record: RequestRecord) -> bool:
+        """Without ``api``, ``turn`` is the number among all model turns (side requests have none);
+        with it, the number among that API's turns or requests."""
+        number = record.model_turn if self.api is None else record.api_turn
+        return number is not None and self.turn is not None and number in self.turn
 
     def impossible(self) -> str | None:
         """Why no request can ever match these selectors, or None."""
@@ -273,4 +283,5 @@ def describe_request(turn: Turn) -> str:
     r = turn.record
     where = f"WebSocket connection {r.connection_id}, request {r.turn_on_connection} on it" if r.transport == "ws" else "HTTP"
     chained = f"chained on {r.previous_response_id}" if r.previous_response_id else "not chained"
-    return f"request #{r.turn} ({where}, attempt {r.attempt}, {chained})"
+    label = f", {r.turn_label()}" if r.turn_label() else ""
+    return f"request #{r.turn} ({where}{label}, attempt {r.attempt}, {chained})"

@@ -28,7 +28,7 @@ def near_misses(rules: list[Rule], record: RequestRecord, *, limit: int = 5) -> 
     )
     found: list[dict[str, Any]] = []
     for rule in rules:
-        failed = [name for name, value in _selectors(rule.match) if not Match(**{name: value}).matches(view)]  # type: ignore[arg-type]
+        failed = [name for name, value in _selectors(rule.match) if not _alone(rule.match, name, value).matches(view)]  # type: ignore[arg-type]
         found.append(
             {
                 "rule": rule.label(),
@@ -40,6 +40,11 @@ def near_misses(rules: list[Rule], record: RequestRecord, *, limit: int = 5) -> 
         )
     found.sort(key=lambda miss: len(miss["failed_selectors"]))
     return found[:limit]
+
+
+def _alone(match: Match, name: str, value: Any) -> Match:
+    """One selector by itself; ``turn`` keeps the rule's ``api`` (which says which number it reads)."""
+    return Match(turn=value, api=match.api) if name == "turn" else Match(**{name: value})
 
 
 def _selectors(match: Match) -> list[tuple[str, Any]]:

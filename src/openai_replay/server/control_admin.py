@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from openai_replay.log.bounds import dropped_problem
 from openai_replay.log.export import export_request
 from openai_replay.scenarios import Scenario, ScenarioError, load_scenario
 from openai_replay.scenarios.nearmiss import near_misses
@@ -120,8 +121,26 @@ async def get_find(request: web.Request) -> web.StreamResponse:
     unknown = sorted(set(request.query) - set(FILTERS))
     if unknown:
         raise BadInput(f"unknown filter(s) {', '.join(unknown)}; filters: {', '.join(FILTERS)}", "invalid_filter", unknown[0])
-    found = [r for r in (export_request(r) for r in list(session_for(request).state.log.requests)) if _keeps(r, request.query)]
+    log = session_for(request).state.log
+    dropped = dropped_problem(log)
+    if dropped:  # a match among the dropped requests would go unseen: no answer rather than a wrong one
+        return problem(409, f"requests/find cannot search a partial log: {dropped}.", "log_incomplete")
+    records = [export_request(r) for r in list(log.requests)]
+    found = [r for r in records if _keeps(r, request.query)]
+    if "text" in request.query:
+        cut = [r["turn"] for r in records if r not in found and _cut_payload(r)]
+        if cut:
+            message = (
+                f"requests/find cannot search for text in cut payloads: the request log cut request(s) "
+                f"#{', #'.join(map(str, cut[:10]))} to --log-payload-limit, so the text may be in the part it "
+                "left out. Keep payloads whole with `openai-replay serve --log-payload-limit 0` (or a larger limit)."
+            )
+            return problem(409, message, "log_incomplete", "text")
     return web.json_response({"requests": found}, dumps=lambda v: json.dumps(v, default=str))
+
+
+def _cut_payload(record: dict[str, Any]) -> bool:
+    return any(part.startswith("payload") for part in record.get("truncated") or ())
 
 
 def _keeps(record: dict[str, Any], query: Any) -> bool:
@@ -148,6 +167,9 @@ async def get_near_misses(request: web.Request) -> web.StreamResponse:
         raise BadInput(f"the turn is a request number (1, 2, ...), got {text[:40]!r}", "invalid_value", "turn")
     session = session_for(request)
     record = next((r for r in list(session.state.log.requests) if r.turn == int(text)), None)
+    if record is None and 0 < int(text) <= session.state.log.dropped:
+        message = f"request #{text} is no longer in the log: {dropped_problem(session.state.log)}"
+        return problem(410, message, "log_incomplete", "turn")
     if record is None:
         return problem(404, f"no request #{text} in this session's log", "unknown_request", "turn")
     scenario = session.state.source

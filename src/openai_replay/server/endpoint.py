@@ -87,13 +87,13 @@ async def serve_endpoint(
     endpoint = f"{request.method} {request.path}"
     bypass = getattr(state.source, "bypass_protocol", False)
     if request.method == "POST":
-        read = await read_request(state, request, api=api, validate=lambda payload: False)
+        read = await read_request(state, request, api=api, validate=lambda payload: False, endpoint=endpoint)
         if isinstance(read, Refused):
             return read.answer(render(state, read.error))
         record, payload = read
     else:
         record = state.log.add_request(
-            transport="http", payload=dict(request.query), now=state.clock.time(), api=api, valid=False
+            transport="http", payload=dict(request.query), now=state.clock.time(), api=api, valid=False, endpoint=endpoint
         )
     record.endpoint = endpoint
     if bypass:  # a cassette answers as recorded, JSON body or SSE stream alike

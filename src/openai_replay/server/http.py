@@ -249,11 +249,13 @@ async def read_request(
     request: web.Request,
     api: Api = "responses",
     validate: Callable[[Any], bool] | None = None,
+    endpoint: str | None = None,
 ) -> tuple[RequestRecord, Any] | Refused:
     """Read a POST body into the request log: its record and the parsed body, or why it was refused
     (a body that did not arrive in time, or is not JSON: logged as an error). ``validate`` runs before
     the log reads the payload; a payload it refuses is logged as sent but not read, and the turn
-    answers with the validation error."""
+    answers with the validation error. ``endpoint``: the request line of a request that is not a
+    create (the log numbers it apart from the API's turns)."""
     try:
         raw = await read_body(request, state.config.body_timeout)
     except BodyTimeout:
@@ -268,6 +270,7 @@ async def read_request(
             now=state.clock.time(),
             api=api,
             valid=False,
+            endpoint=endpoint,
         )
         record.outcome.kind = "error"
         note_finished(state, record)
@@ -282,6 +285,7 @@ async def read_request(
         api=api,
         valid=valid,
         size=len(raw),
+        endpoint=endpoint,
     )
     return record, payload
 

@@ -134,8 +134,10 @@ async def get_response(request: web.Request) -> web.StreamResponse:
         problem = auth_error(state, request)
         if problem is not None:
             return error_response(state, problem)
-        record = state.log.add_request(transport="http", payload=dict(request.query), now=state.clock.time(), valid=False)
-        record.endpoint = f"GET {request.path}"
+        endpoint = f"GET {request.path}"
+        record = state.log.add_request(
+            transport="http", payload=dict(request.query), now=state.clock.time(), valid=False, endpoint=endpoint
+        )
         after = starting_after_of(request)
         run = state.runs.get(response_id)
         error = after if isinstance(after, ApiError) else None

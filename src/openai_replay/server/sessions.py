@@ -69,6 +69,7 @@ class Session:
         self.state.config = config
         self.state.protocol.config = config  # the protocol rules read the same object
         self.state.log.payload_limit = config.log_payload_limit
+        self.state.log.event_limit = config.log_event_limit
         self.state.source = source
         self.apply_limits()
 

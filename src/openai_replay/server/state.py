@@ -40,6 +40,7 @@ class ServerState:
         if self.config.log_limit is not None:
             self.log.limit = self.config.log_limit
         self.log.payload_limit = self.config.log_payload_limit
+        self.log.event_limit = self.config.log_event_limit
         self.store.limit = self.conversations.limit = self.completions.limit = self.runs.limit = self.config.store_limit
         self.ids = IdFactory(self.config.seed)
         self.protocol = Protocol(self.config, self.clock, self.store)

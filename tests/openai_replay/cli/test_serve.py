@@ -90,6 +90,16 @@ def test_a_standalone_server_bounds_its_store_and_log_bytes_by_default() -> None
     assert _config("--store-limit", "5").store.limit == 5
 
 
+def test_a_standalone_server_bounds_event_types_per_request_by_default() -> None:
+    """`serve` keeps 256 event types per logged request; --log-event-limit 0 keeps them all, and so does FakeServer."""
+    from openai_replay.cli.serve import DEFAULT_LOG_EVENT_LIMIT
+
+    assert DEFAULT_LOG_EVENT_LIMIT == 256 and _config().log.event_limit == 256
+    assert _config("--log-event-limit", "0").log.event_limit is None
+    assert _config("--log-event-limit", "9").log.event_limit == 9
+    assert ServerState().log.event_limit is None and ServerState().log.limit is None
+
+
 def test_timeouts_have_defaults_and_flags() -> None:
     """--header-timeout and --body-timeout default to 30 s and 60 s; 0 turns either off."""
     assert (_config().config.header_timeout, _config().config.body_timeout) == (30.0, 60.0)

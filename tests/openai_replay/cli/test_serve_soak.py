@@ -98,3 +98,42 @@ async def test_serve_defaults_keep_the_in_memory_state_bounded() -> None:
         assert len(server.state.store) == 50
         assert len(log.requests) <= 40 + 40 // 4 + 1 and len(log.frames) <= 40 + 40 // 4 + 1
         assert len(log.connections) <= 40 + 40 // 4 + 1 and log.requests[-1].turn == 450
+
+
+@pytest.mark.slow
+async def test_serve_log_keeps_a_bounded_count_of_bounded_records() -> None:
+    """Real `serve`, small log limits, 240 long turns: ~30 records kept, each cut and saying so; assertions fail loudly."""
+    argv = [sys.executable, "-m", "openai_replay.cli", "serve", "--port", "0", "--no-auth"]
+    argv += ["--log-limit", "30", "--log-event-limit", "32", "--log-payload-limit", "2048"]
+    proc = await asyncio.create_subprocess_exec(
+        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
+    long_text = " ".join(f"word{n}" for n in range(400))  # echoed one word a delta: ~400 events, ~3 KB of output
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        line = (await asyncio.wait_for(proc.stdout.readline(), timeout=30)).decode()
+        url = line.split("listening on ")[1].split()[0]
+        control = url.removesuffix("/v1") + "/__replay"
+        async with aiohttp.ClientSession() as http:
+            for _ in range(4):
+                async with http.ws_connect(url.replace("http://", "ws://") + "/responses") as ws:
+                    for _ in range(60):
+                        await ws.send_str(json.dumps({"type": "response.create", "model": "m", "input": long_text}))
+                        while json.loads((await ws.receive(timeout=10)).data)["type"] != "response.completed":
+                            pass
+            async with http.get(f"{control}/requests") as answer:
+                log = await answer.json()
+            async with http.post(f"{control}/assert/one_in_flight") as answer:
+                status, verdict = answer.status, await answer.json()
+        kept = log["requests"]
+        assert len(kept) <= 30 + 30 // 4 + 1 and log["dropped"] == 240 - len(kept) and kept[-1]["turn"] == 240
+        for record in kept:
+            assert len(record["event_types"]) == 32 and "more event types]" in record["event_types"][15]
+            assert len(json.dumps(record["output_items"])) < 2 * 2048
+            assert {"event_types", "output_items"} <= set(record["truncated"])
+        assert status == 409 and "--log-limit" in verdict["failure"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 30)
+    stderr = (await proc.stderr.read()).decode()
+    assert "Traceback" not in stderr, stderr[-2000:]

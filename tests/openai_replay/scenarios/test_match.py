@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import openai
 import pytest
 from scenariokit import client_for, http_stream, sdk_turn, user
 
 from fake_server import FakeServer
-from openai_replay.scenarios import IntSet, Match, ScenarioError, scenario
+from openai_replay.scenarios import IntSet, Match, ScenarioError, builtin, load_scenario, scenario
 
 
 def _answer(events: list[dict[str, object]]) -> str:
@@ -15,8 +16,8 @@ def _answer(events: list[dict[str, object]]) -> str:
     return "".join(c["text"] for item in final.get("output", []) for c in item.get("content", []) if "text" in c)
 
 
-async def test_turn_selects_the_server_wide_request_number() -> None:
-    """`turn=2` answers only the second request the server receives, across connections."""
+async def test_turn_selects_the_apis_turn_number_across_connections() -> None:
+    """`turn=2` answers only the second Responses turn the server receives, across connections."""
     s = scenario().on(turn=2).reply("second").build()
     async with FakeServer(source=s) as server:
         client = client_for(server)
@@ -156,3 +157,69 @@ def test_api_selector_describes_itself_and_rejects_websocket_only_selectors() ->
     assert Match.build(api="responses", transport="ws").impossible() is None
     for selectors in ({"connection": 1}, {"warmup": True}, {"chained": True}, {"transport": "ws"}):
         assert Match.build(api="chat", **selectors).impossible() is not None, selectors
+
+
+async def test_a_models_call_at_start_up_shifts_no_turn() -> None:
+    """Issue 23: an SDK `models.list()` before the first turn leaves `turn: 2` on the 2nd LLM turn; the timeline says so."""
+    rule = {"match": {"turn": 2}, "do": [{"action": "error", "code": "server_error"}]}
+    async with FakeServer(seed=1, source=load_scenario({"rules": [rule]})) as server:
+        client = client_for(server)
+        assert [m.id async for m in client.models.list()]
+        first = await client.responses.create(model="m", input="one")
+        with pytest.raises(openai.InternalServerError):
+            await client.responses.create(model="m", input="two")
+        third = await client.responses.create(model="m", input="three")
+    assert first.output_text == "You said: one" and third.output_text == "You said: three"
+    numbers = [(r.api, r.turn, r.model_turn, r.api_turn) for r in server.log]
+    assert numbers == [("models", 1, None, 1), *(("responses", n + 1, n, n) for n in (1, 2, 3))]
+    timeline = server.log.render()
+    assert "#1 http  -> GET /v1/models (models turn 1)" in timeline
+    assert "#3 http  -> POST /v1/responses (turn 2)" in timeline
+
+
+async def test_side_requests_are_selected_by_number_under_their_api() -> None:
+    """`api: embeddings, turn: 2` is the 2nd embeddings call, `turn: 4` alone the 4th model turn of any API; retrieves: none."""
+    rules = [
+        {"match": {"api": "embeddings", "turn": 2}, "do": [{"action": "error", "code": "server_error"}]},
+        {"match": {"api": "chat", "turn": 2}, "do": [{"action": "text", "text": "second chat"}]},
+        {"match": {"turn": 4}, "do": [{"action": "text", "text": "fourth model turn"}]},
+        {"match": {"api": "responses", "turn": 3}, "do": [{"action": "text", "text": "third responses turn"}]},
+    ]
+    async with FakeServer(seed=1, source=load_scenario({"rules": rules})) as server:
+        client = client_for(server)
+        said, embedded = [], []
+        for n in range(3):
+            try:
+                await client.embeddings.create(model="text-embedding-3-small", input=f"e{n}")
+                embedded.append(n)
+            except openai.InternalServerError:
+                pass
+            chat = await client.chat.completions.create(model="m", messages=[{"role": "user", "content": f"c{n}"}])
+            said.append(chat.choices[0].message.content)
+        answers = []
+        for n in range(3):
+            made = await client.responses.create(model="m", input=f"r{n}", store=True)
+            await client.responses.retrieve(made.id)  # a sub-route: not a responses turn
+            answers.append(made.output_text)
+    assert said == ["You said: c0", "second chat", "You said: c2"] and embedded == [0, 2]
+    assert answers == ["fourth model turn", "You said: r1", "third responses turn"]
+    numbered = [(r.api, r.api_turn) for r in server.log if r.api in ("embeddings", "chat")]
+    assert numbered == [("embeddings", 1), ("chat", 1), ("embeddings", 2), ("chat", 2), ("embeddings", 3), ("chat", 3)]
+    responses = [(r.model_turn, r.api_turn) for r in server.log if r.api == "responses"]
+    assert responses == [(4, 1), (None, None), (5, 2), (None, None), (6, 3), (None, None)]
+    assert "-> POST /v1/responses (turn 6, responses turn 3)" in server.log.render()
+
+
+async def test_built_in_faults_skip_side_requests() -> None:
+    """`rate_limit` and `close_mid_stream` fault the first LLM turn, not a `models.list()` the app made first."""
+    async with FakeServer(seed=1, source=builtin("rate_limit")) as server:
+        client = client_for(server)
+        assert [m.id async for m in client.models.list()]
+        with pytest.raises(openai.RateLimitError):
+            await client.responses.create(model="m", input="hi")
+    async with FakeServer(seed=1, source=builtin("close_mid_stream")) as server:
+        client = client_for(server)
+        assert [m.id async for m in client.models.list()]
+        async with client.responses.connect() as conn:
+            _, error = await sdk_turn(conn, input="hi")
+        assert error is not None and server.log[1].answered_by is not None and server.log[0].answered_by is None

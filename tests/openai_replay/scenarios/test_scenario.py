@@ -142,7 +142,8 @@ def test_building_a_bad_scenario_names_every_problem() -> None:
     assert raised.value.problems == [
         "config: unknown server setting 'no_such_setting'; known: body_timeout, cancel_mode, cancel_reason, chunk_size, "
         "connection_limit_seconds, enforce_previous_response, event_delay, evict_on_failure, function_call_done_name, "
-        "header_timeout, limit_close_code, log_limit, log_payload_limit, max_stream_ids, max_ws_connections, models, "
+        "header_timeout, limit_close_code, log_event_limit, log_limit, log_payload_limit, max_stream_ids, max_ws_connections, "
+        "models, "
         "obfuscation, realtime_pace, realtime_transcript, require_auth, seed, store_limit, usage_cache_write_tokens, "
         "ws_frame_timeout, ws_idle_timeout, ws_queue_limit",
         "rule 1 'impossible': can never match: HTTP requests have no WebSocket connection, so 'connection' never "
