@@ -8,6 +8,10 @@ exchange, writes the schedule to ``OUTPUT/<client>.<invariant>.json`` (replay it
 with a summary table. ``--seed`` reproduces a run. Exit status: 0 when every invariant held, 1 when
 one broke, 2 on bad usage, 3 when the harness itself failed (the adapter's set-up, an exception in
 openai-replay, a conversation that sent no request): that is never a finding about the client.
+
+A Realtime client (``--client openai-realtime``: the openai SDK's ``realtime.connect()``) is explored the
+same way with Realtime fault schedules (`openai_replay.conformance.realtime.explore`): the same options,
+files, table and exit statuses, judged by the Realtime invariants.
 """
 
 from __future__ import annotations
@@ -16,14 +20,20 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openai_replay.cli.argtypes import whole_number
+
+if TYPE_CHECKING:
+    from openai_replay.conformance.realtime.explore import RealtimeClient
 
 __all__ = ["add_arguments", "main"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--client", required=True, metavar="NAME", help="the conformance client to explore (e.g. openai-ws)")
+    parser.add_argument(
+        "--client", required=True, metavar="NAME", help="the conformance client to explore (e.g. openai-ws, or openai-realtime for the Realtime API)"
+    )
     parser.add_argument(
         "--examples",
         type=whole_number("a number of examples", 1),
@@ -40,14 +50,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="fault rules per schedule, at most (default 3)",
     )
     parser.add_argument(
-        "--faults", action="append", default=None, metavar="KIND", help="fault kinds to draw (repeatable; default: the usual six)"
+        "--faults",
+        action="append",
+        default=None,
+        metavar="KIND",
+        help="fault kinds to draw (repeatable; default: the usual six, every Realtime kind for a Realtime client)",
     )
     parser.add_argument(
         "--turns",
         type=whole_number("a number of user turns", 1),
         default=3,
         metavar="T",
-        help="user turns per conversation (3; at most 5)",
+        help="user turns per conversation (3; at most 5, 4 for a Realtime client)",
     )
     parser.add_argument(
         "--output", type=Path, default=Path(".openai-replay/explore"), help="folder for the minimal schedules (JSON)"
@@ -57,12 +71,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from openai_replay.conformance.clients import select
     from openai_replay.conformance.explore import USER_TURNS, ExploreError, HarnessError, explore_client
+    from openai_replay.conformance.realtime import explore as realtime
     from openai_replay.log.invariants import INVARIANTS
 
+    if args.client in realtime.CLIENTS:
+        return _realtime(args, realtime.CLIENTS[args.client])
     try:
         (client,) = select([args.client])[:1]
     except KeyError as exc:
-        print(f"error: {exc.args[0]}", file=sys.stderr)
+        print(f"error: {exc.args[0]}; Realtime: {', '.join(realtime.CLIENTS)}", file=sys.stderr)
         return 2
     missing = client.missing()
     if missing:
@@ -122,6 +139,69 @@ def main(args: argparse.Namespace) -> int:
         if name in findings:
             rules = len(findings[name].schedule["rules"])
             print(f"{name:{width}}  broken   {rules:5}  {files[name]}")
+        else:
+            print(f"{name:{width}}  held         -  -")
+    print(f"replay a file: openai-replay serve --scenario FILE, or --seed {args.seed} to run this again")
+    return 1 if findings else 0
+
+
+def _realtime(args: argparse.Namespace, client: RealtimeClient) -> int:
+    """``explore`` for a Realtime client: its conversation driver against Realtime fault schedules."""
+    from openai_replay.conformance.explore import ExploreError, HarnessError
+    from openai_replay.conformance.realtime.explore import INVARIANTS, USER_TURNS, explore_realtime, write_findings
+    from openai_replay.conformance.runner import quiet
+
+    missing = client.missing()
+    if missing:
+        print(
+            f"error: client {client.name} cannot run in this interpreter: {missing}; run this command in its "
+            f"environment (.venv-{client.extra}/bin/openai-replay explore --client {client.name})",
+            file=sys.stderr,
+        )
+        return 2
+    if args.turns > len(USER_TURNS):
+        print(f"error: --turns is at most {len(USER_TURNS)} for a Realtime client, got {args.turns}", file=sys.stderr)
+        return 2
+    try:
+        with quiet():
+            findings = explore_realtime(
+                client.load(),
+                examples=args.examples,
+                seed=args.seed,
+                max_faults=args.max_faults,
+                faults=None if args.faults is None else tuple(args.faults),
+                turns=args.turns,
+            )
+    except ValueError as exc:  # bad --faults, named by realtime_schedules
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except HarnessError as exc:
+        print(f"harness error (openai-replay's own failure, not a finding about {client.name}): {exc}", file=sys.stderr)
+        print(exc.details, file=sys.stderr)
+        if exc.schedule is not None:
+            print(f"schedule: {json.dumps(exc.schedule)}", file=sys.stderr)
+        return 3
+    except ExploreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    paths = write_findings(findings, args.output, prefix=f"{client.name}.")
+    files = dict(zip(findings, paths, strict=True))
+    for name, found in findings.items():
+        how = {
+            "shrunk": f"found and shrunk within {found.examples} run(s); minimal schedule",
+            "alongside": f"broken too while another invariant was shrunk, by run {found.examples}; smallest schedule seen",
+        }[found.found_by]
+        print(f"== {name}: broken; {how} written to {files[name]}")
+        print(json.dumps(found.schedule["rules"], indent=2))
+        print(f"[{name}] {found.violation}")
+        print(found.timeline)
+        print()
+    print(f"explore {client.name}: {args.examples} example(s), seed {args.seed}, up to {args.max_faults} fault(s) each")
+    width = max(len(n) for n in INVARIANTS)
+    print(f"{'invariant':{width}}  verdict  rules  file")
+    for name in INVARIANTS:
+        if name in findings:
+            print(f"{name:{width}}  broken   {len(findings[name].schedule['rules']):5}  {files[name]}")
         else:
             print(f"{name:{width}}  held         -  -")
     print(f"replay a file: openai-replay serve --scenario FILE, or --seed {args.seed} to run this again")

@@ -201,10 +201,10 @@ async def converse(url: str, texts: list[str], outcomes: list[Any]) -> None:
     async with client.realtime.connect(model="gpt-realtime") as conn:
         await conn.session.update(session={"type": "realtime", "output_modalities": ["text"]})
         for text in texts:
-            await _say_text(conn, text)
-            await conn.response.create()
             outcome = TurnOutcome()
             try:
+                await _say_text(conn, text)
+                await conn.response.create()
                 async for event in conn:
                     if event.type == "error":
                         outcome.error = f"{event.error.code}: {event.error.message}"
@@ -216,7 +216,7 @@ async def converse(url: str, texts: list[str], outcomes: list[Any]) -> None:
                         break
                 else:
                     outcome.error = "the connection closed"
-            except Exception as exc:  # the SDK raises the close to its caller
+            except Exception as exc:  # the SDK raises the close to its caller (reading, or sending after it)
                 outcome.error = f"{type(exc).__name__}: {exc}"
             outcomes.append(outcome)
             if outcome.error and ("closed" in outcome.error or "Connection" in outcome.error):

@@ -1,4 +1,5 @@
-"""explore_realtime finds a planted bug in a Realtime client and shrinks it to one rule; a careful client passes."""
+"""explore_realtime finds planted bugs in a Realtime client, shrinks each, reports every invariant broken; a careful
+client passes; the harness's own failures are HarnessError, never findings."""
 
 from __future__ import annotations
 
@@ -6,39 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openai import AsyncOpenAI
+from planted_realtime import cancels_first, waits_for_a_completed_response
 
 from openai_replay.conformance.adapters.realtime_openai import converse
-from openai_replay.conformance.realtime.explore import TurnOutcome, explore_realtime, write_findings
+from openai_replay.conformance.explore import HarnessError
+from openai_replay.conformance.realtime.explore import explore_realtime, write_findings
 from openai_replay.scenarios.loader import load_scenario
 
-pytestmark = pytest.mark.slow
-
-
-async def waits_for_a_completed_response(url: str, texts: list[str], outcomes: list[Any]) -> None:
-    """The planted bug: a response.done that is not completed is taken for a progress report, so the
-    caller keeps waiting for "the real" ending (and an error event is ignored)."""
-    client = AsyncOpenAI(base_url=url, api_key="test")
-    async with client.realtime.connect(model="gpt-realtime") as conn:
-        await conn.session.update(session={"type": "realtime", "output_modalities": ["text"]})
-        for text in texts:
-            item = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
-            await conn.conversation.item.create(item=item)
-            await conn.response.create()
-            outcome = TurnOutcome()
-            try:
-                async for event in conn:
-                    if event.type == "response.output_text.delta":
-                        outcome.text += event.delta
-                    elif event.type == "response.done" and event.response.status == "completed":
-                        break
-            except Exception as exc:
-                outcome.error = str(exc)
-                outcomes.append(outcome)
-                return
-            outcomes.append(outcome)
-
-
+@pytest.mark.slow
 def test_the_planted_bug_is_found_and_shrunk_to_one_rule(tmp_path: Path) -> None:
     """The buggy client hangs on a non-completed ending: explore reports no_hang, one rule, saved as a scenario file."""
     findings = explore_realtime(waits_for_a_completed_response, examples=25, seed=1, budget=1.5)
@@ -51,6 +27,36 @@ def test_the_planted_bug_is_found_and_shrunk_to_one_rule(tmp_path: Path) -> None
     assert load_scenario(path).to_json()["rules"] == finding.schedule["rules"]
 
 
+@pytest.mark.slow
 def test_a_careful_sdk_caller_breaks_nothing() -> None:
     """The openai SDK conversation that reads every ending and surfaces every error passes every drawn schedule."""
     assert explore_realtime(converse, examples=25, seed=1, budget=3.0) == {}
+
+
+@pytest.mark.slow
+def test_every_invariant_broken_is_a_finding() -> None:
+    """A client that hangs on a failed reply and cancels with nothing active: both invariants are findings."""
+    findings = explore_realtime(cancels_first, examples=25, seed=1, budget=1.5)
+    assert set(findings) == {"no_hang", "realtime_protocol"}, findings
+    assert findings["realtime_protocol"].schedule["rules"] == [], findings["realtime_protocol"].schedule
+    assert "cancel" in findings["realtime_protocol"].violation
+
+
+async def raises(url: str, texts: list[str], outcomes: list[Any]) -> None:
+    raise RuntimeError("planted driver failure")
+
+
+async def asks_nothing(url: str, texts: list[str], outcomes: list[Any]) -> None:
+    return None
+
+
+@pytest.mark.parametrize(
+    ("conversation", "message"),
+    [(raises, "RuntimeError: planted driver failure"), (asks_nothing, "the conversation asked for no response")],
+)
+def test_the_harness_failing_is_a_harness_error_not_a_finding(conversation: Any, message: str) -> None:
+    """A driver that raises, or asks for no response: HarnessError at the first example, with the details."""
+    with pytest.raises(HarnessError) as info:
+        explore_realtime(conversation, examples=5, seed=0)
+    assert message in info.value.details
+    assert info.value.schedule is not None
