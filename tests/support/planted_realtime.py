@@ -10,10 +10,13 @@ from openai import AsyncOpenAI
 from openai_replay.conformance.realtime.explore import TurnOutcome
 
 
-async def waits_for_a_completed_response(url: str, texts: list[str], outcomes: list[Any], *, cancel_first: bool = False) -> None:
+async def waits_for_a_completed_response(
+    url: str, texts: list[str], outcomes: list[Any], *, cancel_first: bool = False, any_ending: bool = False
+) -> None:
     """The planted bug: a response.done that is not completed is taken for a progress report, so the
     caller keeps waiting for "the real" ending (and an error event is ignored). ``cancel_first`` plants a
-    second one: each turn starts with a ``response.cancel`` while nothing is active."""
+    second one: each turn starts with a ``response.cancel`` while nothing is active. ``any_ending``
+    replaces the first: any ``response.done`` ends the turn, a failed one silently (no error, no text)."""
     client = AsyncOpenAI(base_url=url, api_key="test")
     async with client.realtime.connect(model="gpt-realtime") as conn:
         await conn.session.update(session={"type": "realtime", "output_modalities": ["text"]})
@@ -28,7 +31,7 @@ async def waits_for_a_completed_response(url: str, texts: list[str], outcomes: l
                 async for event in conn:
                     if event.type == "response.output_text.delta":
                         outcome.text += event.delta
-                    elif event.type == "response.done" and event.response.status == "completed":
+                    elif event.type == "response.done" and (any_ending or event.response.status == "completed"):
                         break
             except Exception as exc:
                 outcome.error = str(exc)
@@ -38,5 +41,6 @@ async def waits_for_a_completed_response(url: str, texts: list[str], outcomes: l
 
 
 async def cancels_first(url: str, texts: list[str], outcomes: list[Any]) -> None:
-    """Both planted bugs: hangs on a failed reply, and cancels with nothing active before each turn."""
-    await waits_for_a_completed_response(url, texts, outcomes, cancel_first=True)
+    """Two planted bugs: a failed reply ends its turn silently, and each turn starts with a cancel while
+    nothing is active."""
+    await waits_for_a_completed_response(url, texts, outcomes, cancel_first=True, any_ending=True)

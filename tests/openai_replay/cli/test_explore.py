@@ -100,3 +100,87 @@ def test_a_harness_error_exits_3_with_its_traceback(
     assert err.startswith("harness error (openai-replay's own failure, not a finding about openai-ws): the harness failed")
     assert "Traceback" in err and "RuntimeError: planted set-up failure" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def realtime_client(monkeypatch: pytest.MonkeyPatch, conversation: object) -> None:
+    """``--client openai-realtime`` drives ``conversation`` instead of the SDK's careful one."""
+    from openai_replay.conformance.realtime.explore import RealtimeClient
+
+    monkeypatch.setattr(RealtimeClient, "load", lambda self: conversation)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--client", "nope"], "error: unknown client 'nope'; known: openai-ws"),
+        (["--client", "openai-realtime", "--turns", "5"], "error: --turns is at most 4 for a Realtime client, got 5"),
+        (["--client", "openai-realtime", "--faults", "drop"], "error: realtime_schedules: unknown or no fault kinds ['drop']"),
+    ],
+)
+def test_realtime_bad_usage_is_one_line_and_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A wrong Realtime turn count or fault kind, or an unknown client (naming the Realtime ones): one line, exit 2."""
+    code, out, err = explore(capsys, *argv, "--examples", "1")
+    assert code == 2 and out == ""
+    assert err.startswith(message) and err.count("\n") == 1, err
+    if argv[1] == "nope":
+        assert err.rstrip().endswith("; Realtime: openai-realtime"), err
+
+
+def test_a_realtime_client_not_installed_is_exit_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A Realtime client whose library is missing here: one line naming its environment, exit 2, nothing run."""
+    from openai_replay.conformance.realtime import explore as realtime
+
+    absent = realtime.RealtimeClient("absent-realtime", "realtime_openai:converse", "absent", "no_such_module_here")
+    monkeypatch.setitem(realtime.CLIENTS, "absent-realtime", absent)
+    code, out, err = explore(capsys, "--client", "absent-realtime")
+    assert code == 2 and out == ""
+    assert err.startswith("error: client absent-realtime cannot run in this interpreter: no_such_module_here"), err
+    assert err.count("\n") == 1 and ".venv-absent/bin/openai-replay explore --client absent-realtime" in err
+
+
+def test_a_realtime_harness_error_exits_3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A conversation driver that raises is our failure: exit 3, the traceback and schedule on stderr, no finding, no file."""
+
+    async def raises(url: str, texts: list[str], outcomes: list[object]) -> None:
+        raise RuntimeError("planted driver failure")
+
+    realtime_client(monkeypatch, raises)
+    code, out, err = explore(capsys, "--client", "openai-realtime", "--examples", "3", "--output", str(tmp_path))
+    assert code == 3 and out == ""
+    assert err.startswith("harness error (openai-replay's own failure, not a finding about openai-realtime): the conversation")
+    assert "RuntimeError: planted driver failure" in err and "schedule: {" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_realtime_findings_written_and_summarised(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A planted Realtime client breaking two invariants: exit 1, both shrunk, written, loadable, and in the table."""
+    from planted_realtime import cancels_first
+
+    realtime_client(monkeypatch, cancels_first)
+    args = ("--client", "openai-realtime", "--faults", "fail", "--max-faults", "1", "--examples", "6", "--seed", "1")
+    code, out, err = explore(capsys, *args, "--output", str(tmp_path))
+    assert code == 1, err
+    protocol, lost = tmp_path / "openai-realtime.realtime_protocol.json", tmp_path / "openai-realtime.turn_accounted.json"
+    assert sorted(tmp_path.iterdir()) == [protocol, lost]
+    assert load_scenario(protocol).to_json()["rules"] == []  # broken with no fault at all
+    (rule,) = load_scenario(lost).to_json()["rules"]
+    assert [d["action"] for d in rule["do"]] == ["fail"], rule
+    assert "[realtime_protocol] the client broke the Realtime protocol: " in out and "response_cancel_not_active" in out
+    assert "[turn_accounted] turn 1 ended with neither a reply nor an error" in out
+    table = out[out.index("explore openai-realtime: 6 example(s), seed 1, up to 1 fault(s) each") :]
+    assert f"turn_accounted     broken       1  {lost}" in table
+    assert f"realtime_protocol  broken       0  {protocol}" in table
+    assert "no_hang            held         -  -" in table
+
+
+@pytest.mark.slow
+def test_the_openai_sdk_realtime_client_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The openai SDK's realtime.connect(), read carefully, against drawn Realtime faults: every invariant held, exit 0."""
+    code, out, err = explore(capsys, "--client", "openai-realtime", "--examples", "8", "--seed", "2", "--output", str(tmp_path))
+    assert code == 0, out + err
+    assert list(tmp_path.iterdir()) == []
+    assert "explore openai-realtime: 8 example(s), seed 2, up to 3 fault(s) each" in out
+    assert out.count(" held ") == 3

@@ -169,7 +169,8 @@ async def run_conversation(server: FakeServer, conversation: Conversation, sched
     try:
         server.log.assert_realtime_protocol()
     except AssertionError as exc:
-        run.broken.append(("realtime_protocol", str(exc).splitlines()[0]))
+        lines = str(exc).splitlines()  # the heading, then what broke (the timeline follows a blank line)
+        run.broken.append(("realtime_protocol", " ".join(lines[: lines.index("")] if "" in lines else lines[:2])))
     run.timeline = server.log.timeline()
     return run
 
