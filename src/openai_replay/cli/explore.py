@@ -32,7 +32,10 @@ __all__ = ["add_arguments", "main"]
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--client", required=True, metavar="NAME", help="the conformance client to explore (e.g. openai-ws, or openai-realtime for the Realtime API)"
+        "--client",
+        required=True,
+        metavar="NAME",
+        help="the conformance client to explore (e.g. openai-ws, or openai-realtime for the Realtime API)",
     )
     parser.add_argument(
         "--examples",

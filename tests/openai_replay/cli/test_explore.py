@@ -138,7 +138,9 @@ def test_a_realtime_client_not_installed_is_exit_2(monkeypatch: pytest.MonkeyPat
     assert err.count("\n") == 1 and ".venv-absent/bin/openai-replay explore --client absent-realtime" in err
 
 
-def test_a_realtime_harness_error_exits_3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_realtime_harness_error_exits_3(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A conversation driver that raises is our failure: exit 3, the traceback and schedule on stderr, no finding, no file."""
 
     async def raises(url: str, texts: list[str], outcomes: list[object]) -> None:

@@ -255,9 +255,12 @@ def _record(findings: dict[str, RealtimeFinding], run: _Run, schedule: dict[str,
     for n, (name, why) in enumerate(run.broken):
         found = RealtimeFinding(name, schedule, why, run.timeline, example, "shrunk" if n == 0 else "alongside")
         old = findings.get(name)
-        size = (len(schedule["rules"]), len(str(schedule["rules"])))
-        if n == 0 or old is None or (old.found_by != "shrunk" and size < (len(old.schedule["rules"]), len(str(old.schedule["rules"])))):
+        if n == 0 or old is None or (old.found_by != "shrunk" and _size(schedule) < _size(old.schedule)):
             findings[name] = found
+
+
+def _size(schedule: dict[str, Any]) -> tuple[int, int]:
+    return len(schedule["rules"]), len(str(schedule["rules"]))
 
 
 def write_findings(findings: dict[str, RealtimeFinding], directory: Path, prefix: str = "") -> list[Path]:

@@ -14,6 +14,7 @@ from openai_replay.conformance.explore import HarnessError
 from openai_replay.conformance.realtime.explore import explore_realtime, write_findings
 from openai_replay.scenarios.loader import load_scenario
 
+
 @pytest.mark.slow
 def test_the_planted_bug_is_found_and_shrunk_to_one_rule(tmp_path: Path) -> None:
     """The buggy client hangs on a non-completed ending: explore reports no_hang, one rule, saved as a scenario file."""
