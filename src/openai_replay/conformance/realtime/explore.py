@@ -21,6 +21,7 @@ schedule; the last failing run of an invariant is the replay of that minimal sch
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -119,6 +120,7 @@ def explore_realtime(
 
     ``budget``: seconds a whole conversation may take (plus the schedule's stalls) before it counts
     as hung; ``client_timeout``: drawn stalls stay below it."""
+    importlib.import_module("openai_replay.explore")  # without Hypothesis: an ImportError naming the extra
     from hypothesis import HealthCheck, given, settings
     from hypothesis import seed as seeded
 
