@@ -121,6 +121,12 @@ def test_every_runnable_docs_example_runs_in_a_fresh_project(venv: Path, tmp_pat
     if any(re.search(r"^import vcr$", s.code, re.M) for s in runnable):
         pip = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "vcrpy"], capture_output=True, text=True, timeout=600)
         assert pip.returncode == 0, pip.stderr[-2000:]
+    # A snippet that explores needs the `explore` extra (Hypothesis), as its reader installs it.
+    if any(re.search(r"^from openai_replay(\.conformance\.realtime)?\.explore import", s.code, re.M) for s in runnable):
+        pip = subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "-q", "hypothesis>=6.100"], capture_output=True, text=True, timeout=600
+        )
+        assert pip.returncode == 0, pip.stderr[-2000:]
     failed = []
     for number, snippet in enumerate(runnable):
         folder = tmp_path / f"snippet{number}"

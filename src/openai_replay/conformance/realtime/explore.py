@@ -192,6 +192,7 @@ def explore_realtime(
     ``budget``: seconds a whole conversation may take (plus the schedule's stalls) before it counts
     as hung; ``client_timeout``: drawn stalls stay below it. Raises `HarnessError` when the harness
     failed, `ExploreError` when a verdict changed between two runs of one schedule."""
+    importlib.import_module("openai_replay.explore")  # without Hypothesis: an ImportError naming the extra
     from hypothesis import HealthCheck, given, settings
     from hypothesis import seed as seeded
 
