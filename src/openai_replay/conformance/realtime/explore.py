@@ -154,7 +154,7 @@ async def run_conversation(server: FakeServer, conversation: Conversation, sched
         run.harness_error = f"the conversation driver raised:\n{traceback.format_exc().rstrip()}"
     await asyncio.sleep(0.05)  # let the server log the client's last frames
     if run.harness_error is None and not any(r.api == "realtime" for r in server.log):
-        seen = [f"turn {n}: {o.error or repr(o.text)}" for n, o in enumerate(outcomes, 1)]
+        seen = [f"turn {n}: {o.error or repr(o.text)}" for n, o in enumerate(outcomes, 1)] + [why for _, why in run.broken]
         run.harness_error = "\n".join(
             ["the conversation asked for no response, so there is nothing to judge (check the driver's set-up)", *seen]
         )
