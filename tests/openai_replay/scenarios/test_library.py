@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import aiohttp
 import pytest
 import websockets
+from clockkit import GateClock
 from scenariokit import RawSocket, client_for, http_stream, sdk_turn, texts, user
 
 from fake_server import FakeServer
@@ -181,17 +181,27 @@ async def test_rate_limit_then_success_over_http() -> None:
 
 async def test_slow_first_token() -> None:
     """created and in_progress come at once, then the first output waits the scripted seconds."""
-    s = builtin("slow_first_token", seconds=0.3)
-    async with FakeServer(source=s) as server, client_for(server).responses.connect() as conn:
+    clock = GateClock()
+    async with (
+        FakeServer(source=builtin("slow_first_token", seconds=0.3), clock=clock) as server,
+        client_for(server).responses.connect() as conn,
+    ):
         await conn.response.create(model="gpt-4o-mini", input="x", store=False)
-        stamps = []
-        async for event in conn:
-            stamps.append((event.type, time.monotonic()))
-            if event.type == "response.completed":
-                break
-    gap = stamps[2][1] - stamps[1][1]
-    assert stamps[1][0] == "response.in_progress" and gap >= 0.28
-    assert stamps[1][1] - stamps[0][1] < 0.2
+        types: list[str] = []
+
+        async def read() -> None:
+            async for event in conn:
+                types.append(event.type)
+                if event.type == "response.in_progress":
+                    # the server now sleeps on the gate: both events came before the first output's wait ended
+                    gate = await clock.sleeping.get()
+                    assert types == ["response.created", "response.in_progress"] and clock.slept == [0.3]
+                    gate.set_result(None)
+                if event.type == "response.completed":
+                    return
+
+        await asyncio.wait_for(read(), 10)  # a wait in the wrong place would hold created back: fail, not hang
+    assert "response.output_text.delta" in types and clock.slept == [0.3]
 
     async with FakeServer(source=builtin("slow_first_token"), clock=ManualClock()) as server:
         await http_stream(client_for(server), input="x")

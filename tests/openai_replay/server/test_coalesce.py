@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from clockkit import GateClock
 from wirekit import WsWire, sse_body
 
 from fake_server import FakeServer
@@ -72,19 +73,6 @@ async def test_bytes_on_the_wire_are_those_written_before_coalescing() -> None:
         seen["sse simulated"] = digest(await sse_body(server.port, request(LONG_STORY, stream=True)))
     assert seen == BEFORE
 
-
-class GateClock(ManualClock):
-    """A manual clock whose `sleep` waits until the test opens the gate once per sleep."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sleeping = asyncio.Queue[asyncio.Future[None]]()
-
-    async def sleep(self, seconds: float) -> None:
-        gate = asyncio.get_running_loop().create_future()
-        await self.sleeping.put(gate)
-        await gate
-        self.advance(seconds)
 
 
 async def test_a_paced_stream_is_written_event_by_event() -> None:

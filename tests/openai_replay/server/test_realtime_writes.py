@@ -10,6 +10,7 @@ import socket
 import threading
 from typing import Any
 
+from clockkit import GateClock
 from wirekit import WsWire
 
 from fake_server import FakeServer
@@ -96,19 +97,6 @@ def test_a_response_starts_reaching_the_client_before_the_rest_is_built() -> Non
             seen += chunk
     assert source.waited is True and b"response.output_text.delta" in seen
 
-
-class GateClock(ManualClock):
-    """A manual clock whose `sleep` waits until the test opens the gate once per sleep."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sleeping = asyncio.Queue[asyncio.Future[None]]()
-
-    async def sleep(self, seconds: float) -> None:
-        gate = asyncio.get_running_loop().create_future()
-        await self.sleeping.put(gate)
-        await gate
-        self.advance(seconds)
 
 
 async def test_paced_audio_is_written_chunk_by_chunk() -> None:

@@ -26,7 +26,16 @@ from typing import Any
 
 from openai_replay.clock import ManualClock
 from openai_replay.conformance.adapters.livekit_js import JS_DIR, missing_requirement, node_dir
-from openai_replay.conformance.realtime import RESTORE_PROMPT, TOOL_NAME, TOOL_OUTPUT, TOOL_PROMPT, Cell, restored_turn, speech
+from openai_replay.conformance.realtime import (
+    RESTORE_PROMPT,
+    TOOL_NAME,
+    TOOL_OUTPUT,
+    TOOL_PROMPT,
+    Cell,
+    error_then_next_turn,
+    restored_turn,
+    speech,
+)
 from openai_replay.server import FakeServer
 
 DRIVER = "realtime_driver.mjs"
@@ -301,16 +310,7 @@ async def active_response_error(server: FakeServer, clock: ManualClock) -> Cell:
 async def failed_response(server: FakeServer, clock: ManualClock) -> Cell:
     run = await _started(server)
     try:
-        await run.say_text("hello")
-        await run.reply()
-        await asyncio.sleep(0.05)
-        if not run.errors:
-            return Cell("fail", "no error surfaced")
-        await run.say_text("again")
-        text, _, _ = await run.reply()
-        if text != "You said: again":
-            return Cell("fail", "next turn lost", f"text {text!r}")
-        return Cell("pass", "surfaced a recoverable error; next turn answered")
+        return await error_then_next_turn(run)
     finally:
         await run.aclose()
 

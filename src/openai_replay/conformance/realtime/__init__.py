@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from openai_replay.audio import voice
 from openai_replay.clock import ManualClock
@@ -133,6 +133,31 @@ async def restored_turn(
         return Cell("fail", "conversation not restored", str(exc).splitlines()[0])
     return Cell("pass", "reconnected, conversation restored, next turn answered")
 
+
+
+class TextRun(Protocol):
+    """A driver's running session that can be told a text turn and read its reply (the LiveKit drivers)."""
+
+    errors: list[Any]
+
+    async def say_text(self, text: str) -> None: ...
+
+    async def reply(self) -> tuple[str, Any, Any]: ...
+
+
+async def error_then_next_turn(run: TextRun) -> Cell:
+    """failed_response for a driver that says text and reads replies: the failed ``response.done`` must
+    surface as an error, and the next turn must be answered. Shared by the LiveKit Python and JS drivers."""
+    await run.say_text("hello")
+    await run.reply()
+    await asyncio.sleep(0.05)
+    if not run.errors:
+        return Cell("fail", "no error surfaced")
+    await run.say_text("again")
+    text, _, _ = await run.reply()
+    if text != "You said: again":
+        return Cell("fail", "next turn lost", f"text {text!r}")
+    return Cell("pass", "surfaced a recoverable error; next turn answered")
 
 class PacedClock(ManualClock):
     """A virtual clock (``advance`` reaches the session limit at once) whose ``sleep`` also waits in
