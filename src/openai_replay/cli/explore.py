@@ -72,6 +72,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    try:
+        import hypothesis  # noqa: F401  (explore draws its schedules with it)
+    except ImportError:
+        needs = "pip install 'openai-replay[explore]' (or pip install hypothesis)"
+        print(f"error: explore needs Hypothesis: {needs}", file=sys.stderr)
+        return 2
     from openai_replay.conformance.clients import select
     from openai_replay.conformance.explore import USER_TURNS, ExploreError, HarnessError, explore_client
     from openai_replay.conformance.realtime import explore as realtime

@@ -4,6 +4,7 @@ files that replay, the same run again from the same seed, and one-line errors fo
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,11 @@ def test_the_openai_sdk_realtime_client_end_to_end(tmp_path: Path, capsys: pytes
     assert list(tmp_path.iterdir()) == []
     assert "explore openai-realtime: 8 example(s), seed 2, up to 3 fault(s) each" in out
     assert out.count(" held ") == 3
+
+
+def test_without_hypothesis_names_the_extra(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without Hypothesis installed, explore exits 2 with one line naming the explore extra, not a traceback."""
+    monkeypatch.setitem(sys.modules, "hypothesis", None)  # what a missing package looks like to `import`
+    code, out, err = explore(capsys, "--client", "openai-ws")
+    assert code == 2 and out == ""
+    assert err.strip() == "error: explore needs Hypothesis: pip install 'openai-replay[explore]' (or pip install hypothesis)"
