@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
+from fuzzkit import PROFILE, budget, json_values
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openai_replay.ids import IdFactory
 from openai_replay.realtime.transcription import new_transcription_session, no_responses, update_transcription_session
@@ -56,3 +61,38 @@ def test_a_bad_update_names_its_parameter_and_changes_nothing(update: dict, para
 def test_responses_are_refused() -> None:
     """response.create has no place in a transcription session: a 400 naming it."""
     assert no_responses().status == 400 and "transcription sessions" in no_responses().message
+
+
+_updates = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.sampled_from(["transcription", "realtime"]) | json_values,
+        "audio": st.fixed_dictionaries(
+            {},
+            optional={
+                "input": st.fixed_dictionaries(
+                    {},
+                    optional={"format": json_values, "turn_detection": json_values, "transcription": json_values},
+                )
+                | json_values,
+                "output": json_values,
+            },
+        )
+        | json_values,
+        "include": json_values,
+    },
+) | json_values
+
+
+@settings(PROFILE, max_examples=budget(60))
+@given(update=_updates)
+def test_any_update_is_applied_or_refused_whole(update: object) -> None:
+    """Any update, nearly valid or junk: merged, or one error that leaves the session exactly as it was; never a traceback."""
+    session = _session()
+    before = copy.deepcopy(session)
+    problem = update_transcription_session(session, update)
+    if problem is not None:
+        assert session == before
+        assert problem.message and "\n" not in problem.message
+    else:
+        assert session["type"] == "transcription"
