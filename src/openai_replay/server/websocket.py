@@ -34,6 +34,7 @@ from openai_replay.server.wschannel import WsChannel
 from openai_replay.server.wsclose import CLOSE_TIMEOUT, send_close_frame
 from openai_replay.server.wsframe import direct_writer
 from openai_replay.server.wsguard import Deadlines, Room, guard
+from openai_replay.server.wsread import read_directly
 from openai_replay.steps import Binary, Close, Drop, Emit, Fail, RawText, Sleep, Step
 from openai_replay.wire import compact
 
@@ -105,6 +106,10 @@ class WsSession:
         self.retry_header = {"x-stainless-retry-count": request.headers.get("x-stainless-retry-count", "")}
         #: Text frames written without aiohttp's writer; None when aiohttp's must write them (deflate).
         self.frames = direct_writer(ws)
+        #: Frames taken past aiohttp's reader (`openai_replay.server.wsread`).
+        self.taken = 0
+        #: The reader task waits in aiohttp's ``receive()``: a frame may be taken past it.
+        self.receiving = False
 
     def busy(self) -> bool:
         return any(lane.control is not None or lane.queue for lane in self.lanes.values())
@@ -233,7 +238,11 @@ class WsSession:
             while True:
                 if not self.room.has_room() and not await self.room.wait(lambda: self.request.transport):
                     break  # the client left while we held its frames back
-                msg = await self.ws.receive()
+                self.receiving = True
+                try:
+                    msg = await self.ws.receive()
+                finally:
+                    self.receiving = False
                 if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
                     break
                 if self.deadlines is not None:
@@ -308,9 +317,7 @@ class WsSession:
             return
         kind = event.get("type")
         if kind == "response.create":
-            del event["type"]  # the rest is the request's payload; the frame's log entry shares it
-            self.state.log.add_frame(self.record.id, now, kind, None, event, size=len(data))
-            self.enqueue(event, now, len(data))
+            self.create(event, now, len(data))
         elif kind == "response.cancel" and self.state.config.cancel_mode == "honour":
             self.state.log.add_frame(self.record.id, now, kind, None, event, size=len(data))
             self.cancel(event)
@@ -321,6 +328,33 @@ class WsSession:
             )
             log.info("openai_replay.server: connection %s sent unsupported event %r", self.record.id, kind)
             await self.reply_error(problem)
+
+    def take(self, data: bytes) -> bool:
+        """A whole text frame read past aiohttp's reader (`openai_replay.server.wsread`): a
+        ``response.create`` is taken as `run` takes it; anything else is declined (False) and goes
+        to aiohttp, then `run`, so errors and closes keep one path."""
+        if not self.receiving or self.closing or self.close_sent or not self.room.has_room():
+            return False
+        try:
+            event = parse(data)
+        except JsonInputError:
+            return False
+        if type(event) is not dict or event.get("type") != "response.create":
+            return False
+        self.taken += 1
+        try:
+            if self.deadlines is not None:
+                self.deadlines.activity()
+            self.create(event, self.state.clock.time(), len(data))
+        except Exception:  # a bug of ours, as in `handle_websocket`: close with 1011
+            log.exception("openai_replay.server: internal error on WebSocket connection %s", self.record.id)
+            self.deadline(1011, "internal error")
+        return True
+
+    def create(self, event: dict[str, Any], now: float, size: int) -> None:
+        del event["type"]  # the rest is the request's payload; the frame's log entry shares it
+        self.state.log.add_frame(self.record.id, now, "response.create", None, event, size=size)
+        self.enqueue(event, now, size)
 
     def enqueue(self, payload: dict[str, Any], now: float, size: int = 0) -> None:
         if self.idle_task is not None:  # a request arrived: the connection is no longer idle
@@ -386,6 +420,8 @@ async def handle_websocket(request: web.Request) -> web.StreamResponse:
     session = WsSession(state, request, ws, record)
     request.app[SESSIONS].add(session)
     session.deadlines = guard(session, request, state.config)
+    if session.frames is not None:  # not with permessage-deflate: aiohttp's reader inflates
+        read_directly(ws, session.deadlines.watch, session.take)
     try:
         await session.run()
     except CLIENT_FAULTS as exc:

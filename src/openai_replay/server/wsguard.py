@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from openai_replay.config import ServerConfig
+from openai_replay.server.wsread import one_text_frame
 
 log = logging.getLogger("openai_replay.server")
 
@@ -48,10 +49,19 @@ class FrameWatch:
         #: Loop time when the current, unfinished frame began; None between frames.
         self.started_at: float | None = None
         self.refused = False
+        #: A data frame's FIN was clear: its message goes on in continuation frames.
+        self.fragmenting = False
+        #: Offered each read that is one whole final text frame between messages (its payload,
+        #: unmasked); True when it took the frame, which then never reaches aiohttp (`wsread`).
+        self.take: Callable[[bytes], bool] | None = None
 
     def feed_data(self, data: bytes) -> tuple[bool, bytes]:
         if self.refused:
             return False, b""
+        if self.take is not None and not self._left and not self._head and not self.fragmenting:
+            payload = one_text_frame(data)
+            if payload is not None and self.take(payload):
+                return False, b""
         self._scan(data)
         if self.refused:  # the unmasked frame (and anything after it) never reaches the parser
             self._on_unmasked()
@@ -72,8 +82,10 @@ class FrameWatch:
             short = data[1] & 0x7F
             if short < 126:
                 if len(data) == 6 + short:
+                    self._note_fin(data[0])
                     return
             elif short == 126 and len(data) == 8 + int.from_bytes(data[2:4], "big"):
+                self._note_fin(data[0])
                 return
         at, end = 0, len(data)
         while at < end:
@@ -94,10 +106,16 @@ class FrameWatch:
             if not self._head[1] & 0x80:
                 self.refused = True
                 return
+            self._note_fin(self._head[0])
             self._left = _payload_length(self._head)
             self._head = b""
             if not self._left:
                 self.started_at = None
+
+    def _note_fin(self, first: int) -> None:
+        """Follow fragmented messages: a data frame (opcode 0-2) without FIN leaves one open."""
+        if first & 0x0F < 3:
+            self.fragmenting = not first & 0x80
 
 
 def _header_length(head: bytes) -> int:
