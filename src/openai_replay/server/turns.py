@@ -260,10 +260,14 @@ async def _execute(state: ServerState, channel: Channel, record: RequestRecord, 
     if cancel.is_set():
         await _cancelled(state, channel, record, turn)
         return False
+    put = getattr(channel, "put", None)  # a channel that writes an event without a coroutine
     for step in state.source.plan(turn):
         if isinstance(step, Emit):  # most steps: checked first
             _note(record, step.event, state)
-            await channel.send(step.event)
+            if put is None:
+                await channel.send(step.event)
+            elif put(step.event):
+                await channel.drain()  # type: ignore[attr-defined]  # a channel with `put` has `drain`
         elif isinstance(step, EmitRaw):
             _note(record, _raw_event(step), state)
             await channel.send_raw(step.data, step.event_type)

@@ -25,6 +25,32 @@ class WsChannel:
         self.session = session
         self.lane = lane
         self.events = 0  # of the response being sent
+        #: `_put` when frames are written without aiohttp's writer (the turn then makes no coroutine
+        #: per event); None with permessage-deflate, where every frame goes through `send`.
+        self.put = self._put if session.frames is not None else None
+
+    def _put(self, event: dict[str, Any]) -> bool:
+        """`send` without a coroutine: True when the caller must then await `drain`."""
+        text = compact(event if self.lane is None else with_stream_id(event, self.lane))
+        session = self.session
+        if session.closing or session.ws.closed:
+            raise ClientGone()
+        try:
+            wait = session.frames.write(text)  # type: ignore[union-attr]  # set whenever `put` is
+        except (ConnectionError, RuntimeError) as exc:
+            raise ClientGone() from exc
+        kind = event.get("type")
+        self.events = 1 if kind == "response.created" else self.events + 1
+        if kind in ENDINGS or self.events == FIRST_EVENTS:  # an ending, or a long reply's start: out now
+            flush(session.request)
+        return wait
+
+    async def drain(self) -> None:
+        """Wait until a slow client reads again (after `_put` said so)."""
+        try:
+            await self.session.frames.drain()  # type: ignore[union-attr]
+        except (ConnectionError, RuntimeError) as exc:
+            raise ClientGone() from exc
 
     async def send(self, event: dict[str, Any]) -> None:
         text = compact(event if self.lane is None else with_stream_id(event, self.lane))
