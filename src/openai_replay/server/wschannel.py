@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 from openai_replay.errors import ApiError
-from openai_replay.server.coalesce import FIRST_EVENTS, flush
+from openai_replay.server.coalesce import WS_FLUSH_AFTER, flush
 from openai_replay.server.turns import ClientGone
 from openai_replay.wire import compact, with_stream_id
 
@@ -41,7 +41,7 @@ class WsChannel:
             raise ClientGone() from exc
         kind = event.get("type")
         self.events = 1 if kind == "response.created" else self.events + 1
-        if kind in ENDINGS or self.events == FIRST_EVENTS:  # an ending, or a long reply's start: out now
+        if kind in ENDINGS or self.events in WS_FLUSH_AFTER:  # an ending, or one of the turn's marks: out now
             flush(session.request)
         return wait
 
@@ -67,7 +67,7 @@ class WsChannel:
             raise ClientGone() from exc
         kind = event.get("type")
         self.events = 1 if kind == "response.created" else self.events + 1
-        if kind in ENDINGS or self.events == FIRST_EVENTS:  # an ending, or a long reply's start: out now
+        if kind in ENDINGS or self.events in WS_FLUSH_AFTER:  # an ending, or one of the turn's marks: out now
             flush(self.session.request)
 
     async def send_raw(self, data: str, event_type: str) -> None:

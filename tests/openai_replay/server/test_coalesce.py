@@ -12,6 +12,7 @@ import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
 from clockkit import GateClock
 from wirekit import WsWire, sse_body
@@ -236,3 +237,38 @@ async def test_bytes_kept_for_a_connection_that_is_gone_are_dropped(pair: Any) -
     counted.inner.abort()
     await asyncio.sleep(0)
     assert counted.writes == []
+
+
+def _frame_types(data: bytes) -> list[str]:
+    """The event types of the unmasked server text frames in ``data`` (7- and 16-bit lengths)."""
+    types, at = [], 0
+    while at < len(data):
+        text, n, at = data[at] & 0x0F == 1, data[at + 1] & 0x7F, at + 2
+        if n == 126:
+            n, at = int.from_bytes(data[at : at + 2], "big"), at + 2
+        if text:  # not the close frame
+            types.append(json.loads(data[at : at + n])["type"])
+        at += n
+    return types
+
+
+async def test_a_short_websocket_turn_leaves_in_three_writes() -> None:
+    """A 10-event WebSocket turn is written after its 1st and 8th events and at its ending (WS_FLUSH_AFTER), in order."""
+    from openai_replay.server.coalesce import WS_FLUSH_AFTER
+    from openai_replay.server.keys import SESSIONS
+
+    assert {1, 8} <= WS_FLUSH_AFTER
+    async with FakeServer(source=replies(), require_auth=False) as server:
+        async with aiohttp.ClientSession() as http, http.ws_connect(f"ws://127.0.0.1:{server.port}/v1/responses") as ws:
+            assert server._runner is not None
+            session = next(iter(server._runner.app[SESSIONS]))
+            coalesced = session.request.protocol.transport
+            assert isinstance(coalesced, CoalescingTransport)
+            counted = coalesced._inner = Counted(coalesced._inner)  # type: ignore[assignment]
+            await ws.send_json({"type": "response.create", **request("short")})
+            received = []
+            while not received or received[-1] != "response.completed":
+                received.append(json.loads((await ws.receive()).data)["type"])
+    written = [types for types in map(_frame_types, counted.writes) if types]
+    assert [len(w) for w in written] == [1, 7, 2] and len(received) == 10
+    assert list(itertools.chain.from_iterable(written)) == received
