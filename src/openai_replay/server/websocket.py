@@ -411,7 +411,7 @@ async def handle_websocket(request: web.Request) -> web.StreamResponse:
     if refusal is not None:
         return refusal
     ws = web.WebSocketResponse(max_msg_size=64 * 1024 * 1024, autoping=True, timeout=CLOSE_TIMEOUT, **RAW_TEXT)
-    coalesce(request)  # the frames ready in one loop tick leave in one write
+    coalesce(request)  # the frames ready in one loop tick leave in one write (see WS_FLUSH_AFTER)
     try:
         await ws.prepare(request)
     except Exception:
