@@ -1,4 +1,4 @@
-"""WebSocket mode at ``/v1/responses``: one reader loop per socket, one FIFO worker per lane.
+"""WebSocket mode at ``/v1/responses``: one reader loop per socket, one FIFO per lane (`wslane`).
 
 Requests without ``stream_id`` share the default lane and run one at a time; each named lane runs
 beside the others (protocol v2). Frames that are not a valid client event are answered at once with
@@ -29,11 +29,11 @@ from openai_replay.server.keys import SESSIONS
 from openai_replay.server.receive import CLIENT_FAULTS
 from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
-from openai_replay.server.turns import ClientGone, TurnControl, note_finished, run_turn
-from openai_replay.server.wschannel import WsChannel
+from openai_replay.server.turns import ClientGone, note_finished
 from openai_replay.server.wsclose import CLOSE_TIMEOUT, send_close_frame
 from openai_replay.server.wsframe import direct_writer
 from openai_replay.server.wsguard import Deadlines, Room, guard
+from openai_replay.server.wslane import Lane
 from openai_replay.server.wsread import read_directly
 from openai_replay.steps import Binary, Close, Drop, Emit, Fail, RawText, Sleep, Step
 from openai_replay.wire import compact
@@ -43,41 +43,6 @@ log = logging.getLogger("openai_replay.server")
 SUPPORTED_EVENTS = ["response.create"]
 #: Text frames as bytes, UTF-8 checked by our parser (aiohttp 3.13+; older ones check and close 1007).
 RAW_TEXT: dict[str, Any] = {"decode_text": False} if "decode_text" in inspect.signature(web.WebSocketResponse).parameters else {}
-
-
-class Lane:
-    """A FIFO of requests on one ``stream_id`` and the task that serves them in order."""
-
-    def __init__(self, session: WsSession, name: str | None) -> None:
-        # A list and one wake-up future, not an asyncio.Queue (three deques, 2.3 KB a connection).
-        self.queue: list[tuple[RequestRecord, dict[str, Any], bool]] = []
-        self._wakeup: asyncio.Future[None] | None = None
-        self.control: TurnControl | None = None
-        self.channel = WsChannel(session, name)
-        self.task = asyncio.ensure_future(self._work(session))
-
-    def put(self, record: RequestRecord, payload: dict[str, Any], checked: bool = False) -> None:
-        self.queue.append((record, payload, checked))
-        if self._wakeup is not None and not self._wakeup.done():
-            self._wakeup.set_result(None)
-
-    async def _work(self, session: WsSession) -> None:
-        while True:
-            while not self.queue:
-                self._wakeup = asyncio.get_running_loop().create_future()
-                await self._wakeup
-            record, payload, checked = self.queue.pop(0)
-            session.room.made()
-            self.control = TurnControl(checked=checked)
-            try:
-                await run_turn(session.state, self.channel, record, payload, session.conn, self.control)
-            finally:
-                self.control = None
-            if session.closing:
-                return
-            if session.deadlines is not None:
-                session.deadlines.activity()
-            session.maybe_idle()
 
 
 class WsSession:
@@ -271,9 +236,10 @@ class WsSession:
             self.close_timer.cancel()
         if self.idle_task is not None:
             self.idle_task.cancel()
-        for lane in self.lanes.values():
-            lane.task.cancel()
-        await asyncio.gather(*(lane.task for lane in self.lanes.values()), return_exceptions=True)
+        tasks = [task for lane in self.lanes.values() for task in lane.tasks()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         for lane in self.lanes.values():
             lane.queue.clear()
         # Requests cut off by the close (in flight or still queued) end with who closed, and the code.
