@@ -12,6 +12,7 @@ from openai_replay import errors
 from openai_replay.server.audio import create_speech, create_transcription, create_translation
 from openai_replay.server.chat import create_chat_completion
 from openai_replay.server.chat_stored import delete_completion, get_completion, list_completions, update_completion
+from openai_replay.server.coalesce import Burst
 from openai_replay.server.control import add_control_routes, control_errors
 from openai_replay.server.control_admin import add_admin_routes
 from openai_replay.server.control_auth import CONTROL_TOKEN, control_token_guard
@@ -20,7 +21,7 @@ from openai_replay.server.conversations import CONVERSATION_ROUTES
 from openai_replay.server.embeddings import create_embeddings
 from openai_replay.server.httpjson import error_response
 from openai_replay.server.inline import answers_paths, serve_inline
-from openai_replay.server.keys import BACKGROUND, SESSIONS, STATE
+from openai_replay.server.keys import BACKGROUND, BURST, SESSIONS, STATE
 from openai_replay.server.models import list_models, retrieve_model
 from openai_replay.server.moderations import create_moderation
 from openai_replay.server.realtime import handle_realtime
@@ -113,6 +114,7 @@ def build_app(
         add_admin_routes(app)
         add_recording_routes(app)
     app[SESSIONS] = set()
+    app[BURST] = Burst()
     app[BACKGROUND] = set()
     for path, methods in ROUTES.items():
         for method, handler in methods.items():

@@ -25,7 +25,7 @@ from openai_replay.responses.validation import validate_create
 from openai_replay.server.auth import auth_error
 from openai_replay.server.coalesce import coalesce
 from openai_replay.server.httpjson import error_response
-from openai_replay.server.keys import SESSIONS
+from openai_replay.server.keys import BURST, SESSIONS
 from openai_replay.server.receive import CLIENT_FAULTS
 from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
@@ -377,7 +377,7 @@ async def handle_websocket(request: web.Request) -> web.StreamResponse:
     if refusal is not None:
         return refusal
     ws = web.WebSocketResponse(max_msg_size=64 * 1024 * 1024, autoping=True, timeout=CLOSE_TIMEOUT, **RAW_TEXT)
-    coalesce(request)  # the frames ready in one loop tick leave in one write (see WS_FLUSH_AFTER)
+    coalesce(request, request.app[BURST].reset)  # the frames ready in one loop tick leave in one write (see WS_EARLY)
     try:
         await ws.prepare(request)
     except Exception:

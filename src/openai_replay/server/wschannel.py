@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 from openai_replay.errors import ApiError
-from openai_replay.server.coalesce import WS_FLUSH_AFTER, flush
+from openai_replay.server.coalesce import FIRST_EVENTS, WS_EARLY, flush
+from openai_replay.server.keys import BURST
 from openai_replay.server.turns import ClientGone
 from openai_replay.wire import compact, with_stream_id
 
@@ -28,6 +29,9 @@ class WsChannel:
         #: `_put` when frames are written without aiohttp's writer (the turn then makes no coroutine
         #: per event); None with permessage-deflate, where every frame goes through `send`.
         self.put = self._put if session.frames is not None else None
+        self._burst = session.request.app[BURST]
+        #: The response being sent was the first to begin in its loop pass: its `WS_EARLY` events leave at once.
+        self.early = False
 
     def _put(self, event: dict[str, Any]) -> bool:
         """`send` without a coroutine: True when the caller must then await `drain`."""
@@ -35,15 +39,27 @@ class WsChannel:
         session = self.session
         if session.closing or session.ws.closed:
             raise ClientGone()
+        kind = self._count(event)
         try:
             wait = session.frames.write(text)  # type: ignore[union-attr]  # set whenever `put` is
         except (ConnectionError, RuntimeError) as exc:
             raise ClientGone() from exc
-        kind = event.get("type")
-        self.events = 1 if kind == "response.created" else self.events + 1
-        if kind in ENDINGS or self.events in WS_FLUSH_AFTER:  # an ending, or one of the turn's marks: out now
+        if kind in ENDINGS or self._mark():
             flush(session.request)
         return wait
+
+    def _count(self, event: dict[str, Any]) -> Any:
+        """Count the response's events (asking, at its first, whether another began this pass): its type."""
+        kind = event.get("type")
+        if kind == "response.created":
+            self.events, self.early = 1, self._burst.first()
+        else:
+            self.events += 1
+        return kind
+
+    def _mark(self) -> bool:
+        """Out now: a long reply's start (`FIRST_EVENTS`), or a `WS_EARLY` mark of a burst's first response."""
+        return self.events == FIRST_EVENTS or (self.early and self.events in WS_EARLY)
 
     async def drain(self) -> None:
         """Wait until a slow client reads again (after `_put` said so)."""
@@ -58,6 +74,7 @@ class WsChannel:
         if session.closing or session.ws.closed:  # `WsSession.send_text`, one coroutine less
             raise ClientGone()
         frames = session.frames
+        kind = self._count(event)
         try:
             if frames is None:
                 await session.ws.send_str(text)
@@ -65,9 +82,7 @@ class WsChannel:
                 await frames.drain()
         except (ConnectionError, RuntimeError) as exc:
             raise ClientGone() from exc
-        kind = event.get("type")
-        self.events = 1 if kind == "response.created" else self.events + 1
-        if kind in ENDINGS or self.events in WS_FLUSH_AFTER:  # an ending, or one of the turn's marks: out now
+        if kind in ENDINGS or self._mark():
             flush(self.session.request)
 
     async def send_raw(self, data: str, event_type: str) -> None:

@@ -2,7 +2,8 @@
 
 A request that finds its lane idle is served at once, in the reader's stack (`openai_replay.server.eager`):
 a short turn that never waits is written before the reader returns. A turn that waits goes on as a
-task; requests arriving meanwhile queue, and the worker takes them once it ends.
+task; requests arriving meanwhile queue, and the lane's worker (a task made the first time one
+queues) takes them once it ends.
 """
 
 from __future__ import annotations
@@ -35,18 +36,21 @@ class Lane:
         #: The rest of a turn started at once that had to wait.
         self.rest: asyncio.Task[None] | None = None
         self.channel = WsChannel(session, name)
-        self.task = asyncio.ensure_future(self._work())
+        #: The worker, made when a request first has to queue (most lanes never need one).
+        self.task: asyncio.Task[None] | None = None
 
     def put(self, record: RequestRecord, payload: dict[str, Any], checked: bool = False) -> None:
         if self.control is None and not self.queue:
             self._serve_now(record, payload, checked)
             return
         self.queue.append((record, payload, checked))
+        if self.task is None:
+            self.task = asyncio.ensure_future(self._work())
         self._wake()
 
     def tasks(self) -> list[asyncio.Task[None]]:
-        """The worker, and the rest of a started turn if one is waiting (cancelled when the socket ends)."""
-        return [self.task] if self.rest is None else [self.task, self.rest]
+        """The worker and the rest of a started turn, those that exist (cancelled when the socket ends)."""
+        return [task for task in (self.task, self.rest) if task is not None]
 
     def _wake(self) -> None:
         if self._wakeup is not None and not self._wakeup.done():

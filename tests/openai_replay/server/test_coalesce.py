@@ -9,10 +9,10 @@ import itertools
 import json
 import socket
 import threading
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import pytest
 from clockkit import GateClock
 from wirekit import WsWire, sse_body
@@ -73,7 +73,6 @@ async def test_bytes_on_the_wire_are_those_written_before_coalescing() -> None:
             seen["ws simulated"] = digest(await ws.turn())
         seen["sse simulated"] = digest(await sse_body(server.port, request(LONG_STORY, stream=True)))
     assert seen == BEFORE
-
 
 
 async def test_a_paced_stream_is_written_event_by_event() -> None:
@@ -252,23 +251,52 @@ def _frame_types(data: bytes) -> list[str]:
     return types
 
 
-async def test_a_short_websocket_turn_leaves_in_three_writes() -> None:
-    """A 10-event WebSocket turn is written after its 1st and 8th events and at its ending (WS_FLUSH_AFTER), in order."""
-    from openai_replay.server.coalesce import WS_FLUSH_AFTER
+def _short_turn_writes(connections: int) -> list[list[list[str]]]:
+    """For each of ``connections`` WebSockets sending one short create at the same moment, the event
+    types in each write reaching its socket. The server runs on its own thread and loop (as
+    `with FakeServer()` runs it); that loop is held while the creates are sent, so all of them are
+    read in one pass of it."""
+    from websockets.sync.client import connect
+
     from openai_replay.server.keys import SESSIONS
 
-    assert {1, 8} <= WS_FLUSH_AFTER
-    async with FakeServer(source=replies(), require_auth=False) as server:
-        async with aiohttp.ClientSession() as http, http.ws_connect(f"ws://127.0.0.1:{server.port}/v1/responses") as ws:
-            assert server._runner is not None
-            session = next(iter(server._runner.app[SESSIONS]))
-            coalesced = session.request.protocol.transport
-            assert isinstance(coalesced, CoalescingTransport)
-            counted = coalesced._inner = Counted(coalesced._inner)  # type: ignore[assignment]
-            await ws.send_json({"type": "response.create", **request("short")})
-            received = []
-            while not received or received[-1] != "response.completed":
-                received.append(json.loads((await ws.receive()).data)["type"])
-    written = [types for types in map(_frame_types, counted.writes) if types]
-    assert [len(w) for w in written] == [1, 7, 2] and len(received) == 10
-    assert list(itertools.chain.from_iterable(written)) == received
+    with FakeServer(source=replies(), require_auth=False) as server:
+        loop = server._loop
+        assert loop is not None and server._runner is not None
+        sockets = [connect(f"ws://127.0.0.1:{server.port}/v1/responses", compression=None) for _ in range(connections)]
+        try:
+            counted = []
+            for session in server._runner.app[SESSIONS]:
+                coalesced = session.request.protocol.transport
+                assert isinstance(coalesced, CoalescingTransport)
+                coalesced._inner = Counted(coalesced._inner)  # type: ignore[assignment]
+                counted.append(coalesced._inner)
+            gate = threading.Event()
+            loop.call_soon_threadsafe(gate.wait, 10)  # the server's loop waits here...
+            for ws in sockets:
+                ws.send(json.dumps({"type": "response.create", **request("short")}))
+            time.sleep(0.2)  # ...until every create is in its socket's buffer
+            gate.set()
+            for ws in sockets:
+                received: list[str] = []
+                while not received or received[-1] != "response.completed":
+                    received.append(json.loads(ws.recv(timeout=10))["type"])
+                assert len(received) == 10
+        finally:
+            for ws in sockets:
+                ws.close()
+    return [[types for types in map(_frame_types, c.writes) if types] for c in counted]  # type: ignore[attr-defined]
+
+
+def test_a_short_websocket_turn_alone_leaves_in_three_writes() -> None:
+    """A 10-event turn that begins alone is written after its 1st and 8th events (WS_EARLY) and at its ending."""
+    from openai_replay.server.coalesce import WS_EARLY
+
+    assert {1, 8} == WS_EARLY
+    assert [[len(w) for w in writes] for writes in _short_turn_writes(1)] == [[1, 7, 2]]
+
+
+def test_short_websocket_turns_begun_together_leave_in_one_write_but_the_first() -> None:
+    """Of four turns begun in one loop pass, only the first writes its WS_EARLY marks; the others leave in one write each."""
+    shapes = sorted([len(w) for w in writes] for writes in _short_turn_writes(4))
+    assert shapes == [[1, 7, 2], [10], [10], [10]]

@@ -29,7 +29,7 @@ async def _turns(ws: aiohttp.ClientWebSocketResponse, count: int) -> list[dict[s
 
 
 async def test_turns_that_never_wait_are_served_without_the_lane_worker() -> None:
-    """Three short turns on an idle lane are each written at once: the lane's worker never wakes."""
+    """Three short turns on an idle lane are each written at once: the lane never needs a worker task."""
     async with FakeServer() as server, aiohttp.ClientSession(headers={"Authorization": AUTH}) as http:
         async with http.ws_connect(f"ws://127.0.0.1:{server.port}/v1/responses") as ws:
             for turn in range(3):
@@ -37,7 +37,7 @@ async def test_turns_that_never_wait_are_served_without_the_lane_worker() -> Non
                 await _turns(ws, 1)
             lane = next(iter(sockets(server))).lanes[None]
             assert lane.control is None and lane.rest is None and not lane.queue
-            assert lane._wakeup is not None and not lane._wakeup.done()  # still waiting for its first request
+            assert lane.task is None  # no request ever had to queue: no worker was made
     assert [r.outcome.kind for r in server.log.requests] == ["completed"] * 3
 
 
