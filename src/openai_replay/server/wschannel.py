@@ -39,12 +39,16 @@ class WsChannel:
         session = self.session
         if session.closing or session.ws.closed:
             raise ClientGone()
-        kind = self._count(event)
+        kind = event.get("type")  # `_count` and `_mark`, inlined: this runs for every event
+        if kind == "response.created":
+            self.events, self.early = 1, self._burst.first()
+        else:
+            self.events += 1
         try:
             wait = session.frames.write(text)  # type: ignore[union-attr]  # set whenever `put` is
         except (ConnectionError, RuntimeError) as exc:
             raise ClientGone() from exc
-        if kind in ENDINGS or self._mark():
+        if kind in ENDINGS or self.events == FIRST_EVENTS or (self.early and self.events in WS_EARLY):
             flush(session.request)
         return wait
 
