@@ -12,8 +12,10 @@ base = 20 WS turns on one connection and 20 SSE requests on one keep-alive sessi
 Servers: `ours` (serve_bench.py: the benchmark scenario exactly as `openai-replay serve --no-auth
 --scenario benchmarks/bench_scenario.json` serves it) and `raw` (raw_server.py, the peer harness's
 raw aiohttp server sending the same 10 events, 0.58x the bytes). Both answer `bench-short`.
+`floor` (floor_server.py) is aiohttp's I/O alone: each frame read by aiohttp, raw's ten events
+answered as bytes made at start-up, in one write.
 
-Usage: python turn_instr.py [--servers ours,raw] [--turns 200] [--outdir DIR]
+Usage: python turn_instr.py [--servers ours,raw,floor] [--turns 200] [--outdir DIR]
 Needs valgrind (apt-get install valgrind). About 2-4 minutes per server on a loaded 2-core machine.
 """
 
@@ -46,7 +48,8 @@ SRC = ""
 def server_cmd(name: str, port: int, fixtures: str) -> list[str]:
     if name == "ours":
         return [sys.executable, os.path.join(HERE, "serve_bench.py"), "--port", str(port)]
-    return [sys.executable, os.path.join(HERE, "raw_server.py"), str(port), "--fixtures", fixtures]
+    script = "floor_server.py" if name == "floor" else "raw_server.py"
+    return [sys.executable, os.path.join(HERE, script), str(port), "--fixtures", fixtures]
 
 
 async def drive(port: int, ws_turns: int, sse_turns: int) -> None:

@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
-TEST = '''
+TEST = """
 import instructor
 from pydantic import BaseModel
 
@@ -35,7 +35,7 @@ def test_instructor_tools_and_json_modes(openai_client):
         )
         assert user.name == "Jason" and isinstance(user.age, int) and user.tags
     assert openai_client.responses.create(model="gpt-4o-mini", input="Hi").output_text == "You said: Hi"
-'''
+"""
 
 
 def test_installs_beside_instructor_and_serves_its_sdk(tmp_path: Path) -> None:

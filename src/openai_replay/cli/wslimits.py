@@ -32,8 +32,7 @@ def add_ws_limit_arguments(parser: argparse.ArgumentParser) -> None:
         type=whole_number("a number of queued requests", 1),
         default=ServerConfig.ws_queue_limit,
         metavar="N",
-        help="stop reading a WebSocket's frames while it has N requests waiting (default: "
-        f"{ServerConfig.ws_queue_limit})",
+        help=f"stop reading a WebSocket's frames while it has N requests waiting (default: {ServerConfig.ws_queue_limit})",
     )
     parser.add_argument(
         "--max-ws-connections",

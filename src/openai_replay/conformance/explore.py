@@ -274,8 +274,9 @@ def explore_client(
 def _pair_finding(findings: dict[str, Finding], result: Run, pair: Scenario, run: Any, example: int) -> None:
     """A pair that broke invariants: each is recorded with the pair, or with one of its rules when that
     rule alone breaks it too (the whole shrinking a two-rule schedule needs), once a second run of the
-pair broke the same invariants (else `ExploreError`, as when Hypothesis finds a flaky verdict). The random search that
-    follows replaces it with the schedule Hypothesis shrinks, if it breaks the same invariant."""
+    pair broke the same invariants (else `ExploreError`, as when Hypothesis finds a flaky verdict). The
+    random search that follows replaces it with the schedule Hypothesis shrinks, if it breaks the same
+    invariant."""
     again = run(pair)
     if again.broken != result.broken:
         raise ExploreError(

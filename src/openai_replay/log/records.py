@@ -18,9 +18,7 @@ from openai_replay.log.limits import Bounds, LogLimits
 from openai_replay.log.trim import cut_events, cut_fields, cut_items, shrink
 
 #: The APIs a request can speak; the side endpoints answer one JSON body (no events, no chain).
-Api = Literal[
-    "responses", "chat", "conversations", "realtime", "models", "embeddings", "moderations", "speech", "transcription"
-]
+Api = Literal["responses", "chat", "conversations", "realtime", "models", "embeddings", "moderations", "speech", "transcription"]
 #: The APIs served by `openai_replay.side` (one JSON body answered by the source itself).
 SIDE_APIS = ("models", "embeddings", "moderations")
 #: The APIs whose creates are model turns (numbered by `RequestRecord.model_turn` among all model

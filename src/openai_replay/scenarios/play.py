@@ -203,9 +203,7 @@ def _weave(
                 return
             event = step.event if isinstance(step, Emit) else {"type": step.event_type}
             # chat: pacing and positions count the chunks the client sees, not the engine's events
-            if isinstance(step, Emit) and (
-                event.get("type") in UNSEEN or (s.turn.chat is not None and not writes_chunk(event))
-            ):
+            if isinstance(step, Emit) and (event.get("type") in UNSEEN or (s.turn.chat is not None and not writes_chunk(event))):
                 yield step
                 continue
             if pacing is not None and rng is not None:

@@ -31,6 +31,7 @@ registered: dict[str, type[RecordingProxy]] = {}
 def _proxy_class() -> type[RecordingProxy]:
     return registered["proxy"]
 
+
 #: Running recordings by (session name, id).
 RECORDINGS = web.AppKey("openai_replay_recordings", dict)
 DEFAULT_UPSTREAM = "https://api.openai.com/v1"

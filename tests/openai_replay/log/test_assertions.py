@@ -97,7 +97,6 @@ async def test_chained_with_nothing_to_check_fails(openai_server: ReplayServer) 
     assert "nothing to check" in failure(assert_chained, openai_server.log)
 
 
-
 async def test_chained_over_http_without_turns_says_which_turns_to_name(openai_server: ReplayServer) -> None:
     """Chained HTTP requests are not checked unless named; the failure says which turns to pass."""
     client = sdk(openai_server)
@@ -107,6 +106,7 @@ async def test_chained_over_http_without_turns_says_which_turns_to_name(openai_s
     assert "HTTP requests are checked only when named" in message
     assert "call assert_chained(2)" in message
     assert_chained(openai_server.log, 2)
+
 
 # -- full context ----------------------------------------------------------------------------------
 @pytest.mark.openai_replay(scenario="cache_miss")

@@ -63,25 +63,28 @@ def test_responses_are_refused() -> None:
     assert no_responses().status == 400 and "transcription sessions" in no_responses().message
 
 
-_updates = st.fixed_dictionaries(
-    {},
-    optional={
-        "type": st.sampled_from(["transcription", "realtime"]) | json_values,
-        "audio": st.fixed_dictionaries(
-            {},
-            optional={
-                "input": st.fixed_dictionaries(
-                    {},
-                    optional={"format": json_values, "turn_detection": json_values, "transcription": json_values},
-                )
-                | json_values,
-                "output": json_values,
-            },
-        )
-        | json_values,
-        "include": json_values,
-    },
-) | json_values
+_updates = (
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "type": st.sampled_from(["transcription", "realtime"]) | json_values,
+            "audio": st.fixed_dictionaries(
+                {},
+                optional={
+                    "input": st.fixed_dictionaries(
+                        {},
+                        optional={"format": json_values, "turn_detection": json_values, "transcription": json_values},
+                    )
+                    | json_values,
+                    "output": json_values,
+                },
+            )
+            | json_values,
+            "include": json_values,
+        },
+    )
+    | json_values
+)
 
 
 @settings(PROFILE, max_examples=budget(60))

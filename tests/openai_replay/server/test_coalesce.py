@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import itertools
 import json
@@ -263,14 +264,19 @@ def _short_turn_writes(connections: int) -> list[list[list[str]]]:
     with FakeServer(source=replies(), require_auth=False) as server:
         loop = server._loop
         assert loop is not None and server._runner is not None
-        sockets = [connect(f"ws://127.0.0.1:{server.port}/v1/responses", compression=None) for _ in range(connections)]
-        try:
-            counted = []
-            for session in server._runner.app[SESSIONS]:
+        with contextlib.ExitStack() as stack:
+            url = f"ws://127.0.0.1:{server.port}/v1/responses"
+            sockets = [stack.enter_context(connect(url, compression=None)) for _ in range(connections)]
+            for _ in range(500):  # the server adds each session just after its 101 is out
+                if len(server._runner.app[SESSIONS]) == connections:
+                    break
+                time.sleep(0.01)
+            counted: list[Counted] = []
+            for session in list(server._runner.app[SESSIONS]):
                 coalesced = session.request.protocol.transport
                 assert isinstance(coalesced, CoalescingTransport)
-                coalesced._inner = Counted(coalesced._inner)  # type: ignore[assignment]
-                counted.append(coalesced._inner)
+                counted.append(Counted(coalesced._inner))
+                coalesced._inner = counted[-1]
             gate = threading.Event()
             loop.call_soon_threadsafe(gate.wait, 10)  # the server's loop waits here...
             for ws in sockets:
@@ -282,10 +288,7 @@ def _short_turn_writes(connections: int) -> list[list[list[str]]]:
                 while not received or received[-1] != "response.completed":
                     received.append(json.loads(ws.recv(timeout=10))["type"])
                 assert len(received) == 10
-        finally:
-            for ws in sockets:
-                ws.close()
-    return [[types for types in map(_frame_types, c.writes) if types] for c in counted]  # type: ignore[attr-defined]
+    return [[types for types in map(_frame_types, c.writes) if types] for c in counted]
 
 
 def test_a_short_websocket_turn_alone_leaves_in_three_writes() -> None:

@@ -98,7 +98,6 @@ def test_a_response_starts_reaching_the_client_before_the_rest_is_built() -> Non
     assert source.waited is True and b"response.output_text.delta" in seen
 
 
-
 async def test_paced_audio_is_written_chunk_by_chunk() -> None:
     """At realtime_pace 1, each output audio chunk reaches the client while the server sleeps before the next."""
     clock = GateClock()

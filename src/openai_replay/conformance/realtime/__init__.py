@@ -134,7 +134,6 @@ async def restored_turn(
     return Cell("pass", "reconnected, conversation restored, next turn answered")
 
 
-
 class TextRun(Protocol):
     """A driver's running session that can be told a text turn and read its reply (the LiveKit drivers)."""
 
@@ -158,6 +157,7 @@ async def error_then_next_turn(run: TextRun) -> Cell:
     if text != "You said: again":
         return Cell("fail", "next turn lost", f"text {text!r}")
     return Cell("pass", "surfaced a recoverable error; next turn answered")
+
 
 class PacedClock(ManualClock):
     """A virtual clock (``advance`` reaches the session limit at once) whose ``sleep`` also waits in
