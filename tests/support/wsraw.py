@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import os
+import socket
 import struct
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -89,3 +90,12 @@ async def until(condition: Any, timeout: float = 5) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("condition not reached in time")
+
+
+def recv_until(sock: socket.socket, marker: bytes, seen: bytes = b"") -> bytes:
+    """Read a blocking socket until ``marker`` is in what came (``seen`` first); fails if it closes first."""
+    while marker not in seen:
+        chunk = sock.recv(65536)
+        assert chunk, f"the server closed before {marker!r}"
+        seen += chunk
+    return seen

@@ -38,9 +38,9 @@ class LogLimits:
 
     @limit.setter
     def limit(self, value: int | None) -> None:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-            raise ValueError(f"the request log limit is a number of requests to keep (0 or more) or None for all; got {value!r}")
-        self._limit = value
+        self._limit = _count_or_none(
+            value, 0, "the request log limit is a number of requests to keep (0 or more) or None for all"
+        )
 
     @property
     def payload_limit(self) -> int | None:
@@ -50,9 +50,9 @@ class LogLimits:
 
     @payload_limit.setter
     def payload_limit(self, value: int | None) -> None:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ValueError(f"the request log's payload limit is a number of bytes (1 or more) or None for whole; got {value!r}")
-        self._payload_limit = value
+        self._payload_limit = _count_or_none(
+            value, 1, "the request log's payload limit is a number of bytes (1 or more) or None for whole"
+        )
         self._set_bounds()
 
     @property
@@ -63,13 +63,18 @@ class LogLimits:
 
     @event_limit.setter
     def event_limit(self, value: int | None) -> None:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ValueError(
-                f"the request log's event limit is a number of event types (1 or more) or None for all; got {value!r}"
-            )
-        self._event_limit = value
+        self._event_limit = _count_or_none(
+            value, 1, "the request log's event limit is a number of event types (1 or more) or None for all"
+        )
         self._set_bounds()
 
     def _set_bounds(self) -> None:
         payload, events = self._payload_limit, self._event_limit
         self._bounds = None if payload is None and events is None else Bounds(payload, events)
+
+
+def _count_or_none(value: int | None, least: int, what: str) -> int | None:
+    """``value`` when it is None or an int of at least ``least`` (not a bool); else ValueError saying ``what``."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < least):
+        raise ValueError(f"{what}; got {value!r}")
+    return value

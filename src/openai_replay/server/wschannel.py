@@ -39,31 +39,25 @@ class WsChannel:
         session = self.session
         if session.closing or session.ws.closed:
             raise ClientGone()
-        kind = event.get("type")  # `_count` and `_mark`, inlined: this runs for every event
-        if kind == "response.created":
-            self.events, self.early = 1, self._burst.first()
-        else:
-            self.events += 1
+        out_now = self._counted(event)
         try:
             wait = session.frames.write(text)  # type: ignore[union-attr]  # set whenever `put` is
         except (ConnectionError, RuntimeError) as exc:
             raise ClientGone() from exc
-        if kind in ENDINGS or self.events == FIRST_EVENTS or (self.early and self.events in WS_EARLY):
+        if out_now:
             flush(session.request)
         return wait
 
-    def _count(self, event: dict[str, Any]) -> Any:
-        """Count the response's events (asking, at its first, whether another began this pass): its type."""
+    def _counted(self, event: dict[str, Any]) -> bool:
+        """Count the response's events (asking, at its first, whether another began this pass); True
+        when this one must leave at once: an ending, a long reply's start (`FIRST_EVENTS`), or a
+        `WS_EARLY` mark of a burst's first response."""
         kind = event.get("type")
         if kind == "response.created":
             self.events, self.early = 1, self._burst.first()
         else:
             self.events += 1
-        return kind
-
-    def _mark(self) -> bool:
-        """Out now: a long reply's start (`FIRST_EVENTS`), or a `WS_EARLY` mark of a burst's first response."""
-        return self.events == FIRST_EVENTS or (self.early and self.events in WS_EARLY)
+        return kind in ENDINGS or self.events == FIRST_EVENTS or (self.early and self.events in WS_EARLY)
 
     async def drain(self) -> None:
         """Wait until a slow client reads again (after `_put` said so)."""
@@ -73,21 +67,22 @@ class WsChannel:
             raise ClientGone() from exc
 
     async def send(self, event: dict[str, Any]) -> None:
+        if self.put is not None:
+            if self.put(event):
+                await self.drain()
+            return
+        # permessage-deflate: aiohttp's writer owns the compressor
         text = compact(event if self.lane is None else with_stream_id(event, self.lane))
         session = self.session
         if session.closing or session.ws.closed:  # `WsSession.send_text`, one coroutine less
             raise ClientGone()
-        frames = session.frames
-        kind = self._count(event)
+        out_now = self._counted(event)
         try:
-            if frames is None:
-                await session.ws.send_str(text)
-            elif frames.write(text):  # the same bytes, without aiohttp's writer (server/wsframe.py)
-                await frames.drain()
+            await session.ws.send_str(text)
         except (ConnectionError, RuntimeError) as exc:
             raise ClientGone() from exc
-        if kind in ENDINGS or self._mark():
-            flush(self.session.request)
+        if out_now:
+            flush(session.request)
 
     async def send_raw(self, data: str, event_type: str) -> None:
         await self.session.send_text(data)

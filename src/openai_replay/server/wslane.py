@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from openai_replay.log import RequestRecord
@@ -56,11 +57,15 @@ class Lane:
         if self._wakeup is not None and not self._wakeup.done():
             self._wakeup.set_result(None)
 
-    def _serve_now(self, record: RequestRecord, payload: dict[str, Any], checked: bool) -> None:
+    def _begin(self, record: RequestRecord, payload: dict[str, Any], checked: bool) -> Coroutine[Any, Any, None]:
+        """The lane takes a request: the turn in flight from now (its coroutine, not yet started)."""
         session = self.session
         session.room.made()
         self.control = TurnControl(checked=checked)
-        rest = start(run_turn(session.state, self.channel, record, payload, session.conn, self.control))
+        return run_turn(session.state, self.channel, record, payload, session.conn, self.control)
+
+    def _serve_now(self, record: RequestRecord, payload: dict[str, Any], checked: bool) -> None:
+        rest = start(self._begin(record, payload, checked))
         if rest is None:
             self._ended()
         else:
@@ -71,8 +76,9 @@ class Lane:
         self.rest = None
         if rest.cancelled():  # the socket ended: `WsSession.finish` cancelled it
             return
-        if rest.exception() is not None:  # run_turn catches every Exception: only a bug gets here
-            log.error("openai_replay.server: a WebSocket turn ended with %r", rest.exception())
+        problem = rest.exception()
+        if problem is not None:  # run_turn catches every Exception: only a bug gets here
+            log.error("openai_replay.server: a WebSocket turn ended with %r", problem)
         self._ended()
 
     def _ended(self) -> None:
@@ -90,20 +96,11 @@ class Lane:
 
     async def _work(self) -> None:
         """Serve what queued while a turn was in flight, in order."""
-        session = self.session
-        while True:
+        while not self.session.closing:
             while not self.queue or self.control is not None:
                 self._wakeup = asyncio.get_running_loop().create_future()
                 await self._wakeup
-            record, payload, checked = self.queue.pop(0)
-            session.room.made()
-            self.control = TurnControl(checked=checked)
             try:
-                await run_turn(session.state, self.channel, record, payload, session.conn, self.control)
+                await self._begin(*self.queue.pop(0))
             finally:
-                self.control = None
-            if session.closing:
-                return
-            if session.deadlines is not None:
-                session.deadlines.activity()
-            session.maybe_idle()
+                self._ended()

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from clockkit import GateClock
 from wirekit import WsWire, sse_body
+from wsraw import recv_until
 
 from fake_server import FakeServer
 from openai_replay.clock import ManualClock
@@ -137,17 +138,10 @@ def test_a_long_reply_built_without_yielding_starts_reaching_the_client_at_once(
                 f"POST /v1/responses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                 f"Content-Length: {len(body)}\r\n\r\n{body}".encode()
             )
-        seen = b""
-        while b"response.output_text.delta" not in seen:
-            chunk = sock.recv(65536)
-            assert chunk, "the server closed before the stream started"
-            seen += chunk
+        seen = recv_until(sock, b"response.output_text.delta")
         assert b"response.completed" not in seen  # the server is still holding its loop
         source.seen.set()
-        while b"response.completed" not in seen:
-            chunk = sock.recv(65536)
-            assert chunk
-            seen += chunk
+        recv_until(sock, b"response.completed", seen)
     assert source.waited is True
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from clockkit import GateClock
 from wirekit import WsWire
+from wsraw import recv_until
 
 from fake_server import FakeServer
 from openai_replay.clock import ManualClock
@@ -84,17 +85,10 @@ def test_a_response_starts_reaching_the_client_before_the_rest_is_built() -> Non
         )
         frame = json.dumps({"type": "response.create", "response": {"output_modalities": ["text"]}}).encode()
         sock.sendall(bytes([0x81, 0x80 | len(frame)]) + b"\x00\x00\x00\x00" + frame)
-        seen = b""
-        while b'"response.created"' not in seen:
-            chunk = sock.recv(65536)
-            assert chunk, "the server closed before the response started"
-            seen += chunk
+        seen = recv_until(sock, b'"response.created"')
         assert b"response.output_item.added" not in seen  # the server is still holding its loop
         source.seen.set()
-        while b'"response.done"' not in seen:
-            chunk = sock.recv(65536)
-            assert chunk
-            seen += chunk
+        seen = recv_until(sock, b'"response.done"', seen)
     assert source.waited is True and b"response.output_text.delta" in seen
 
 

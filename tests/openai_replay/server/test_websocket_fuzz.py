@@ -12,17 +12,23 @@ from hypothesis import given, settings
 from websockets.sync.client import ClientConnection, connect
 
 from fake_server import FakeServer
+from openai_replay.server.keys import SESSIONS
 
 pytestmark = pytest.mark.filterwarnings(QUIET_RANDOM)
 
 TERMINAL = ("response.completed", "response.failed", "response.incomplete", "error")
 
 
-@pytest.fixture(scope="module")
-def ws() -> Iterator[tuple[ClientConnection, list[str]]]:
+@pytest.fixture(scope="module", params=["deflate", None], ids=["deflate", "plain"])
+def ws(request: pytest.FixtureRequest) -> Iterator[tuple[ClientConnection, list[str]]]:
+    """One connection per module: with permessage-deflate (aiohttp reads and writes every frame) and
+    without (a whole frame is read past aiohttp's reader and events written by ours: `wsread`, `wsframe`)."""
     with no_tracebacks() as bad, FakeServer(seed=1, require_auth=False) as server:
-        with connect(server.ws_url, max_size=None, open_timeout=10, close_timeout=5) as conn:
+        with connect(server.ws_url, max_size=None, open_timeout=10, close_timeout=5, compression=request.param) as conn:
             yield conn, bad
+            if request.param is None:  # the fuzz really went through the direct path
+                assert server._runner is not None
+                assert sum(session.taken for session in server._runner.app[SESSIONS]) > 0
 
 
 def _answer(conn: ClientConnection) -> list[dict[str, Any]]:
