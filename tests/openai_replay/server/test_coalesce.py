@@ -271,8 +271,14 @@ def _short_turn_writes(connections: int) -> list[list[list[str]]]:
                 assert isinstance(coalesced, CoalescingTransport)
                 counted.append(Counted(coalesced._inner))
                 coalesced._inner = counted[-1]
-            gate = threading.Event()
-            loop.call_soon_threadsafe(gate.wait, 10)  # the server's loop waits here...
+            held, gate = threading.Event(), threading.Event()
+
+            def hold() -> None:
+                held.set()
+                gate.wait(10)
+
+            loop.call_soon_threadsafe(hold)  # the server's loop waits here...
+            assert held.wait(10)  # (already waiting: no create can be read before it)
             for ws in sockets:
                 ws.send(json.dumps({"type": "response.create", **request("short")}))
             time.sleep(0.2)  # ...until every create is in its socket's buffer
