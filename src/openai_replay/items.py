@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from typing import Any
+
+#: How a prompt asks for a fenced JSON answer (instructor's MD_JSON mode, prompt-only JSON recipes).
+JSON_FENCE = "```json"
+#: How much of each item's text is searched for `JSON_FENCE` or an embedded JSON schema.
+TEXT_LIMIT = 200_000
 
 
 def normalize_input(value: Any) -> list[dict[str, Any]]:
@@ -62,3 +68,32 @@ def count_tokens(text: str) -> int:
 
 def items_tokens(items: list[dict[str, Any]]) -> int:
     return sum(count_tokens(item_text(i)) + 4 for i in items)
+
+
+def fenced(items: list[dict[str, Any]]) -> bool:
+    """Whether any item's text asks for a fenced JSON answer (`JSON_FENCE`)."""
+    return any(JSON_FENCE in item_text(item)[:TEXT_LIMIT] for item in items)
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """What a turn reads of a whole conversation, added up item by item: its token count
+    (`items_tokens`) and whether any item asks for a fenced JSON answer (`fenced`).
+
+    A finished response keeps its conversation's tally, so a chained turn adds only its own new items:
+    reading the whole chain again made every turn cost more than the one before (a 2,000-turn chain's
+    turns took nine times as long as its first)."""
+
+    tokens: int = 0
+    fenced: bool = False
+
+    def plus(self, items: list[dict[str, Any]]) -> Tally:
+        """This tally with ``items`` added (after the items it counts)."""
+        if not items:
+            return self
+        return Tally(self.tokens + items_tokens(items), self.fenced or fenced(items))
+
+
+def tally(items: list[dict[str, Any]]) -> Tally:
+    """The tally of ``items`` read from scratch."""
+    return Tally().plus(items)

@@ -64,7 +64,10 @@ class SimulatedModel:
         """The message text: JSON for a structured-output request, else `reply_text`."""
         fmt = requested_format(turn.payload, "responses")  # chat's response_format arrives as text.format
         if fmt is None:
-            prompted = None if trailing_tool_outputs(turn.context) else prompted_reply(turn.context, last_user_text(turn.context))
+            prompted = None
+            if not trailing_tool_outputs(turn.context):
+                asks = None if turn.tally is None else turn.tally.fenced
+                prompted = prompted_reply(turn.context, last_user_text(turn.context), asks)
             return prompted if prompted is not None else self.reply_text(turn)
         return structured_reply(fmt, turn.context, last_user_text(turn.context), self.reply_text(turn))
 

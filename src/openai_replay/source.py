@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from openai_replay.config import ServerConfig
 from openai_replay.errors import ApiError
-from openai_replay.items import last_user_text
+from openai_replay.items import Tally, last_user_text
 from openai_replay.log import ConnectionRecord, RequestRecord
 from openai_replay.log.records import Api
 from openai_replay.responses.events import ResponseBuilder
@@ -43,6 +43,9 @@ class Turn:
     #: A side endpoint's request (``models``, ``embeddings``, ``moderations``): sources answer it with
     #: one `Respond` body (or a failure); None for the Responses and Chat Completions APIs.
     side: Api | None = None
+    #: `context`'s tally when the server kept it (a chained turn's parent's plus its new input), so a
+    #: source need not read the whole conversation again; None: read `context`.
+    tally: Tally | None = None
     #: `user_text`, once asked for.
     _user_text: str | None = field(default=None, init=False, repr=False, compare=False)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from openai_replay import errors
 from openai_replay.errors import ApiError
-from openai_replay.items import items_tokens
+from openai_replay.items import Tally, tally
 from openai_replay.realtime import errors as rt_errors
 
 MAX_ITEMS = 4096
@@ -43,9 +43,19 @@ class Conversation:
         #: reused while the item is unchanged: the request log keeps every response's input, so
         #: successive records share one dict per item instead of each holding a copy of the whole
         #: conversation (memory grew with the square of the turns).
-        self._engine: dict[str, tuple[tuple[Any, ...], dict[str, Any] | None, int]] = {}
+        self._engine: dict[str, tuple[tuple[Any, ...], dict[str, Any] | None, Tally]] = {}
         self._last_items: list[dict[str, Any]] = []
-        self._last_tokens = 0
+        self._last_tally = Tally()
+        # What changed since `engine_items` last ran, so that a turn reads only that (a voice
+        # session's 2,000th turn cost ten times its first when every turn read every item):
+        #: items placed last since, in order;
+        self._appended: list[str] = []
+        #: forms the oldest items' removal (`MAX_ITEMS`) took off the front of the last view, and their tokens;
+        self._dropped = 0
+        self._dropped_tokens = 0
+        #: anything else (an item placed before the last, removed from the middle, edited in place,
+        #: or read while still in progress): the next view walks every item and compares its `_mark`.
+        self._walk = True
 
     def __contains__(self, item_id: object) -> bool:
         return isinstance(item_id, str) and item_id in self.items
@@ -69,47 +79,86 @@ class Conversation:
             index = self.order.index(previous_item_id) + 1
         else:
             return rt_errors.previous_item_not_found(previous_item_id)
+        if index == len(self.order):
+            self._appended.append(item["id"])
+        else:
+            self._walk = True
         self.order.insert(index, item["id"])
         self.items[item["id"]] = item
         size = _size(item)
         self._chars[item["id"]] = size
         self.chars += size
         while len(self.order) > 1 and (len(self.order) > MAX_ITEMS or self.chars > MAX_CHARS):
-            self.delete(self.order[0])
+            oldest = self.order[0]  # the oldest other than the new item (placed at "root", it stays)
+            self.delete(oldest if oldest != item["id"] else self.order[1])
         return None
 
     def delete(self, item_id: str) -> None:
+        kept = self._engine.pop(item_id, None)
+        if kept is not None and item_id == self.order[0] and not kept[2].fenced and item_id not in self._appended:
+            if kept[1] is not None:  # the oldest item, in the last view: its form leaves that view's front
+                self._dropped += 1
+                self._dropped_tokens += kept[2].tokens
+        else:
+            self._walk = True
         self.order.remove(item_id)
         del self.items[item_id]
         self.audio_ms.pop(item_id, None)
-        self._engine.pop(item_id, None)
         self.chars -= self._chars.pop(item_id, 0)
+
+    def edited(self) -> None:
+        """An item was changed in place (a truncated transcript): the next view reads every item again."""
+        self._walk = True
 
     def engine_items(self) -> list[dict[str, Any]]:
         """The conversation as Responses input items, for the one engine (never edit them: they are shared).
 
-        Each item's engine form and token count are kept with the values they were made from (`_mark`);
-        an item is converted again only when one of those changed (a truncated transcript, a
-        response's text), so a turn no longer rebuilds and recounts the whole conversation."""
-        out: list[dict[str, Any]] = []
-        tokens = 0
-        kept_forms = self._engine
-        for item_id in self.order:
-            item = self.items[item_id]
-            mark = _mark(item)
-            kept = kept_forms.get(item_id)
-            if kept is None or kept[0] != mark:  # new, or changed since
-                form = engine_item(item)
-                kept = kept_forms[item_id] = (mark, form, 0 if form is None else items_tokens([form]))
-            if kept[1] is not None:
-                out.append(kept[1])
-                tokens += kept[2]
-        self._last_items, self._last_tokens = out, tokens
+        Each item's engine form and `Tally` are kept with the values they were made from (`_mark`).
+        Usually only the items placed last since the previous view are read, and the oldest ones
+        trimmed off its front; after any other change, every item's mark is compared, and an item
+        is converted again only when its mark changed (a truncated transcript, a response's text)."""
+        if self._walk:
+            out, counted = self._walk_all()
+        else:
+            fresh = [self._form(item_id) for item_id in self._appended]
+            out = self._last_items[self._dropped :] + [form for form, _ in fresh if form is not None]
+            last = self._last_tally
+            counted = Tally(last.tokens - self._dropped_tokens, last.fenced)
+            for _, added in fresh:
+                counted = Tally(counted.tokens + added.tokens, counted.fenced or added.fenced)
+        self._appended, self._dropped, self._dropped_tokens = [], 0, 0
+        self._last_items, self._last_tally = out, counted
         return out
 
-    def tokens(self, items: list[dict[str, Any]]) -> int:
-        """``items_tokens(items)``; from the kept counts when ``items`` is what `engine_items` last returned."""
-        return self._last_tokens if items is self._last_items else items_tokens(items)
+    def _walk_all(self) -> tuple[list[dict[str, Any]], Tally]:
+        self._walk = False
+        out: list[dict[str, Any]] = []
+        tokens = 0
+        asks = False
+        kept_forms = self._engine
+        for item_id in self.order:
+            mark = _mark(self.items[item_id])
+            kept = kept_forms.get(item_id)
+            form, counted = self._form(item_id, mark) if kept is None or kept[0] != mark else kept[1:]
+            if form is not None:
+                out.append(form)
+                tokens += counted.tokens
+                asks = asks or counted.fenced
+        return out, Tally(tokens, asks)
+
+    def _form(self, item_id: str, mark: tuple[Any, ...] | None = None) -> tuple[dict[str, Any] | None, Tally]:
+        """Convert one item and keep its form; an item still in progress makes the next view walk."""
+        item = self.items[item_id]
+        form = engine_item(item)
+        counted = Tally() if form is None else tally([form])
+        self._engine[item_id] = (_mark(item) if mark is None else mark, form, counted)
+        if item.get("status") == "in_progress":
+            self._walk = True
+        return form, counted
+
+    def tally(self, items: list[dict[str, Any]]) -> Tally:
+        """``items.tally(items)``; from the kept tallies when ``items`` is what `engine_items` last returned."""
+        return self._last_tally if items is self._last_items else tally(items)
 
 
 def _mark(item: dict[str, Any]) -> tuple[Any, ...]:

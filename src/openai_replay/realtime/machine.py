@@ -204,6 +204,7 @@ class RealtimeSession(InputAudio):
         for part in parts:
             if part.get("type") == "output_audio":
                 part["transcript"] = ""
+        self.conversation.edited()
         self.conversation.audio_ms[item_id] = end
         return [self._event("conversation.item.truncated", item_id=item_id, content_index=index, audio_end_ms=end)]
 
@@ -307,6 +308,7 @@ class RealtimeSession(InputAudio):
         self.requests += 1
         record = self.log.add_request(transport="ws", payload=payload, now=now, connection=self.connection, api="realtime")
         group = self.ids.group()
+        counted = self.conversation.tally(context)
         instructions = params["instructions"] if isinstance(params["instructions"], str) else ""
         builder = ResponseBuilder(
             payload,
@@ -315,7 +317,7 @@ class RealtimeSession(InputAudio):
             created_at=now,
             ids=self.ids,
             obfuscate=False,
-            input_tokens=self.conversation.tokens(context) + count_tokens(instructions),
+            input_tokens=counted.tokens + count_tokens(instructions),
         )
         turn = Turn(
             payload=payload,
@@ -325,6 +327,7 @@ class RealtimeSession(InputAudio):
             context=context,
             config=self.config,
             path="/v1/realtime",
+            tally=counted,
         )
         run = ResponseRun(self, turn, params, in_conversation=params["in_conversation"])
         record.response_id = run.id

@@ -21,7 +21,7 @@ from openai_replay import errors
 from openai_replay.clock import Clock
 from openai_replay.config import ServerConfig
 from openai_replay.errors import ApiError
-from openai_replay.items import items_tokens, normalize_input
+from openai_replay.items import Tally, normalize_input, tally
 
 
 @dataclass(slots=True)
@@ -36,10 +36,19 @@ class CachedResponse:
     #: The final Response object as compact JSON (a dict tree would take about three times the memory
     #: in a long-running server that keeps every stored response); `response` decodes it.
     response_json: str | None = None
+    #: `context`'s `Tally` (its token count and more), kept so a chained turn adds only its new items;
+    #: read from `context` on first use when whoever made this response did not give it.
+    tally: Tally | None = None
 
     @property
     def response(self) -> dict[str, Any] | None:
         return None if self.response_json is None else json.loads(self.response_json)
+
+    def context_tally(self) -> Tally:
+        kept = self.tally
+        if kept is None:
+            kept = self.tally = tally(self.context)
+        return kept
 
 
 @dataclass
@@ -60,11 +69,16 @@ class Resolution:
     from_cache: bool = False
 
     def context(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
-        before = list(self.parent.context) if self.parent else []
-        return before + normalize_input(payload.get("input"))
+        new = normalize_input(payload.get("input"))
+        return self.parent.context + new if self.parent else new
+
+    def tally(self, payload: dict[str, Any]) -> Tally:
+        """`context`'s tally: the parent's kept one plus the new input's, not the whole chain read again."""
+        kept = self.parent.context_tally() if self.parent else Tally()
+        return kept.plus(normalize_input(payload.get("input")))
 
     def cached_tokens(self) -> int:
-        return items_tokens(self.parent.context) if self.parent and self.from_cache else 0
+        return self.parent.context_tally().tokens if self.parent and self.from_cache else 0
 
 
 class ResponseStore:

@@ -56,12 +56,14 @@ def as_resources(items: list[dict[str, Any]], owner: str, start: int = 0) -> lis
     return [as_resource(item, owner, start + n) for n, item in enumerate(items)]
 
 
-def input_tokens(payload: dict[str, Any], context: list[dict[str, Any]]) -> int:
-    """The deterministic input token count of a request over ``context`` (instructions and tools count too)."""
+def input_tokens(payload: dict[str, Any], context: list[dict[str, Any]], context_tokens: int | None = None) -> int:
+    """The deterministic input token count of a request over ``context`` (instructions and tools count too);
+    ``context_tokens``: ``items_tokens(context)`` when the caller already knows it (`items.Tally`)."""
     instructions = payload.get("instructions")
     extra = count_tokens(instructions) if isinstance(instructions, str) else 0
     tools = payload.get("tools") or []
-    return items_tokens(context) + extra + (count_tokens(json.dumps(tools)) if tools else 0)
+    kept = items_tokens(context) if context_tokens is None else context_tokens
+    return kept + extra + (count_tokens(json.dumps(tools)) if tools else 0)
 
 
 def compacted(context: list[dict[str, Any]], owner: str) -> list[dict[str, Any]]:

@@ -21,12 +21,13 @@ from openai_replay.errors import ApiError
 from openai_replay.log import RequestRecord
 from openai_replay.responses.events import ResponseBuilder
 from openai_replay.responses.protocol import ConnectionState
+from openai_replay.responses.resources import input_tokens
 from openai_replay.server.auth import auth_error
 from openai_replay.server.http import RATE_LIMIT_HEADERS, JsonChannel, Refused, SseChannel, finish, read_request
 from openai_replay.server.httpjson import common_headers
 from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
-from openai_replay.server.turns import Channel, ClientGone, TurnControl, _execute, _input_tokens, _reject, _replay, run_turn
+from openai_replay.server.turns import Channel, ClientGone, TurnControl, _execute, _reject, _replay, run_turn
 from openai_replay.source import Turn
 from openai_replay.wire import compact, pretty
 
@@ -137,7 +138,7 @@ def _serve_chat(chat: ChatStream) -> Any:
             created_at=chat.created,
             ids=state.ids,
             obfuscate=False,  # chat pads whole chunks itself
-            input_tokens=_input_tokens(engine, context),
+            input_tokens=input_tokens(engine, context),
         )
         record.response_id = chat.id
         turn = Turn(

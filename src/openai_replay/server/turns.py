@@ -20,7 +20,7 @@ from openai_replay import errors
 from openai_replay.conversations.store import Conversation, lookup
 from openai_replay.errors import ApiError
 from openai_replay.ids import group_of
-from openai_replay.items import normalize_input
+from openai_replay.items import normalize_input, tally
 from openai_replay.log import RequestRecord
 from openai_replay.log.timeline import finished_line
 from openai_replay.responses.events import ResponseBuilder
@@ -179,7 +179,11 @@ async def _serve(
     response_id = state.ids.make("resp", group, now)
     record.response_id = response_id
     context = resolution.context(payload)
+    # A chained turn adds its new items to its parent's kept tally instead of reading the whole chain
+    # again; an unchained one reads its own few items (and its response's tally waits for a child).
+    counted = None if parent is None else resolution.tally(payload)
     if conversation is not None:  # a conversation's items come before the new input
+        counted = tally(conversation.items).plus(context)
         context = list(conversation.items) + context
     builder = ResponseBuilder(
         payload,
@@ -188,12 +192,18 @@ async def _serve(
         created_at=now,
         ids=state.ids,
         obfuscate=state.config.obfuscation,
-        input_tokens=_input_tokens(payload, context),
+        input_tokens=input_tokens(payload, context, None if counted is None else counted.tokens),
         cached_tokens=resolution.cached_tokens(),
         cache_write_tokens=state.config.usage_cache_write_tokens,
     )
     turn = Turn(
-        payload=payload, transport=channel.transport, record=record, builder=builder, context=context, config=state.config
+        payload=payload,
+        transport=channel.transport,
+        record=record,
+        builder=builder,
+        context=context,
+        config=state.config,
+        tally=counted,
     )  # type: ignore[arg-type]
     ended = await _execute(state, channel, record, turn, control)
     kind = record.outcome.kind
@@ -204,6 +214,7 @@ async def _serve(
             context=context + list(builder.output),
             store=payload.get("store", True) is not False,
             response_json=builder.terminal_json or (compact(builder.terminal) if builder.terminal is not None else None),
+            tally=None if counted is None else counted.plus(builder.output),
         )
         state.protocol.completed(conn, record.lane, cached)
         if conversation is not None:  # the conversation grows by this turn's input and output
@@ -231,11 +242,6 @@ async def _replay(state: ServerState, channel: Channel, record: RequestRecord, p
     await _execute(state, channel, record, turn, control)
     if record.outcome.kind == "pending":
         record.outcome.kind = "closed_by_server"
-
-
-def _input_tokens(payload: dict[str, Any], context: list[dict[str, Any]]) -> int:
-    """The usage's input tokens: the same count ``POST /v1/responses/input_tokens`` answers."""
-    return input_tokens(payload, context)
 
 
 async def _reject(

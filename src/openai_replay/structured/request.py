@@ -13,15 +13,13 @@ from typing import Any, Literal
 
 from openai_replay import errors
 from openai_replay.errors import ApiError
-from openai_replay.items import item_text
+from openai_replay.items import TEXT_LIMIT, fenced, item_text
 from openai_replay.structured.generate import NoValue, Unsatisfiable, generate
 from openai_replay.structured.strict import strict_problem
 
 Api = Literal["chat", "responses"]
 _NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _QUOTED = re.compile(r'"([^"\n]{1,200})"|\u201c([^\u201d\n]{1,200})\u201d')
-_FENCE = "```json"  # how a prompt asks for a fenced JSON answer
-_TEXT_LIMIT = 200_000  # how much of a conversation is searched for an embedded schema (json_object)
 
 
 def requested_format(payload: Any, api: Api) -> dict[str, Any] | None:
@@ -106,11 +104,12 @@ def structured_reply(fmt: dict[str, Any], context: list[dict[str, Any]], user_te
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def prompted_reply(context: list[dict[str, Any]], user_text: str | None) -> str | None:
+def prompted_reply(context: list[dict[str, Any]], user_text: str | None, asks: bool | None = None) -> str | None:
     """The answer to a prompt that asks, in its text, for JSON in a ```json code block and carries the
     schema (instructor's MD_JSON mode, prompt-only JSON recipes): the schema's JSON in such a block.
-    None when the conversation asks for no code block or carries no schema this generator can answer."""
-    if not any(_FENCE in item_text(item)[:_TEXT_LIMIT] for item in context):
+    None when the conversation asks for no code block or carries no schema this generator can answer.
+    ``asks``: whether the conversation asks for the block, when the caller already knows (`items.Tally`)."""
+    if not (fenced(context) if asks is None else asks):
         return None
     for schema in embedded_schemas(context):
         try:
@@ -126,7 +125,7 @@ def embedded_schemas(context: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """JSON schemas written into the conversation's messages (an object with ``properties`` or ``$defs``)."""
     decoder = json.JSONDecoder()
     for item in context:
-        text = item_text(item)[:_TEXT_LIMIT]
+        text = item_text(item)[:TEXT_LIMIT]
         start = text.find("{")
         while start != -1:
             try:

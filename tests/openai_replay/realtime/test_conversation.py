@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from realtimekit import send, session, user_text
 
-from openai_replay.items import count_tokens, items_tokens
+from openai_replay.items import Tally, count_tokens, items_tokens, tally
+from openai_replay.realtime import conversation as conversation_module
+from openai_replay.realtime.conversation import engine_items
 from openai_replay.realtime.machine import RealtimeSession
 
 
@@ -71,5 +76,45 @@ def test_input_tokens_are_the_count_of_what_each_response_read() -> None:
     usage.append(done["response"]["usage"]["input_tokens"])
     instructions = count_tokens(rt.session["instructions"] or "")
     assert usage == [items_tokens(given) + instructions for given in inputs(rt)]
-    assert rt.conversation.tokens(rt.conversation.engine_items()) == items_tokens(rt.conversation.engine_items())
-    assert rt.conversation.tokens([{"type": "message", "role": "user", "content": "x" * 40}]) == 14  # another list: counted
+    kept = rt.conversation.engine_items()
+    assert rt.conversation.tally(kept) == tally(kept)
+    assert rt.conversation.tally([{"type": "message", "role": "user", "content": "x" * 40}]) == Tally(14)  # another list: counted
+
+
+_OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), st.sampled_from(["last", "root", "after"]), st.integers(0, 20)),
+        st.tuples(st.just("delete"), st.integers(0, 20)),
+        st.tuples(st.just("truncate"), st.integers(0, 20)),
+        st.tuples(st.just("respond"), st.sampled_from(["audio", "text"])),
+    ),
+    max_size=10,
+)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_OPS, st.sampled_from([4, 4096]))
+@example([("add", "last", 0)] * 4 + [("add", "root", 0)], 4)  # a full conversation keeps an item placed first
+def test_the_kept_view_is_always_the_conversation_read_afresh(ops: list[tuple[Any, ...]], most: int) -> None:
+    """After any mix of appends, inserts, deletes, truncates, replies and trimming, the view read
+    incrementally equals every item converted and counted from scratch."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(conversation_module, "MAX_ITEMS", most)
+        rt = session()
+        for n, op in enumerate(ops):
+            order = rt.conversation.order
+            pick = order[op[-1] % len(order)] if order and isinstance(op[-1], int) else None
+            if op[0] == "add":
+                extra = {} if op[1] == "last" or not order else {"previous_item_id": "root" if op[1] == "root" else pick}
+                added = send(rt, {**user_text(f"item {n} ```json" if n % 3 == 0 else f"item {n}"), **extra})
+                assert added[0]["type"] == "conversation.item.added"
+            elif op[0] == "delete" and order:
+                send(rt, {"type": "conversation.item.delete", "item_id": pick})
+            elif op[0] == "truncate" and order:
+                send(rt, {"type": "conversation.item.truncate", "item_id": pick, "content_index": 0, "audio_end_ms": 0})
+            elif op[0] == "respond":
+                send(rt, {"type": "response.create", "response": {"output_modalities": [op[1]]}})
+            view = rt.conversation.engine_items()
+            afresh = engine_items([rt.conversation.items[i] for i in rt.conversation.order])
+            assert view == afresh
+            assert rt.conversation.tally(view) == tally(afresh)
