@@ -7,7 +7,8 @@ Starts `openai-replay serve --no-auth` on a free 127.0.0.1 port and drives it wi
   realtime   one `/v1/realtime` socket, N text turns in one conversation (`conversation.item.create`
              + `response.create`), send to `response.done`.
 
-Prints the p50 of the first and the last `--window` turns of each and their ratio. A turn that reads
+Prints the p50 of the first and the last `--window` turns of each, their ratio, and the server's peak
+memory (every response is stored, as the API's `store` default asks). A turn that reads
 only its own new items keeps the ratio near 1; one that rereads the whole conversation grows with it
 (before git 40e6e0c: 8.7x for a 2,000-turn Responses chain, 13x for a 2,000-turn Realtime session).
 
@@ -19,19 +20,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-HERE = Path(__file__).resolve().parent
 CLI = Path(sys.executable).with_name("openai-replay")
 
 
@@ -86,12 +86,23 @@ async def realtime_session(sess: aiohttp.ClientSession, base: str, turns: int) -
     return lat
 
 
-async def drive(base: str, turns: int) -> dict[str, list[float]]:
+CONVERSATIONS = {"responses": responses_chain, "realtime": realtime_session}
+
+
+async def drive(name: str, base: str, turns: int) -> list[float]:
     async with aiohttp.ClientSession() as sess:
-        return {
-            "responses": await responses_chain(sess, base, turns),
-            "realtime": await realtime_session(sess, base, turns),
-        }
+        return await CONVERSATIONS[name](sess, base, turns)
+
+
+def peak_rss_mb(pid: int) -> str:
+    """The server's peak resident memory (Linux ``/proc``), or why it is not known."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return f"{int(line.split()[1]) / 1024:.1f} MB"
+    except OSError:
+        pass
+    return "unknown (no /proc)"
 
 
 def main() -> int:
@@ -101,35 +112,37 @@ def main() -> int:
     args = ap.parse_args()
     if args.turns < 2 * args.window or args.window < 1:
         ap.error("--turns must be at least twice --window, and --window at least 1")
-    port = free_port()
-    server = subprocess.Popen(
-        [str(CLI), "serve", "--no-auth", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):  # up to 10 s for the server to listen
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.05).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            print("PROBLEM: the server did not start listening in 10 s", file=sys.stderr)
-            return 1
-        results = asyncio.run(drive(base.replace("http", "ws", 1), args.turns))
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=10)
     w = args.window
-    print(f"{args.turns} turns on one connection; p50 ms of the first and last {w} turns")
-    print("| conversation | first | last | last / first |\n|---|---:|---:|---:|")
-    for name, lat in results.items():
+    rows = []
+    for name in CONVERSATIONS:
+        lat, peak = measure(name, args.turns)
         first, last = statistics.median(lat[:w]), statistics.median(lat[-w:])
-        print(f"| {name} | {first:.3f} | {last:.3f} | {last / first:.2f} |")
+        rows.append(f"| {name} | {first:.3f} | {last:.3f} | {last / first:.2f} | {peak} |")
+    print(f"{args.turns} turns on one connection (a fresh server for each); p50 ms of the first and last {w} turns")
+    print("| conversation | first | last | last / first | server peak RSS |\n|---|---:|---:|---:|---:|")
+    print("\n".join(rows))
     return 0
+
+
+def measure(name: str, turns: int) -> tuple[list[float], str]:
+    """One conversation against its own `openai-replay serve`: the turn latencies and the server's peak memory."""
+    port = free_port()
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen([str(CLI), "serve", "--no-auth", "--port", str(port)], stdout=log, stderr=log)
+        try:
+            for _ in range(200):  # up to 10 s for the server to listen
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.05).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            else:
+                raise SystemExit("PROBLEM: the server did not start listening in 10 s")
+            lat = asyncio.run(drive(name, f"ws://127.0.0.1:{port}", turns))
+            return lat, peak_rss_mb(server.pid)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -24,21 +24,61 @@ from openai_replay.errors import ApiError
 from openai_replay.items import Tally, normalize_input, tally
 
 
-@dataclass(slots=True)
 class CachedResponse:
-    """A finished response as the server remembers it."""
+    """A finished response as the server remembers it.
 
-    id: str
-    group: str
-    #: The whole conversation through this response's output (what a chained turn builds on).
-    context: list[dict[str, Any]]
-    store: bool
-    #: The final Response object as compact JSON (a dict tree would take about three times the memory
-    #: in a long-running server that keeps every stored response); `response` decodes it.
-    response_json: str | None = None
-    #: `context`'s `Tally` (its token count and more), kept so a chained turn adds only its new items;
-    #: read from `context` on first use when whoever made this response did not give it.
-    tally: Tally | None = None
+    Its `context` is the whole conversation through its output (what a chained turn builds on). A
+    chain's responses share one list of items, each knowing how many are its own (`following`): the
+    newest response appends its turn to its parent's list, and only a second child of one parent
+    copies. Each response holding a list of its whole conversation took memory with the square of
+    the chain's length (a 3,000-turn stored chain: 197 MB, against 61 MB for 3,000 unchained turns)."""
+
+    __slots__ = ("_items", "_length", "group", "id", "response_json", "store", "tally")
+
+    def __init__(
+        self,
+        id: str,
+        group: str,
+        context: list[dict[str, Any]],
+        store: bool,
+        response_json: str | None = None,
+        tally: Tally | None = None,
+    ) -> None:
+        self.id = id
+        self.group = group
+        self._items = context
+        self._length = len(context)
+        self.store = store
+        #: The final Response object as compact JSON (a dict tree would take about three times the
+        #: memory in a long-running server that keeps every stored response); `response` decodes it.
+        self.response_json = response_json
+        #: `context`'s `Tally` (its token count and more), kept so a chained turn adds only its new
+        #: items; read from `context` on first use when whoever made this response did not give it.
+        self.tally = tally
+
+    @classmethod
+    def following(
+        cls,
+        parent: CachedResponse,
+        items: list[dict[str, Any]],
+        id: str,
+        group: str,
+        store: bool,
+        response_json: str | None = None,
+        tally: Tally | None = None,
+    ) -> CachedResponse:
+        """A response whose context is ``parent``'s followed by ``items``, sharing ``parent``'s list
+        when nothing was appended to it since ``parent`` (else a copy of ``parent``'s part)."""
+        shared = parent._items
+        if len(shared) != parent._length:
+            shared = shared[: parent._length]
+        shared.extend(items)
+        return cls(id, group, shared, store, response_json, tally)
+
+    @property
+    def context(self) -> list[dict[str, Any]]:
+        """The conversation through this response's output: a fresh list (the items are shared)."""
+        return self._items[: self._length]
 
     @property
     def response(self) -> dict[str, Any] | None:
@@ -49,6 +89,9 @@ class CachedResponse:
         if kept is None:
             kept = self.tally = tally(self.context)
         return kept
+
+    def __repr__(self) -> str:
+        return f"CachedResponse(id={self.id!r}, items={self._length}, store={self.store})"
 
 
 @dataclass

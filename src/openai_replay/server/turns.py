@@ -208,14 +208,14 @@ async def _serve(
     ended = await _execute(state, channel, record, turn, control)
     kind = record.outcome.kind
     if kind in ("completed", "incomplete", "cancelled"):
-        cached = CachedResponse(
-            id=response_id,
-            group=group,
-            context=context + list(builder.output),
-            store=payload.get("store", True) is not False,
-            response_json=builder.terminal_json or (compact(builder.terminal) if builder.terminal is not None else None),
-            tally=None if counted is None else counted.plus(builder.output),
-        )
+        store = payload.get("store", True) is not False
+        response_json = builder.terminal_json or (compact(builder.terminal) if builder.terminal is not None else None)
+        kept = None if counted is None else counted.plus(builder.output)
+        if parent is not None and conversation is None:  # the chain's items are kept once, shared
+            turn_items = normalize_input(payload.get("input")) + list(builder.output)
+            cached = CachedResponse.following(parent, turn_items, response_id, group, store, response_json, kept)
+        else:
+            cached = CachedResponse(response_id, group, context + list(builder.output), store, response_json, kept)
         state.protocol.completed(conn, record.lane, cached)
         if conversation is not None:  # the conversation grows by this turn's input and output
             conversation.add(normalize_input(payload.get("input")) + list(builder.output))

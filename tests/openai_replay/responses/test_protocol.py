@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from openai_replay.clock import ManualClock
 from openai_replay.config import ServerConfig
 from openai_replay.errors import ApiError
@@ -129,3 +132,29 @@ def test_gone_ids_are_bounded_by_the_store_limit() -> None:
     for i in range(10):
         unbounded.forget(f"resp_{i}")
     assert len(unbounded.gone) == 10
+
+
+@given(st.lists(st.tuples(st.integers(0, 1_000), st.integers(0, 3)), max_size=40))
+def test_a_tree_of_chained_responses_each_keeps_exactly_its_conversation(turns: list[tuple[int, int]]) -> None:
+    """Responses built on any earlier one (a chain, or branches of one parent) each read their own
+    conversation, whatever was appended for the others."""
+    made = [CachedResponse("resp_0", "g", [{"n": 0}], store=True)]
+    expected = [[{"n": 0}]]
+    for n, (pick, count) in enumerate(turns, 1):
+        parent = pick % len(made)
+        items = [{"n": n, "k": k} for k in range(count)]
+        made.append(CachedResponse.following(made[parent], items, f"resp_{n}", "g", store=True))
+        expected.append(expected[parent] + items)
+    assert [response.context for response in made] == expected
+
+
+def test_a_straight_chain_keeps_each_item_once() -> None:
+    """A 1,000-turn chain's responses share one list (memory grows with the items, not their square);
+    a second child of one parent gets a copy of its parent's part."""
+    chain = [CachedResponse("resp_0", "g", [{"n": 0}], store=True)]
+    for n in range(1, 1_000):
+        chain.append(CachedResponse.following(chain[-1], [{"n": n}, {"out": n}], f"resp_{n}", "g", store=True))
+    assert len({id(response._items) for response in chain}) == 1
+    branch = CachedResponse.following(chain[10], [{"branch": 1}], "resp_b", "g", store=True)
+    assert branch.context == [*chain[10].context, {"branch": 1}] and branch._items is not chain[10]._items
+    assert len(chain[-1].context) == 1_999 and chain[10].context[-1] == {"out": 10}
