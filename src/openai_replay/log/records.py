@@ -346,10 +346,13 @@ class LogRecords(LogLimits):
         valid: bool = True,
         size: int = 0,
         endpoint: str | None = None,
+        items: list[dict[str, Any]] | None = None,
     ) -> RequestRecord:
         """Log a request. One the validator refused (``valid=False``) is kept as sent but not read:
         it is no attempt at a conversation step. ``size`` is its length as received: over the
-        payload limit, the log's copy is cut once the outcome is decided."""
+        payload limit, the log's copy is cut once the outcome is decided. ``items``: the request's
+        input items when the caller already holds them as a list of dicts that nothing changes (a
+        Realtime response's view of its conversation), kept as they are instead of copied."""
         with self._lock:
             on_conn = None
             if connection is not None:
@@ -374,6 +377,8 @@ class LogRecords(LogLimits):
                 api_turn=api_turn,
                 model_turn=model_turn,
             )
+            if items is not None:
+                record._input_items = items
             if valid:
                 key = record.step = record.step_key()
                 record.attempt = self._attempt_of(self._last_by_step.get(key))

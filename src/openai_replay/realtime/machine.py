@@ -306,7 +306,9 @@ class RealtimeSession(InputAudio):
             "tool_choice": params["tool_choice"],
         }
         self.requests += 1
-        record = self.log.add_request(transport="ws", payload=payload, now=now, connection=self.connection, api="realtime")
+        record = self.log.add_request(
+            transport="ws", payload=payload, now=now, connection=self.connection, api="realtime", items=context
+        )
         group = self.ids.group()
         counted = self.conversation.tally(context)
         instructions = params["instructions"] if isinstance(params["instructions"], str) else ""

@@ -31,6 +31,7 @@ def test_successive_responses_share_the_unchanged_items_instead_of_copying_the_c
     assert third[0] is second[0] is first[0] and third[1] is second[1] and third[2] is second[2]
     assert third[1] == {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "You said: one"}]}
     assert third[4] == {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "three"}]}
+    assert all(record.input_items is record.payload["input"] for record in rt.log.requests)  # not a second copy
 
 
 def test_a_changed_item_is_read_afresh_and_earlier_records_keep_what_they_read() -> None:
