@@ -1,7 +1,7 @@
 """The request log and what reads it.
 
-- `records`: the log itself, typed records of every connection, request and client frame. It imports
-  none of its readers.
+- `records`: typed records of every connection, request and client frame; `journal`: the log that
+  keeps them (`LogRecords`). Neither imports the readers.
 - `timeline`, `exchange`, `reproduce`, `recovery`, `history`, `assertions`: read the records.
 
 `RequestLog` joins the records with the assertion methods (``server.log.assert_chained()``); the join
@@ -9,10 +9,10 @@ happens here, so the records module never imports the modules that read it.
 """
 
 from openai_replay.log.assertions import LogAssertions
+from openai_replay.log.journal import LogRecords
 from openai_replay.log.records import (
     ConnectionRecord,
     FrameRecord,
-    LogRecords,
     Outcome,
     OutcomeKind,
     RequestRecord,

@@ -22,7 +22,8 @@ from openai_replay.log.reproduce import check_full_context, resent_items
 from openai_replay.log.timeline import fail, offset, render
 
 if TYPE_CHECKING:
-    from openai_replay.log.records import ConnectionRecord, LogRecords, RequestRecord
+    from openai_replay.log.journal import LogRecords
+    from openai_replay.log.records import ConnectionRecord, RequestRecord
 
 __all__ = [
     "LogAssertions",

@@ -14,7 +14,8 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from openai_replay.log.records import LogRecords, RequestRecord
+    from openai_replay.log.journal import LogRecords
+    from openai_replay.log.records import RequestRecord
 
 __all__ = ["ITEM_PARTS", "LogIncomplete", "cut_for_items", "dropped_problem", "needs_whole_log", "require_whole"]
 

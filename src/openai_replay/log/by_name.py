@@ -15,7 +15,8 @@ from typing import Any
 
 from openai_replay.log.assertions import LogAssertions
 from openai_replay.log.export import export_connection, export_request
-from openai_replay.log.records import ConnectionRecord, LogRecords, RequestRecord
+from openai_replay.log.journal import LogRecords
+from openai_replay.log.records import ConnectionRecord, RequestRecord
 from openai_replay.log.timeline import render
 
 __all__ = ["AssertionArgumentError", "AssertionOutcome", "UnknownAssertion", "assertion_names", "run_assertion"]

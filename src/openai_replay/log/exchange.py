@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from openai_replay.items import item_text
 
 if TYPE_CHECKING:
-    from openai_replay.log.records import LogRecords, RequestRecord
+    from openai_replay.log.journal import LogRecords
+    from openai_replay.log.records import RequestRecord
 
 __all__ = [
     "ItemKey",

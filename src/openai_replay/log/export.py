@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from openai_replay.log.timeline import render
 
 if TYPE_CHECKING:
-    from openai_replay.log.records import ConnectionRecord, FrameRecord, LogRecords, Outcome, RequestRecord
+    from openai_replay.log.journal import LogRecords
+from openai_replay.log.records import ConnectionRecord, FrameRecord, Outcome, RequestRecord
 
 __all__ = ["export_connection", "export_frame", "export_log", "export_outcome", "export_request"]
 

@@ -13,7 +13,8 @@ from openai_replay.log.reproduce import check_full_context
 from openai_replay.log.timeline import describe_item, fail
 
 if TYPE_CHECKING:
-    from openai_replay.log.records import LogRecords, RequestRecord
+    from openai_replay.log.journal import LogRecords
+from openai_replay.log.records import RequestRecord
 
 __all__ = ["assert_history_intact", "assert_tool_results"]
 

@@ -32,7 +32,8 @@ from openai_replay.log.reproduce import check_full_context, previous_attempt, re
 from openai_replay.log.timeline import fail, offset, short_id
 
 if TYPE_CHECKING:
-    from openai_replay.log.records import LogRecords, RequestRecord
+    from openai_replay.log.journal import LogRecords
+    from openai_replay.log.records import RequestRecord
 
 __all__ = [
     "DEFAULT_MAX_ATTEMPTS",

@@ -20,7 +20,8 @@ from openai_replay.items import item_text
 from openai_replay.log.timeline import fail
 
 if TYPE_CHECKING:
-    from openai_replay.log.records import FrameRecord, LogRecords
+    from openai_replay.log.journal import LogRecords
+    from openai_replay.log.records import FrameRecord
 
 #: Refusals that mean the client broke the protocol: (event type, text in the server's answer) -> what it did.
 MISTAKES = {

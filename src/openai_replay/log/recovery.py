@@ -12,7 +12,8 @@ from openai_replay.log.reproduce import check_reproduces, step_conversation
 from openai_replay.log.timeline import fail, offset, short_id
 
 if TYPE_CHECKING:
-    from openai_replay.log.records import ConnectionRecord, FrameRecord, LogRecords, RequestRecord
+    from openai_replay.log.journal import LogRecords
+from openai_replay.log.records import ConnectionRecord, FrameRecord, RequestRecord
 
 __all__ = ["assert_cancelled", "assert_reconnected", "assert_retried", "too_early"]
 

@@ -10,7 +10,8 @@ from openai_replay.log.exchange import KEPT, context_before, conversation_throug
 from openai_replay.log.timeline import describe_item, describe_items
 
 if TYPE_CHECKING:
-    from openai_replay.log.records import LogRecords, RequestRecord
+    from openai_replay.log.journal import LogRecords
+    from openai_replay.log.records import RequestRecord
 
 __all__ = ["check_full_context", "check_reproduces", "previous_attempt", "resent_items", "step_conversation"]
 
