@@ -32,13 +32,14 @@ from openai_replay.inbound import parse as parse_json
 from openai_replay.log import RequestRecord
 from openai_replay.responses.protocol import ConnectionState
 from openai_replay.server.auth import auth_error
+from openai_replay.server.execute import execute
 from openai_replay.server.http import RATE_LIMIT_HEADERS
 from openai_replay.server.httpjson import common_headers, error_response, json_response, raw_json_response
 from openai_replay.server.receive import BodyTimeout, read_body
 from openai_replay.server.recorded import serve_unrouted
 from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
-from openai_replay.server.turns import ClientGone, TurnControl, _execute, note_finished, run_turn
+from openai_replay.server.turns import ClientGone, TurnControl, note_finished, run_turn
 from openai_replay.source import Turn
 from openai_replay.wire import compact
 
@@ -220,7 +221,7 @@ def _serve(builder: AudioBuilder, path: str, problem: ApiError | None) -> Any:
         turn = Turn(
             payload=builder.payload, transport="http", record=record, builder=builder, context=[], config=state.config, path=path
         )
-        await _execute(state, channel, record, turn, control)
+        await execute(state, channel, record, turn, control)
         if record.outcome.kind == "pending":
             record.outcome.kind = "completed" if channel.done else "closed_by_server"
             record.ended(state.clock.time())

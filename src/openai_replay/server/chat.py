@@ -23,11 +23,12 @@ from openai_replay.responses.events import ResponseBuilder
 from openai_replay.responses.protocol import ConnectionState
 from openai_replay.responses.resources import input_tokens
 from openai_replay.server.auth import auth_error
+from openai_replay.server.execute import execute
 from openai_replay.server.http import RATE_LIMIT_HEADERS, JsonChannel, Refused, SseChannel, finish, read_request
 from openai_replay.server.httpjson import common_headers
 from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
-from openai_replay.server.turns import Channel, ClientGone, TurnControl, _execute, _reject, _replay, run_turn
+from openai_replay.server.turns import Channel, ClientGone, TurnControl, reject, replay, run_turn
 from openai_replay.source import Turn
 from openai_replay.wire import compact, pretty
 
@@ -122,11 +123,11 @@ def _serve_chat(chat: ChatStream) -> Any:
         control: TurnControl,
     ) -> None:
         if getattr(state.source, "bypass_protocol", False):
-            await _replay(state, channel, record, payload, control)
+            await replay(state, channel, record, payload, control)
             return
         problem = validate_chat(payload)
         if problem is not None:
-            await _reject(state, channel, record, payload, None, problem)
+            await reject(state, channel, record, payload, None, problem)
             return
         engine = engine_payload(payload)
         context: list[dict[str, Any]] = engine["input"]
@@ -151,7 +152,7 @@ def _serve_chat(chat: ChatStream) -> Any:
             path=PATH,
             chat=chat,
         )
-        ended = await _execute(state, channel, record, turn, control)
+        ended = await execute(state, channel, record, turn, control)
         if not ended and record.outcome.kind == "pending":
             record.outcome.kind = "closed_by_server"
 

@@ -21,11 +21,12 @@ from openai_replay.log import RequestRecord
 from openai_replay.responses.events import ResponseBuilder
 from openai_replay.responses.protocol import ConnectionState
 from openai_replay.server.auth import auth_error
+from openai_replay.server.execute import execute
 from openai_replay.server.http import JsonChannel, Refused, SseChannel, finish, read_request
 from openai_replay.server.httpjson import error_response, json_response
 from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
-from openai_replay.server.turns import Channel, TurnControl, _execute, _reject, run_turn
+from openai_replay.server.turns import Channel, TurnControl, reject, run_turn
 from openai_replay.source import Turn
 
 Api = Literal["responses", "chat", "conversations"]
@@ -118,7 +119,7 @@ def _serve(answer: Answer, validate: Validate | None) -> Any:
         assert isinstance(channel, EndpointChannel)
         problem = validate(payload) if validate is not None else None
         if problem is not None:
-            await _reject(state, channel, record, payload, None, problem)
+            await reject(state, channel, record, payload, None, problem)
             return
         body: dict[str, Any] = payload if isinstance(payload, dict) else {}
         now = state.clock.time()
@@ -129,7 +130,7 @@ def _serve(answer: Answer, validate: Validate | None) -> Any:
         )
         turn = Turn(payload=body, transport="http", record=record, builder=builder, context=[], config=state.config)
         turn.method, turn.path, turn.query = channel.request.method, channel.request.path, channel.request.query_string
-        await _execute(state, channel, record, turn, control)
+        await execute(state, channel, record, turn, control)
         record.output_items, record.response_id = [], None  # the stand-in response is not this endpoint's answer
         if channel.answer is not None or not channel.passed:
             if record.outcome.kind == "pending":

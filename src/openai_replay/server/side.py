@@ -21,11 +21,12 @@ from openai_replay.log.records import Api
 from openai_replay.responses.events import ResponseBuilder
 from openai_replay.responses.protocol import ConnectionState
 from openai_replay.server.auth import auth_error
+from openai_replay.server.execute import execute
 from openai_replay.server.http import JsonChannel, Refused, finish, read_request
 from openai_replay.server.httpjson import error_response, raw_json_response
 from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
-from openai_replay.server.turns import Channel, TurnControl, _execute, _reject, _replay, run_turn
+from openai_replay.server.turns import Channel, TurnControl, reject, replay, run_turn
 from openai_replay.side import scripted_answer
 from openai_replay.source import Turn
 
@@ -101,11 +102,11 @@ def _serve(api: Api, validate: Validate, path: str) -> Any:
         control: TurnControl,
     ) -> None:
         if getattr(state.source, "bypass_protocol", False):
-            await _replay(state, channel, record, payload, control)
+            await replay(state, channel, record, payload, control)
             return
         problem = validate(payload, state)
         if problem is not None:
-            await _reject(state, channel, record, payload, None, problem)
+            await reject(state, channel, record, payload, None, problem)
             return
         created = state.clock.time()
         group = state.ids.group()
@@ -128,7 +129,7 @@ def _serve(api: Api, validate: Validate, path: str) -> Any:
             path=path,
             side=api,
         )
-        await _execute(state, channel, record, turn, control)
+        await execute(state, channel, record, turn, control)
         if record.outcome.kind == "pending" and isinstance(channel, SideChannel) and channel.answer is not None:
             record.outcome.kind = "completed"  # a whole body answered (a Respond step)
 

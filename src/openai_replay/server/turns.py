@@ -1,20 +1,16 @@
 """Runs one request from validation to its last event, the same way for WebSocket and HTTP.
 
-The transport supplies a `Channel`; this module applies validation and the protocol rules, asks the
-source for steps, carries them out, records the outcome and updates the connection cache.
+The transport supplies a `Channel` (`server/channel.py`); this module applies validation and the
+protocol rules, asks the source for steps, has `server/execute.py` carry them out, records the outcome
+and updates the connection cache.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import math
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
-
-import orjson
+from typing import Any
 
 from openai_replay import errors
 from openai_replay.conversations.store import Conversation, lookup
@@ -27,71 +23,17 @@ from openai_replay.responses.events import ResponseBuilder
 from openai_replay.responses.protocol import CachedResponse, ConnectionState, Resolution
 from openai_replay.responses.resources import input_tokens
 from openai_replay.responses.validation import validate_create
+from openai_replay.server.channel import CancelFlag, Channel, ClientGone, TurnControl
+from openai_replay.server.execute import execute
 from openai_replay.server.state import ServerState
 from openai_replay.source import Turn
-from openai_replay.steps import Binary, Close, Drop, Emit, EmitRaw, Fail, RawText, Respond, Sleep
 from openai_replay.wire import compact
+
+__all__ = ["CancelFlag", "Channel", "ClientGone", "Serve", "TurnControl", "note_finished", "reject", "replay", "run_turn"]
 
 log = logging.getLogger("openai_replay.server")
 #: One INFO line per finished request (``serve -v``); ``extra["replay_record"]`` is the record itself.
 requests_log = logging.getLogger("openai_replay.requests")
-
-TERMINAL = {"response.completed": "completed", "response.failed": "failed", "response.incomplete": "incomplete"}
-
-
-class ClientGone(Exception):
-    """The client went away while we were sending."""
-
-
-class Channel(Protocol):
-    """How a transport delivers a turn's output."""
-
-    transport: Literal["ws", "http"]
-
-    async def send(self, event: dict[str, Any]) -> None: ...
-    async def send_raw(self, data: str, event_type: str) -> None: ...
-    async def fail(self, error: ApiError, headers: dict[str, str], sequence_number: int) -> None: ...
-    async def close(self, code: int, reason: str) -> None: ...
-    async def drop(self) -> None: ...
-    async def send_text(self, data: str) -> None: ...
-    async def send_binary(self, data: bytes) -> None: ...
-    async def respond(self, body: str, status: int) -> None: ...
-
-
-class CancelFlag:
-    """Set once, by ``response.cancel``. Like `asyncio.Event`, but one is made for every turn and an
-    Event allocates a waiter deque (760 bytes) whether or not anyone ever waits."""
-
-    __slots__ = ("_set", "_waiter")
-
-    def __init__(self) -> None:
-        self._set = False
-        self._waiter: asyncio.Future[None] | None = None
-
-    def is_set(self) -> bool:
-        return self._set
-
-    def set(self) -> None:
-        self._set = True
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-
-    async def wait(self) -> None:
-        if self._set:
-            return
-        if self._waiter is None or self._waiter.done():  # a cancelled wait leaves a done future
-            self._waiter = asyncio.get_running_loop().create_future()
-        await self._waiter
-
-
-@dataclass
-class TurnControl:
-    """Lets another task cancel the turn in flight (``response.cancel`` in honour mode)."""
-
-    cancel: CancelFlag = field(default_factory=CancelFlag)
-    #: The transport already ran `validate_create` on this very payload (for the log) and it passed:
-    #: the turn does not run it a second time (it is a pure function of the payload).
-    checked: bool = False
 
 
 #: How one API surface serves a request (validation and rules, then `execute`): `_serve` is the
@@ -151,7 +93,7 @@ async def _serve(
 ) -> None:
     websocket = channel.transport == "ws"
     if getattr(state.source, "bypass_protocol", False):
-        await _replay(state, channel, record, payload, control)
+        await replay(state, channel, record, payload, control)
         return
     problem = None if control.checked else validate_create(payload, websocket=websocket)
     if problem is None and conn is not None:
@@ -165,7 +107,7 @@ async def _serve(
         resolution = found
     conversation = found if isinstance(found, Conversation) else None
     if isinstance(resolution, ApiError):
-        await _reject(state, channel, record, payload, conn, resolution)
+        await reject(state, channel, record, payload, conn, resolution)
         if limit_hit and state.config.limit_close_code is not None:
             await channel.close(state.config.limit_close_code, "connection limit reached")
             record.outcome.close_code = state.config.limit_close_code
@@ -205,7 +147,7 @@ async def _serve(
         config=state.config,
         tally=counted,
     )  # type: ignore[arg-type]
-    ended = await _execute(state, channel, record, turn, control)
+    ended = await execute(state, channel, record, turn, control)
     kind = record.outcome.kind
     if kind in ("completed", "incomplete", "cancelled"):
         store = payload.get("store", True) is not False
@@ -231,7 +173,7 @@ def conversation_of(state: ServerState, payload: dict[str, Any]) -> Conversation
     return lookup(state.conversations, payload.get("conversation"))
 
 
-async def _replay(state: ServerState, channel: Channel, record: RequestRecord, payload: Any, control: TurnControl) -> None:
+async def replay(state: ServerState, channel: Channel, record: RequestRecord, payload: Any, control: TurnControl) -> None:
     """Recorded truth: no validation, no protocol rules; the source answers as recorded."""
     body = payload if isinstance(payload, dict) else {}
     builder = ResponseBuilder(body, response_id="", group="", created_at=state.clock.time(), ids=state.ids)
@@ -239,12 +181,12 @@ async def _replay(state: ServerState, channel: Channel, record: RequestRecord, p
     http = getattr(channel, "request", None) if channel.transport == "http" else None
     if http is not None:  # a cassette matches on the request line too (GET resumes, queries)
         turn.method, turn.path, turn.query = http.method, http.path, http.query_string
-    await _execute(state, channel, record, turn, control)
+    await execute(state, channel, record, turn, control)
     if record.outcome.kind == "pending":
         record.outcome.kind = "closed_by_server"
 
 
-async def _reject(
+async def reject(
     state: ServerState,
     channel: Channel,
     record: RequestRecord,
@@ -258,145 +200,3 @@ async def _reject(
     await channel.fail(error, dict(error.headers), 0)
     if isinstance(payload, dict):
         state.protocol.failed(conn, record.lane, payload)
-
-
-async def _execute(state: ServerState, channel: Channel, record: RequestRecord, turn: Turn, control: TurnControl) -> bool:
-    """Carry out the source's steps. Returns True when the channel was closed or dropped."""
-    cancel = control.cancel
-    if cancel.is_set():
-        await _cancelled(state, channel, record, turn)
-        return False
-    put = getattr(channel, "put", None)  # a channel that writes an event without a coroutine
-    for step in state.source.plan(turn):
-        if isinstance(step, Emit):  # most steps: checked first
-            _note(record, step.event, state)
-            if put is None:
-                await channel.send(step.event)
-            elif put(step.event):
-                await channel.drain()  # type: ignore[attr-defined]  # a channel with `put` has `drain`
-        elif isinstance(step, EmitRaw):
-            _note(record, _raw_event(step), state)
-            await channel.send_raw(step.data, step.event_type)
-        elif isinstance(step, Fail):
-            record.outcome.kind, record.outcome.code = "error", step.error.code or step.error.type
-            record.ended(state.clock.time(), {**step.error.headers, **step.headers})
-            await channel.fail(step.error, {**step.error.headers, **step.headers}, turn.builder.sequence)
-        elif isinstance(step, Sleep):
-            await _sleep(state, step.seconds, control, channel)
-        elif isinstance(step, Close):
-            if record.outcome.kind == "pending":
-                record.outcome.kind = "closed_by_server"
-            if channel.transport == "ws":  # an HTTP stream is cut: it has no close code to report
-                record.outcome.close_code = step.code
-            record.ended(state.clock.time())
-            await channel.close(step.code, step.reason)
-            return True
-        elif isinstance(step, Drop):
-            if record.outcome.kind == "pending":
-                record.outcome.kind = "dropped"
-            record.ended(state.clock.time())
-            await channel.drop()
-            return True
-        elif isinstance(step, RawText):
-            record.faults.append(f"raw text {step.data[:40]!r}")
-            await channel.send_text(step.data)
-        elif isinstance(step, Binary):
-            record.faults.append(f"binary frame ({len(step.data)} bytes)")
-            await channel.send_binary(step.data)
-        elif isinstance(step, Respond):
-            _note_body(record, step, state)
-            exact = getattr(channel, "respond_exact", None)  # an optional hook: a body of any type, as recorded
-            if exact is not None and (step.content_type is not None or isinstance(step.body, bytes)):
-                await exact(step.body, step.status, step.content_type)
-            else:
-                text = step.body if isinstance(step.body, str) else step.body.decode("utf-8", "replace")
-                await channel.respond(text, step.status)
-        if cancel.is_set():  # before the loop builds the next step, so no sequence number is lost
-            await _cancelled(state, channel, record, turn)
-            return False
-    return False
-
-
-async def _sleep(state: ServerState, seconds: float, control: TurnControl, channel: Channel | None = None) -> None:
-    """Wait on the server's clock, or until a cancel; ``inf`` waits for the cancel or the client's close alone."""
-    if math.isinf(seconds):
-        await _until_cancelled_or_gone(control, channel)
-        return
-    sleeper = asyncio.ensure_future(state.clock.sleep(seconds))
-    waiter = asyncio.ensure_future(control.cancel.wait())
-    try:
-        await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (sleeper, waiter):
-            task.cancel()
-
-
-async def _until_cancelled_or_gone(control: TurnControl, channel: Channel | None) -> None:
-    """A WebSocket lane is cancelled when its socket closes; an HTTP handler is not, so look at its socket."""
-    request = getattr(channel, "request", None)
-    waiter = asyncio.ensure_future(control.cancel.wait())
-    try:
-        while not waiter.done():
-            transport = getattr(request, "transport", None)
-            if request is not None and (transport is None or transport.is_closing()):
-                raise ClientGone()
-            await asyncio.wait({waiter}, timeout=0.5)
-    finally:
-        waiter.cancel()
-
-
-async def _cancelled(state: ServerState, channel: Channel, record: RequestRecord, turn: Turn) -> None:
-    event = turn.builder.incomplete(state.config.cancel_reason)
-    _note(record, event, state)
-    record.outcome.kind = "cancelled"
-    await channel.send(event)
-
-
-def _note_body(record: RequestRecord, step: Respond, state: ServerState) -> None:
-    """What a whole JSON answer says about the outcome: its response's status, or its error."""
-    try:  # orjson reads a 47 KB embeddings body in 0.14 ms, json in 1.3 ms
-        body = orjson.loads(step.body)
-    except orjson.JSONDecodeError:
-        try:  # what orjson refuses but json reads (NaN, integers past 64 bits)
-            body = json.loads(step.body)
-        except ValueError:  # not JSON, or bytes that are not text
-            body = {}
-    body = body if isinstance(body, dict) else {}
-    if body.get("object") == "response":
-        kind = {"completed": "completed", "failed": "failed", "incomplete": "incomplete"}.get(
-            str(body.get("status")), "completed"
-        )
-        _note(record, {"type": f"response.{kind}", "response": body}, state)
-    elif step.status >= 400:
-        record.outcome.kind, record.outcome.code = "error", (body.get("error") or {}).get("code")
-        record.ended(state.clock.time())
-
-
-def _raw_event(step: EmitRaw) -> dict[str, Any]:
-    """A recorded event as far as the log needs it: only an ending or an error is parsed."""
-    if step.event_type not in TERMINAL and step.event_type != "error":
-        return {"type": step.event_type}
-    try:
-        event = json.loads(step.data)
-    except json.JSONDecodeError:
-        return {"type": step.event_type}
-    return event if isinstance(event, dict) else {"type": step.event_type}
-
-
-def _note(record: RequestRecord, event: dict[str, Any], state: ServerState) -> None:
-    kind = event.get("type")
-    kind = kind if type(kind) is str else str(kind)
-    record.event_types.append(kind)
-    if (kind not in TERMINAL and kind != "error") or record.outcome.kind != "pending":
-        return  # an event in the middle of a stream: only its type goes in the log
-    record.ended(state.clock.time())  # stamped before the client can see the event
-    if kind in TERMINAL:
-        record.outcome.kind = TERMINAL[kind]  # type: ignore[assignment]
-        output = (event.get("response") or {}).get("output")
-        record.output_items = [item for item in output if isinstance(item, dict)] if isinstance(output, list) else []
-        if kind == "response.failed":
-            error = (event.get("response") or {}).get("error") or {}
-            record.outcome.code = error.get("code")
-    elif kind == "error":
-        record.outcome.kind = "error"
-        record.outcome.code = (event.get("error") or {}).get("code")
