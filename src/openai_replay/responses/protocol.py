@@ -31,7 +31,9 @@ class CachedResponse:
     chain's responses share one list of items, each knowing how many are its own (`following`): the
     newest response appends its turn to its parent's list, and only a second child of one parent
     copies. Each response holding a list of its whole conversation took memory with the square of
-    the chain's length (a 3,000-turn stored chain: 197 MB, against 61 MB for 3,000 unchained turns)."""
+    the chain's length (a 3,000-turn stored chain: 197 MB, against 61 MB for 3,000 unchained turns).
+    The constructor takes ``context`` over: a later chained response may extend that very list, so
+    pass one nothing else holds."""
 
     __slots__ = ("_items", "_length", "group", "id", "response_json", "store", "tally")
 
