@@ -9,6 +9,7 @@ from testkit import assert_event_conforms, assert_stream_well_formed
 
 from openai_replay.ids import IdFactory
 from openai_replay.responses import events as events_module
+from openai_replay.responses import response_object as object_module
 from openai_replay.responses.events import _PLAIN_DELTAS, ResponseBuilder, chunk_arguments, chunk_text
 from openai_replay.wire import Event, compact, item_order, response_order, type_first
 
@@ -177,7 +178,7 @@ def test_usage_adds_up_and_reports_cache() -> None:
 
 def test_a_shared_template_gives_the_events_a_fresh_one_gives(monkeypatch: Any) -> None:
     """A request echoing only its model reuses its model's template: same dicts, key order and bytes, own nested values."""
-    monkeypatch.setattr(events_module, "_PLAIN_TEMPLATES", {})
+    monkeypatch.setattr(object_module, "_PLAIN_TEMPLATES", {})
     payloads: list[dict[str, Any]] = [
         {"model": "gpt-4.1", "input": "hi"},
         {"model": "gpt-4.1", "input": [{"role": "user", "content": "hi"}], "stream": True},
@@ -195,15 +196,15 @@ def test_a_shared_template_gives_the_events_a_fresh_one_gives(monkeypatch: Any) 
         for created_at in (1_767_225_600, 1_767_225_601):  # the first builds and keeps the template, the second reuses it
             shared = turn(payload, created_at)
             with monkeypatch.context() as m:
-                m.setattr(events_module, "_ECHOES_NOTHING", frozenset())  # never shared
+                m.setattr(object_module, "_ECHOES_NOTHING", frozenset())  # never shared
                 fresh = turn(payload, created_at)
             assert [compact(e) for e in shared] == [compact(e) for e in fresh]
             assert [compact(dict(e)) for e in shared] == [compact(e) for e in fresh]  # the kept JSON is the dict's
             assert shared == fresh
-        assert payload["model"] in events_module._PLAIN_TEMPLATES
+        assert payload["model"] in object_module._PLAIN_TEMPLATES
     first, second = turn(payloads[0], 1), turn(payloads[0], 2)
     for key in ("text", "reasoning", "metadata", "tools"):
         assert first[0]["response"][key] is not second[0]["response"][key]
     assert first[0]["response"]["text"]["format"] is not second[0]["response"]["text"]["format"]
     turn({"model": "other-model", "input": "hi", "temperature": 0.5}, 3)  # echoes its temperature: built, never shared
-    assert "other-model" not in events_module._PLAIN_TEMPLATES
+    assert "other-model" not in object_module._PLAIN_TEMPLATES
