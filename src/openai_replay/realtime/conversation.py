@@ -79,10 +79,10 @@ class Conversation:
             index = self.order.index(previous_item_id) + 1
         else:
             return rt_errors.previous_item_not_found(previous_item_id)
-        if index == len(self.order):
+        if index == len(self.order) and not self._walk:
             self._appended.append(item["id"])
         else:
-            self._walk = True
+            self._rewalk()
         self.order.insert(index, item["id"])
         self.items[item["id"]] = item
         size = _size(item)
@@ -100,7 +100,7 @@ class Conversation:
                 self._dropped += 1
                 self._dropped_tokens += kept[2].tokens
         else:
-            self._walk = True
+            self._rewalk()
         self.order.remove(item_id)
         del self.items[item_id]
         self.audio_ms.pop(item_id, None)
@@ -108,7 +108,13 @@ class Conversation:
 
     def edited(self) -> None:
         """An item was changed in place (a truncated transcript): the next view reads every item again."""
+        self._rewalk()
+
+    def _rewalk(self) -> None:
+        """The next view walks every item, so the appends need not be kept (nor grow in a session
+        that never asks for a view: a transcription session, out-of-band responses)."""
         self._walk = True
+        self._appended.clear()
 
     def engine_items(self) -> list[dict[str, Any]]:
         """The conversation as Responses input items, for the one engine (never edit them: they are shared).

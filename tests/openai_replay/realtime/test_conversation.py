@@ -119,3 +119,13 @@ def test_the_kept_view_is_always_the_conversation_read_afresh(ops: list[tuple[An
             afresh = engine_items([rt.conversation.items[i] for i in rt.conversation.order])
             assert view == afresh
             assert rt.conversation.tally(view) == tally(afresh)
+
+
+def test_a_conversation_never_read_keeps_no_more_than_its_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Items added without a response ever reading them (a transcription session) leave no growing bookkeeping."""
+    monkeypatch.setattr(conversation_module, "MAX_ITEMS", 4)
+    rt = session()
+    for n in range(50):
+        send(rt, user_text(f"item {n}"))
+    assert len(rt.conversation.order) == 4 and len(rt.conversation._appended) <= 4
+    assert rt.conversation.engine_items() == engine_items([rt.conversation.items[i] for i in rt.conversation.order])
