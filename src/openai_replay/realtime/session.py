@@ -115,7 +115,7 @@ def update_session(session: dict[str, Any], update: Any) -> ApiError | None:
     merged = copy.deepcopy(session)
     for key, value in update.items():
         if key == "audio":
-            _merge_audio(merged["audio"], value)
+            merge_audio(merged["audio"], value)
         elif value is None and key in KEEP_ON_NULL:
             continue
         elif key == "tools":
@@ -132,7 +132,7 @@ def normal_tool(tool: dict[str, Any]) -> dict[str, Any]:
     return {k: tool[k] for k in ("type", "name", "description", "parameters") if k in tool}
 
 
-def _merge_audio(audio: dict[str, Any], update: dict[str, Any]) -> None:
+def merge_audio(audio: dict[str, Any], update: dict[str, Any]) -> None:
     for side in ("input", "output"):
         for key, value in (update.get(side) or {}).items():
             if key == "format":
@@ -170,7 +170,7 @@ def check_update(update: Any) -> ApiError | None:
     """The first problem with a ``session.update``'s ``session`` object, in the API's words."""
     if not isinstance(update, dict):
         return errors.invalid_type("session", "an object", type(update).__name__)
-    problem = _unknown("session", update, _KEYS["session"])
+    problem = unknown_fields("session", update, _KEYS["session"])
     if problem:
         return problem
     if "type" not in update:
@@ -188,7 +188,7 @@ def check_update(update: Any) -> ApiError | None:
     return next((p for p in checks if p is not None), None)
 
 
-def _unknown(path: str, obj: dict[str, Any], allowed: frozenset[str]) -> ApiError | None:
+def unknown_fields(path: str, obj: dict[str, Any], allowed: frozenset[str]) -> ApiError | None:
     extra = next((k for k in obj if k not in allowed), None)
     return errors.unknown_parameter(f"{path}.{extra}") if extra is not None else None
 
@@ -219,7 +219,7 @@ def _tools(update: dict[str, Any]) -> ApiError | None:
         path = f"session.tools[{i}]"
         if not isinstance(tool, dict):
             return errors.invalid_type(path, "an object", type(tool).__name__)
-        problem = _unknown(path, tool, _KEYS["tool"])
+        problem = unknown_fields(path, tool, _KEYS["tool"])
         if problem:
             return problem
         if tool.get("type", "function") != "function":
@@ -255,7 +255,7 @@ def _audio(update: dict[str, Any]) -> ApiError | None:
         return None
     if not isinstance(audio, dict):
         return errors.invalid_type("session.audio", "an object", type(audio).__name__)
-    problem = _unknown("session.audio", audio, _KEYS["session.audio"])
+    problem = unknown_fields("session.audio", audio, _KEYS["session.audio"])
     for side in ("input", "output"):
         if problem is not None:
             return problem
@@ -265,20 +265,20 @@ def _audio(update: dict[str, Any]) -> ApiError | None:
             continue
         if not isinstance(part, dict):
             return errors.invalid_type(path, "an object", type(part).__name__)
-        problem = _unknown(path, part, _KEYS[path]) or _format(f"{path}.format", part.get("format"))
+        problem = unknown_fields(path, part, _KEYS[path]) or audio_format_problem(f"{path}.format", part.get("format"))
         if problem is None and side == "input":
-            problem = _input(path, part)
+            problem = input_problem(path, part)
         if problem is None and side == "output":
             problem = _output(path, part)
     return problem
 
 
-def _format(path: str, value: Any) -> ApiError | None:
+def audio_format_problem(path: str, value: Any) -> ApiError | None:
     if value is None:
         return None
     if not isinstance(value, dict):
         return errors.invalid_type(path, "an object", type(value).__name__)
-    problem = _unknown(path, value, frozenset({"type", "rate"}))
+    problem = unknown_fields(path, value, frozenset({"type", "rate"}))
     if problem:
         return problem
     if value.get("type", "audio/pcm") not in FORMATS:
@@ -288,13 +288,13 @@ def _format(path: str, value: Any) -> ApiError | None:
     return None
 
 
-def _input(path: str, part: dict[str, Any]) -> ApiError | None:
+def input_problem(path: str, part: dict[str, Any]) -> ApiError | None:
     for key in ("transcription", "noise_reduction"):
         value = part.get(key)
         if value is not None and not isinstance(value, dict):
             return errors.invalid_type(f"{path}.{key}", "an object", type(value).__name__)
         if value is not None:
-            problem = _unknown(f"{path}.{key}", value, _KEYS[f"{path}.{key}"])
+            problem = unknown_fields(f"{path}.{key}", value, _KEYS[f"{path}.{key}"])
             if problem:
                 return problem
     turn = part.get("turn_detection")
@@ -306,7 +306,7 @@ def _input(path: str, part: dict[str, Any]) -> ApiError | None:
     kind = turn.get("type")
     if kind not in ("server_vad", "semantic_vad"):
         return errors.invalid_value(f"{tpath}.type", kind, ["server_vad", "semantic_vad"])
-    problem = _unknown(tpath, turn, _KEYS[kind])
+    problem = unknown_fields(tpath, turn, _KEYS[kind])
     if problem:
         return problem
     problem = number(f"{tpath}.threshold", turn.get("threshold", 0.5), 0.0, 1.0)

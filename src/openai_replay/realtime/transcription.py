@@ -18,7 +18,7 @@ from typing import Any
 from openai_replay import errors
 from openai_replay.errors import ApiError
 from openai_replay.ids import IdFactory
-from openai_replay.realtime.session import SESSION_SECONDS, _format, _input, _merge_audio, _unknown
+from openai_replay.realtime.session import SESSION_SECONDS, audio_format_problem, input_problem, merge_audio, unknown_fields
 
 #: Only these turn detection settings exist in a transcription session (the spec's GA object).
 TURN_KEYS = ("type", "threshold", "prefix_padding_ms", "silence_duration_ms")
@@ -58,7 +58,7 @@ def update_transcription_session(session: dict[str, Any], update: Any) -> ApiErr
     audio = update.get("audio") or {}
     if audio.get("input"):
         sides = {"input": merged["audio"]["input"], "output": {}}
-        _merge_audio(sides, {"input": audio["input"]})
+        merge_audio(sides, {"input": audio["input"]})
         turn = merged["audio"]["input"]["turn_detection"]
         if turn is not None:
             merged["audio"]["input"]["turn_detection"] = {k: v for k, v in turn.items() if k in TURN_KEYS}
@@ -72,7 +72,7 @@ def update_transcription_session(session: dict[str, Any], update: Any) -> ApiErr
 def _check(update: Any) -> ApiError | None:
     if not isinstance(update, dict):
         return errors.invalid_type("session", "an object", type(update).__name__)
-    problem = _unknown("session", update, _KEYS["session"])
+    problem = unknown_fields("session", update, _KEYS["session"])
     if problem:
         return problem
     if "type" not in update:
@@ -87,19 +87,19 @@ def _check(update: Any) -> ApiError | None:
         return None
     if not isinstance(audio, dict):
         return errors.invalid_type("session.audio", "an object", type(audio).__name__)
-    problem = _unknown("session.audio", audio, _KEYS["session.audio"])
+    problem = unknown_fields("session.audio", audio, _KEYS["session.audio"])
     part = audio.get("input")
     if problem or part is None:
         return problem
     if not isinstance(part, dict):
         return errors.invalid_type("session.audio.input", "an object", type(part).__name__)
-    problem = _unknown("session.audio.input", part, _KEYS["session.audio.input"])
+    problem = unknown_fields("session.audio.input", part, _KEYS["session.audio.input"])
     if problem:
         return problem
     turn = part.get("turn_detection")
     if isinstance(turn, dict) and turn.get("type") != "server_vad":
         return errors.invalid_value("session.audio.input.turn_detection.type", turn.get("type"), ["server_vad"])
-    return _format("session.audio.input.format", part.get("format")) or _input("session.audio.input", part)
+    return audio_format_problem("session.audio.input.format", part.get("format")) or input_problem("session.audio.input", part)
 
 
 def no_responses() -> ApiError:

@@ -43,7 +43,7 @@ def problem(status: int, message: str, code: str, param: str | None = None) -> w
     return web.json_response(body, status=status)
 
 
-async def _json_body(request: web.Request, *, empty: Any = None) -> Any:
+async def json_body(request: web.Request, *, empty: Any = None) -> Any:
     """The request's JSON body, read like ``/v1``'s: within the body deadline, at most
     `MAX_CONTROL_BODY` bytes, and through the strict reader (depth, repeated keys, lone surrogates)."""
     if (request.content_length or 0) > MAX_CONTROL_BODY:
@@ -106,7 +106,7 @@ async def get_timeline(request: web.Request) -> web.StreamResponse:
 # -- scenarios --------------------------------------------------------------------------------------
 async def put_scenario(request: web.Request) -> web.StreamResponse:
     """Load a scenario: scenario JSON, or ``{"builtin": "name", "params": {...}}``."""
-    doc = await _json_body(request)
+    doc = await json_body(request)
     if not isinstance(doc, dict):
         raise BadInput(
             'send scenario JSON ({"rules": [...]}) or {"builtin": "name", "params": {...}}, '
@@ -174,7 +174,7 @@ async def get_verify(request: web.Request) -> web.StreamResponse:
 async def post_assert(request: web.Request) -> web.StreamResponse:
     """Run a log assertion by name: 200 when it holds, 409 with the failure text and timeline."""
     name = request.match_info["name"]
-    args = await _json_body(request, empty={})
+    args = await json_body(request, empty={})
     log = session_for(request).state.log
     try:
         # In a thread: `all_closed` waits for the server (this loop) to notice closes.
@@ -191,7 +191,7 @@ async def post_clock_advance(request: web.Request) -> web.StreamResponse:
     clock = session_for(request).state.clock
     if not isinstance(clock, ManualClock):
         return problem(409, "this server runs on the real clock: start it with --manual-clock to move time", "no_manual_clock")
-    doc = await _json_body(request)
+    doc = await json_body(request)
     seconds = doc.get("seconds") if isinstance(doc, dict) else None
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < 10**9:
         message = f'send {{"seconds": N}} with N a number of seconds, 0 or more; got {json.dumps(doc)[:80]}'

@@ -21,7 +21,7 @@ from openai_replay.scenarios import Scenario, ScenarioError, load_scenario
 from openai_replay.scenarios.nearmiss import near_misses
 from openai_replay.scenarios.rules import Rule
 from openai_replay.scenarios.scenario import MAX_RULES, too_many_rules
-from openai_replay.server.control import PREFIX, BadInput, Handler, _json_body, problem
+from openai_replay.server.control import PREFIX, BadInput, Handler, json_body, problem
 from openai_replay.server.keys import STATE
 from openai_replay.server.sessions import session_for
 
@@ -52,7 +52,7 @@ async def post_shutdown(request: web.Request) -> web.StreamResponse:
 # -- one rule at a time --------------------------------------------------------------------------------
 async def post_rule(request: web.Request) -> web.StreamResponse:
     """Add one rule (a scenario file's rule object) after the rules in force; answers its ``id``."""
-    doc = await _json_body(request)
+    doc = await json_body(request)
     if not isinstance(doc, dict):
         example = '{"match": {"turn": 2}, "do": [{"action": "error", "code": "server_error"}]}'
         raise BadInput(f"send one rule as a JSON object, e.g. {example}", "invalid_rule")
@@ -90,7 +90,7 @@ async def delete_rule(request: web.Request) -> web.StreamResponse:
 # -- a cassette at runtime -------------------------------------------------------------------------------
 async def put_cassette(request: web.Request) -> web.StreamResponse:
     """Answer from a cassette file from now on: ``{"path": "...", "speed": 0, "allow_playback_repeats": false}``."""
-    doc = await _json_body(request)
+    doc = await json_body(request)
     path = doc.get("path") if isinstance(doc, dict) else None
     if not isinstance(path, str) or not path:
         message = 'send {"path": "cassettes/test_x.json"} (a cassette file on the server\'s disk)'

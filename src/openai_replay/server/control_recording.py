@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from openai_replay.cassette.outfile import RecordingNotSaved
-from openai_replay.server.control import PREFIX, BadInput, Handler, _json_body, problem
+from openai_replay.server.control import PREFIX, BadInput, Handler, json_body, problem
 from openai_replay.server.sessions import session_for
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ _ids = count(1)
 
 async def post_recording(request: web.Request) -> web.StreamResponse:
     """Start recording: ``{"out": "cassettes/x.json", "upstream": "https://api.openai.com/v1"}``."""
-    doc = await _json_body(request)
+    doc = await json_body(request)
     if not isinstance(doc, dict) or not isinstance(doc.get("out"), str) or not doc["out"]:
         example = '{"out": "cassettes/NAME.json", "upstream": "https://api.openai.com/v1"}'
         raise BadInput(f"send {example}", "invalid_recording", "out")

@@ -103,11 +103,11 @@ async def serve_endpoint(
         return await finish(state, channel)
     body = payload if request.method == "POST" else dict(request.query)
     endpoint_channel = EndpointChannel(state, request, render)
-    await run_turn(state, endpoint_channel, record, body, serve=_serve(answer, validate))
+    await run_turn(state, endpoint_channel, record, body, serve=endpoint_serve(answer, validate))
     return await finish(state, endpoint_channel)
 
 
-def _serve(answer: Answer, validate: Validate | None) -> Any:
+def endpoint_serve(answer: Answer, validate: Validate | None) -> Any:
     async def serve(
         state: ServerState,
         channel: Channel,

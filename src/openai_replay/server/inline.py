@@ -17,7 +17,7 @@ from aiohttp import web
 
 from openai_replay.cassette.forms import request_view
 from openai_replay.server.auth import auth_error
-from openai_replay.server.endpoint import EndpointChannel, _serve
+from openai_replay.server.endpoint import EndpointChannel, endpoint_serve
 from openai_replay.server.http import finish
 from openai_replay.server.httpjson import error_response, raw_json_response
 from openai_replay.server.recorded import not_simulated, read_or_refuse
@@ -59,7 +59,7 @@ async def serve_inline(request: web.Request, served: Iterable[str]) -> web.Strea
     )
     missing = not_simulated(request.method, request.path, served)
     channel = InlineChannel(state, request)
-    await run_turn(state, channel, record, payload, serve=_serve(lambda body: missing, None))
+    await run_turn(state, channel, record, payload, serve=endpoint_serve(lambda body: missing, None))
     return await finish(state, channel)
 
 

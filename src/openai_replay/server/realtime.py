@@ -35,7 +35,7 @@ from openai_replay.server.receive import CLIENT_FAULTS
 from openai_replay.server.sessions import state_for
 from openai_replay.server.state import ServerState
 from openai_replay.server.turns import note_finished
-from openai_replay.server.websocket import _refuse_handshake
+from openai_replay.server.websocket import refuse_handshake
 from openai_replay.server.wsclose import CLOSE_TIMEOUT, send_close_frame
 from openai_replay.server.wsguard import Deadlines, Room, guard
 from openai_replay.steps import Binary, Close, Drop, Emit, EmitRaw, Fail, RawText, Sleep
@@ -282,7 +282,7 @@ async def handle_realtime(request: web.Request) -> web.StreamResponse:
     if cap is not None and len(request.app[SESSIONS]) >= cap:  # the same cap as /v1/responses sockets
         return error_response(state, errors.too_many_connections(cap), {"Retry-After": "1"})
     record = state.log.open_connection(request.path, request.query_string, state.clock.time())
-    refusal = _refuse_handshake(state, request, record)
+    refusal = refuse_handshake(state, request, record)
     if refusal is not None:
         return refusal
     ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, autoping=True, timeout=CLOSE_TIMEOUT)

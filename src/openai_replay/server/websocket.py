@@ -373,7 +373,7 @@ async def handle_websocket(request: web.Request) -> web.StreamResponse:
         log.info("openai_replay.server: WebSocket handshake refused: %s connections open (the cap)", cap)
         return error_response(state, errors.too_many_connections(cap), {"Retry-After": "1"})
     record = state.log.open_connection(request.path, request.query_string, state.clock.time())
-    refusal = _refuse_handshake(state, request, record)
+    refusal = refuse_handshake(state, request, record)
     if refusal is not None:
         return refusal
     ws = web.WebSocketResponse(max_msg_size=64 * 1024 * 1024, autoping=True, timeout=CLOSE_TIMEOUT, **RAW_TEXT)
@@ -400,7 +400,7 @@ async def handle_websocket(request: web.Request) -> web.StreamResponse:
     return ws
 
 
-def _refuse_handshake(state: ServerState, request: web.Request, record: ConnectionRecord) -> web.StreamResponse | None:
+def refuse_handshake(state: ServerState, request: web.Request, record: ConnectionRecord) -> web.StreamResponse | None:
     """Ask the source's optional ``handshake`` hook whether to refuse this upgrade (no 101)."""
     hook = getattr(state.source, "handshake", None)
     error: ApiError | None = hook(record, request.headers) if hook is not None else None
