@@ -129,7 +129,7 @@ class LogRecords(LogLimits):
                 model_turn=model_turn,
             )
             if items is not None:
-                record._input_items = items
+                record.keep_items(items)
             if valid:
                 key = record.step = record.step_key()
                 record.attempt = self._attempt_of(self._last_by_step.get(key))

@@ -213,6 +213,11 @@ class RequestRecord:
                 self._input_items = normalize_input(given)
         return self._input_items
 
+    def keep_items(self, items: list[dict[str, Any]]) -> None:
+        """Take ``items`` as `input_items` as they are, instead of working them out from the payload
+        (a list of dicts nothing changes, such as a Realtime response's view of its conversation)."""
+        self._input_items = items
+
     @property
     def chained(self) -> bool:
         return self.previous_response_id is not None

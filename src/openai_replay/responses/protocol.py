@@ -21,7 +21,7 @@ from openai_replay import errors
 from openai_replay.clock import Clock
 from openai_replay.config import ServerConfig
 from openai_replay.errors import ApiError
-from openai_replay.items import Tally, normalize_input, tally
+from openai_replay.items import Tally, tally
 
 
 class CachedResponse:
@@ -113,14 +113,14 @@ class Resolution:
     #: True when the parent came from the fast connection-local cache (its tokens count as cached).
     from_cache: bool = False
 
-    def context(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
-        new = normalize_input(payload.get("input"))
+    def context(self, new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The parent's conversation, then ``new`` (the request's input items)."""
         return self.parent.context + new if self.parent else new
 
-    def tally(self, payload: dict[str, Any]) -> Tally:
-        """`context`'s tally: the parent's kept one plus the new input's, not the whole chain read again."""
+    def tally(self, new: list[dict[str, Any]]) -> Tally:
+        """`context`'s tally: the parent's kept one plus ``new``'s, not the whole chain read again."""
         kept = self.parent.context_tally() if self.parent else Tally()
-        return kept.plus(normalize_input(payload.get("input")))
+        return kept.plus(new)
 
     def cached_tokens(self) -> int:
         return self.parent.context_tally().tokens if self.parent and self.from_cache else 0

@@ -120,10 +120,11 @@ async def _serve(
     group = (parent.group if parent else None) or group_of(payload.get("previous_response_id") or "") or state.ids.group()
     response_id = state.ids.make("resp", group, now)
     record.response_id = response_id
-    context = resolution.context(payload)
+    new = normalize_input(payload.get("input"))
+    context = resolution.context(new)
     # A chained turn adds its new items to its parent's kept tally instead of reading the whole chain
     # again; an unchained one reads its own few items (and its response's tally waits for a child).
-    counted = None if parent is None else resolution.tally(payload)
+    counted = None if parent is None else resolution.tally(new)
     if conversation is not None:  # a conversation's items come before the new input
         counted = tally(conversation.items).plus(context)
         context = list(conversation.items) + context
@@ -154,13 +155,12 @@ async def _serve(
         response_json = builder.terminal_json or (compact(builder.terminal) if builder.terminal is not None else None)
         kept = None if counted is None else counted.plus(builder.output)
         if parent is not None and conversation is None:  # the chain's items are kept once, shared
-            turn_items = normalize_input(payload.get("input")) + list(builder.output)
-            cached = CachedResponse.following(parent, turn_items, response_id, group, store, response_json, kept)
+            cached = CachedResponse.following(parent, new + builder.output, response_id, group, store, response_json, kept)
         else:
-            cached = CachedResponse(response_id, group, context + list(builder.output), store, response_json, kept)
+            cached = CachedResponse(response_id, group, context + builder.output, store, response_json, kept)
         state.protocol.completed(conn, record.lane, cached)
         if conversation is not None:  # the conversation grows by this turn's input and output
-            conversation.add(normalize_input(payload.get("input")) + list(builder.output))
+            conversation.add(new + builder.output)
     elif kind in ("failed", "error"):
         state.protocol.failed(conn, record.lane, payload)
         state.protocol.injected(conn, record.outcome.code, payload)  # the source's error, not a protocol rule's

@@ -35,11 +35,8 @@ class WsChannel:
 
     def _put(self, event: dict[str, Any]) -> bool:
         """`send` without a coroutine: True when the caller must then await `drain`."""
-        text = compact(event if self.lane is None else with_stream_id(event, self.lane))
+        text, out_now = self._prepare(event)
         session = self.session
-        if session.closing or session.ws.closed:
-            raise ClientGone()
-        out_now = self._counted(event)
         try:
             wait = session.frames.write(text)  # type: ignore[union-attr]  # set whenever `put` is
         except (ConnectionError, RuntimeError) as exc:
@@ -48,16 +45,21 @@ class WsChannel:
             flush(session.request)
         return wait
 
-    def _counted(self, event: dict[str, Any]) -> bool:
-        """Count the response's events (asking, at its first, whether another began this pass); True
-        when this one must leave at once: an ending, a long reply's start (`FIRST_EVENTS`), or a
-        `WS_EARLY` mark of a burst's first response."""
+    def _prepare(self, event: dict[str, Any]) -> tuple[str, bool]:
+        """The event's frame text, once the socket is known to be open, and whether it must leave at
+        once: an ending, a long reply's start (`FIRST_EVENTS`), or a `WS_EARLY` mark of a burst's
+        first response. Counts the response's events (asking, at its first, whether another began
+        this pass). Both send paths start here, so each event costs one call."""
+        text = compact(event if self.lane is None else with_stream_id(event, self.lane))
+        session = self.session
+        if session.closing or session.ws.closed:  # `WsSession.send_text`'s check, one coroutine less
+            raise ClientGone()
         kind = event.get("type")
         if kind == "response.created":
             self.events, self.early = 1, self._burst.first()
         else:
             self.events += 1
-        return kind in ENDINGS or self.events == FIRST_EVENTS or (self.early and self.events in WS_EARLY)
+        return text, kind in ENDINGS or self.events == FIRST_EVENTS or (self.early and self.events in WS_EARLY)
 
     async def drain(self) -> None:
         """Wait until a slow client reads again (after `_put` said so)."""
@@ -72,11 +74,8 @@ class WsChannel:
                 await self.drain()
             return
         # permessage-deflate: aiohttp's writer owns the compressor
-        text = compact(event if self.lane is None else with_stream_id(event, self.lane))
+        text, out_now = self._prepare(event)
         session = self.session
-        if session.closing or session.ws.closed:  # `WsSession.send_text`, one coroutine less
-            raise ClientGone()
-        out_now = self._counted(event)
         try:
             await session.ws.send_str(text)
         except (ConnectionError, RuntimeError) as exc:
